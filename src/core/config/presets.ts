@@ -1,0 +1,83 @@
+// Built-in presets (DESIGN.md section 4, gpaco-spec.md sections 5 and 12). Each is a partial
+// config; `resolvePreset` fills the schema defaults so users always see a full config.
+import type { ConfigResult } from './validate';
+import { validateConfig } from './validate';
+
+export interface Preset {
+  name: string;
+  description: string;
+  config: Record<string, unknown>;
+}
+
+const cifarRecipe = {
+  model: { arch: 'resnet32', projectionDim: 32 },
+  loss: { kind: 'gpaco', alpha: 0.01, temperature: 0.07, queueSize: 1024, classPrior: true },
+  optim: { batchSize: 128, epochs: 400, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cifar-step', warmupEpochs: 10 },
+  augment: { padding: 4, flip: true, strongSecondView: true },
+  eval: { every: 10, groups: 'shots' },
+  checkpoint: { every: 10, keepLast: 3, keepBest: true },
+};
+
+const smallImageRecipe = {
+  model: { arch: 'convnet', width: 32, projectionDim: 64 },
+  loss: { kind: 'gpaco', alpha: 0.001, temperature: 0.1, queueSize: 1024, classPrior: true },
+  optim: { batchSize: 64, epochs: 30, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine', warmupEpochs: 5 },
+  augment: { padding: 2, flip: true, strongSecondView: false },
+  eval: { every: 5, groups: 'shots' },
+  checkpoint: { every: 5, keepLast: 3, keepBest: true },
+};
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'synthetic-lt',
+    description: 'Built-in synthetic long-tailed images (no download); a small conv net, done in a few minutes on a laptop CPU.',
+    config: {
+      name: 'synthetic-lt',
+      data: { kind: 'synthetic', classes: 10, imageSize: 16, channels: 1, maxPerClass: 300, imbalanceFactor: 50, testPerClass: 100 },
+      model: { arch: 'convnet', width: 16, projectionDim: 32 },
+      loss: { kind: 'balanced-softmax', alpha: 0.01, temperature: 0.1, queueSize: 256 },
+      optim: { batchSize: 64, epochs: 12, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine', warmupEpochs: 1 },
+      augment: { padding: 2, flip: false, strongSecondView: false },
+      eval: { every: 2, groups: 'shots', manyThreshold: 100, fewThreshold: 20 },
+      checkpoint: { every: 2, keepLast: 2, keepBest: true },
+    },
+  },
+  {
+    name: 'fashion-mnist-lt',
+    description: 'Fashion-MNIST-LT (largest class 500, imbalance 100; spec section 6.3) with GPaCo; reads Debian\u2019s dataset-fashion-mnist.',
+    config: { name: 'fashion-mnist-lt', data: { kind: 'fashion-mnist', maxPerClass: 500, imbalanceFactor: 100 }, ...smallImageRecipe },
+  },
+  {
+    name: 'mnist-lt',
+    description: 'MNIST-LT (largest class 500, imbalance 100) with GPaCo; set data.path to the folder of the IDX files.',
+    config: { name: 'mnist-lt', data: { kind: 'mnist', path: 'data/mnist', maxPerClass: 500, imbalanceFactor: 100 }, ...smallImageRecipe },
+  },
+  {
+    name: 'cifar10-lt',
+    description: 'CIFAR-10-LT (imbalance 100) with the paper\u2019s ResNet-32 GPaCo recipe; set data.path to cifar-10-batches-bin.',
+    config: { name: 'cifar10-lt', data: { kind: 'cifar10', path: 'data/cifar-10-batches-bin', maxPerClass: 5000, imbalanceFactor: 100 }, ...cifarRecipe },
+  },
+  {
+    name: 'cifar100-lt',
+    description: 'CIFAR-100-LT (imbalance 100) with the paper\u2019s ResNet-32 GPaCo recipe; set data.path to cifar-100-binary.',
+    config: { name: 'cifar100-lt', data: { kind: 'cifar100', path: 'data/cifar-100-binary', maxPerClass: 500, imbalanceFactor: 100 }, ...cifarRecipe },
+  },
+];
+
+export const DEFAULT_PRESET = 'synthetic-lt';
+
+export function findPreset(name: string): Preset | undefined {
+  return PRESETS.find((p) => p.name === name);
+}
+
+/** The preset as a full, validated config. Data paths are not checked (the user may edit them). */
+export function resolvePreset(name: string, baseDir = process.cwd()): ConfigResult {
+  const preset = findPreset(name);
+  if (!preset) {
+    return {
+      ok: false,
+      errors: [{ path: '', message: `unknown preset "${name}"; presets: ${PRESETS.map((p) => p.name).join(', ')}` }],
+    };
+  }
+  return validateConfig(preset.config, { baseDir, checkPaths: false });
+}

@@ -1,0 +1,234 @@
+// The run configuration: one TypeBox schema gives the TypeScript type, the validator and the
+// JSON Schema file the extension contributes (so the editor completes and checks configs).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+
+/** A section object whose own fields all have defaults, so the section itself may be omitted. */
+function section<T extends Record<string, TSchema>>(props: T, description: string) {
+  return Type.Object(props, { ...strict, default: {}, description });
+}
+
+export const DATA_KINDS = ['synthetic', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder'] as const;
+export const MODEL_ARCHS = ['convnet', 'resnet32'] as const;
+export const LOSS_KINDS = ['gpaco', 'paco', 'balanced-softmax', 'ce'] as const;
+export const SCHEDULES = ['cosine', 'cifar-step', 'step', 'constant'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const LAUNCH_KINDS = ['local', 'slurm'] as const;
+
+const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown>) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+
+export const DataSchema = Type.Object(
+  {
+    kind: literalUnion(DATA_KINDS, {
+      default: 'synthetic',
+      description:
+        'Data set: built-in synthetic long-tailed images, IDX files (MNIST / Fashion-MNIST), CIFAR binary files, or a folder of class sub-folders.',
+    }),
+    path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Folder holding the data files (relative paths are resolved against the config file). Fashion-MNIST defaults to /usr/share/datasets/fashion-mnist.',
+      }),
+    ),
+    testPath: Type.Optional(
+      Type.String({ minLength: 1, description: 'image-folder: a separate folder of test images (one sub-folder per class).' }),
+    ),
+    holdout: Type.Number({
+      minimum: 0,
+      maximum: 0.9,
+      default: 0.2,
+      description: 'image-folder without testPath: fraction of each class held out for testing.',
+    }),
+    imbalanceFactor: Type.Number({
+      minimum: 1,
+      default: 100,
+      description: 'Largest class size divided by smallest (exponential profile, spec section 6). 1 keeps the data balanced.',
+    }),
+    maxPerClass: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Training images kept for the largest (head) class. Defaults to the data set\u2019s own largest class.',
+      }),
+    ),
+    splitSeed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of the per-class random subsets of the long-tailed split.' }),
+    labels: literalUnion(['fine', 'coarse'] as const, { default: 'fine', description: 'cifar100: fine (100) or coarse (20) labels.' }),
+    classes: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'synthetic: number of classes.' }),
+    imageSize: Type.Integer({
+      minimum: 8,
+      maximum: 64,
+      default: 28,
+      description: 'synthetic and image-folder: side of the square images the model sees.',
+    }),
+    channels: Type.Union([Type.Literal(1), Type.Literal(3)], {
+      default: 1,
+      description: 'synthetic and image-folder: 1 (grey) or 3 (colour).',
+    }),
+    testPerClass: Type.Integer({ minimum: 1, default: 100, description: 'synthetic: balanced test images per class.' }),
+  },
+  { ...strict, default: {}, description: 'What to train on and how the long-tailed training split is made.' },
+);
+
+export const ModelSchema = section(
+  {
+    arch: literalUnion(MODEL_ARCHS, {
+      default: 'convnet',
+      description: 'convnet: 3x(conv-BN-ReLU-pool) for small images; resnet32: the papers\u2019 CIFAR ResNet-32.',
+    }),
+    width: Type.Integer({ minimum: 4, maximum: 256, default: 32, description: 'convnet: channels of the first stage (doubled per stage).' }),
+    projectionDim: Type.Integer({ minimum: 2, maximum: 2048, default: 64, description: 'Output size d of the projection head.' }),
+  },
+  'Backbone and heads.',
+);
+
+export const LossSchema = section(
+  {
+    kind: literalUnion(LOSS_KINDS, {
+      default: 'gpaco',
+      description: 'gpaco (default), paco (momentum encoder + queue), balanced-softmax, or ce.',
+    }),
+    alpha: Type.Number({ minimum: 0, default: 0.05, description: 'Weight of sample positives (spec alpha).' }),
+    beta: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Weight of the true-class centre (spec beta; must be > 0).' }),
+    gamma: Type.Number({ minimum: 0, default: 1, description: 'Weight of contrast columns in the denominator (spec gamma).' }),
+    temperature: Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature tau of the feature similarities.' }),
+    baseTemperature: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Base temperature tau_b; defaults to the temperature (scale factor 1).' }),
+    ),
+    supt: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'T_s: divides the class logits.' }),
+    labelSmoothing: Type.Number({ minimum: 0, maximum: 0.99, default: 0, description: 'Label smoothing of the centre targets.' }),
+    classPrior: Type.Boolean({
+      default: true,
+      description: 'Add log class prior to the centre logits during training (Balanced Softmax compensation).',
+    }),
+    queueSize: Type.Integer({ minimum: 0, default: 1024, description: 'K: past keys kept in the queue (0 = batch only).' }),
+    momentum: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.999,
+      description: 'PaCo: momentum m of the key encoder EMA.',
+    }),
+    views: Type.Union([Type.Literal(1), Type.Literal(2)], {
+      default: 2,
+      description: 'gpaco: 2 (two augmented views, the paper) or 1 (single-view GPaCo).',
+    }),
+  },
+  'Loss and its hyper-parameters (gpaco-spec.md section 3).',
+);
+
+export const OptimSchema = section(
+  {
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'Images per step.' }),
+    epochs: Type.Integer({ minimum: 1, maximum: 10000, default: 30, description: 'Training epochs.' }),
+    lr: Type.Number({ exclusiveMinimum: 0, default: 0.05, description: 'Base learning rate.' }),
+    momentum: Type.Number({ minimum: 0, maximum: 0.999, default: 0.9, description: 'SGD momentum.' }),
+    weightDecay: Type.Number({ minimum: 0, default: 5e-4, description: 'L2 weight decay on every parameter.' }),
+    schedule: literalUnion(SCHEDULES, {
+      default: 'cosine',
+      description: 'cosine: linear warm-up then cosine; cifar-step: the CIFAR scripts\u2019 schedule; step: x gamma at stepEpochs; constant.',
+    }),
+    warmupEpochs: Type.Integer({ minimum: 0, default: 5, description: 'Linear warm-up epochs.' }),
+    stepEpochs: Type.Array(Type.Integer({ minimum: 1 }), { default: [], description: 'step: epochs after which the LR is multiplied by stepGamma.' }),
+    stepGamma: Type.Number({ exclusiveMinimum: 0, default: 0.1, description: 'step: LR factor at each step epoch.' }),
+    microBatchSize: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).' }),
+    ),
+  },
+  'SGD with momentum and weight decay, and the learning-rate schedule.',
+);
+
+export const AugmentSchema = section(
+  {
+    padding: Type.Integer({ minimum: 0, maximum: 16, default: 4, description: 'Random crop padding in pixels.' }),
+    flip: Type.Boolean({ default: true, description: 'Random horizontal flip.' }),
+    strongSecondView: Type.Boolean({
+      default: true,
+      description: 'Second view uses the stronger SimCLR-style recipe (resized crop, colour jitter, grayscale).',
+    }),
+  },
+  'Training augmentation (evaluation is never augmented).',
+);
+
+export const EvalSchema = section(
+  {
+    every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate on the test set every N epochs (and after the last).' }),
+    groups: literalUnion(['shots', 'terciles'] as const, {
+      default: 'shots',
+      description: 'Shot-group rule: shots (many > manyThreshold, few < fewThreshold; the papers\u2019 rule) or terciles of class counts.',
+    }),
+    manyThreshold: Type.Integer({ minimum: 1, default: 100, description: 'shots: classes with more training images are many-shot.' }),
+    fewThreshold: Type.Integer({ minimum: 1, default: 20, description: 'shots: classes with fewer training images are few-shot.' }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 8192, default: 256, description: 'Evaluation batch size.' }),
+  },
+  'Evaluation and the many / medium / few rule.',
+);
+
+export const CheckpointSchema = section(
+  {
+    every: Type.Integer({ minimum: 1, default: 1, description: 'Write a checkpoint every N epochs (and at the end or on stop).' }),
+    keepLast: Type.Integer({ minimum: 1, default: 3, description: 'Keep the last K checkpoints.' }),
+    keepBest: Type.Boolean({ default: true, description: 'Also keep the checkpoint with the best top-1.' }),
+  },
+  'Checkpoints.',
+);
+
+export const SlurmSchema = section(
+  {
+    partition: Type.Optional(Type.String({ minLength: 1 })),
+    time: Type.Optional(Type.String({ minLength: 1, description: 'Time limit, e.g. 02:00:00.' })),
+    cpus: Type.Optional(Type.Integer({ minimum: 1 })),
+    mem: Type.Optional(Type.String({ minLength: 1, description: 'Memory, e.g. 8G.' })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+    account: Type.Optional(Type.String({ minLength: 1 })),
+    qos: Type.Optional(Type.String({ minLength: 1 })),
+    extra: Type.Array(Type.String(), { default: [], description: 'Extra #SBATCH lines (without the #SBATCH prefix).' }),
+  },
+  'Slurm options (launch.kind = slurm).',
+);
+
+export const LaunchSchema = section(
+  {
+    kind: literalUnion(LAUNCH_KINDS, { default: 'local', description: 'local: a child process; slurm: a batch job.' }),
+    slurm: SlurmSchema,
+  },
+  'Where the run executes.',
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 80, description: 'Display name of runs made from this config.' })),
+    seed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of initialisation, shuffling and augmentation.' }),
+    backend: literalUnion(BACKENDS, {
+      default: 'auto',
+      description: 'TensorFlow.js backend; auto tries tensorflow-gpu, webgpu (hardware adapter), tensorflow, wasm, cpu.',
+    }),
+    data: DataSchema,
+    model: ModelSchema,
+    loss: LossSchema,
+    optim: OptimSchema,
+    augment: AugmentSchema,
+    eval: EvalSchema,
+    checkpoint: CheckpointSchema,
+    launch: LaunchSchema,
+  },
+  {
+    ...strict,
+    $id: 'https://gpaco-lab.invalid/schemas/run-config.json',
+    title: 'GPaCo Lab run configuration',
+    description: 'One training run of GPaCo Lab.',
+  },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type DataConfig = Config['data'];
+export type ModelConfig = Config['model'];
+export type LossConfig = Config['loss'];
+export type OptimConfig = Config['optim'];
+export type DataKind = (typeof DATA_KINDS)[number];
+export type LossKind = (typeof LOSS_KINDS)[number];
+export type BackendName = (typeof BACKENDS)[number];

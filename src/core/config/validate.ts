@@ -1,0 +1,216 @@
+// Config validation: every problem is reported with its field path (and, for a file, its line),
+// and nothing is started for a config with errors.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { ConfigSchema, type Config } from './schema';
+
+export interface ConfigIssue {
+  /** Dotted field path, e.g. `loss.alpha`; empty for the whole document. */
+  path: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export type ConfigResult = { ok: true; config: Config; warnings: ConfigIssue[] } | { ok: false; errors: ConfigIssue[] };
+
+export interface ValidateOptions {
+  /** File the config came from (for messages and relative paths). */
+  file?: string;
+  /** Source text of that file, to attach line numbers to field paths. */
+  text?: string;
+  /** Folder relative data paths are resolved against (default: the file's folder, else the cwd). */
+  baseDir?: string;
+  /** Check that data paths exist (default true). */
+  checkPaths?: boolean;
+}
+
+/** Default location of Debian's `dataset-fashion-mnist` package. */
+export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+const PATH_DATA_KINDS = new Set(['mnist', 'cifar10', 'cifar100', 'image-folder']);
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.file ? `${issue.file}${issue.line ? `:${issue.line}:${issue.column ?? 1}` : ''}: ` : '';
+  return `${where}${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+function pointerToPath(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Parses JSON (comments and trailing commas allowed, as in VS Code's JSON with comments). */
+export function parseConfigText(text: string, file?: string): { ok: true; value: unknown; tree: Node | undefined } | { ok: false; errors: ConfigIssue[] } {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !tree) {
+    return {
+      ok: false,
+      errors: (errors.length ? errors : [{ error: 0, offset: 0, length: 0 }]).map((e) => ({
+        path: '',
+        message: errors.length ? `invalid JSON: ${printParseErrorCode(e.error)}` : 'empty file',
+        file,
+        ...lineColumn(text, e.offset),
+      })),
+    };
+  }
+  // jsonc-parser's getNodeValue rebuilds the plain value from the tree.
+  return { ok: true, value: nodeValue(tree), tree };
+}
+
+function nodeValue(node: Node): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const prop of node.children ?? []) {
+        const [key, val] = prop.children ?? [];
+        if (key && val) out[String(key.value)] = nodeValue(val);
+      }
+      return out;
+    }
+    case 'array':
+      return (node.children ?? []).map(nodeValue);
+    default:
+      return node.value;
+  }
+}
+
+function locate(issue: ConfigIssue, tree: Node | undefined, text: string | undefined): ConfigIssue {
+  if (!tree || text === undefined) return issue;
+  const segments = issue.path ? issue.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
+  // Walk up until a node exists (an unknown or missing key points at its parent object).
+  for (let n = segments.length; n >= 0; n--) {
+    const node = findNodeAtLocation(tree, segments.slice(0, n));
+    if (node) {
+      const target = n === segments.length && node.parent?.type === 'property' ? node.parent : node;
+      return { ...issue, ...lineColumn(text, target.offset) };
+    }
+  }
+  return issue;
+}
+
+function schemaMessage(e: { message: string; path: string; value: unknown; schema: { enum?: unknown[]; anyOf?: unknown[] } }): string {
+  if (e.message === 'Unexpected property') return 'unknown field';
+  const anyOf = e.schema.anyOf as { const?: unknown }[] | undefined;
+  if (anyOf && anyOf.every((s) => s.const !== undefined)) {
+    return `must be one of ${anyOf.map((s) => JSON.stringify(s.const)).join(', ')} (got ${JSON.stringify(e.value)})`;
+  }
+  return `${e.message.replace(/^Expected/, 'expected')} (got ${JSON.stringify(e.value)})`;
+}
+
+/**
+ * Validates a parsed config: schema (unknown fields, types, ranges), defaults, then the rules
+ * that span fields. Relative data paths are made absolute.
+ */
+export function validateConfig(value: unknown, options: ValidateOptions = {}): ConfigResult {
+  const { file, text } = options;
+  const tree = text !== undefined ? parseConfigText(text, file) : undefined;
+  const where = (issue: ConfigIssue): ConfigIssue => locate({ ...issue, file }, tree && tree.ok ? tree.tree : undefined, text);
+
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, errors: [where({ path: '', message: 'a config must be a JSON object' })] };
+  }
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(value)) as unknown;
+  const errors: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ConfigSchema, withDefaults)) {
+    const p = pointerToPath(e.path).join('.');
+    // A union error is followed by one error per member; report the field once.
+    if (seen.has(p)) continue;
+    seen.add(p);
+    errors.push(where({ path: p, message: schemaMessage(e as Parameters<typeof schemaMessage>[0]) }));
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const config = withDefaults as Config;
+  const warnings: ConfigIssue[] = [];
+  const baseDir = options.baseDir ?? (file ? path.dirname(path.resolve(file)) : process.cwd());
+  for (const issue of crossFieldIssues(config, baseDir, options.checkPaths ?? true, warnings)) errors.push(where(issue));
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config, warnings: warnings.map(where) };
+}
+
+function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, warnings: ConfigIssue[]): ConfigIssue[] {
+  const errors: ConfigIssue[] = [];
+  const { data } = config;
+  for (const key of ['path', 'testPath'] as const) {
+    const p = data[key];
+    if (p !== undefined) data[key] = path.resolve(baseDir, p);
+  }
+  if (data.kind === 'fashion-mnist' && data.path === undefined) data.path = DEBIAN_FASHION_MNIST;
+  if (PATH_DATA_KINDS.has(data.kind) && data.path === undefined) {
+    errors.push({ path: 'data.path', message: `required for data.kind "${data.kind}": the folder holding its files` });
+  }
+  if (data.testPath !== undefined && data.kind !== 'image-folder') {
+    errors.push({ path: 'data.testPath', message: 'only used with data.kind "image-folder"' });
+  }
+  if (checkPaths) {
+    for (const key of ['path', 'testPath'] as const) {
+      const p = data[key];
+      if (p === undefined) continue;
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.statSync(p);
+      } catch {
+        stat = undefined;
+      }
+      if (!stat) {
+        const hint =
+          data.kind === 'fashion-mnist' && p === DEBIAN_FASHION_MNIST
+            ? ' (install Debian\u2019s dataset-fashion-mnist package, or set data.path to a folder with the four IDX files)'
+            : '';
+        errors.push({ path: `data.${key}`, message: `does not exist: ${p}${hint}` });
+      } else if (!stat.isDirectory()) {
+        errors.push({ path: `data.${key}`, message: `is not a folder: ${p}` });
+      }
+    }
+  }
+  if (config.eval.groups === 'shots' && config.eval.fewThreshold > config.eval.manyThreshold) {
+    errors.push({ path: 'eval.fewThreshold', message: `must not exceed eval.manyThreshold (${config.eval.manyThreshold})` });
+  }
+  const { optim } = config;
+  if (optim.microBatchSize !== undefined && optim.microBatchSize > optim.batchSize) {
+    errors.push({ path: 'optim.microBatchSize', message: `must not exceed optim.batchSize (${optim.batchSize})` });
+  }
+  if (optim.schedule === 'cosine' && optim.warmupEpochs >= optim.epochs) {
+    warnings.push({ path: 'optim.warmupEpochs', message: `is not below optim.epochs (${optim.epochs}): the run never leaves warm-up` });
+  }
+  if (optim.schedule === 'step') {
+    const sorted = [...optim.stepEpochs].sort((a, b) => a - b);
+    if (sorted.some((v, i) => v !== optim.stepEpochs[i])) {
+      errors.push({ path: 'optim.stepEpochs', message: 'must be in increasing order' });
+    }
+  }
+  return errors;
+}
+
+/** Reads, parses and validates a config file; every message names the file and line. */
+export function loadConfigFile(file: string, options: Omit<ValidateOptions, 'file' | 'text'> = {}): ConfigResult {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, errors: [{ path: '', file, message: `cannot read: ${(err as Error).message}` }] };
+  }
+  const parsed = parseConfigText(text, file);
+  if (!parsed.ok) return parsed;
+  return validateConfig(parsed.value, { ...options, file, text });
+}

@@ -1,0 +1,169 @@
+// The run-directory contract v1 (DESIGN.md section 3): the only channel between a trainer and
+// every viewer. Writers may add fields; readers must ignore what they do not know.
+import type { Config } from './config/schema';
+
+export const RUN_SCHEMA = 'gpaco-run/1';
+export const EVAL_SCHEMA = 'gpaco-eval/1';
+
+/** File and folder names inside `<runs root>/<run-id>/`. */
+export const RUN_FILES = {
+  run: 'run.json',
+  config: 'config.json',
+  classes: 'classes.json',
+  metrics: 'metrics.jsonl',
+  evals: 'evals',
+  checkpoints: 'checkpoints',
+  checkpointIndex: 'checkpoints/index.json',
+  log: 'trainer.log',
+} as const;
+
+/** Status as written in run.json. */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped';
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'stopped'];
+
+/**
+ * Status as shown to a user: a `running` run whose process is gone is `interrupted`;
+ * a run.json that cannot be parsed is `unreadable`.
+ */
+export type DisplayStatus = RunStatus | 'interrupted' | 'unreadable';
+
+export interface RunError {
+  message: string;
+}
+
+export interface RunProgress {
+  epoch: number;
+  epochs: number;
+  /** Optional finer progress inside the current epoch. */
+  step?: number;
+  stepsPerEpoch?: number;
+}
+
+/** Backend facts recorded at start (vendor etc. only for GPU backends). */
+export interface BackendInfo {
+  name: string;
+  /** Human-readable detail, e.g. "wasm (SIMD, 1 thread)" or a GPU adapter description. */
+  detail?: string;
+  adapter?: { vendor?: string; architecture?: string; description?: string; emulated?: boolean };
+}
+
+export interface RunManifest {
+  schema: typeof RUN_SCHEMA;
+  id: string;
+  name: string;
+  createdAt: string;
+  status: RunStatus;
+  pid: number | null;
+  host: string;
+  backend: string | null;
+  backendInfo?: BackendInfo;
+  startedAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  error: RunError | null;
+  progress: RunProgress;
+  config: Config;
+  /** Set for runs that belong to a sweep (issue 8). */
+  sweepId?: string;
+  /** Launcher facts (issue 8): local process or Slurm job. */
+  launch?: { kind: 'local' } | { kind: 'slurm'; jobId: string | null; state?: string; reason?: string };
+}
+
+export type ShotGroup = 'many' | 'medium' | 'few';
+export const SHOT_GROUPS: readonly ShotGroup[] = ['many', 'medium', 'few'];
+
+export type GroupRule = { kind: 'shots'; many: number; few: number } | { kind: 'terciles' };
+
+export interface ClassesFile {
+  names: string[];
+  trainCounts: number[];
+  testCounts: number[];
+  groups: { rule: GroupRule; assignment: ShotGroup[] };
+}
+
+export interface StepRecord {
+  kind: 'step';
+  epoch: number;
+  step: number;
+  loss: number;
+  lr: number;
+  time: string;
+}
+export interface EpochRecord {
+  kind: 'epoch';
+  epoch: number;
+  loss: number;
+  /** Training accuracy of the epoch (on augmented views), 0..1. */
+  accuracy: number;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+  time: string;
+}
+export interface EvalRecord {
+  kind: 'eval';
+  epoch: number;
+  tag: string;
+  top1: number;
+  top5: number;
+  many: number;
+  medium: number;
+  few: number;
+  /** Path of the eval file relative to the run directory, e.g. `evals/epoch-0012.json`. */
+  file: string;
+  time: string;
+}
+export interface CheckpointRecord {
+  kind: 'checkpoint';
+  epoch: number;
+  tag: string;
+  time: string;
+}
+export interface EventRecord {
+  kind: 'event';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  time: string;
+}
+export type MetricRecord = StepRecord | EpochRecord | EvalRecord | CheckpointRecord | EventRecord;
+export type MetricKind = MetricRecord['kind'];
+
+export interface EvalFile {
+  schema: typeof EVAL_SCHEMA;
+  tag: string;
+  epoch: number;
+  split: string;
+  n: number;
+  top1: number;
+  top5: number;
+  groupAccuracy: Record<ShotGroup, number>;
+  perClassAccuracy: number[];
+  /** Dense C x C counts, row = true class, column = predicted class (label order). */
+  confusion: number[][];
+  /** Optional: the checkpoint the evaluation was made from. */
+  checkpoint?: string;
+}
+
+export interface CheckpointEntry {
+  tag: string;
+  epoch: number;
+  step: number;
+  /** Relative to the run directory, e.g. `checkpoints/epoch-0012`. */
+  path: string;
+  top1: number | null;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
+  bytes: number;
+  time: string;
+  best: boolean;
+}
+
+export interface CheckpointIndex {
+  checkpoints: CheckpointEntry[];
+}
+
+/** `epoch-0012` style tags, zero-padded so names sort. */
+export function epochTag(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
