@@ -1,0 +1,51 @@
+// Plain CE and Balanced Softmax as training methods: one view, the network's classifier logits,
+// no variables of their own. Test-time prediction is always the raw logits (the loop does it).
+import type * as tf from '@tensorflow/tfjs';
+import { logPrior, softmaxLoss } from '../losses/softmax';
+import { ParameterStore } from '../nn/params';
+import type { MethodContext, MethodState, StepOutput, TrainBatch, TrainingMethod } from './types';
+
+export class SoftmaxMethod implements TrainingMethod {
+  readonly views = 1;
+  readonly microBatchable = true;
+  readonly params = new ParameterStore();
+  private readonly prior: tf.Tensor1D | null;
+
+  constructor(
+    readonly kind: 'ce' | 'balanced-softmax',
+    private readonly ctx: MethodContext,
+  ) {
+    this.prior = kind === 'balanced-softmax' ? logPrior(ctx.trainCounts) : null;
+  }
+
+  computeLoss(batch: TrainBatch): StepOutput {
+    const view = batch.views[0];
+    if (!view) throw new Error('softmax method: the batch has no view');
+    const { logits } = this.ctx.network.forward(view, true);
+    const loss = softmaxLoss(logits, batch.oneHot, {
+      logPrior: this.prior,
+      supt: this.ctx.config.loss.supt,
+      labelSmoothing: this.ctx.config.loss.labelSmoothing,
+    });
+    return { loss, logits };
+  }
+
+  afterStep(): void {}
+
+  saveState(): MethodState {
+    return { json: null };
+  }
+
+  restoreState(): void {}
+
+  describe(): string {
+    const ls = this.ctx.config.loss.labelSmoothing;
+    const smoothing = ls > 0 ? `, label smoothing ${ls}` : '';
+    return this.kind === 'ce' ? `ce (plain cross-entropy${smoothing})` : `balanced-softmax (log class prior added to the logits in training${smoothing})`;
+  }
+
+  dispose(): void {
+    this.prior?.dispose();
+    this.params.dispose();
+  }
+}
