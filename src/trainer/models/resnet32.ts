@@ -1,0 +1,84 @@
+// The CIFAR ResNet-32 of the papers (gpaco-spec.md section 2; upstream models/resnet_cifar.py):
+// conv3x3(16)-BN-ReLU, then 3 stages x 5 BasicBlocks with 16/32/64 channels (the first block of
+// stages 2 and 3 has stride 2), option-A shortcuts (stride-2 subsample + zero channel padding,
+// no parameters), global average pooling (F = 64) and a biased linear classifier. Conv and
+// linear weights Kaiming-normal (fan-in), no conv biases (every conv is followed by BN).
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../core/random';
+import { BatchNorm, Conv2d, Dense, globalAvgPool, shortcutDownsample } from '../nn/layers';
+import { ParameterStore } from '../nn/params';
+import type { ForwardOutput, Network, NetworkSpec } from './types';
+
+export const RESNET32_WIDTHS = [16, 32, 64] as const;
+export const RESNET32_BLOCKS_PER_STAGE = 5;
+
+interface BasicBlock {
+  conv1: Conv2d;
+  bn1: BatchNorm;
+  conv2: Conv2d;
+  bn2: BatchNorm;
+  /** Option-A shortcut needed (stride 2 and/or more channels). */
+  downsample: boolean;
+  outChannels: number;
+}
+
+export class ResNet32 implements Network {
+  readonly arch = 'resnet32';
+  readonly inputShape: readonly [number, number, number];
+  readonly featureSize = RESNET32_WIDTHS[2];
+  readonly numClasses: number;
+  readonly params = new ParameterStore();
+  private readonly stem: { conv: Conv2d; bn: BatchNorm };
+  private readonly blocks: BasicBlock[] = [];
+  private readonly classifier: Dense;
+
+  constructor(spec: NetworkSpec, rng: Rng) {
+    this.inputShape = spec.inputShape;
+    this.numClasses = spec.numClasses;
+    const stem = this.params.scope('stem');
+    this.stem = {
+      conv: new Conv2d(stem.scope('conv'), { kernel: 3, inChannels: spec.inputShape[2], outChannels: RESNET32_WIDTHS[0] }, rng),
+      bn: new BatchNorm(stem.scope('bn'), RESNET32_WIDTHS[0]),
+    };
+    let cin: number = RESNET32_WIDTHS[0];
+    RESNET32_WIDTHS.forEach((planes, s) => {
+      for (let i = 0; i < RESNET32_BLOCKS_PER_STAGE; i++) {
+        const stride = s > 0 && i === 0 ? 2 : 1;
+        const b = this.params.scope(`stage${s + 1}.block${i + 1}`);
+        this.blocks.push({
+          conv1: new Conv2d(b.scope('conv1'), { kernel: 3, inChannels: cin, outChannels: planes, stride }, rng),
+          bn1: new BatchNorm(b.scope('bn1'), planes),
+          conv2: new Conv2d(b.scope('conv2'), { kernel: 3, inChannels: planes, outChannels: planes }, rng),
+          bn2: new BatchNorm(b.scope('bn2'), planes),
+          downsample: stride !== 1 || cin !== planes,
+          outChannels: planes,
+        });
+        cin = planes;
+      }
+    });
+    this.classifier = new Dense(this.params.scope('classifier'), { inFeatures: cin, outFeatures: spec.numClasses }, rng);
+  }
+
+  forward(x: tf.Tensor4D, training: boolean): ForwardOutput {
+    let h = tf.relu(this.stem.bn.apply(this.stem.conv.apply(x), training));
+    for (const b of this.blocks) {
+      const o = b.bn2.apply(b.conv2.apply(tf.relu(b.bn1.apply(b.conv1.apply(h), training))), training);
+      const sc = b.downsample ? shortcutDownsample(h, b.outChannels) : h;
+      h = tf.relu(tf.add<tf.Tensor4D>(o, sc));
+    }
+    const features = globalAvgPool(h);
+    return { features, logits: this.classifier.apply(features) };
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.params.trainable();
+  }
+
+  stateVariables(): tf.Variable[] {
+    return this.params.state();
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
