@@ -1,6 +1,6 @@
 // The run configuration: one TypeBox schema gives the TypeScript type, the validator and the
 // JSON Schema file the extension contributes (so the editor completes and checks configs).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
@@ -16,11 +16,14 @@ export const SCHEDULES = ['cosine', 'cifar-step', 'step', 'constant'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const LAUNCH_KINDS = ['local', 'slurm'] as const;
 
-const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown>) =>
+// The explicit return type keeps each literal, so `Config` fields are unions such as
+// 'gpaco' | 'paco' | ... (exhaustive switches work) rather than plain `string`.
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown>): TUnion<Literals<T>> =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
     options,
-  );
+  ) as unknown as TUnion<Literals<T>>;
 
 export const DataSchema = Type.Object(
   {

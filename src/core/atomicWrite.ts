@@ -1,0 +1,63 @@
+// Atomic file replacement (DESIGN.md section 3): a reader sees either the old file or the new
+// one, never a half-written one, even if the writer is killed mid-write.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+let counter = 0;
+
+/** Writes `data` to a temp file in the same folder, fsyncs it, then renames it over `file`. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(file);
+  // Same folder as the target so the rename never crosses a file system; pid + counter keep
+  // concurrent writers (trainer and launcher) from sharing a temp name.
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    renameWithRetry(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDirectory(dir);
+}
+
+/** `writeFileAtomic` of pretty-printed JSON with a final newline. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+// On Windows a rename over a file that a reader holds open fails briefly with EPERM / EBUSY.
+function renameWithRetry(from: string, to: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.renameSync(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 20 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 * (attempt + 1));
+    }
+  }
+}
+
+// Makes the rename itself durable; not possible (nor needed) on every platform.
+function syncDirectory(dir: string): void {
+  if (process.platform === 'win32') return;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the data itself is already synced.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
