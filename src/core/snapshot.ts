@@ -1,0 +1,451 @@
+// Dashboard snapshots from run directories (src/protocol/snapshot.ts): the run panel's, the
+// compare panel's and `gpaco report`'s data. Pure Node (no vscode): the extension panels and
+// the CLI both call it. Reading is incremental where it matters: metrics.jsonl through a
+// MetricsTail (only appended bytes), evaluation files cached by size + mtime.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { ClassesFile, EpochRecord, EvalFile, EvalRecord, RunManifest } from './contract';
+import { headToTailOrder } from './evalMath';
+import { MetricsTail } from './metricsLog';
+import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
+import { encodeMatrix } from '../protocol/matrixCodec';
+import {
+  SNAPSHOT_SCHEMA,
+  type CheckpointRow,
+  type ClassTable,
+  type CompareRun,
+  type CompareSnapshot,
+  type ConfigDifference,
+  type EpochCurves,
+  type EvalCurves,
+  type EvalDetail,
+  type ReportData,
+  type RunDisplayStatus,
+  type RunHeader,
+  type RunSnapshot,
+} from '../protocol/snapshot';
+
+/** Epochs averaged for the time-per-epoch estimate: recent enough to follow a changed machine load. */
+const ETA_EPOCHS = 5;
+/** Evaluation details kept decoded per run: the selected one and a few the user flips between. */
+const DETAIL_CACHE = 4;
+
+export interface SnapshotOptions {
+  /** Tag the user picked; null follows the latest evaluation. */
+  selectedTag?: string | null;
+  now?: Date;
+  /** Whether a `running` run's process is still alive (default: pid check on this host). */
+  isAlive?: (manifest: RunManifest) => boolean;
+}
+
+/** A `running` run whose process is gone on this host is interrupted; another host's run is trusted. */
+export function defaultIsAlive(manifest: RunManifest): boolean {
+  if (manifest.pid === null || manifest.host !== os.hostname()) return true;
+  try {
+    process.kill(manifest.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function displayStatusOf(manifest: RunManifest, isAlive: (m: RunManifest) => boolean = defaultIsAlive): RunDisplayStatus {
+  return manifest.status === 'running' && !isAlive(manifest) ? 'interrupted' : manifest.status;
+}
+
+/** Classes in display order (head to tail). */
+export function classTable(classes: ClassesFile): ClassTable {
+  const order = headToTailOrder(classes.trainCounts);
+  return {
+    names: order.map((i) => classes.names[i]!),
+    label: order,
+    trainCounts: order.map((i) => classes.trainCounts[i]!),
+    testCounts: order.map((i) => classes.testCounts[i]!),
+    groups: order.map((i) => classes.groups.assignment[i]!),
+    rule: classes.groups.rule,
+  };
+}
+
+/** An evaluation permuted into display order, its matrix encoded for the wire. */
+export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: string): EvalDetail {
+  const c = table.label.length;
+  if (evalFile.confusion.length !== c) {
+    throw new Error(`evaluation ${evalFile.tag} has ${evalFile.confusion.length} classes but classes.json has ${c}`);
+  }
+  const flat = new Float64Array(c * c);
+  for (let i = 0; i < c; i++) {
+    const row = evalFile.confusion[table.label[i]!]!;
+    const base = i * c;
+    for (let j = 0; j < c; j++) flat[base + j] = row[table.label[j]!]!;
+  }
+  return {
+    tag: evalFile.tag,
+    epoch: evalFile.epoch,
+    split: evalFile.split,
+    n: evalFile.n,
+    top1: evalFile.top1,
+    top5: evalFile.top5,
+    groupAccuracy: { ...evalFile.groupAccuracy },
+    perClassAccuracy: table.label.map((l) => evalFile.perClassAccuracy[l]!),
+    confusion: encodeMatrix(flat, c),
+    revision,
+  };
+}
+
+function fileRevision(file: string): string | null {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+const emptyCurves = (): EpochCurves => ({ epoch: [], loss: [], lr: [], accuracy: [], seconds: [] });
+const emptyEvalCurves = (): EvalCurves => ({ epoch: [], tag: [], top1: [], top5: [], many: [], medium: [], few: [] });
+
+function epochFromTag(tag: string): number {
+  const m = /(\d+)$/.exec(tag);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * The live source of one run's snapshots. Keep one per open panel: each `build()` reads only
+ * what changed since the previous one.
+ */
+export class RunSnapshotSource {
+  private readonly tail: MetricsTail;
+  private readonly epochs = new Map<number, EpochRecord>();
+  private readonly evalRecords = new Map<string, EvalRecord>();
+  private readonly details = new Map<string, { revision: string; detail: EvalDetail }>();
+  private classes: { revision: string; table: ClassTable } | null = null;
+
+  constructor(readonly dir: string) {
+    this.tail = new MetricsTail(runPaths(dir).metrics);
+  }
+
+  /** Tags the panel may ask for: evaluations and complete checkpoints that exist now. */
+  knownTags(): Set<string> {
+    const tags = new Set(listEvalTags(this.dir));
+    try {
+      for (const c of readCheckpointIndex(this.dir).checkpoints) tags.add(c.tag);
+    } catch {
+      // A malformed index offers no checkpoints.
+    }
+    return tags;
+  }
+
+  build(options: SnapshotOptions = {}): RunSnapshot {
+    const now = options.now ?? new Date();
+    const warnings: string[] = [];
+    const manifest = readRunManifest(this.dir); // unreadable run.json: the caller shows the error
+    this.readMetrics();
+    const table = this.readClasses(warnings);
+    const status = displayStatusOf(manifest, options.isAlive);
+
+    const curves = emptyCurves();
+    for (const r of [...this.epochs.values()].sort((a, b) => a.epoch - b.epoch)) {
+      curves.epoch.push(r.epoch);
+      curves.loss.push(r.loss);
+      curves.lr.push(r.lr);
+      curves.accuracy.push(r.accuracy);
+      curves.seconds.push(r.seconds);
+    }
+    const evals = emptyEvalCurves();
+    const byEpoch = new Map<number, EvalRecord>();
+    for (const r of this.evalRecords.values()) byEpoch.set(r.epoch, r);
+    for (const r of [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch)) {
+      evals.epoch.push(r.epoch);
+      evals.tag.push(r.tag);
+      evals.top1.push(r.top1);
+      evals.top5.push(r.top5);
+      evals.many.push(r.many);
+      evals.medium.push(r.medium);
+      evals.few.push(r.few);
+    }
+
+    const evalTags = listEvalTags(this.dir);
+    const checkpoints = this.checkpointRows(evalTags, warnings);
+    const pinned = options.selectedTag != null && evalTags.includes(options.selectedTag);
+    if (options.selectedTag != null && !pinned) warnings.push(`evaluation ${options.selectedTag} is not available; showing the latest`);
+    const latest = [...checkpoints].filter((c) => c.hasEval).sort((a, b) => b.epoch - a.epoch || (a.tag < b.tag ? 1 : -1))[0];
+    const selectedTag = pinned ? options.selectedTag! : (latest?.tag ?? null);
+    const selected = selectedTag !== null && table !== null ? this.detail(selectedTag, table, warnings) : null;
+
+    const recent = curves.seconds.slice(-ETA_EPOCHS);
+    const header: RunHeader = {
+      id: manifest.id,
+      name: manifest.name,
+      status,
+      backend: manifest.backend,
+      backendDetail: manifest.backendInfo?.detail ?? null,
+      host: manifest.host,
+      createdAt: manifest.createdAt,
+      startedAt: manifest.startedAt,
+      endedAt: manifest.endedAt,
+      error: manifest.error?.message ?? null,
+      epoch: manifest.progress.epoch,
+      epochs: manifest.progress.epochs,
+      secondsPerEpoch: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null,
+      canStop: status === 'running' || status === 'queued',
+      canResume: (status === 'stopped' || status === 'failed' || status === 'interrupted') && checkpoints.some((c) => c.hasCheckpoint),
+      sweepId: manifest.sweepId ?? null,
+    };
+    if (this.tail.malformed > 0) warnings.push(`metrics.jsonl: ${this.tail.malformed} malformed line(s) skipped`);
+    return {
+      schema: SNAPSHOT_SCHEMA,
+      kind: 'run',
+      builtAt: now.toISOString(),
+      run: header,
+      classes: table,
+      curves,
+      evals,
+      checkpoints,
+      selectedTag,
+      pinned,
+      selected,
+      warnings,
+    };
+  }
+
+  /** The detail of one evaluation, or null with a warning when its file cannot be used. */
+  detail(tag: string, table: ClassTable, warnings: string[]): EvalDetail | null {
+    const file = runPaths(this.dir).evalFile(tag);
+    const revision = fileRevision(file);
+    if (revision === null) {
+      warnings.push(`evals/${tag}.json is missing`);
+      return null;
+    }
+    const cached = this.details.get(tag);
+    if (cached && cached.revision === revision) {
+      // Most recently used last, so the cache evicts the oldest.
+      this.details.delete(tag);
+      this.details.set(tag, cached);
+      return cached.detail;
+    }
+    try {
+      const detail = evalDetail(readEvalFile(this.dir, tag), table, `${tag}:${revision}`);
+      this.details.set(tag, { revision, detail });
+      while (this.details.size > DETAIL_CACHE) this.details.delete(this.details.keys().next().value!);
+      return detail;
+    } catch (err) {
+      warnings.push((err as Error).message);
+      return null;
+    }
+  }
+
+  private readMetrics(): void {
+    const batch = this.tail.readBatch();
+    if (batch.restarted) {
+      this.epochs.clear();
+      this.evalRecords.clear();
+    }
+    for (const r of batch.records) {
+      switch (r.kind) {
+        case 'epoch':
+          this.epochs.set(r.epoch, r);
+          break;
+        case 'eval':
+          this.evalRecords.set(r.tag, r);
+          break;
+        case 'step':
+        case 'checkpoint':
+        case 'event':
+          break;
+        default: {
+          const never: never = r;
+          void never;
+        }
+      }
+    }
+    // A resumed run records its epochs again from the checkpoint on: the later record wins.
+  }
+
+  private readClasses(warnings: string[]): ClassTable | null {
+    const file = runPaths(this.dir).classes;
+    const revision = fileRevision(file);
+    if (revision === null) return null;
+    if (this.classes?.revision === revision) return this.classes.table;
+    try {
+      const classes = readClassesFile(this.dir);
+      if (!classes) return null;
+      this.classes = { revision, table: classTable(classes) };
+      this.details.clear();
+      return this.classes.table;
+    } catch (err) {
+      warnings.push((err as Error).message);
+      return null;
+    }
+  }
+
+  private checkpointRows(evalTags: string[], warnings: string[]): CheckpointRow[] {
+    const rows = new Map<string, CheckpointRow>();
+    let entries: ReturnType<typeof readCheckpointIndex>['checkpoints'] = [];
+    try {
+      entries = readCheckpointIndex(this.dir).checkpoints;
+    } catch (err) {
+      warnings.push((err as Error).message);
+    }
+    for (const c of entries) {
+      rows.set(c.tag, {
+        tag: c.tag,
+        epoch: c.epoch,
+        hasCheckpoint: true,
+        hasEval: false,
+        best: c.best,
+        bytes: c.bytes,
+        time: c.time || null,
+        top1: c.top1,
+        many: c.many,
+        medium: c.medium,
+        few: c.few,
+      });
+    }
+    for (const tag of evalTags) {
+      const rec = this.evalRecords.get(tag);
+      const row = rows.get(tag) ?? {
+        tag,
+        epoch: rec?.epoch ?? epochFromTag(tag),
+        hasCheckpoint: false,
+        hasEval: true,
+        best: false,
+        bytes: null,
+        time: rec?.time ?? null,
+        top1: null,
+        many: null,
+        medium: null,
+        few: null,
+      };
+      row.hasEval = true;
+      if (rec) Object.assign(row, { top1: rec.top1, many: rec.many, medium: rec.medium, few: rec.few });
+      rows.set(tag, row);
+    }
+    return [...rows.values()].sort((a, b) => b.epoch - a.epoch || (a.tag < b.tag ? 1 : -1));
+  }
+}
+
+export function buildRunSnapshot(dir: string, options: SnapshotOptions = {}): RunSnapshot {
+  return new RunSnapshotSource(dir).build(options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare
+
+/** Dotted keys of every leaf (arrays are leaves: a changed list is one difference). */
+export function flattenConfig(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0 && prefix) out.set(prefix, '{}');
+    for (const [k, v] of entries) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out.set(prefix, JSON.stringify(value) ?? 'null');
+  }
+  return out;
+}
+
+/** Exactly the keys whose values are not equal in every config (absent counts as a value). */
+export function configDifferences(configs: readonly unknown[]): ConfigDifference[] {
+  const flat = configs.map((c) => flattenConfig(c));
+  const keys = new Set<string>();
+  for (const f of flat) for (const k of f.keys()) keys.add(k);
+  const out: ConfigDifference[] = [];
+  for (const key of [...keys].sort()) {
+    const values = flat.map((f) => f.get(key) ?? null);
+    if (values.some((v) => v !== values[0])) out.push({ key, values });
+  }
+  return out;
+}
+
+function sameClassTables(tables: (ClassTable | null)[]): boolean {
+  const first = tables[0];
+  if (!first) return false;
+  return tables.every((t) => t !== null && t.names.length === first.names.length && t.names.every((n, i) => n === first.names[i]));
+}
+
+export function compareRunOf(snapshot: RunSnapshot): CompareRun {
+  const sel = snapshot.selected;
+  return {
+    id: snapshot.run.id,
+    name: snapshot.run.name,
+    status: snapshot.run.status,
+    epoch: snapshot.run.epoch,
+    epochs: snapshot.run.epochs,
+    curves: snapshot.curves,
+    evals: snapshot.evals,
+    final: sel
+      ? { tag: sel.tag, epoch: sel.epoch, top1: sel.top1, top5: sel.top5, many: sel.groupAccuracy.many, medium: sel.groupAccuracy.medium, few: sel.groupAccuracy.few }
+      : null,
+    classes: snapshot.classes,
+    confusion: sel?.confusion ?? null,
+  };
+}
+
+/** Keeps one RunSnapshotSource per compared run, so rebuilding reads only what changed. */
+export class CompareSnapshotSource {
+  private readonly sources: RunSnapshotSource[];
+  constructor(readonly dirs: readonly string[]) {
+    this.sources = dirs.map((d) => new RunSnapshotSource(d));
+  }
+
+  build(options: Omit<SnapshotOptions, 'selectedTag'> = {}): CompareSnapshot {
+    const now = options.now ?? new Date();
+    const warnings: string[] = [];
+    const snapshots = this.sources.map((s) => s.build({ ...options, now, selectedTag: null }));
+    for (const s of snapshots) for (const w of s.warnings) warnings.push(`${s.run.id}: ${w}`);
+    const configs = this.sources.map((s, i) => {
+      try {
+        return readRunManifest(s.dir).config;
+      } catch {
+        return snapshots[i]!.run;
+      }
+    });
+    return {
+      schema: SNAPSHOT_SCHEMA,
+      kind: 'compare',
+      builtAt: now.toISOString(),
+      runs: snapshots.map(compareRunOf),
+      configDiff: configDifferences(configs),
+      sameClasses: sameClassTables(snapshots.map((s) => s.classes)),
+      warnings,
+    };
+  }
+}
+
+export function buildCompareSnapshot(dirs: readonly string[], options: Omit<SnapshotOptions, 'selectedTag'> = {}): CompareSnapshot {
+  return new CompareSnapshotSource(dirs).build(options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+export interface ReportOptions extends Omit<SnapshotOptions, 'selectedTag'> {
+  title?: string;
+  /** Most recent evaluations per run whose full detail is inlined (the rest are listed only). */
+  maxEvals?: number;
+}
+
+export function buildReportData(dirs: readonly string[], options: ReportOptions = {}): ReportData {
+  const now = options.now ?? new Date();
+  const maxEvals = options.maxEvals ?? 20;
+  const runs = dirs.map((dir) => {
+    const source = new RunSnapshotSource(dir);
+    const snapshot = source.build({ ...options, now, selectedTag: null });
+    const details: Record<string, EvalDetail> = {};
+    if (snapshot.classes) {
+      const tags = snapshot.checkpoints.filter((c) => c.hasEval).slice(0, maxEvals).map((c) => c.tag);
+      for (const tag of tags) {
+        const d = tag === snapshot.selectedTag ? snapshot.selected : source.detail(tag, snapshot.classes, snapshot.warnings);
+        if (d) details[tag] = d;
+      }
+    }
+    return { snapshot, details };
+  });
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    kind: 'report',
+    title: options.title ?? (runs.length === 1 ? `GPaCo Lab report: ${runs[0]!.snapshot.run.name}` : `GPaCo Lab report: ${runs.length} runs`),
+    generatedAt: now.toISOString(),
+    runs,
+    compare: dirs.length >= 2 ? buildCompareSnapshot(dirs, { ...options, now }) : null,
+  };
+}

@@ -1,0 +1,176 @@
+// Snapshot types: everything a dashboard panel shows, sent whole from the host after `ready`
+// and after every change (DESIGN.md section 7: full snapshots, never deltas). Built by
+// src/core/snapshot.ts from the run directory; drawn by webview/. Plain data only, so the
+// same objects travel through postMessage and are inlined into `gpaco report` HTML.
+//
+// Every per-class array is in DISPLAY order: classes sorted head to tail (descending training
+// count, ties by label). `ClassTable.label[i]` is the original label of display position i.
+
+export const SNAPSHOT_SCHEMA = 'gpaco-dashboard/1';
+
+export type ShotGroupName = 'many' | 'medium' | 'few';
+export const SHOT_GROUP_NAMES: readonly ShotGroupName[] = ['many', 'medium', 'few'];
+
+export type RunDisplayStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted' | 'unreadable';
+
+export type GroupRuleInfo = { kind: 'shots'; many: number; few: number } | { kind: 'terciles' };
+
+export interface ClassTable {
+  names: string[];
+  /** Original label index of each display position. */
+  label: number[];
+  trainCounts: number[];
+  testCounts: number[];
+  groups: ShotGroupName[];
+  rule: GroupRuleInfo;
+}
+
+/**
+ * A C x C count matrix (row = true class, column = predicted class, display order), flat and
+ * row-major. `dense`: all C*C counts. `gaps`: pairs [gap, count] for the non-zero cells, where
+ * gap is the distance in flat index from the previous non-zero cell (the first from -1); a
+ * confusion matrix of a decent classifier is mostly zeros, so this is several times smaller.
+ */
+export interface EncodedMatrix {
+  size: number;
+  encoding: 'dense' | 'gaps';
+  data: number[];
+}
+
+/** Per-epoch training records; arrays of equal length, one entry per epoch (the last record wins). */
+export interface EpochCurves {
+  epoch: number[];
+  loss: number[];
+  lr: number[];
+  accuracy: number[];
+  seconds: number[];
+}
+
+/** Per-evaluation records, in epoch order (the last record of an epoch wins). */
+export interface EvalCurves {
+  epoch: number[];
+  tag: string[];
+  top1: number[];
+  top5: number[];
+  many: number[];
+  medium: number[];
+  few: number[];
+}
+
+export interface GroupAccuracy {
+  many: number;
+  medium: number;
+  few: number;
+}
+
+/** One evaluation in full: what the confusion matrix, group bars and per-class chart show. */
+export interface EvalDetail {
+  tag: string;
+  epoch: number;
+  split: string;
+  n: number;
+  top1: number;
+  top5: number;
+  groupAccuracy: GroupAccuracy;
+  perClassAccuracy: number[];
+  confusion: EncodedMatrix;
+  /** Changes whenever the evaluation file changes (tag + size + mtime), so views redraw only then. */
+  revision: string;
+}
+
+/** A row of the checkpoints list: a checkpoint, an evaluation, or both with the same tag. */
+export interface CheckpointRow {
+  tag: string;
+  epoch: number;
+  /** False when the checkpoint folder is gone (pruned) and only its evaluation remains. */
+  hasCheckpoint: boolean;
+  hasEval: boolean;
+  best: boolean;
+  bytes: number | null;
+  time: string | null;
+  top1: number | null;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
+}
+
+export interface RunHeader {
+  id: string;
+  name: string;
+  status: RunDisplayStatus;
+  backend: string | null;
+  backendDetail: string | null;
+  host: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  epoch: number;
+  epochs: number;
+  /** Mean wall seconds of the last few epochs, or null before the first epoch ends. */
+  secondsPerEpoch: number | null;
+  canStop: boolean;
+  canResume: boolean;
+  sweepId: string | null;
+}
+
+export interface RunSnapshot {
+  schema: typeof SNAPSHOT_SCHEMA;
+  kind: 'run';
+  /** When the host built the snapshot (ISO); elapsed times tick from here. */
+  builtAt: string;
+  run: RunHeader;
+  classes: ClassTable | null;
+  curves: EpochCurves;
+  evals: EvalCurves;
+  checkpoints: CheckpointRow[];
+  /** Tag of the evaluation shown, chosen by the user or else the latest. */
+  selectedTag: string | null;
+  /** True when the user picked `selectedTag`; false when the panel follows the latest evaluation. */
+  pinned: boolean;
+  selected: EvalDetail | null;
+  /** Problems reading the run (unreadable files, size mismatches), shown, never thrown. */
+  warnings: string[];
+}
+
+export interface CompareRun {
+  id: string;
+  name: string;
+  status: RunDisplayStatus;
+  epoch: number;
+  epochs: number;
+  curves: EpochCurves;
+  evals: EvalCurves;
+  /** The latest evaluation, summarised. */
+  final: { tag: string; epoch: number; top1: number; top5: number; many: number; medium: number; few: number } | null;
+  classes: ClassTable | null;
+  /** The latest evaluation's confusion matrix (display order of this run's classes). */
+  confusion: EncodedMatrix | null;
+}
+
+/** A config key (dotted path) whose values differ between the compared runs; values JSON-encoded, null = absent. */
+export interface ConfigDifference {
+  key: string;
+  values: (string | null)[];
+}
+
+export interface CompareSnapshot {
+  schema: typeof SNAPSHOT_SCHEMA;
+  kind: 'compare';
+  builtAt: string;
+  runs: CompareRun[];
+  configDiff: ConfigDifference[];
+  /** True when every run has the same classes in the same display order (a confusion difference makes sense). */
+  sameClasses: boolean;
+  warnings: string[];
+}
+
+/** What `gpaco report` inlines: run views (with every evaluation's detail) and a comparison. */
+export interface ReportData {
+  schema: typeof SNAPSHOT_SCHEMA;
+  kind: 'report';
+  title: string;
+  generatedAt: string;
+  runs: { snapshot: RunSnapshot; details: Record<string, EvalDetail> }[];
+  compare: CompareSnapshot | null;
+}

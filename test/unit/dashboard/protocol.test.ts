@@ -1,0 +1,79 @@
+// The protocol's runtime checks and the matrix wire format.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeMatrix, encodeMatrix } from '../../../src/protocol/matrixCodec';
+import { checkCompareWebviewMessage, checkPanelState, checkRunWebviewMessage } from '../../../src/protocol/validate';
+
+describe('messages from the webview', () => {
+  it('accepts the well-formed ones', () => {
+    for (const m of [
+      { type: 'ready' },
+      { type: 'select', runId: '20260102-030405-demo', tag: 'epoch-0003' },
+      { type: 'select', runId: 'r', tag: null },
+      { type: 'stop', runId: 'r' },
+      { type: 'resume', runId: 'r' },
+      { type: 'evaluate', runId: 'r', tag: 'epoch-0001' },
+      { type: 'export', format: 'csv', fileName: 'confusion epoch-0003.csv', data: 'a,b\n' },
+      { type: 'export', format: 'png', fileName: 'loss.png', data: 'data:image/png;base64,AAAA' },
+      { type: 'log', level: 'error', text: 'boom' },
+    ]) {
+      const r = checkRunWebviewMessage(m);
+      assert.ok(r.ok, `${JSON.stringify(m)}: ${r.ok ? '' : r.reason}`);
+    }
+    assert.ok(checkCompareWebviewMessage({ type: 'ready' }).ok);
+  });
+
+  it('rejects malformed, unknown and path-carrying messages with a reason', () => {
+    const cases: [unknown, RegExp][] = [
+      [null, /type missing/],
+      ['ready', /type missing/],
+      [{ type: 'launchMissiles' }, /unknown type "launchMissiles"/],
+      [{ type: 'select', runId: '../../etc', tag: null }, /runId/],
+      [{ type: 'select', runId: 'r', tag: '/etc/passwd' }, /tag/],
+      [{ type: 'select', runId: 'r', tag: 'epoch-0001', path: '/tmp/x' }, /path/],
+      [{ type: 'evaluate', runId: 'r' }, /tag/],
+      [{ type: 'export', format: 'csv', fileName: '../evil.csv', data: '' }, /fileName/],
+      [{ type: 'export', format: 'csv', fileName: '/abs/evil.csv', data: '' }, /fileName/],
+      [{ type: 'export', format: 'csv', fileName: 'evil.sh', data: '' }, /fileName/],
+      [{ type: 'stop', runId: 'a/b' }, /runId/],
+      [{ type: 'stop', runId: '..' }, /runId/],
+    ];
+    for (const [m, why] of cases) {
+      const r = checkRunWebviewMessage(m);
+      assert.equal(r.ok, false, JSON.stringify(m));
+      if (!r.ok) assert.match(r.reason, why, JSON.stringify(m));
+    }
+    assert.equal(checkCompareWebviewMessage({ type: 'stop', runId: 'r' }).ok, false, 'compare panels cannot stop runs');
+  });
+
+  it('checks persisted panel state', () => {
+    assert.ok(checkPanelState({ panel: 'run', runId: 'r', tag: null }).ok);
+    assert.ok(checkPanelState({ panel: 'compare', runIds: ['a', 'b'] }).ok);
+    assert.equal(checkPanelState({ panel: 'compare', runIds: ['a'] }).ok, false);
+    assert.equal(checkPanelState({ panel: 'run', runId: '../x', tag: null }).ok, false);
+  });
+});
+
+describe('matrix codec', () => {
+  it('round-trips sparse and dense matrices and picks the shorter form', () => {
+    const sparse = new Float64Array(100);
+    sparse[0] = 3;
+    sparse[57] = 1;
+    sparse[99] = 12;
+    const e = encodeMatrix(sparse, 10);
+    assert.equal(e.encoding, 'gaps');
+    assert.deepEqual(e.data, [1, 3, 57, 1, 42, 12]);
+    assert.deepEqual([...decodeMatrix(e)], [...sparse]);
+    const dense = Array.from({ length: 9 }, (_, i) => i + 1);
+    const d = encodeMatrix(dense, 3);
+    assert.equal(d.encoding, 'dense');
+    assert.deepEqual([...decodeMatrix(d)], dense);
+  });
+
+  it('refuses data that does not fit the size', () => {
+    assert.throws(() => decodeMatrix({ size: 2, encoding: 'dense', data: [1, 2, 3] }), /3 cells/);
+    assert.throws(() => decodeMatrix({ size: 2, encoding: 'gaps', data: [5, 1] }), /outside/);
+    assert.throws(() => decodeMatrix({ size: 2, encoding: 'gaps', data: [0, 1] }), /outside/);
+    assert.throws(() => encodeMatrix([1, 2], 2), /2 cells/);
+  });
+});
