@@ -1,0 +1,214 @@
+// The run catalog: every run under a runs root, summarised from its files (DESIGN.md section 3).
+// It must stay fast for hundreds of runs, so per run it reads only run.json,
+// checkpoints/index.json and the end of metrics.jsonl.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type EvalRecord, type RunManifest } from './contract';
+import { evalRecordOf } from './evalMath';
+import { findLastMetric } from './metricsLog';
+import { listEvalTags, readCheckpointIndex, readEvalFile, readRunManifest, runPaths } from './runDirectory';
+
+export interface RunSummary {
+  /** The folder name (equal to `manifest.id` for runs made by `createRunDirectory`). */
+  id: string;
+  dir: string;
+  status: DisplayStatus;
+  /** `null` when run.json cannot be read (`status` is then `unreadable`). */
+  manifest: RunManifest | null;
+  /** Why the run is unreadable, or another file's problem; empty when all is well. */
+  problems: string[];
+  /** From run.json; for an unreadable run, the folder's modification time. */
+  createdAt: string;
+  /** The newest evaluation (from metrics.jsonl, else the last evals/ file), or null. */
+  latestEval: EvalRecord | null;
+  /** Complete checkpoints, oldest first. */
+  checkpoints: CheckpointEntry[];
+}
+
+/** True when a process with this pid exists (on this host). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The command line of a process where the OS exposes it (Linux /proc); `undefined` elsewhere or
+ * when it cannot be read; '' for a zombie or kernel thread.
+ */
+function processCommandLine(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the trainer of a `running` run is still alive: its pid exists on this host and, where
+ * the command line can be read, it is a process of this run (`trainer.js run <dir>` names the run
+ * folder), so a pid recycled after a reboot or crash does not keep a dead run "running".
+ * `undefined` when it cannot be known from here (the run's host is another machine).
+ */
+export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname()): boolean | undefined {
+  if (manifest.host && manifest.host !== hostname) return undefined;
+  if (manifest.pid === null || !isProcessAlive(manifest.pid)) return false;
+  const cmd = processCommandLine(manifest.pid);
+  if (cmd === undefined) return true;
+  return cmd.includes(manifest.id);
+}
+
+/** Status to show: a `running` run whose trainer is gone on this host is `interrupted`. */
+export function displayStatus(manifest: RunManifest, hostname = os.hostname()): DisplayStatus {
+  if (manifest.status !== 'running') return manifest.status;
+  return isRunProcessAlive(manifest, hostname) === false ? 'interrupted' : 'running';
+}
+
+/** Summary of one run folder; never throws for a broken run (it becomes `unreadable`). */
+export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary {
+  const id = path.basename(dir);
+  const problems: string[] = [];
+  let manifest: RunManifest | null = null;
+  try {
+    manifest = readRunManifest(dir);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  let checkpoints: CheckpointEntry[] = [];
+  try {
+    checkpoints = readCheckpointIndex(dir).checkpoints;
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (!manifest) {
+    let createdAt = new Date(0).toISOString();
+    try {
+      createdAt = fs.statSync(dir).mtime.toISOString();
+    } catch {
+      // keep the epoch
+    }
+    return { id, dir, status: 'unreadable', manifest: null, problems, createdAt, latestEval: null, checkpoints };
+  }
+  return {
+    id,
+    dir,
+    status: displayStatus(manifest, hostname),
+    manifest,
+    problems,
+    createdAt: manifest.createdAt,
+    latestEval: latestEval(dir, problems),
+    checkpoints,
+  };
+}
+
+function latestEval(dir: string, problems: string[]): EvalRecord | null {
+  const rec = findLastMetric(runPaths(dir).metrics, 'eval');
+  if (rec) return rec;
+  // An evaluation written without its metrics record (e.g. metrics.jsonl lost): use the file.
+  const tags = listEvalTags(dir);
+  const last = tags[tags.length - 1];
+  if (last === undefined) return null;
+  try {
+    const file = readEvalFile(dir, last);
+    return evalRecordOf(file, fs.statSync(runPaths(dir).evalFile(last)).mtime);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return null;
+  }
+}
+
+/** True when `dir` looks like a run folder (it has a run.json). */
+export function isRunDirectory(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILES.run));
+}
+
+/**
+ * Every run under `root` (folders with a run.json; a folder still being created has none yet),
+ * newest first. A missing root is an empty catalog.
+ */
+export function listRuns(root: string, hostname = os.hostname()): RunSummary[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const runs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => path.join(root, e.name))
+    .filter(isRunDirectory)
+    .map((dir) => summarizeRun(dir, hostname));
+  return runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding a run from what a user typed
+
+export type RunLookup = { ok: true; dir: string } | { ok: false; message: string; suggestions: string[] };
+
+/**
+ * A run given as a path to its folder, or as an id under `root` (an exact id, or a prefix or
+ * suffix that matches exactly one id). On failure, the closest ids are suggested.
+ */
+export function findRun(root: string, ref: string): RunLookup {
+  const asPath = path.resolve(ref);
+  if ((ref.includes('/') || ref.includes(path.sep) || ref === '.' || ref === '..') && isRunDirectory(asPath)) return { ok: true, dir: asPath };
+  const exact = path.join(root, ref);
+  if (!ref.includes('/') && !ref.includes(path.sep) && isRunDirectory(exact)) return { ok: true, dir: path.resolve(exact) };
+  if (isRunDirectory(asPath)) return { ok: true, dir: asPath };
+
+  let ids: string[] = [];
+  try {
+    ids = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && isRunDirectory(path.join(root, e.name)))
+      .map((e) => e.name);
+  } catch {
+    return { ok: false, message: `no run "${ref}": the runs folder ${path.resolve(root)} does not exist`, suggestions: [] };
+  }
+  const partial = ids.filter((id) => id.startsWith(ref) || id.endsWith(ref));
+  if (partial.length === 1) return { ok: true, dir: path.resolve(root, partial[0]!) };
+  if (partial.length > 1) {
+    return { ok: false, message: `"${ref}" matches ${partial.length} runs in ${path.resolve(root)}; give more of the id`, suggestions: partial.sort().slice(0, 10) };
+  }
+  const suggestions = closestMatches(ref, ids, 5);
+  return { ok: false, message: `no run "${ref}" in ${path.resolve(root)}`, suggestions };
+}
+
+/** Up to `max` candidates nearest to `word`: containing it, or within a small edit distance. */
+export function closestMatches(word: string, candidates: readonly string[], max = 5): string[] {
+  const w = word.toLowerCase();
+  const scored = candidates.map((c) => {
+    const lc = c.toLowerCase();
+    // Compare with the id's tail too, where the slug a user remembers lives.
+    const tail = lc.slice(-Math.max(w.length, 1));
+    const d = lc.includes(w) ? 0 : Math.min(editDistance(w, lc), editDistance(w, tail) + 1);
+    return { c, d };
+  });
+  const limit = Math.max(2, Math.floor(w.length / 3));
+  return scored
+    .filter((s) => s.d <= limit)
+    .sort((a, b) => a.d - b.d || (a.c < b.c ? 1 : -1))
+    .slice(0, max)
+    .map((s) => s.c);
+}
+
+/** Levenshtein distance (small strings only: commands, flags, run ids). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
