@@ -164,7 +164,7 @@ export function findRun(root: string, ref: string): RunLookup {
   if (!ref.includes('/') && !ref.includes(path.sep) && isRunDirectory(exact)) return { ok: true, dir: path.resolve(exact) };
   if (isRunDirectory(asPath)) return { ok: true, dir: asPath };
 
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = fs
       .readdirSync(root, { withFileTypes: true })
