@@ -28,6 +28,50 @@ export interface Dataset {
   trainIndices?: Int32Array;
   /** Non-fatal problems (e.g. an image that could not be decoded and was skipped). */
   warnings: string[];
+  /** How the long-tailed training split was made (absent for synthetic data); saved as split.json. */
+  split?: SplitRecord;
+}
+
+/** Everything needed to rebuild and check a long-tailed split (gpaco-spec.md section 6). */
+export interface SplitRecord {
+  /** `data.kind` of the source. */
+  kind: string;
+  /** Folder the training data was read from (and the test folder, if separate). */
+  source: string;
+  testSource?: string;
+  /** cifar100 only: which labels were used. */
+  labels?: 'fine' | 'coarse';
+  splitSeed: number;
+  imbalanceFactor: number;
+  /** The head class size actually used (the config's, or the default the data allowed). */
+  maxPerClass: number;
+  /** Training images each class had before the split (head-first class order). */
+  availableCounts: number[];
+  /** Training images kept per class (the profile, less any undecodable image that was skipped). */
+  counts: number[];
+  /** image-folder: training images kept, as paths relative to `source`, same order as trainIndices. */
+  files?: string[];
+  /** image-folder: images the split chose that could not be decoded (relative paths). */
+  skipped?: string[];
+  /** image-folder with data.holdout: the held-out test images (relative paths). */
+  testFiles?: string[];
+  /** image-folder: fraction held out for testing (0 when data.testPath was used). */
+  holdout?: number;
+}
+
+/** A problem found before a run starts; `message` names the file or config field itself. */
+export interface DataIssue {
+  level: 'error' | 'warning';
+  /** The file or config field path, e.g. `data.maxPerClass`. */
+  where: string;
+  message: string;
+}
+
+export interface LoadOptions {
+  /** Called for each non-fatal problem as it is found (they are also in `Dataset.warnings`). */
+  onWarning?: (message: string) => void;
+  /** Called while images are read or decoded: items done of total for the current part. */
+  onProgress?: (done: number, total: number, part: 'train' | 'test') => void;
 }
 
 /** A data problem a user can fix: names the file or config field and what was expected. */
