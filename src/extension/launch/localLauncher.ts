@@ -1,0 +1,137 @@
+// Runs the trainer as a child process of this machine: `<node> dist/trainer.js run <dir>
+// [--resume]`, never through a shell, stdout + stderr appended to <dir>/trainer.log. The child
+// is detached (its own process group) so it keeps training when the window reloads; the next
+// window finds it again from run.json (pid, host).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { RUN_FILES } from '../../core/contract';
+import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
+import { pidExists } from '../runs/runStore';
+import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
+import { checkNode } from './nodeRuntime';
+
+export interface LocalLauncherSettings {
+  nodePath: string;
+  /** GPACO_NATIVE_MODULES for the trainer ('' = unset). */
+  nativeModulesPath: string;
+}
+
+export class LocalLauncher implements Launcher {
+  readonly kind = 'local' as const;
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly exitListeners = new Set<(e: TrainerExit) => void>();
+
+  constructor(
+    /** Absolute path of dist/trainer.js. */
+    private trainerScript: string,
+    private readonly settings: () => LocalLauncherSettings,
+  ) {}
+
+  /** Tests point the launcher at another trainer script (e.g. one that crashes on start). */
+  setTrainerScript(file: string): void {
+    this.trainerScript = file;
+  }
+
+  get trainer(): string {
+    return this.trainerScript;
+  }
+
+  /** Checks Node and the trainer bundle; returns the Node program to run. */
+  async preflight(): Promise<string> {
+    const { nodePath } = this.settings();
+    const node = nodePath.trim() || 'node';
+    const check = await checkNode(node);
+    if (!check.ok) throw new LaunchError(check.message, { label: 'Open Setting', setting: 'gpaco.nodePath' });
+    if (!fs.existsSync(this.trainerScript)) {
+      throw new LaunchError(`The trainer bundle ${this.trainerScript} is missing: build the extension (npm run build).`);
+    }
+    return node;
+  }
+
+  async start(run: LaunchTarget, mode: LaunchMode = 'start'): Promise<void> {
+    const node = await this.preflight();
+    const args = [this.trainerScript, 'run', run.dir, ...(mode === 'resume' ? ['--resume'] : [])];
+    const log = fs.openSync(runPaths(run.dir).log, 'a');
+    const { nativeModulesPath } = this.settings();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // The editor's own variables must not leak into a plain Node (desktop VS Code: Electron).
+    delete env.ELECTRON_RUN_AS_NODE;
+    delete env.NODE_OPTIONS;
+    if (nativeModulesPath.trim()) env.GPACO_NATIVE_MODULES = nativeModulesPath.trim();
+    let child: ChildProcess;
+    try {
+      fs.writeSync(log, `\n[gpaco-lab] ${new Date().toISOString()} ${mode === 'resume' ? 'resuming' : 'starting'}: ${node} ${args.join(' ')}\n`);
+      child = spawn(node, args, { cwd: run.dir, detached: true, stdio: ['ignore', log, log], env, windowsHide: true, shell: false });
+    } finally {
+      fs.closeSync(log);
+    }
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new LaunchError(`Could not start the trainer with "${node}": ${err.message}`, { label: 'Open Setting', setting: 'gpaco.nodePath' })));
+    });
+    this.children.set(run.dir, child);
+    child.unref();
+    child.once('exit', (code, signal) => {
+      this.children.delete(run.dir);
+      this.markIfSilent(run, code, signal);
+      for (const l of this.exitListeners) l({ target: run, code, signal });
+    });
+  }
+
+  /**
+   * A trainer that died before recording its own end (a crash on start, an out-of-memory kill)
+   * leaves run.json at queued / running: mark it failed, pointing at the log.
+   */
+  private markIfSilent(run: LaunchTarget, code: number | null, signal: NodeJS.Signals | null): void {
+    try {
+      const m = readRunManifest(run.dir);
+      if (m.status !== 'queued' && m.status !== 'running') return;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      updateRunManifest(run.dir, {
+        status: 'failed',
+        endedAt: new Date().toISOString(),
+        exitCode: code,
+        pid: null,
+        error: { message: `The trainer ${how} before recording a result; see ${RUN_FILES.log}.` },
+      });
+    } catch {
+      /* run folder deleted or unreadable: nothing to mark */
+    }
+  }
+
+  private pidOf(run: LaunchTarget): number | null {
+    const child = this.children.get(run.dir);
+    if (child?.pid !== undefined && child.exitCode === null) return child.pid;
+    try {
+      const m = readRunManifest(run.dir);
+      return m.pid !== null && m.host === os.hostname() ? m.pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async stop(run: LaunchTarget, options: { force?: boolean } = {}): Promise<void> {
+    const pid = this.pidOf(run);
+    if (pid === null || !pidExists(pid)) return;
+    // SIGINT: the trainer finishes the step, checkpoints, writes `stopped` and exits 0.
+    process.kill(pid, options.force ? 'SIGKILL' : 'SIGINT');
+  }
+
+  isAlive(run: LaunchTarget): boolean {
+    const pid = this.pidOf(run);
+    return pid !== null && pidExists(pid);
+  }
+
+  onDidExit(listener: (exit: TrainerExit) => void): { dispose(): void } {
+    this.exitListeners.add(listener);
+    return { dispose: () => this.exitListeners.delete(listener) };
+  }
+
+  /** Trainers keep running (that is the point); only this window's bookkeeping ends. */
+  dispose(): void {
+    for (const c of this.children.values()) c.removeAllListeners('exit');
+    this.children.clear();
+    this.exitListeners.clear();
+  }
+}

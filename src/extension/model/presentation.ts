@@ -1,0 +1,111 @@
+// Labels, descriptions, tooltips, icons and context values of tree items: pure functions of a
+// RunView, so they are unit-tested without `vscode`.
+import type { CheckpointEntry, DisplayStatus } from '../../core/contract';
+import type { RunView } from './runView';
+
+export function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+export function runLabel(view: RunView): string {
+  return view.manifest?.name ?? view.id;
+}
+
+/** e.g. `epoch 12/100 · top-1 54.1% · few 31.0%`. */
+export function runDescription(view: RunView): string {
+  if (view.status === 'unreadable') return 'unreadable run.json';
+  const parts: string[] = [];
+  if (view.pending === 'resume') parts.push('waiting to resume');
+  if (view.status === 'queued') parts.push(view.pending ? 'queued' : 'queued (not started by this window)');
+  if (view.status !== 'queued' || view.epoch > 0) parts.push(`epoch ${view.epoch}/${view.epochs}`);
+  if (view.latestEval) parts.push(`top-1 ${percent(view.latestEval.top1)}`, `few ${percent(view.latestEval.few)}`);
+  switch (view.status) {
+    case 'failed':
+    case 'stopped':
+    case 'interrupted':
+      parts.push(view.status);
+      break;
+    case 'running':
+    case 'queued':
+    case 'completed':
+      break;
+  }
+  return parts.join(' · ');
+}
+
+export interface IconSpec {
+  /** Codicon id (`sync~spin` spins). */
+  id: string;
+  /** Theme colour id, if any. */
+  color?: string;
+}
+
+export function statusIcon(status: DisplayStatus): IconSpec {
+  switch (status) {
+    case 'queued':
+      return { id: 'clock' };
+    case 'running':
+      return { id: 'sync~spin', color: 'charts.blue' };
+    case 'completed':
+      return { id: 'pass', color: 'testing.iconPassed' };
+    case 'failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'stopped':
+      return { id: 'debug-stop', color: 'disabledForeground' };
+    case 'interrupted':
+      return { id: 'warning', color: 'list.warningForeground' };
+    case 'unreadable':
+      return { id: 'question', color: 'list.errorForeground' };
+  }
+}
+
+/**
+ * `run:<status>` plus `:ckpt` when the run has checkpoints; menus match it with regular
+ * expressions (package.json `view/item/context`).
+ */
+export function runContextValue(view: RunView): string {
+  return `run:${view.status}${view.checkpoints.length > 0 ? ':ckpt' : ''}`;
+}
+
+export const CHECKPOINT_CONTEXT = 'checkpoint';
+
+function configSummary(view: RunView): string[] {
+  const c = view.manifest?.config;
+  if (!c) return [];
+  const data = c.data.kind === 'synthetic' ? `synthetic (${c.data.classes} classes)` : c.data.kind;
+  return [
+    `data: ${data}, imbalance ${c.data.imbalanceFactor}`,
+    `model: ${c.model.arch} · loss: ${c.loss.kind}`,
+    `optim: ${c.optim.epochs} epochs, batch ${c.optim.batchSize}, lr ${c.optim.lr}, ${c.optim.schedule}`,
+  ];
+}
+
+/** Plain lines for a Markdown tooltip. */
+export function runTooltipLines(view: RunView): string[] {
+  if (view.status === 'unreadable') return [`${view.id}: run.json cannot be read`, view.problem ?? '', view.dir];
+  const m = view.manifest;
+  const lines = [`${runLabel(view)} (${view.id})`, `status: ${view.status}${view.pending ? ` (waiting to ${view.pending})` : ''}`];
+  lines.push(`backend: ${m?.backendInfo?.detail ?? m?.backend ?? 'not started'}`);
+  lines.push(...configSummary(view));
+  if (view.latestEval) {
+    const e = view.latestEval;
+    lines.push(`${e.tag}: top-1 ${percent(e.top1)} · many ${percent(e.many)} · medium ${percent(e.medium)} · few ${percent(e.few)}`);
+  }
+  if (m?.error) lines.push(`error: ${m.error.message}`);
+  lines.push(view.dir);
+  return lines;
+}
+
+export function checkpointLabel(c: CheckpointEntry): string {
+  return c.tag;
+}
+
+export function checkpointDescription(c: CheckpointEntry): string {
+  const parts: string[] = [`epoch ${c.epoch}`];
+  if (c.top1 !== null) parts.push(`top-1 ${percent(c.top1)}`);
+  if (c.many !== null) parts.push(`many ${percent(c.many)}`);
+  if (c.medium !== null) parts.push(`medium ${percent(c.medium)}`);
+  if (c.few !== null) parts.push(`few ${percent(c.few)}`);
+  if (c.best) parts.push('best');
+  return parts.join(' · ');
+}

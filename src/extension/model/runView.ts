@@ -1,0 +1,65 @@
+// What the editor knows about one run: the run directory's files reduced to what the tree, the
+// status bar and notifications show. Pure data, no `vscode`.
+import type { CheckpointEntry, DisplayStatus, RunManifest, RunStatus } from '../../core/contract';
+
+export interface EvalSummary {
+  epoch: number;
+  tag: string;
+  top1: number;
+  many: number;
+  medium: number;
+  few: number;
+}
+
+export interface RunView {
+  /** Absolute run directory: the identity of a run in the editor. */
+  dir: string;
+  /** Folder name (the run id of the contract). */
+  id: string;
+  /** The runs root the run lives in. */
+  root: string;
+  status: DisplayStatus;
+  /** null when run.json cannot be read (status `unreadable`). */
+  manifest: RunManifest | null;
+  /** Why the run is unreadable (file and reason). */
+  problem: string | null;
+  epoch: number;
+  epochs: number;
+  latestEval: EvalSummary | null;
+  checkpoints: CheckpointEntry[];
+  /** Waiting in this workspace's launch queue (start or resume). */
+  pending: 'start' | 'resume' | null;
+}
+
+/** A `running` run whose process is gone (same host) is interrupted; other statuses are shown as written. */
+export function displayStatusOf(manifest: RunManifest, thisHost: string, alive: (pid: number) => boolean): DisplayStatus {
+  const status: RunStatus = manifest.status;
+  switch (status) {
+    case 'running':
+      if (manifest.pid !== null && manifest.host === thisHost && !alive(manifest.pid)) return 'interrupted';
+      return 'running';
+    case 'queued':
+    case 'completed':
+    case 'failed':
+    case 'stopped':
+      return status;
+  }
+}
+
+/** Statuses from which a run can be resumed (from its latest checkpoint). */
+export function canResume(view: RunView): boolean {
+  return (view.status === 'interrupted' || view.status === 'stopped' || view.status === 'failed') && view.checkpoints.length > 0;
+}
+
+/** A run that may still be writing (deleting it is refused). */
+export function isActive(view: RunView): boolean {
+  return view.status === 'running';
+}
+
+/** Newest first (createdAt, then id), unreadable runs by id among them. */
+export function compareNewestFirst(a: RunView, b: RunView): number {
+  const ta = a.manifest?.createdAt ?? '';
+  const tb = b.manifest?.createdAt ?? '';
+  if (ta !== tb) return ta < tb ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
