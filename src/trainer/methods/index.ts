@@ -1,5 +1,7 @@
 // Builds the TrainingMethod named by `loss.kind`. New methods add a case here.
 import type { LossKind } from '../../core/config/schema';
+import { GpacoMethod } from './gpaco';
+import { PacoMethod } from './paco';
 import { SoftmaxMethod } from './softmax';
 import type { MethodContext, TrainingMethod } from './types';
 
@@ -11,9 +13,9 @@ export function createMethod(ctx: MethodContext): TrainingMethod {
     case 'balanced-softmax':
       return new SoftmaxMethod(kind, ctx);
     case 'gpaco':
+      return new GpacoMethod(ctx);
     case 'paco':
-      // Added with the GPaCo issue (src/trainer/methods/{gpaco,paco}.ts).
-      throw new Error(`loss.kind "${kind}" is not available in this build yet; use "ce" or "balanced-softmax"`);
+      return new PacoMethod(ctx);
     default: {
       const never: never = kind;
       throw new Error(`unknown loss.kind ${String(never)}`);

@@ -23,7 +23,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Config, LossKind } from '../../core/config/schema';
 import type { Rng } from '../../core/random';
-import type { ParameterStore } from '../nn/params';
+import type { NamedVariable, ParameterStore } from '../nn/params';
 import type { Network } from '../models/types';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -45,6 +45,15 @@ export interface StepOutput {
   loss: tf.Scalar;
   /** Classifier logits of the first view, [B, C] (training accuracy). */
   logits: tf.Tensor2D;
+}
+
+/** What TrainingMethod.computeGradients returns (all owned by the caller). */
+export interface GradientOutput {
+  loss: tf.Scalar;
+  /** Classifier logits of the first view, [B, C]. */
+  logits: tf.Tensor2D;
+  /** d loss / d variable, keyed by checkpoint name. */
+  grads: Map<string, tf.Tensor>;
 }
 
 /** Non-variable state of a method, for checkpoints. */
@@ -80,6 +89,16 @@ export interface TrainingMethod {
   readonly params: ParameterStore;
   /** The step loss; runs inside tf.variableGrads. */
   computeLoss(batch: TrainBatch): StepOutput;
+  /**
+   * Optional (added for GPaCo/PaCo, issue 3): a method whose loss couples the whole batch
+   * (microBatchable false) computes the step's loss and gradients itself when the loop asks for
+   * micro-batches of at most `microBatchSize` images per forward pass (gradient caching: every
+   * feature first without a tape, the loss and its gradient w.r.t. the features, then each
+   * micro-batch again with a tape, back-propagating the cached feature gradients). Runs OUTSIDE
+   * any tape; the caller owns (disposes) everything returned. Gradients are keyed by checkpoint
+   * name; a variable without a gradient is absent.
+   */
+  computeGradients?(batch: TrainBatch, variables: readonly NamedVariable[], microBatchSize: number): GradientOutput;
   /** After the optimizer update (queue, EMA). */
   afterStep(batch: TrainBatch): void;
   saveState(): MethodState;

@@ -2,6 +2,7 @@
 import type { MODEL_ARCHS, ModelConfig } from '../../core/config/schema';
 import type { Rng } from '../../core/random';
 import { ConvNet } from './convnet';
+import { ResNet32 } from './resnet32';
 import type { Network, NetworkSpec } from './types';
 
 export function createNetwork(model: ModelConfig, spec: NetworkSpec, rng: Rng): Network {
@@ -11,8 +12,7 @@ export function createNetwork(model: ModelConfig, spec: NetworkSpec, rng: Rng): 
     case 'convnet':
       return new ConvNet({ ...spec, width: model.width }, rng);
     case 'resnet32':
-      // Added with the GPaCo issue (src/trainer/models/resnet32.ts).
-      throw new Error('model.arch "resnet32" is not available in this build yet; use "convnet"');
+      return new ResNet32(spec, rng);
     default: {
       const never: never = arch;
       throw new Error(`unknown model.arch ${String(never)}`);

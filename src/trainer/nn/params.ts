@@ -44,6 +44,21 @@ export class ParameterStore {
     return variable;
   }
 
+  /**
+   * Registers every variable of `source` here under `<name>.` as state (not trained by the
+   * optimizer, still checkpointed): a PaCo key encoder built by createNetwork() keeps its own
+   * store for its layers, and the method that owns it checkpoints it through this one. Ownership
+   * moves here (dispose this store, not the source). (Added for GPaCo/PaCo, issue 3.)
+   */
+  adoptAsState(name: string, source: ParameterStore): void {
+    for (const e of source.entries()) {
+      const full = `${this.prefix}${name}.${e.name}`;
+      if (this.entriesByName.has(full)) throw new Error(`parameter "${full}" registered twice`);
+      e.variable.trainable = false;
+      this.entriesByName.set(full, { name: full, variable: e.variable, trainable: false });
+    }
+  }
+
   /** Every variable in registration order. */
   entries(): NamedVariable[] {
     return [...this.entriesByName.values()];
