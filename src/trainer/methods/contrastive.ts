@@ -55,6 +55,8 @@ export abstract class ContrastiveMethod {
   protected readonly prior: tf.Tensor1D | null;
   /** Detached keys of the last step, enqueued by afterStep (owned here until then). */
   private pending: tf.Tensor2D | null = null;
+  /** Tensors of the last saveState() (the method owns them; replaced by the next save). */
+  private saved: tf.Tensor[] = [];
 
   protected constructor(
     protected readonly ctx: MethodContext,
@@ -224,13 +226,13 @@ export abstract class ContrastiveMethod {
   saveState(): MethodState {
     const s = this.queue.state();
     const json: JsonValue = { queue: { size: s.size, dim: s.dim, ptr: s.ptr, filled: s.filled } };
-    return {
-      json,
-      tensors: {
-        'queue.features': tf.tensor2d(s.features, [s.size, s.dim]),
-        'queue.labels': tf.tensor1d(s.labels, 'int32'),
-      },
+    tf.dispose(this.saved);
+    const tensors = {
+      'queue.features': tf.tensor2d(s.features, [s.size, s.dim]),
+      'queue.labels': tf.tensor1d(s.labels, 'int32'),
     };
+    this.saved = Object.values(tensors);
+    return { json, tensors };
   }
 
   restoreState(state: MethodState): void {
@@ -282,6 +284,8 @@ export abstract class ContrastiveMethod {
   dispose(): void {
     this.pending?.dispose();
     this.pending = null;
+    tf.dispose(this.saved);
+    this.saved = [];
     this.prior?.dispose();
     this.params.dispose();
   }

@@ -167,7 +167,6 @@ test('contrastive methods fill their queue with the enqueued view only, and rest
   other.method.restoreState({ json: copy, tensors: saved.tensors! });
   assert.deepEqual((other.method as GpacoMethod).queueState(), q);
   assert.throws(() => setup(config({ kind: 'gpaco', queueSize: 32 })).method.restoreState({ json: copy, tensors: saved.tensors! }), /queue is 16 x 8/);
-  tf.dispose(Object.values(saved.tensors!));
   opt.dispose();
   dispose(s);
   dispose(other);
