@@ -26,14 +26,18 @@ export class SgdMomentum {
     }
   }
 
-  /** One update. `grads` maps checkpoint names to gradients (missing = zero gradient). */
+  /**
+   * One update. `grads` maps checkpoint names to gradients; a parameter without a gradient is
+   * left alone (no decay, no momentum), as PyTorch skips parameters whose grad is None.
+   */
   step(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     const { momentum, weightDecay } = this.opts;
     tf.tidy(() => {
       for (const p of this.params) {
         const buf = this.buffers.get(p.name)!;
         const grad = grads.get(p.name);
-        let g: tf.Tensor = grad ?? tf.zerosLike(p.variable);
+        if (!grad) continue;
+        let g: tf.Tensor = grad;
         if (weightDecay !== 0) g = tf.add(g, tf.mul(p.variable, weightDecay));
         const v = momentum !== 0 ? tf.add(tf.mul(buf, momentum), g) : g;
         buf.assign(v);

@@ -1,0 +1,327 @@
+// The training loop: epochs of SGD steps over shuffled, augmented batches; step / epoch / eval /
+// checkpoint records; a checkpoint at every epoch end (the retention policy keeps the latest,
+// the `checkpoint.every` grid and the best) and on stop; exact resume from any checkpoint.
+//
+// Order at an epoch end, chosen so a kill at any point leaves no gap and no repeat in the epoch
+// numbering: evals/<tag>.json -> checkpoint folder (its manifest carries the epoch's records)
+// -> records appended to metrics.jsonl -> index.json -> run.json progress. A resume re-appends
+// the records of its checkpoint that a kill lost.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config/schema';
+import { type EpochRecord, type MetricRecord, epochTag } from '../core/contract';
+import { evalRecordOf } from '../core/evalMath';
+import { type MetricsWriter, readAllMetrics } from '../core/metricsLog';
+import { Rng } from '../core/random';
+import { runPaths, updateRunManifest, writeEvalFile } from '../core/runDirectory';
+import { disposeBatch, epochOrder, makeTrainBatch, sliceBatch, stepsPerEpoch } from './batches';
+import { type CheckpointManifest, type HostTensor, type RetentionPolicy, checkpointTag, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from './checkpoint';
+import { evaluate } from './evaluate';
+import { log } from './log';
+import type { TrainBatch } from './methods/types';
+import { learningRate } from './schedule';
+import type { TrainingSession } from './session';
+
+export interface LoopHooks {
+  /** Polled after every step: true = finish this step, checkpoint, stop. */
+  stopRequested(): boolean;
+  /** Test hook: behave as if a stop was requested after this many steps in total. */
+  stopAfterSteps?: number;
+}
+
+export type LoopResult = { kind: 'completed' } | { kind: 'stopped'; tag: string };
+
+interface StepTensors {
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+}
+
+/** ~10 step records per epoch keep metrics.jsonl small. */
+function stepRecordInterval(steps: number): number {
+  return Math.max(1, Math.round(steps / 10));
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class TrainingLoop {
+  private readonly config: Config;
+  private shuffleRng: Rng;
+  private augmentRng: Rng;
+  /** Completed epochs. */
+  private epoch = 0;
+  /** Optimizer steps done. */
+  private step = 0;
+  private resumeFrom: { stepInEpoch: number; order: Int32Array; partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']> } | null = null;
+  private readonly steps: number;
+  private readonly policy: RetentionPolicy;
+  private readonly varNames: Map<string, string>;
+
+  constructor(
+    private readonly session: TrainingSession,
+    private readonly runDir: string,
+    private readonly metrics: MetricsWriter,
+  ) {
+    this.config = session.config;
+    this.shuffleRng = Rng.derive(this.config.seed, 'shuffle');
+    this.augmentRng = Rng.derive(this.config.seed, 'augment');
+    const o = this.config.optim;
+    this.steps = stepsPerEpoch(session.dataset.train.count, o.batchSize);
+    if (this.steps === 0) {
+      throw new Error(`optim.batchSize ${o.batchSize} is larger than the training set (${session.dataset.train.count} images): no full batch to train on`);
+    }
+    const micro = o.microBatchSize;
+    if (micro !== undefined && micro < o.batchSize && !session.method.microBatchable && !session.method.computeGradients) {
+      throw new Error(`optim.microBatchSize: loss "${this.config.loss.kind}" cannot split a batch into micro-batches; remove optim.microBatchSize`);
+    }
+    const c = this.config.checkpoint;
+    this.policy = { every: c.every, keepLast: c.keepLast, keepBest: c.keepBest, epochs: o.epochs };
+    this.varNames = new Map(session.trainables.map((v) => [v.variable.name, v.name]));
+  }
+
+  get stepsPerEpoch(): number {
+    return this.steps;
+  }
+
+  get completedEpochs(): number {
+    return this.epoch;
+  }
+
+  /** Loads a checkpoint into the session and positions the loop after it. */
+  restore(tag: string): CheckpointManifest {
+    const { manifest, tensors } = readCheckpoint(this.runDir, tag);
+    this.session.applyTensors(tensors, manifest.method);
+    this.epoch = manifest.epoch;
+    this.step = manifest.step;
+    this.shuffleRng = new Rng(manifest.trainer.rng.shuffle);
+    this.augmentRng = new Rng(manifest.trainer.rng.augment);
+    if (manifest.stepInEpoch > 0) {
+      const order = tensors.get('trainer/order');
+      if (!order || !manifest.trainer.partialEpoch) throw new Error(`checkpoint ${tag}: a mid-epoch checkpoint without its epoch order`);
+      this.resumeFrom = { stepInEpoch: manifest.stepInEpoch, order: order.values as Int32Array, partial: manifest.trainer.partialEpoch };
+    }
+    this.replayLostRecords(manifest);
+    return manifest;
+  }
+
+  /** Records of the checkpoint that a kill between the manifest and metrics.jsonl lost. */
+  private replayLostRecords(m: CheckpointManifest): void {
+    const existing = readAllMetrics(runPaths(this.runDir).metrics);
+    const key = (r: MetricRecord) => `${r.kind}/${'epoch' in r ? r.epoch : ''}/${'tag' in r ? r.tag : ''}`;
+    const have = new Set(existing.map(key));
+    for (const r of m.records) if (!have.has(key(r))) this.metrics.append(r);
+    recordCheckpoint(this.runDir, indexEntryOf(m, m.bytes), this.policy);
+  }
+
+  async run(hooks: LoopHooks): Promise<LoopResult> {
+    const { config, session } = this;
+    const o = config.optim;
+    const train = session.dataset.train;
+    const every = stepRecordInterval(this.steps);
+    const viewOpts = { padding: config.augment.padding, flip: config.augment.flip, strongSecondView: config.augment.strongSecondView };
+    const shouldStop = () => hooks.stopRequested() || (hooks.stopAfterSteps !== undefined && this.step >= hooks.stopAfterSteps);
+
+    while (this.epoch < o.epochs) {
+      const e = this.epoch; // 0-based index of the epoch being trained; records say e + 1
+      const lr = learningRate(o, e);
+      const resume = this.resumeFrom;
+      this.resumeFrom = null;
+      const order = resume?.order ?? epochOrder(train.count, this.shuffleRng);
+      const sums = resume ? { ...resume.partial } : { lossSum: 0, lossCount: 0, correct: 0, seen: 0, seconds: 0 };
+      let window: { loss: tf.Scalar; correct: tf.Scalar; n: number } | null = null;
+      const t0 = performance.now();
+
+      const flushWindow = async () => {
+        if (!window) return 0;
+        const [loss, correct] = await Promise.all([window.loss.data(), window.correct.data()]);
+        const meanLoss = loss[0]! / window.n;
+        sums.lossSum += loss[0]!;
+        sums.lossCount += window.n;
+        sums.correct += correct[0]!;
+        window.loss.dispose();
+        window.correct.dispose();
+        window = null;
+        return meanLoss;
+      };
+
+      for (let s = resume?.stepInEpoch ?? 0; s < this.steps; s++) {
+        const batch = makeTrainBatch(train, session.geo, order, s, o.batchSize, session.network.numClasses, session.method.views, viewOpts, this.augmentRng);
+        let out: StepTensors;
+        try {
+          out = this.trainStep(batch, lr);
+        } finally {
+          disposeBatch(batch);
+        }
+        this.step++;
+        sums.seen += o.batchSize;
+        if (window) {
+          const w: { loss: tf.Scalar; correct: tf.Scalar; n: number } = window;
+          window = { loss: tf.add(w.loss, out.loss), correct: tf.add(w.correct, out.correct), n: w.n + 1 };
+          w.loss.dispose();
+          w.correct.dispose();
+          out.loss.dispose();
+          out.correct.dispose();
+        } else {
+          window = { loss: out.loss, correct: out.correct, n: 1 };
+        }
+        const last = s === this.steps - 1;
+        if ((s + 1) % every === 0 && !last) {
+          const meanLoss = await flushWindow();
+          if (!Number.isFinite(meanLoss)) throw new Error(`the loss became ${meanLoss} at epoch ${e + 1}, step ${this.step}: lower optim.lr`);
+          this.metrics.append({ kind: 'step', epoch: e + 1, step: this.step, loss: meanLoss, lr, time: new Date().toISOString() });
+          updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: s + 1, stepsPerEpoch: this.steps } });
+        }
+        await yieldToEventLoop();
+        if (shouldStop() && !last) {
+          await flushWindow();
+          sums.seconds += (performance.now() - t0) / 1000;
+          const tag = this.saveCheckpoint(s + 1, order, sums, [], null);
+          log(`stopped at epoch ${e + 1}, step ${s + 1}/${this.steps}; checkpoint ${tag}`);
+          return { kind: 'stopped', tag };
+        }
+      }
+      await flushWindow();
+      sums.seconds += (performance.now() - t0) / 1000;
+      this.epoch++;
+      const epochRecord: EpochRecord = {
+        kind: 'epoch',
+        epoch: this.epoch,
+        loss: sums.lossCount ? sums.lossSum / sums.lossCount : 0,
+        accuracy: sums.seen ? sums.correct / sums.seen : 0,
+        lr,
+        seconds: sums.seconds,
+        imagesPerSecond: sums.seconds > 0 ? sums.seen / sums.seconds : 0,
+        time: new Date().toISOString(),
+      };
+      if (!Number.isFinite(epochRecord.loss)) throw new Error(`the loss became ${epochRecord.loss} in epoch ${this.epoch}: lower optim.lr`);
+      log(
+        `epoch ${this.epoch}/${o.epochs}  loss ${epochRecord.loss.toFixed(4)}  train acc ${(epochRecord.accuracy * 100).toFixed(1)}%  lr ${lr.toPrecision(3)}  ` +
+          `${epochRecord.seconds.toFixed(1)} s  ${epochRecord.imagesPerSecond.toFixed(0)} img/s`,
+      );
+      const records: MetricRecord[] = [epochRecord];
+      let evalSummary: CheckpointManifest['eval'] = null;
+      if (this.epoch % config.eval.every === 0 || this.epoch === o.epochs) {
+        const tag = epochTag(this.epoch);
+        const ev = await evaluate(session.network, session.dataset.test, session.geo, {
+          tag,
+          epoch: this.epoch,
+          assignment: session.classes.groups.assignment,
+          batchSize: config.eval.batchSize,
+          checkpoint: tag,
+        });
+        writeEvalFile(this.runDir, ev);
+        records.push(evalRecordOf(ev));
+        evalSummary = { top1: ev.top1, many: ev.groupAccuracy.many, medium: ev.groupAccuracy.medium, few: ev.groupAccuracy.few };
+        const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+        log(`eval ${tag}  top-1 ${pct(ev.top1)}  top-5 ${pct(ev.top5)}  many ${pct(ev.groupAccuracy.many)}  medium ${pct(ev.groupAccuracy.medium)}  few ${pct(ev.groupAccuracy.few)}`);
+      }
+      this.saveCheckpoint(0, null, null, records, evalSummary);
+      updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: 0, stepsPerEpoch: this.steps } });
+      if (shouldStop() && this.epoch < o.epochs) {
+        const tag = epochTag(this.epoch);
+        log(`stopped after epoch ${this.epoch}; checkpoint ${tag}`);
+        return { kind: 'stopped', tag };
+      }
+    }
+    return { kind: 'completed' };
+  }
+
+  /** One optimizer step; returns the (device) loss and number of correct training predictions. */
+  private trainStep(batch: TrainBatch, lr: number): StepTensors {
+    const { method } = this.session;
+    const micro = this.config.optim.microBatchSize;
+    const useMicro = micro !== undefined && micro < batch.size;
+    let loss: tf.Scalar;
+    let logits: tf.Tensor2D;
+    const grads = new Map<string, tf.Tensor>();
+    if (useMicro && !method.microBatchable) {
+      const out = method.computeGradients!(batch, this.session.trainables, micro);
+      loss = out.loss;
+      logits = out.logits;
+      for (const [k, g] of out.grads) grads.set(k, g);
+    } else {
+      const parts = useMicro ? this.microBatches(batch, micro) : [batch];
+      const lossParts: tf.Scalar[] = [];
+      const logitParts: tf.Tensor2D[] = [];
+      for (const part of parts) {
+        const weight = part.size / batch.size;
+        let partLogits: tf.Tensor2D | null = null;
+        const { value, grads: g } = tf.variableGrads(
+          () => {
+            const out = method.computeLoss(part);
+            partLogits = tf.keep(out.logits);
+            return weight === 1 ? out.loss : tf.mul(out.loss, weight);
+          },
+          this.session.trainables.map((v) => v.variable),
+        );
+        lossParts.push(value);
+        logitParts.push(partLogits!);
+        for (const [tfName, grad] of Object.entries(g)) {
+          const name = this.varNames.get(tfName);
+          if (!name) {
+            grad.dispose();
+            continue;
+          }
+          const prev = grads.get(name);
+          if (prev) {
+            grads.set(name, tf.add(prev, grad));
+            prev.dispose();
+            grad.dispose();
+          } else {
+            grads.set(name, grad);
+          }
+        }
+        if (part !== batch) disposeBatch(part);
+      }
+      loss = lossParts.length === 1 ? lossParts[0]! : (tf.addN(lossParts) as tf.Scalar);
+      logits = logitParts.length === 1 ? logitParts[0]! : tf.concat(logitParts, 0);
+      if (lossParts.length > 1) for (const t of [...lossParts, ...logitParts]) t.dispose();
+    }
+    try {
+      this.session.optimizer.step(grads, lr);
+    } finally {
+      for (const g of grads.values()) g.dispose();
+    }
+    method.afterStep(batch);
+    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'float32')) as tf.Scalar);
+    logits.dispose();
+    return { loss, correct };
+  }
+
+  private microBatches(batch: TrainBatch, micro: number): TrainBatch[] {
+    const out: TrainBatch[] = [];
+    for (let start = 0; start < batch.size; start += micro) out.push(sliceBatch(batch, start, Math.min(micro, batch.size - start)));
+    return out;
+  }
+
+  /** Writes a checkpoint (stepInEpoch 0 = at an epoch end) and updates the index; returns its tag. */
+  private saveCheckpoint(
+    stepInEpoch: number,
+    order: Int32Array | null,
+    partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']> | null,
+    epochRecords: MetricRecord[],
+    evalSummary: CheckpointManifest['eval'],
+  ): string {
+    const tag = checkpointTag(this.epoch, this.step, stepInEpoch);
+    const time = new Date().toISOString();
+    const records: MetricRecord[] = [...epochRecords, { kind: 'checkpoint', epoch: this.epoch, tag, time }];
+    const tensors: Map<string, HostTensor> = this.session.collectTensors();
+    if (order) tensors.set('trainer/order', { dtype: 'int32', shape: [order.length], values: order });
+    const methodState = this.session.method.saveState();
+    const manifest = {
+      tag,
+      epoch: this.epoch,
+      step: this.step,
+      stepInEpoch,
+      time,
+      arch: this.session.network.arch,
+      backend: tf.getBackend(),
+      trainer: { rng: { shuffle: this.shuffleRng.state(), augment: this.augmentRng.state() }, partialEpoch: partial },
+      method: methodState.json,
+      records,
+      eval: evalSummary,
+    };
+    const bytes = writeCheckpoint(this.runDir, manifest, tensors);
+    for (const r of records) this.metrics.append(r);
+    recordCheckpoint(this.runDir, indexEntryOf({ ...manifest, schema: 'gpaco-checkpoint/1', weightsFile: '', bytes, tensors: [] }, bytes), this.policy);
+    return tag;
+  }
+}

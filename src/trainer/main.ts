@@ -1,0 +1,255 @@
+// The trainer process (dist/trainer.js), the only place TensorFlow.js is loaded:
+//   node dist/trainer.js run <runDir> [--resume] [--backend B]
+//   node dist/trainer.js eval <runDir> --checkpoint <tag> [--backend B]
+// Exit codes: 0 completed / stopped, 1 failed, 2 bad usage, config or data.
+import * as os from 'node:os';
+import { BACKENDS, type BackendName, type Config } from '../core/config/schema';
+import { formatIssue, validateConfig } from '../core/config/validate';
+import { evalRecordOf } from '../core/evalMath';
+import { MetricsWriter } from '../core/metricsLog';
+import { readRunConfig, readRunManifest, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../core/runDirectory';
+import { NoBackendError, describeAttempt, selectBackend, wasmHeapBytes } from './backends';
+import type { SelectedBackend } from './backends/types';
+import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
+import { DataError, loadDataset, writeSplitFile } from './data';
+import type { Dataset } from './data/types';
+import { evaluate } from './evaluate';
+import { formatBytes, log } from './log';
+import { TrainingLoop } from './loop';
+import { TrainingSession, assignVariables, buildNetwork, classesFileOf, geometryOf, networkVariables } from './session';
+import { stepsPerEpoch } from './batches';
+
+/** An error a user fixes in the config or data (exit 2). */
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  runDir: string;
+  resume: boolean;
+  backend?: BackendName;
+  checkpoint?: string;
+}
+
+const USAGE = 'usage: trainer run <runDir> [--resume] [--backend B] | trainer eval <runDir> --checkpoint <tag> [--backend B]';
+
+function parseArgs(argv: string[]): Args {
+  const [command, runDir, ...rest] = argv;
+  if (!command || !runDir) throw new UsageError(USAGE);
+  const args: Args = { command, runDir, resume: false };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--resume') args.resume = true;
+    else if (a === '--backend' || a === '--checkpoint') {
+      const v = rest[++i];
+      if (!v) throw new UsageError(`${a} needs a value; ${USAGE}`);
+      if (a === '--checkpoint') args.checkpoint = v;
+      else if ((BACKENDS as readonly string[]).includes(v)) args.backend = v as BackendName;
+      else throw new UsageError(`--backend: "${v}" is not one of ${BACKENDS.join(', ')}`);
+    } else throw new UsageError(`unknown argument "${a}"; ${USAGE}`);
+  }
+  return args;
+}
+
+/** The run's config, validated again (config.json is user-visible and may have been edited). */
+function loadRunConfig(runDir: string, backend?: BackendName): Config {
+  const raw = readRunConfig(runDir);
+  const result = validateConfig(raw, { file: runPaths(runDir).config, checkPaths: false });
+  if (!result.ok) throw new UsageError(`invalid config:\n${result.errors.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
+  return backend ? { ...result.config, backend } : result.config;
+}
+
+/** Messages a user can act on for failures deep inside tfjs. */
+function explain(e: unknown, config: Config | null): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/memory access out of bounds|out of memory|Cannot allocate Wasm memory/i.test(msg)) {
+    const b = config?.optim.batchSize;
+    return (
+      `the wasm heap (at most 4 GiB) ran out${b ? ` at batch size ${b}` : ''}: lower optim.batchSize` +
+      `${b ? ` (e.g. ${Math.max(1, Math.floor(b / 2))})` : ''} or set optim.microBatchSize to split each step (${msg})`
+    );
+  }
+  return msg;
+}
+
+async function chooseBackend(config: Config): Promise<SelectedBackend> {
+  const selected = await selectBackend(config.backend);
+  log(`backend order (${config.backend}): ${selected.attempts.map((a) => a.id).join(' -> ')}`);
+  for (const a of selected.attempts) if (!a.ok) log(`  ${describeAttempt(a)}`);
+  log(`backend: ${selected.detail}`);
+  return selected;
+}
+
+async function loadData(config: Config): Promise<Dataset> {
+  const t0 = performance.now();
+  const dataset = await loadDataset(config, { onWarning: (m) => log(`data warning: ${m}`) });
+  log(`data: ${dataset.description} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return dataset;
+}
+
+async function runCommand(args: Args): Promise<number> {
+  const { runDir } = args;
+  const paths = runPaths(runDir);
+  readRunManifest(runDir); // fails clearly on a folder that is not a run
+  let stop = false;
+  const onSignal = (sig: string) => {
+    if (stop) return log(`${sig} again: already stopping after the current step`);
+    stop = true;
+    log(`${sig}: finishing the current step, then checkpointing and stopping`);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const prior = readRunManifest(runDir);
+  updateRunManifest(runDir, {
+    status: 'running',
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: prior.startedAt ?? new Date().toISOString(),
+    endedAt: null,
+    exitCode: null,
+    error: null,
+  });
+  const metrics = new MetricsWriter(paths.metrics);
+  const event = (level: 'info' | 'warn' | 'error', message: string) => metrics.append({ kind: 'event', level, message, time: new Date().toISOString() });
+  let config: Config | null = null;
+  let session: TrainingSession | null = null;
+  const finish = (status: 'completed' | 'stopped' | 'failed', exitCode: number, message?: string) => {
+    updateRunManifest(runDir, { status, exitCode, endedAt: new Date().toISOString(), error: message ? { message } : null });
+    return exitCode;
+  };
+  try {
+    config = loadRunConfig(runDir, args.backend);
+    const latest = findLatestCheckpoint(runDir, (tag, why) => log(`ignoring checkpoint folder ${tag}: ${why}`));
+    if (latest && !args.resume) throw new UsageError(`${runDir} already has checkpoints (latest ${latest.tag}); resume it with --resume`);
+    const backend = await chooseBackend(config);
+    updateRunManifest(runDir, { backend: backend.id, backendInfo: { name: backend.id, detail: backend.detail, ...(backend.adapter ? { adapter: backend.adapter } : {}) } });
+    const skipped = backend.attempts.filter((a) => !a.ok);
+    event('info', `backend ${backend.detail}${skipped.length ? `; skipped ${skipped.map((a) => `${a.id} (${a.reason})`).join(', ')}` : ''}`);
+
+    const dataset = await loadData(config);
+    for (const w of dataset.warnings) event('warn', w);
+    const classes = classesFileOf(config, dataset);
+    writeClassesFile(runDir, classes);
+    writeSplitFile(runDir, dataset);
+
+    session = new TrainingSession(config, dataset);
+    const loop = new TrainingLoop(session, runDir, metrics);
+    const o = config.optim;
+    const groups = classes.groups.assignment;
+    const count = (g: string) => groups.filter((x) => x === g).length;
+    log(`model: ${session.network.arch} (${session.networkParameterCount().toLocaleString('en-US')} parameters, feature size ${session.network.featureSize}), ${session.method.describe()}`);
+    log(
+      `training: ${o.epochs} epochs x ${loop.stepsPerEpoch} steps of ${o.batchSize}${o.microBatchSize ? ` (micro-batches of ${o.microBatchSize})` : ''}, ` +
+        `lr ${o.lr} (${o.schedule}), shot groups many/medium/few ${count('many')}/${count('medium')}/${count('few')} classes`,
+    );
+    if (args.resume) {
+      if (latest) {
+        const m = loop.restore(latest.tag);
+        log(`resumed from checkpoint ${m.tag} (epoch ${m.epoch}, step ${m.step})`);
+        event('info', `resumed from checkpoint ${m.tag} (epoch ${m.epoch}, step ${m.step})`);
+      } else {
+        log('no complete checkpoint: starting from the beginning');
+        event('info', 'resume found no complete checkpoint: starting from the beginning');
+      }
+    } else {
+      event('info', `started: ${dataset.description}; ${session.network.arch}; ${session.method.describe()}`);
+    }
+    updateRunManifest(runDir, { progress: { epoch: loop.completedEpochs, epochs: o.epochs, step: 0, stepsPerEpoch: stepsPerEpoch(dataset.train.count, o.batchSize) } });
+    if (stop) {
+      log('stopped before training started');
+      return finish('stopped', 0);
+    }
+    const stopAfter = Number(process.env.GPACO_STOP_AFTER_STEPS);
+    const result = await loop.run({ stopRequested: () => stop, ...(Number.isInteger(stopAfter) && stopAfter > 0 ? { stopAfterSteps: stopAfter } : {}) });
+    const heap = wasmHeapBytes();
+    log(`peak RSS ${formatBytes(process.resourceUsage().maxRSS * 1024)}${heap !== null ? `, wasm heap ${formatBytes(heap)}` : ''}`);
+    if (result.kind === 'stopped') {
+      event('info', `stopped; checkpoint ${result.tag}`);
+      return finish('stopped', 0);
+    }
+    event('info', 'completed');
+    log('completed');
+    return finish('completed', 0);
+  } catch (e) {
+    const usage = e instanceof UsageError || e instanceof DataError;
+    const message = explain(e, config);
+    log(`${usage ? 'error' : 'failed'}: ${message}`);
+    if (!usage && !(e instanceof NoBackendError) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    try {
+      event('error', message);
+    } catch {
+      // the metrics file itself may be the problem; run.json still gets the message
+    }
+    return finish('failed', usage ? 2 : 1, message);
+  } finally {
+    session?.dispose();
+    metrics.close();
+  }
+}
+
+async function evalCommand(args: Args): Promise<number> {
+  const { runDir } = args;
+  const tag = args.checkpoint;
+  if (!tag) throw new UsageError(`eval needs --checkpoint <tag>; ${USAGE}`);
+  const config = loadRunConfig(runDir, args.backend);
+  readCheckpointManifest(runDir, tag); // clear error before the slow parts
+  await chooseBackend(config);
+  const dataset = await loadData(config);
+  const classes = classesFileOf(config, dataset);
+  const network = buildNetwork(config, dataset);
+  try {
+    const { manifest, tensors } = readCheckpoint(runDir, tag);
+    assignVariables(networkVariables(network), tensors);
+    const ev = await evaluate(network, dataset.test, geometryOf(dataset), {
+      tag,
+      epoch: manifest.epoch,
+      assignment: classes.groups.assignment,
+      batchSize: config.eval.batchSize,
+      checkpoint: tag,
+    });
+    writeEvalFile(runDir, ev);
+    const metrics = new MetricsWriter(runPaths(runDir).metrics);
+    try {
+      metrics.append(evalRecordOf(ev));
+    } finally {
+      metrics.close();
+    }
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    log(`eval ${tag} (epoch ${manifest.epoch}): top-1 ${pct(ev.top1)}, top-5 ${pct(ev.top5)}, many ${pct(ev.groupAccuracy.many)}, medium ${pct(ev.groupAccuracy.medium)}, few ${pct(ev.groupAccuracy.few)} -> evals/${tag}.json`);
+    return 0;
+  } finally {
+    network.dispose();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    log(e instanceof Error ? e.message : String(e));
+    return 2;
+  }
+  switch (args.command) {
+    case 'run':
+      return runCommand(args);
+    case 'eval':
+      try {
+        return await evalCommand(args);
+      } catch (e) {
+        log(`error: ${explain(e, null)}`);
+        return e instanceof UsageError || e instanceof DataError ? 2 : 1;
+      }
+    default:
+      log(`unknown command "${args.command}"; ${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

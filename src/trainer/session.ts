@@ -1,0 +1,141 @@
+// Everything one training run holds: data, network, method, optimizer, and how they map to the
+// named tensors of a checkpoint (`net/<name>`, `method/<name>`, `opt/<param>`, `extra/<key>`).
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config/schema';
+import type { ClassesFile } from '../core/contract';
+import { assignShotGroups, configToGroupRule } from '../core/evalMath';
+import { Rng } from '../core/random';
+import type { ImageGeometry } from './augment';
+import type { HostTensor } from './checkpoint';
+import type { Dataset } from './data/types';
+import { createMethod } from './methods';
+import type { JsonValue, TrainingMethod } from './methods/types';
+import { createNetwork } from './models';
+import type { Network } from './models/types';
+import type { NamedVariable } from './nn/params';
+import { SgdMomentum } from './optim/sgd';
+
+export function geometryOf(d: Dataset): ImageGeometry {
+  return { height: d.height, width: d.width, channels: d.channels };
+}
+
+export function classCounts(labels: Int32Array, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const l of labels) counts[l]!++;
+  return counts;
+}
+
+export function classesFileOf(config: Config, d: Dataset): ClassesFile {
+  const trainCounts = classCounts(d.train.labels, d.classNames.length);
+  const rule = configToGroupRule(config);
+  return {
+    names: d.classNames,
+    trainCounts,
+    testCounts: classCounts(d.test.labels, d.classNames.length),
+    groups: { rule, assignment: assignShotGroups(trainCounts, rule) },
+  };
+}
+
+/** The network for a config and data set, its initial weights drawn from the run seed. */
+export function buildNetwork(config: Config, d: Dataset, rng = Rng.derive(config.seed, 'init/network')): Network {
+  return createNetwork(config.model, { inputShape: [d.height, d.width, d.channels], numClasses: d.classNames.length }, rng);
+}
+
+export class TrainingSession {
+  readonly network: Network;
+  readonly method: TrainingMethod;
+  readonly optimizer: SgdMomentum;
+  /** Trainable parameters under their checkpoint names (the optimizer's list). */
+  readonly trainables: NamedVariable[];
+  readonly classes: ClassesFile;
+  readonly geo: ImageGeometry;
+
+  constructor(
+    readonly config: Config,
+    readonly dataset: Dataset,
+  ) {
+    this.geo = geometryOf(dataset);
+    this.classes = classesFileOf(config, dataset);
+    this.network = buildNetwork(config, dataset);
+    const spec = { inputShape: this.network.inputShape, numClasses: this.network.numClasses };
+    this.method = createMethod({
+      network: this.network,
+      createNetwork: (rng) => createNetwork(config.model, spec, rng),
+      config,
+      numClasses: this.network.numClasses,
+      trainCounts: this.classes.trainCounts,
+      rng: Rng.derive(config.seed, 'init/method'),
+    });
+    this.trainables = this.namedVariables().filter((v) => v.trainable);
+    this.optimizer = new SgdMomentum(this.trainables, { momentum: config.optim.momentum, weightDecay: config.optim.weightDecay });
+  }
+
+  /** Every variable of network and method under its checkpoint name. */
+  namedVariables(): NamedVariable[] {
+    return [
+      ...this.network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
+      ...this.method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
+    ];
+  }
+
+  /** Number of trainable scalars of the network alone (the model size users compare). */
+  networkParameterCount(): number {
+    return this.network.params.trainableCount();
+  }
+
+  /** Reads every checkpointed tensor back to the host. */
+  collectTensors(): Map<string, HostTensor> {
+    const out = new Map<string, HostTensor>();
+    const put = (name: string, t: tf.Tensor) => {
+      if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint ${name}: dtype ${t.dtype}`);
+      out.set(name, { dtype: t.dtype, shape: [...t.shape], values: t.dataSync() as Float32Array | Int32Array });
+    };
+    for (const v of this.namedVariables()) put(v.name, v.variable);
+    for (const [name, buf] of this.optimizer.state()) put(`opt/${name}`, buf);
+    const extra = this.method.saveState().tensors ?? {};
+    for (const [k, t] of Object.entries(extra)) put(`extra/${k}`, t);
+    return out;
+  }
+
+  /** Assigns checkpointed values to every variable, the optimizer and the method. */
+  applyTensors(tensors: ReadonlyMap<string, HostTensor>, methodJson: JsonValue): void {
+    assignVariables(this.namedVariables(), tensors);
+    const opt = new Map<string, tf.Tensor>();
+    try {
+      for (const [name, t] of tensors) if (name.startsWith('opt/')) opt.set(name.slice(4), tf.tensor(t.values, t.shape, t.dtype));
+      this.optimizer.restore(opt);
+    } finally {
+      for (const t of opt.values()) t.dispose();
+    }
+    const extra: Record<string, tf.Tensor> = {};
+    try {
+      for (const [name, t] of tensors) if (name.startsWith('extra/')) extra[name.slice(6)] = tf.tensor(t.values, t.shape, t.dtype);
+      this.method.restoreState({ json: methodJson, tensors: extra });
+    } finally {
+      for (const t of Object.values(extra)) t.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.method.dispose();
+    this.network.dispose();
+  }
+}
+
+/** Copies `tensors[name]` into each variable; a missing tensor or another shape is an error. */
+export function assignVariables(vars: readonly NamedVariable[], tensors: ReadonlyMap<string, HostTensor>): void {
+  for (const v of vars) {
+    const t = tensors.get(v.name);
+    if (!t) throw new Error(`the checkpoint has no tensor "${v.name}" (was it made with another model or loss?)`);
+    if (t.shape.join('x') !== v.variable.shape.join('x')) {
+      throw new Error(`checkpoint tensor "${v.name}" has shape [${t.shape.join(', ')}], the model expects [${v.variable.shape.join(', ')}]`);
+    }
+    tf.tidy(() => v.variable.assign(tf.tensor(t.values, t.shape, t.dtype)));
+  }
+}
+
+/** The network's variables under their checkpoint names (evaluation needs nothing else). */
+export function networkVariables(network: Network): NamedVariable[] {
+  return network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` }));
+}
