@@ -43,6 +43,9 @@ if (nodeEntries.length) {
     format: 'cjs',
     target: 'node20',
     external: runtimeExternals,
+    // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/format') esbuild cannot
+    // follow; its ESM build bundles cleanly.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     // tfjs probes for these optional Node modules; they are not needed in Node >= 18.
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   });
