@@ -28,7 +28,8 @@ export function lossHyper(loss: LossConfig): LossHyper {
 
 /** The alpha = gamma = 0 reduction: Balanced Softmax (prior on) or CE (prior off). */
 export function softmaxHyper(loss: LossConfig, usePrior: boolean): LossHyper {
-  return { ...lossHyper(loss), alpha: 0, gamma: 0, usePrior };
+  // tau / tau_b scales only the contrastive methods' loss; the softmax losses stay unscaled.
+  return { ...lossHyper(loss), alpha: 0, gamma: 0, usePrior, baseTemperature: loss.temperature };
 }
 
 /** log(n_c / sum n + eps_pi), computed in float64 then stored as float32 (spec pitfall 3). */

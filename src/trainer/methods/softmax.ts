@@ -1,7 +1,9 @@
 // Plain CE and Balanced Softmax as training methods: one view, the network's classifier logits,
 // no variables of their own. Test-time prediction is always the raw logits (the loop does it).
+// Both are the parametric-contrastive core's exact reduction alpha = gamma = 0 (spec 3.5), so
+// they run through that one core, without contrast columns, prior on / off.
 import type * as tf from '@tensorflow/tfjs';
-import { logPrior, softmaxLoss } from '../losses/softmax';
+import { logPriorTensor, parametricContrastiveLoss, softmaxHyper, type LossHyper } from '../losses/parametricContrastive';
 import { ParameterStore } from '../nn/params';
 import type { MethodContext, MethodState, StepOutput, TrainBatch, TrainingMethod } from './types';
 
@@ -10,23 +12,21 @@ export class SoftmaxMethod implements TrainingMethod {
   readonly microBatchable = true;
   readonly params = new ParameterStore();
   private readonly prior: tf.Tensor1D | null;
+  private readonly hp: LossHyper;
 
   constructor(
     readonly kind: 'ce' | 'balanced-softmax',
     private readonly ctx: MethodContext,
   ) {
-    this.prior = kind === 'balanced-softmax' ? logPrior(ctx.trainCounts) : null;
+    this.hp = softmaxHyper(ctx.config.loss, kind === 'balanced-softmax');
+    this.prior = this.hp.usePrior ? logPriorTensor(ctx.trainCounts, this.hp.epsPrior) : null;
   }
 
   computeLoss(batch: TrainBatch): StepOutput {
     const view = batch.views[0];
     if (!view) throw new Error('softmax method: the batch has no view');
     const { logits } = this.ctx.network.forward(view, true);
-    const loss = softmaxLoss(logits, batch.oneHot, {
-      logPrior: this.prior,
-      supt: this.ctx.config.loss.supt,
-      labelSmoothing: this.ctx.config.loss.labelSmoothing,
-    });
+    const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels: batch.labels, oneHot: batch.oneHot, logPrior: this.prior, contrast: null }, this.hp);
     return { loss, logits };
   }
 

@@ -10,7 +10,6 @@ import { GOLDEN_QUANTITIES, loadGoldenFile } from '../../../src/trainer/losses/g
 import { arrangeContrast, logPriorTensor, parametricContrastiveLoss, type LossHyper } from '../../../src/trainer/losses/parametricContrastive';
 import { KeyQueue } from '../../../src/trainer/losses/queue';
 import { logPrior64, methodLoss64, type MethodInput64 } from '../../../src/trainer/losses/reference64';
-import { softmaxLoss } from '../../../src/trainer/losses/softmax';
 import { compareCase, evaluateCaseTf } from '../../../src/trainer/losses/verifyGolden';
 import { Rng } from '../../../src/core/random';
 
@@ -94,7 +93,7 @@ test('alpha = gamma = 0 reduces exactly to Balanced Softmax (prior on) and CE (p
   const feats = unitRows(rng, A + 5, 8);
   for (const usePrior of [true, false]) {
     const hp: LossHyper = { ...HP, alpha: 0, gamma: 0, usePrior };
-    const [withContrast, without, independent, trainerSoftmax] = tf.tidy(() => {
+    const [withContrast, without, independent] = tf.tidy(() => {
       const z = tf.tensor2d(zv);
       const y = tf.tensor1d(yv, 'int32');
       const lp = logPriorTensor(counts);
@@ -104,19 +103,18 @@ test('alpha = gamma = 0 reduces exactly to Balanced Softmax (prior on) and CE (p
       const a = parametricContrastiveLoss({ centerLogits: z, labels: y, logPrior: prior, contrast }, hp).loss;
       // ... and without them (what the ce / balanced-softmax methods run) ...
       const b = parametricContrastiveLoss({ centerLogits: z, labels: y, logPrior: prior, contrast: null }, hp).loss;
-      // ... against tfjs's own softmax cross-entropy and the trainer's softmax loss.
+      // ... against tfjs's own softmax cross-entropy.
       const oneHot = tf.oneHot(y, C).toFloat() as tf.Tensor2D;
       const u = prior ? tf.add(z, prior) : z;
       const c = tf.losses.softmaxCrossEntropy(oneHot, u);
-      const d = softmaxLoss(z, oneHot, { logPrior: prior, supt: 1, labelSmoothing: 0 });
-      return [a, b, c, d].map((t) => t.dataSync()[0]!);
+      return [a, b, c].map((t) => t.dataSync()[0]!);
     });
     const float64 = zv.reduce((s, row, i) => {
       const u = row.map((v, c) => v + (usePrior ? logPrior64(counts)[c]! : 0));
       const m = Math.max(...u);
       return s + (m + Math.log(u.reduce((t, v) => t + Math.exp(v - m), 0)) - u[yv[i]!]!);
     }, 0) / A;
-    for (const [name, v] of [['core with contrast', withContrast], ['core without contrast', without], ['tf.losses.softmaxCrossEntropy', independent], ['losses/softmax.ts', trainerSoftmax]] as const) {
+    for (const [name, v] of [['core with contrast', withContrast], ['core without contrast', without], ['tf.losses.softmaxCrossEntropy', independent]] as const) {
       assert.ok(Math.abs(v! - float64) < 2e-6, `prior ${usePrior}: ${name} ${v} vs float64 ${float64}`);
     }
     assert.ok(Math.abs(withContrast! - without!) < 1e-6);
