@@ -2,7 +2,7 @@
 // 0x00000803 for images, 0x00000801 for labels, then one uint32 per dimension) and raw bytes.
 import * as path from 'node:path';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES } from './classNames';
-import { contentSize, readContent, readContentHead, recordReader, streamContent } from './content';
+import { contentSize, isGzip, readContent, readContentHead, recordReader, streamContent } from './content';
 import { isFile, requireFolder } from './folders';
 import { slotMap, type Gathered, type Source, type SourcePart } from './source';
 import { DataError } from './types';
@@ -48,10 +48,14 @@ function parseHeader(head: Uint8Array, file: string, what: 'images' | 'labels'):
   return { dims, offset: 4 + 4 * d };
 }
 
-function expectSize(file: string, header: IdxHeader, actual: number): void {
+function expectSize(file: string, header: IdxHeader, actual: number, gzip = false): void {
   const expected = header.offset + header.dims.reduce((a, b) => a * b, 1);
   if (actual === expected) return;
   const shape = header.dims.join(' x ');
+  if (gzip) {
+    // The trailer of a cut gzip file is whatever bytes happen to end it.
+    throw new DataError(`${file}: truncated or corrupt: its gzip trailer gives ${actual} bytes of content, but its header (${shape}) needs ${expected}`, file);
+  }
   throw new DataError(
     actual < expected
       ? `${file}: truncated: holds ${actual} bytes, but its header (${shape}) needs ${expected}`
@@ -79,7 +83,7 @@ function openPart(dir: string, part: Part, classes: number): IdxPart {
   const imagesFile = find('images');
   const labelsFile = find('labels');
   const imgHeader = parseHeader(readContentHead(imagesFile, 16), imagesFile, 'images');
-  expectSize(imagesFile, imgHeader, contentSize(imagesFile));
+  expectSize(imagesFile, imgHeader, contentSize(imagesFile), isGzip(imagesFile));
   const lblBytes = readContent(labelsFile);
   const lblHeader = parseHeader(lblBytes.subarray(0, 8), labelsFile, 'labels');
   expectSize(labelsFile, lblHeader, lblBytes.length);

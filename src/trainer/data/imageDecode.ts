@@ -60,13 +60,19 @@ export function convertChannels(img: RawImage, channels: 1 | 3): Uint8Array {
 interface Taps {
   start: Int32Array;
   count: Int32Array;
-  /** `stride` weights per output pixel. */
-  weights: Float32Array;
+  /** `stride` fixed-point weights (PRECISION bits) per output pixel. */
+  weights: Int32Array;
   stride: number;
 }
 
+/** PIL's fixed-point precision for 8-bit resampling (32 - 8 - 2 bits). */
+const PRECISION = 22;
+const HALF = 1 << (PRECISION - 1);
+const ONE = 1 << PRECISION;
+
 // PIL's antialiased bilinear resampling (triangle filter widened by the scale when shrinking),
-// the filter torchvision's Resize uses on PIL images.
+// the filter torchvision's Resize uses on PIL images; same coefficients, same fixed-point
+// rounding and the same 8-bit intermediate, so the pixels equal PIL's.
 function taps(inSize: number, outSize: number): Taps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
@@ -74,22 +80,58 @@ function taps(inSize: number, outSize: number): Taps {
   const stride = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * stride);
+  const weights = new Int32Array(outSize * stride);
+  const w = new Float64Array(stride);
   for (let i = 0; i < outSize; i++) {
     const center = (i + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(center - support + 0.5));
-    const hi = Math.min(inSize, Math.floor(center + support + 0.5));
+    const lo = Math.max(0, Math.trunc(center - support + 0.5));
+    const hi = Math.min(inSize, Math.trunc(center + support + 0.5));
     let total = 0;
     for (let x = lo; x < hi; x++) {
-      const w = Math.max(0, 1 - Math.abs((x - center + 0.5) / filterScale));
-      weights[i * stride + x - lo] = w;
-      total += w;
+      w[x - lo] = Math.max(0, 1 - Math.abs((x - center + 0.5) / filterScale));
+      total += w[x - lo]!;
     }
-    for (let x = lo; x < hi; x++) weights[i * stride + x - lo]! /= total || 1;
+    for (let x = lo; x < hi; x++) {
+      const k = total === 0 ? 0 : w[x - lo]! / total;
+      weights[i * stride + x - lo] = Math.trunc(k < 0 ? k * ONE - 0.5 : k * ONE + 0.5);
+    }
     start[i] = lo;
     count[i] = hi - lo;
   }
   return { start, count, weights, stride };
+}
+
+const clip8 = (acc: number): number => Math.min(255, Math.max(0, Math.floor(acc / ONE)));
+
+function resizeRows(src: Uint8Array, inW: number, rows: number, channels: number, outW: number): Uint8Array {
+  const t = taps(inW, outW);
+  const out = new Uint8Array(rows * outW * channels);
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < outW; x++) {
+      const s = t.start[x]!;
+      const n = t.count[x]!;
+      for (let c = 0; c < channels; c++) {
+        let acc = HALF;
+        for (let k = 0; k < n; k++) acc += src[(y * inW + s + k) * channels + c]! * t.weights[x * t.stride + k]!;
+        out[(y * outW + x) * channels + c] = clip8(acc);
+      }
+    }
+  }
+  return out;
+}
+
+function resizeColumns(src: Uint8Array, width: number, inH: number, channels: number, outH: number, out: Uint8Array, at: number): void {
+  const t = taps(inH, outH);
+  const rowBytes = width * channels;
+  for (let y = 0; y < outH; y++) {
+    const s = t.start[y]!;
+    const n = t.count[y]!;
+    for (let i = 0; i < rowBytes; i++) {
+      let acc = HALF;
+      for (let k = 0; k < n; k++) acc += src[(s + k) * rowBytes + i]! * t.weights[y * t.stride + k]!;
+      out[at + y * rowBytes + i] = clip8(acc);
+    }
+  }
 }
 
 /**
@@ -97,35 +139,9 @@ function taps(inSize: number, outSize: number): Taps {
  * `at`. The aspect ratio is not kept, as with torchvision's Resize((s, s)).
  */
 export function resizeInto(src: Uint8Array, inW: number, inH: number, channels: number, outW: number, outH: number, out: Uint8Array, at: number): void {
-  if (inW === outW && inH === outH) {
-    out.set(src.subarray(0, inW * inH * channels), at);
-    return;
-  }
-  const h = taps(inW, outW);
-  const v = taps(inH, outH);
-  const tmp = new Float32Array(inH * outW * channels);
-  for (let y = 0; y < inH; y++) {
-    for (let x = 0; x < outW; x++) {
-      const s = h.start[x]!;
-      const n = h.count[x]!;
-      for (let c = 0; c < channels; c++) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += src[(y * inW + s + k) * channels + c]! * h.weights[x * h.stride + k]!;
-        tmp[(y * outW + x) * channels + c] = acc;
-      }
-    }
-  }
-  for (let y = 0; y < outH; y++) {
-    const s = v.start[y]!;
-    const n = v.count[y]!;
-    for (let x = 0; x < outW; x++) {
-      for (let c = 0; c < channels; c++) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += tmp[((s + k) * outW + x) * channels + c]! * v.weights[y * v.stride + k]!;
-        out[at + (y * outW + x) * channels + c] = Math.min(255, Math.max(0, Math.round(acc)));
-      }
-    }
-  }
+  const rows = inW === outW ? src.subarray(0, inW * inH * channels) : resizeRows(src, inW, inH, channels, outW);
+  if (inH === outH) out.set(rows, at);
+  else resizeColumns(rows, outW, inH, channels, outH, out, at);
 }
 
 /** Decodes a PNG / JPEG file's bytes into a size x size image with `channels`, written into `out` at `at`. */
