@@ -13,13 +13,13 @@ import { evalRecordOf } from '../core/evalMath';
 import { type MetricsWriter, readAllMetrics } from '../core/metricsLog';
 import { Rng } from '../core/random';
 import { runPaths, updateRunManifest, writeEvalFile } from '../core/runDirectory';
-import { disposeBatch, epochOrder, makeTrainBatch, sliceBatch, stepsPerEpoch } from './batches';
+import { disposeBatch, epochOrder, makeTrainBatch, stepsPerEpoch } from './batches';
 import { type CheckpointManifest, type HostTensor, type RetentionPolicy, checkpointTag, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from './checkpoint';
 import { evaluate } from './evaluate';
 import { log } from './log';
-import type { TrainBatch } from './methods/types';
 import { learningRate } from './schedule';
 import type { TrainingSession } from './session';
+import { type StepResult, StepRunner } from './step';
 
 export interface LoopHooks {
   /** Polled after every step: true = finish this step, checkpoint, stop. */
@@ -30,15 +30,12 @@ export interface LoopHooks {
 
 export type LoopResult = { kind: 'completed' } | { kind: 'stopped'; tag: string };
 
-interface StepTensors {
-  loss: tf.Scalar;
-  correct: tf.Scalar;
-}
-
 /** ~10 step records per epoch keep metrics.jsonl small. */
 function stepRecordInterval(steps: number): number {
   return Math.max(1, Math.round(steps / 10));
 }
+
+const PROGRESS_INTERVAL_MS = 3000;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -53,7 +50,7 @@ export class TrainingLoop {
   private resumeFrom: { stepInEpoch: number; order: Int32Array; partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']> } | null = null;
   private readonly steps: number;
   private readonly policy: RetentionPolicy;
-  private readonly varNames: Map<string, string>;
+  private readonly runner: StepRunner;
 
   constructor(
     private readonly session: TrainingSession,
@@ -68,13 +65,9 @@ export class TrainingLoop {
     if (this.steps === 0) {
       throw new Error(`optim.batchSize ${o.batchSize} is larger than the training set (${session.dataset.train.count} images): no full batch to train on`);
     }
-    const micro = o.microBatchSize;
-    if (micro !== undefined && micro < o.batchSize && !session.method.microBatchable && !session.method.computeGradients) {
-      throw new Error(`optim.microBatchSize: loss "${this.config.loss.kind}" cannot split a batch into micro-batches; remove optim.microBatchSize`);
-    }
+    this.runner = new StepRunner(session.method, session.trainables, session.optimizer, o.microBatchSize !== undefined && o.microBatchSize < o.batchSize ? o.microBatchSize : undefined);
     const c = this.config.checkpoint;
     this.policy = { every: c.every, keepLast: c.keepLast, keepBest: c.keepBest, epochs: o.epochs };
-    this.varNames = new Map(session.trainables.map((v) => [v.variable.name, v.name]));
   }
 
   get stepsPerEpoch(): number {
@@ -117,6 +110,7 @@ export class TrainingLoop {
     const train = session.dataset.train;
     const every = stepRecordInterval(this.steps);
     const viewOpts = { padding: config.augment.padding, flip: config.augment.flip, strongSecondView: config.augment.strongSecondView };
+    let lastProgress = performance.now();
     const shouldStop = () => hooks.stopRequested() || (hooks.stopAfterSteps !== undefined && this.step >= hooks.stopAfterSteps);
 
     while (this.epoch < o.epochs) {
@@ -144,9 +138,9 @@ export class TrainingLoop {
 
       for (let s = resume?.stepInEpoch ?? 0; s < this.steps; s++) {
         const batch = makeTrainBatch(train, session.geo, order, s, o.batchSize, session.network.numClasses, session.method.views, viewOpts, this.augmentRng);
-        let out: StepTensors;
+        let out: StepResult;
         try {
-          out = this.trainStep(batch, lr);
+          out = this.runner.run(batch, lr);
         } finally {
           disposeBatch(batch);
         }
@@ -167,7 +161,11 @@ export class TrainingLoop {
           const meanLoss = await flushWindow();
           if (!Number.isFinite(meanLoss)) throw new Error(`the loss became ${meanLoss} at epoch ${e + 1}, step ${this.step}: lower optim.lr`);
           this.metrics.append({ kind: 'step', epoch: e + 1, step: this.step, loss: meanLoss, lr, time: new Date().toISOString() });
-          updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: s + 1, stepsPerEpoch: this.steps } });
+          // run.json is rewritten (with fsync) at most every few seconds: viewers poll it cheaply.
+          if (performance.now() - lastProgress > PROGRESS_INTERVAL_MS) {
+            lastProgress = performance.now();
+            updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: s + 1, stepsPerEpoch: this.steps } });
+          }
         }
         await yieldToEventLoop();
         if (shouldStop() && !last) {
@@ -222,74 +220,6 @@ export class TrainingLoop {
       }
     }
     return { kind: 'completed' };
-  }
-
-  /** One optimizer step; returns the (device) loss and number of correct training predictions. */
-  private trainStep(batch: TrainBatch, lr: number): StepTensors {
-    const { method } = this.session;
-    const micro = this.config.optim.microBatchSize;
-    const useMicro = micro !== undefined && micro < batch.size;
-    let loss: tf.Scalar;
-    let logits: tf.Tensor2D;
-    const grads = new Map<string, tf.Tensor>();
-    if (useMicro && !method.microBatchable) {
-      const out = method.computeGradients!(batch, this.session.trainables, micro);
-      loss = out.loss;
-      logits = out.logits;
-      for (const [k, g] of out.grads) grads.set(k, g);
-    } else {
-      const parts = useMicro ? this.microBatches(batch, micro) : [batch];
-      const lossParts: tf.Scalar[] = [];
-      const logitParts: tf.Tensor2D[] = [];
-      for (const part of parts) {
-        const weight = part.size / batch.size;
-        let partLogits: tf.Tensor2D | null = null;
-        const { value, grads: g } = tf.variableGrads(
-          () => {
-            const out = method.computeLoss(part);
-            partLogits = tf.keep(out.logits);
-            return weight === 1 ? out.loss : tf.mul(out.loss, weight);
-          },
-          this.session.trainables.map((v) => v.variable),
-        );
-        lossParts.push(value);
-        logitParts.push(partLogits!);
-        for (const [tfName, grad] of Object.entries(g)) {
-          const name = this.varNames.get(tfName);
-          if (!name) {
-            grad.dispose();
-            continue;
-          }
-          const prev = grads.get(name);
-          if (prev) {
-            grads.set(name, tf.add(prev, grad));
-            prev.dispose();
-            grad.dispose();
-          } else {
-            grads.set(name, grad);
-          }
-        }
-        if (part !== batch) disposeBatch(part);
-      }
-      loss = lossParts.length === 1 ? lossParts[0]! : (tf.addN(lossParts) as tf.Scalar);
-      logits = logitParts.length === 1 ? logitParts[0]! : tf.concat(logitParts, 0);
-      if (lossParts.length > 1) for (const t of [...lossParts, ...logitParts]) t.dispose();
-    }
-    try {
-      this.session.optimizer.step(grads, lr);
-    } finally {
-      for (const g of grads.values()) g.dispose();
-    }
-    method.afterStep(batch);
-    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'float32')) as tf.Scalar);
-    logits.dispose();
-    return { loss, correct };
-  }
-
-  private microBatches(batch: TrainBatch, micro: number): TrainBatch[] {
-    const out: TrainBatch[] = [];
-    for (let start = 0; start < batch.size; start += micro) out.push(sliceBatch(batch, start, Math.min(micro, batch.size - start)));
-    return out;
   }
 
   /** Writes a checkpoint (stepInEpoch 0 = at an epoch end) and updates the index; returns its tag. */

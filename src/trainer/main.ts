@@ -1,6 +1,7 @@
 // The trainer process (dist/trainer.js), the only place TensorFlow.js is loaded:
 //   node dist/trainer.js run <runDir> [--resume] [--backend B]
 //   node dist/trainer.js eval <runDir> --checkpoint <tag> [--backend B]
+//   node dist/trainer.js verify-loss <cases.json> [--backend B] [--tolerance T]
 // Exit codes: 0 completed / stopped, 1 failed, 2 bad usage, config or data.
 import * as os from 'node:os';
 import { BACKENDS, type BackendName, type Config } from '../core/config/schema';
@@ -18,6 +19,7 @@ import { formatBytes, log } from './log';
 import { TrainingLoop } from './loop';
 import { TrainingSession, assignVariables, buildNetwork, classesFileOf, geometryOf, networkVariables } from './session';
 import { stepsPerEpoch } from './batches';
+import { runVerifyLoss } from './verifyLoss';
 
 /** An error a user fixes in the config or data (exit 2). */
 class UsageError extends Error {}
@@ -223,6 +225,8 @@ async function evalCommand(args: Args): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // verify-loss has its own arguments (src/trainer/verifyLoss.ts, the GPaCo issue).
+  if (argv[0] === 'verify-loss') return runVerifyLoss(argv.slice(1));
   let args: Args;
   try {
     args = parseArgs(argv);

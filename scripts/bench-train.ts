@@ -1,0 +1,242 @@
+// `npm run bench:train`: training throughput of the trainer's own step (forward, backward, SGD
+// update, loss read back) on TensorFlow.js backends, and of the same model and batch in PyTorch
+// when Debian's python3-torch is installed, in the same run, with the ratio.
+//
+//   npm run bench:train -- [--model convnet|resnet32] [--batches 64,128] [--backends wasm,cpu]
+//                          [--steps N] [--warmup N] [--width 32] [--no-torch]
+// Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
+// first, then the median of the timed steps. A fixed batch is reused, as the PyTorch twin does;
+// the host-side batch assembly (augmentation + upload) is timed separately.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { resolvePreset } from '../src/core/config/presets';
+import type { BackendName, Config } from '../src/core/config/schema';
+import { Rng } from '../src/core/random';
+import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
+import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
+import { createMethod } from '../src/trainer/methods';
+import { createNetwork } from '../src/trainer/models';
+import { SgdMomentum } from '../src/trainer/optim/sgd';
+import { StepRunner } from '../src/trainer/step';
+
+type Model = 'convnet' | 'resnet32';
+
+interface Options {
+  model: Model;
+  batches: number[];
+  backends: string[];
+  steps?: number;
+  warmup?: number;
+  width: number;
+  torch: boolean;
+}
+
+interface Result {
+  impl: string;
+  model: Model;
+  batch: number;
+  params: number;
+  stepSeconds: number[];
+  medianStepSeconds: number;
+  imagesPerSecond: number;
+  batchAssemblyMs?: number;
+  peakRssMiB: number;
+  wasmHeapMiB?: number | null;
+  tensorsFlat?: boolean;
+  finalLoss: number;
+}
+
+const SHAPES: Record<Model, { size: number; channels: 1 | 3; classes: number }> = {
+  convnet: { size: 28, channels: 1, classes: 10 }, // Fashion-MNIST shape (the small-image recipe)
+  resnet32: { size: 32, channels: 3, classes: 100 }, // CIFAR-100
+};
+
+function arg(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function parseOptions(argv: string[]): Options {
+  const model = (arg(argv, 'model') ?? 'convnet') as Model;
+  if (!(model in SHAPES)) throw new Error(`--model must be convnet or resnet32`);
+  const steps = arg(argv, 'steps');
+  const warmup = arg(argv, 'warmup');
+  return {
+    model,
+    batches: (arg(argv, 'batches') ?? '64,128').split(',').map(Number),
+    backends: (arg(argv, 'backends') ?? 'wasm,cpu').split(','),
+    ...(steps ? { steps: Number(steps) } : {}),
+    ...(warmup ? { warmup: Number(warmup) } : {}),
+    width: Number(arg(argv, 'width') ?? 32),
+    torch: !argv.includes('--no-torch'),
+  };
+}
+
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Default step counts: the pure-JS cpu backend is 10-100x slower, so it gets fewer. */
+function stepCounts(backend: string, model: Model, o: Options): { warmup: number; steps: number } {
+  const slow = backend === 'cpu';
+  return {
+    warmup: o.warmup ?? (slow ? 1 : 2),
+    steps: o.steps ?? (slow ? (model === 'resnet32' ? 2 : 3) : model === 'resnet32' ? 5 : 10),
+  };
+}
+
+function benchConfig(o: Options, batch: number): Config {
+  const r = resolvePreset('fashion-mnist-lt');
+  if (!r.ok) throw new Error('preset fashion-mnist-lt does not resolve');
+  const c = structuredClone(r.config);
+  c.model.arch = o.model;
+  c.model.width = o.width;
+  c.loss.kind = 'ce';
+  c.optim.batchSize = batch;
+  return c;
+}
+
+async function child(backend: string, batch: number, o: Options): Promise<Result> {
+  const selected = await selectBackend(backend as BackendName);
+  const shape = SHAPES[o.model];
+  const config = benchConfig(o, batch);
+  const spec = { inputShape: [shape.size, shape.size, shape.channels] as const, numClasses: shape.classes };
+  const network = createNetwork(config.model, spec, Rng.derive(0, 'bench/init'));
+  const method = createMethod({
+    network,
+    createNetwork: (rng) => createNetwork(config.model, spec, rng),
+    config,
+    numClasses: shape.classes,
+    trainCounts: new Array<number>(shape.classes).fill(100),
+    rng: Rng.derive(0, 'bench/method'),
+  });
+  const trainables = network.params
+    .entries()
+    .filter((e) => e.trainable)
+    .map((e) => ({ ...e, name: `net/${e.name}` }));
+  const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
+  const runner = new StepRunner(method, trainables, optimizer);
+
+  const rng = Rng.derive(0, 'bench/data');
+  const per = shape.size * shape.size * shape.channels;
+  const images = new Uint8Array(batch * per).map(() => rng.int(256));
+  const labels = Int32Array.from({ length: batch }, () => rng.int(shape.classes));
+  const set = { images, labels, count: batch };
+  const order = Int32Array.from({ length: batch }, (_, i) => i);
+  const geo = { height: shape.size, width: shape.size, channels: shape.channels };
+  const viewOpts = { padding: 2, flip: true, strongSecondView: false };
+  const assembly: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    disposeBatch(makeTrainBatch(set, geo, order, 0, batch, shape.classes, 1, viewOpts, rng));
+    assembly.push(performance.now() - t0);
+  }
+  const batchTensors = makeTrainBatch(set, geo, order, 0, batch, shape.classes, 1, viewOpts, rng);
+
+  const { warmup, steps } = stepCounts(backend, o.model, o);
+  const times: number[] = [];
+  const tensorCounts: number[] = [];
+  let loss = NaN;
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    const out = runner.run(batchTensors, 0.01);
+    loss = (await out.loss.data())[0]!;
+    out.loss.dispose();
+    out.correct.dispose();
+    const dt = (performance.now() - t0) / 1000;
+    if (i >= warmup) times.push(dt);
+    tensorCounts.push(tf.memory().numTensors);
+    process.stderr.write(`  ${selected.id} b${batch} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${dt.toFixed(3)} s, loss ${loss.toFixed(3)}, tensors ${tf.memory().numTensors}\n`);
+  }
+  const med = median(times);
+  const heap = wasmHeapBytes();
+  return {
+    impl: `tfjs-${selected.detail}`,
+    model: o.model,
+    batch,
+    params: network.params.trainableCount(),
+    stepSeconds: times.map((t) => +t.toFixed(4)),
+    medianStepSeconds: +med.toFixed(4),
+    imagesPerSecond: +(batch / med).toFixed(1),
+    batchAssemblyMs: +median(assembly).toFixed(2),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    wasmHeapMiB: heap === null ? null : Math.round(heap / 2 ** 20),
+    tensorsFlat: tensorCounts.slice(1).every((n) => n === tensorCounts[1]),
+    finalLoss: +loss.toFixed(4),
+  };
+}
+
+function runChild(args: string[], timeoutMs: number): Result | { error: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line) return JSON.parse(line.slice(7)) as Result;
+  return { error: r.error ? r.error.message : `exit ${r.status}` };
+}
+
+function torchAvailable(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+function runTorch(o: Options, batch: number): Result | { error: string } {
+  const shape = SHAPES[o.model];
+  const { warmup, steps } = { warmup: o.warmup ?? 3, steps: o.steps ?? 10 };
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [path.join(__dirname, 'bench_train_torch.py'), '--model', o.model, '--batch', String(batch), '--width', String(o.width),
+      '--size', String(shape.size), '--channels', String(shape.channels), '--classes', String(shape.classes),
+      '--warmup', String(warmup), '--steps', String(steps), '--threads', '2'],
+    { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line) return JSON.parse(line.slice(7)) as Result;
+  return { error: r.error ? r.error.message : `exit ${r.status}` };
+}
+
+async function parent(o: Options): Promise<void> {
+  const shape = SHAPES[o.model];
+  console.log(`bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, CE`);
+  const withTorch = o.torch && torchAvailable();
+  if (o.torch && !withTorch) console.log('PyTorch: not measured (Debian python3-torch is not installed: apt-get install -y python3-torch)');
+  const rows: string[] = [];
+  for (const batch of o.batches) {
+    const torch = withTorch ? runTorch(o, batch) : null;
+    const torchIps = torch && 'imagesPerSecond' in torch ? torch.imagesPerSecond : null;
+    if (torch) rows.push(row(torch, null, batch));
+    for (const backend of o.backends) {
+      const res = runChild([backend, String(batch), ...process.argv.slice(2)], 30 * 60_000);
+      rows.push(row(res, torchIps, batch, backend));
+    }
+  }
+  console.log('\n| impl | batch | params | median step s | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB | tensors flat |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) console.log(r);
+}
+
+function row(r: Result | { error: string }, torchIps: number | null, batch: number, backend?: string): string {
+  if ('error' in r) return `| ${backend ?? 'pytorch'} | ${batch} | failed: ${r.error} | | | | | | | |`;
+  const ratio = torchIps ? `${(r.imagesPerSecond / torchIps).toFixed(3)}x` : r.impl.startsWith('pytorch') ? '1.000x' : 'n/a';
+  return `| ${r.impl} | ${r.batch} | ${r.params} | ${r.medianStepSeconds} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${r.wasmHeapMiB ?? ''} | ${r.tensorsFlat ?? ''} |`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') {
+    const [, backend, batch, ...rest] = argv;
+    const res = await child(backend!, Number(batch), parseOptions(rest));
+    console.log(`RESULT ${JSON.stringify(res)}`);
+    process.exit(0);
+  }
+  await parent(parseOptions(argv));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
