@@ -3,8 +3,8 @@
 // the CLI both call it. Reading is incremental where it matters: metrics.jsonl through a
 // MetricsTail (only appended bytes), evaluation files cached by size + mtime.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import type { ClassesFile, EpochRecord, EvalFile, EvalRecord, RunManifest } from './contract';
+import { isRunProcessAlive } from './catalog';
 import { headToTailOrder } from './evalMath';
 import { MetricsTail } from './metricsLog';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
@@ -38,15 +38,9 @@ export interface SnapshotOptions {
   isAlive?: (manifest: RunManifest) => boolean;
 }
 
-/** A `running` run whose process is gone on this host is interrupted; another host's run is trusted. */
+/** The catalog's rule: only a trainer known to be gone on this host makes a run interrupted. */
 export function defaultIsAlive(manifest: RunManifest): boolean {
-  if (manifest.pid === null || manifest.host !== os.hostname()) return true;
-  try {
-    process.kill(manifest.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isRunProcessAlive(manifest) !== false;
 }
 
 export function displayStatusOf(manifest: RunManifest, isAlive: (m: RunManifest) => boolean = defaultIsAlive): RunDisplayStatus {
@@ -119,6 +113,8 @@ export class RunSnapshotSource {
   private readonly evalRecords = new Map<string, EvalRecord>();
   private readonly details = new Map<string, { revision: string; detail: EvalDetail }>();
   private classes: { revision: string; table: ClassTable } | null = null;
+  /** run.json as read by the last build (the compare panel diffs its config). */
+  manifest: RunManifest | null = null;
 
   constructor(readonly dir: string) {
     this.tail = new MetricsTail(runPaths(dir).metrics);
@@ -139,6 +135,7 @@ export class RunSnapshotSource {
     const now = options.now ?? new Date();
     const warnings: string[] = [];
     const manifest = readRunManifest(this.dir); // unreadable run.json: the caller shows the error
+    this.manifest = manifest;
     this.readMetrics();
     const table = this.readClasses(warnings);
     const status = displayStatusOf(manifest, options.isAlive);
@@ -392,13 +389,7 @@ export class CompareSnapshotSource {
     const warnings: string[] = [];
     const snapshots = this.sources.map((s) => s.build({ ...options, now, selectedTag: null }));
     for (const s of snapshots) for (const w of s.warnings) warnings.push(`${s.run.id}: ${w}`);
-    const configs = this.sources.map((s, i) => {
-      try {
-        return readRunManifest(s.dir).config;
-      } catch {
-        return snapshots[i]!.run;
-      }
-    });
+    const configs = this.sources.map((s) => s.manifest!.config);
     return {
       schema: SNAPSHOT_SCHEMA,
       kind: 'compare',

@@ -9,8 +9,11 @@ import {
   divergingLut,
   fillCountPixels,
   fillDifferencePixels,
+  DIVERGING_MAGNITUDE,
+  SEQUENTIAL_MAGNITUDE,
   lutIndex,
   matrixStats,
+  maxPool2,
   mix,
   packRGBA,
   parseColor,
@@ -94,6 +97,25 @@ describe('colour scales', () => {
     const neg = unpackRGBA(out[0]!);
     const pos = unpackRGBA(out[1]!);
     assert.ok(neg[0] > neg[2] && pos[2] > pos[0]);
+  });
+});
+
+describe('zoomed-out levels', () => {
+  it('max-pooling keeps a lone non-zero cell visible', () => {
+    // 5x5 slots, one faint cell at (3, 4); odd sizes pool their last row/column alone.
+    const src = new Uint8Array(25);
+    src[3 * 5 + 4] = 7;
+    src[0] = 3;
+    const l1 = maxPool2(src, 5, SEQUENTIAL_MAGNITUDE);
+    assert.equal(l1.size, 3);
+    assert.deepEqual([...l1.data], [3, 0, 0, 0, 0, 7, 0, 0, 0]);
+    const l2 = maxPool2(l1.data, l1.size, SEQUENTIAL_MAGNITUDE);
+    assert.deepEqual([...l2.data], [3, 7, 0, 0]);
+  });
+
+  it('differences pool by distance from zero, keeping the sign', () => {
+    const src = Uint8Array.from([130, 20, 128, 128]);
+    assert.deepEqual([...maxPool2(src, 2, DIVERGING_MAGNITUDE).data], [20]);
   });
 });
 

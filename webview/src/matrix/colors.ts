@@ -129,19 +129,60 @@ export function matrixStats(counts: ArrayLike<number>, size: number): MatrixStat
 }
 
 /**
- * Fills one packed pixel per cell (row-major), the 1-px-per-cell bitmap that the view scales.
- * The hot loop of a first draw: a table lookup per cell, no allocation.
+ * The table slot of every cell (row-major): the hot loop of a first draw, one multiply and a
+ * few compares per cell, no allocation. Slots rather than pixels so the zoomed-out levels can
+ * be max-pooled on one byte per cell.
  */
-export function fillCountPixels(out: Uint32Array, counts: ArrayLike<number>, size: number, stats: MatrixStats, mode: ScaleMode, lut: Uint32Array): void {
-  const zero = lut[0]!;
+export function countIndices(out: Uint8Array, counts: ArrayLike<number>, size: number, stats: MatrixStats, mode: ScaleMode): void {
   for (let r = 0; r < size; r++) {
     const base = r * size;
     const total = stats.rowTotals[r]!;
     for (let c = 0; c < size; c++) {
       const v = counts[base + c]!;
-      out[base + c] = v === 0 ? zero : lut[lutIndex(cellIntensity(v, total, stats.max, mode))]!;
+      out[base + c] = v === 0 ? 0 : lutIndex(cellIntensity(v, total, stats.max, mode));
     }
   }
+}
+
+export function differenceIndices(out: Uint8Array, diff: ArrayLike<number>): void {
+  for (let i = 0; i < diff.length; i++) out[i] = divergingIndex(diff[i]!);
+}
+
+export function indicesToPixels(out: Uint32Array, indices: Uint8Array, lut: Uint32Array): void {
+  for (let i = 0; i < indices.length; i++) out[i] = lut[indices[i]!]!;
+}
+
+/** Fills one packed pixel per cell from the table (slots, then pixels). */
+export function fillCountPixels(out: Uint32Array, counts: ArrayLike<number>, size: number, stats: MatrixStats, mode: ScaleMode, lut: Uint32Array): void {
+  const idx = new Uint8Array(size * size);
+  countIndices(idx, counts, size, stats, mode);
+  indicesToPixels(out, idx, lut);
+}
+
+/** How far a slot is from "nothing": the slot itself for counts, the distance from 128 for differences. */
+export const SEQUENTIAL_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => i);
+export const DIVERGING_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => Math.abs(i - DIVERGING_ZERO));
+
+/**
+ * Halves a size x size slot image, keeping in each 2x2 block the slot of largest magnitude.
+ * Zoomed out (more cells than pixels) the view draws these levels, so a single confused cell
+ * never disappears between pixels as nearest-neighbour sampling would make it.
+ */
+export function maxPool2(src: Uint8Array, size: number, magnitude: Uint8Array): { data: Uint8Array; size: number } {
+  const half = Math.ceil(size / 2);
+  const out = new Uint8Array(half * half);
+  for (let r = 0; r < half; r++) {
+    const r0 = 2 * r;
+    const r1 = Math.min(size - 1, r0 + 1);
+    for (let c = 0; c < half; c++) {
+      const c0 = 2 * c;
+      const c1 = Math.min(size - 1, c0 + 1);
+      let best = src[r0 * size + c0]!;
+      for (const v of [src[r0 * size + c1]!, src[r1 * size + c0]!, src[r1 * size + c1]!]) if (magnitude[v]! > magnitude[best]!) best = v;
+      out[r * half + c] = best;
+    }
+  }
+  return { data: out, size: half };
 }
 
 /** Row shares of b minus row shares of a, per cell (the compare panel's difference matrix). */
@@ -161,5 +202,7 @@ export function shareDifference(a: ArrayLike<number>, b: ArrayLike<number>, size
 }
 
 export function fillDifferencePixels(out: Uint32Array, diff: ArrayLike<number>, lut: Uint32Array): void {
-  for (let i = 0; i < diff.length; i++) out[i] = lut[divergingIndex(diff[i]!)]!;
+  const idx = new Uint8Array(diff.length);
+  differenceIndices(idx, diff);
+  indicesToPixels(out, idx, lut);
 }

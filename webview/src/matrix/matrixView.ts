@@ -1,0 +1,557 @@
+// The confusion matrix on a canvas (never a DOM node per cell). The matrix is turned once into
+// a bitmap at 1 px per cell (plus max-pooled half-size levels for zoomed-out views); every
+// frame then is a single scaled drawImage of the visible part, so zoom and pan stay smooth at
+// 1000 classes. Hover draws on a second canvas on top and never redraws the matrix.
+import type { ShotGroupName } from '../../../src/protocol/snapshot';
+import { h, perFrame, setText } from '../dom';
+import type { Theme } from '../theme';
+import {
+  DIVERGING_MAGNITUDE,
+  SEQUENTIAL_MAGNITUDE,
+  countIndices,
+  differenceIndices,
+  divergingLut,
+  indicesToPixels,
+  matrixStats,
+  maxPool2,
+  sequentialLut,
+  shareDifference,
+  toHex,
+  type MatrixStats,
+  type ScaleMode,
+} from './colors';
+import {
+  cellAt,
+  cellRect,
+  fitView,
+  groupBoundaries,
+  groupSegments,
+  moveCell,
+  panBy,
+  revealCell,
+  visibleCells,
+  visibleSpan,
+  zoomAt,
+  type Cell,
+  type Size,
+  type View,
+} from './geometry';
+
+export interface MatrixInput {
+  kind: 'counts' | 'difference';
+  size: number;
+  names: string[];
+  groups: ShotGroupName[];
+  trainCounts: number[];
+  /** counts: the confusion counts; difference: run B's counts. */
+  counts: Float64Array;
+  /** difference: run A's counts (shown as B minus A, in row shares). */
+  base?: Float64Array;
+  /** Names of A and B for the read-out of a difference. */
+  runs?: { a: string; b: string };
+  /** Changes when the data changes: the bitmap is rebuilt only then. */
+  revision: string;
+}
+
+const MARGIN = { left: 104, top: 72, right: 8, bottom: 8 };
+/** Cell size from which class names are written beside rows and columns. */
+const NAME_SCALE = 12;
+/** Cell size from which a faint grid separates cells. */
+const GRID_SCALE = 8;
+
+interface Level {
+  canvas: HTMLCanvasElement;
+  /** Cells per level pixel along each axis. */
+  factor: number;
+}
+
+export class MatrixView {
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly overlay: HTMLCanvasElement;
+  private readonly readout: HTMLElement;
+  private input: MatrixInput | null = null;
+  private stats: MatrixStats | null = null;
+  private statsB: MatrixStats | null = null;
+  private diff: Float64Array | null = null;
+  private levels: Level[] = [];
+  private slots: { data: Uint8Array; size: number }[] = [];
+  private view: View = { scale: 1, offsetX: 0, offsetY: 0 };
+  private plot: Size = { width: 1, height: 1 };
+  private cursor: Cell | null = null;
+  private drag: { x: number; y: number; moved: boolean } | null = null;
+  private mode: ScaleMode = { values: 'row', log: false };
+  private readonly schedule = perFrame(() => this.draw());
+  private readonly resize: ResizeObserver;
+  private userMoved = false;
+
+  constructor(private theme: Theme, label: string) {
+    this.canvas = h('canvas', {
+      class: 'matrix-base',
+      tabindex: 0,
+      role: 'img',
+      'aria-label': `${label}. Arrow keys move between cells, plus and minus zoom, 0 resets the view.`,
+    });
+    this.overlay = h('canvas', { class: 'matrix-overlay', 'aria-hidden': 'true' });
+    this.readout = h('div', { class: 'matrix-readout', 'aria-live': 'polite' }, 'Hover a cell, or focus the matrix and use the arrow keys.');
+    this.element = h('div', { class: 'matrix' }, h('div', { class: 'matrix-stack' }, this.canvas, this.overlay), this.readout);
+    this.resize = new ResizeObserver(() => this.layout());
+    this.resize.observe(this.element);
+    this.bindEvents();
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.rebuild();
+  }
+
+  setMode(mode: ScaleMode): void {
+    this.mode = mode;
+    this.rebuild();
+  }
+
+  setData(input: MatrixInput): void {
+    const same = this.input && this.input.revision === input.revision && this.input.kind === input.kind;
+    if (same) return;
+    const resized = !this.input || this.input.size !== input.size;
+    this.input = input;
+    this.stats = matrixStats(input.counts, input.size);
+    this.statsB = input.base ? matrixStats(input.base, input.size) : null;
+    this.diff = input.kind === 'difference' && input.base ? shareDifference(input.base, input.counts, input.size) : null;
+    if (resized) {
+      this.cursor = null;
+      this.userMoved = false;
+    }
+    this.rebuild();
+  }
+
+  clearData(message: string): void {
+    this.input = null;
+    this.levels = [];
+    this.slots = [];
+    this.canvas.removeAttribute('data-revision');
+    setText(this.readout, message);
+    this.draw();
+    this.drawOverlay();
+  }
+
+  resetView(): void {
+    this.userMoved = false;
+    this.view = fitView(this.input?.size ?? 1, this.plot);
+    this.schedule();
+    this.drawOverlay();
+  }
+
+  /** Rebuilds the 1-px-per-cell bitmap (new data, mode or theme) and draws at once. */
+  private rebuild(): void {
+    const input = this.input;
+    if (!input || !this.stats) return;
+    const started = performance.now();
+    const n = input.size;
+    const slots = new Uint8Array(n * n);
+    if (this.diff) differenceIndices(slots, this.diff);
+    else countIndices(slots, input.counts, n, this.stats, this.mode);
+    this.slots = [{ data: slots, size: n }];
+    this.levels = [];
+    this.layout(false);
+    this.draw();
+    this.drawOverlay();
+    const ms = performance.now() - started;
+    this.canvas.dataset.drawMs = ms.toFixed(2);
+    this.canvas.dataset.size = String(n);
+    this.canvas.dataset.revision = input.revision;
+    this.canvas.dataset.kind = input.kind;
+    this.canvas.dataset.colorZero = toHex(this.theme.matrixZero);
+    this.canvas.dataset.colorFull = toHex(input.kind === 'difference' ? this.theme.diffPositive : this.theme.matrixFull);
+  }
+
+  private lut(): Uint32Array {
+    const t = this.theme;
+    return this.diff ? divergingLut(t.diffNegative, t.matrixZero, t.diffPositive) : sequentialLut(t.matrixZero, t.matrixFull);
+  }
+
+  /** The bitmap level for the current scale: level L holds 2^L x 2^L cells per pixel. */
+  private level(): Level | null {
+    if (!this.slots.length) return null;
+    const want = this.view.scale >= 1 ? 0 : Math.ceil(Math.log2(1 / this.view.scale) - 1e-9);
+    const magnitude = this.diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE;
+    while (this.slots.length <= want && this.slots[this.slots.length - 1]!.size > 1) {
+      const last = this.slots[this.slots.length - 1]!;
+      this.slots.push(maxPool2(last.data, last.size, magnitude));
+    }
+    const index = Math.min(want, this.slots.length - 1);
+    if (!this.levels[index]) {
+      const s = this.slots[index]!;
+      const canvas = document.createElement('canvas');
+      canvas.width = s.size;
+      canvas.height = s.size;
+      const image = new ImageData(s.size, s.size);
+      indicesToPixels(new Uint32Array(image.data.buffer), s.data, this.lut());
+      canvas.getContext('2d')!.putImageData(image, 0, 0);
+      this.levels[index] = { canvas, factor: 2 ** index };
+    }
+    return this.levels[index]!;
+  }
+
+  private layout(redraw = true): void {
+    // A square plot as wide as the element allows (up to 760 px): the fitted matrix fills it.
+    const available = Math.max(240, Math.floor(this.element.clientWidth || 480));
+    const side = Math.max(160, Math.min(available - MARGIN.left - MARGIN.right, 760));
+    const plot = { width: side, height: side };
+    const width = MARGIN.left + side + MARGIN.right;
+    const height = MARGIN.top + side + MARGIN.bottom;
+    const ratio = window.devicePixelRatio || 1;
+    for (const c of [this.canvas, this.overlay]) {
+      c.width = Math.round(width * ratio);
+      c.height = Math.round(height * ratio);
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
+    const changed = plot.width !== this.plot.width || plot.height !== this.plot.height;
+    this.plot = plot;
+    if (changed || !this.userMoved) this.view = fitView(this.input?.size ?? 1, plot);
+    if (redraw) {
+      this.draw();
+      this.drawOverlay();
+    }
+  }
+
+  private draw(): void {
+    const ctx = this.canvas.getContext('2d')!;
+    const ratio = window.devicePixelRatio || 1;
+    const t = this.theme;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = t.background;
+    ctx.fillRect(0, 0, this.canvas.width / ratio, this.canvas.height / ratio);
+    const input = this.input;
+    const level = this.level();
+    if (!input || !level) return;
+    const v = this.view;
+    const n = input.size;
+    const L = MARGIN.left;
+    const T = MARGIN.top;
+
+    // The matrix: one drawImage of the visible part of the level bitmap.
+    const vis = visibleCells(v, n, this.plot);
+    if (vis.width > 0 && vis.height > 0) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(L, T, this.plot.width, this.plot.height);
+      ctx.clip();
+      ctx.imageSmoothingEnabled = false;
+      const f = level.factor;
+      ctx.drawImage(level.canvas, vis.x / f, vis.y / f, vis.width / f, vis.height / f, L + v.offsetX + vis.x * v.scale, T + v.offsetY + vis.y * v.scale, vis.width * v.scale, vis.height * v.scale);
+      if (v.scale >= GRID_SCALE) this.drawGrid(ctx);
+      this.drawBoundaries(ctx, input);
+      ctx.restore();
+    }
+    ctx.strokeStyle = t.grid;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(L + Math.max(0, v.offsetX) - 0.5, T + Math.max(0, v.offsetY) - 0.5, Math.min(this.plot.width, n * v.scale) + 1, Math.min(this.plot.height, n * v.scale) + 1);
+    this.drawLabels(ctx, input);
+    this.canvas.dataset.view = JSON.stringify({ scale: v.scale, offsetX: v.offsetX, offsetY: v.offsetY, left: L, top: T });
+  }
+
+  private drawGrid(ctx: CanvasRenderingContext2D): void {
+    const v = this.view;
+    const n = this.input!.size;
+    const xs = visibleSpan(v, n, this.plot.width, 'x');
+    const ys = visibleSpan(v, n, this.plot.height, 'y');
+    if (!xs || !ys) return;
+    ctx.strokeStyle = this.theme.grid;
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = 0.5;
+    ctx.beginPath();
+    for (let c = xs[0]; c <= xs[1] + 1; c++) {
+      const x = MARGIN.left + v.offsetX + c * v.scale;
+      ctx.moveTo(x, MARGIN.top + v.offsetY + ys[0] * v.scale);
+      ctx.lineTo(x, MARGIN.top + v.offsetY + (ys[1] + 1) * v.scale);
+    }
+    for (let r = ys[0]; r <= ys[1] + 1; r++) {
+      const y = MARGIN.top + v.offsetY + r * v.scale;
+      ctx.moveTo(MARGIN.left + v.offsetX + xs[0] * v.scale, y);
+      ctx.lineTo(MARGIN.left + v.offsetX + (xs[1] + 1) * v.scale, y);
+    }
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+  }
+
+  private drawBoundaries(ctx: CanvasRenderingContext2D, input: MatrixInput): void {
+    const v = this.view;
+    const n = input.size;
+    ctx.strokeStyle = this.theme.foreground;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([5, 3]);
+    ctx.beginPath();
+    for (const b of groupBoundaries(input.groups)) {
+      const x = Math.round(MARGIN.left + v.offsetX + b * v.scale) + 0.5;
+      const y = Math.round(MARGIN.top + v.offsetY + b * v.scale) + 0.5;
+      ctx.moveTo(x, MARGIN.top + v.offsetY);
+      ctx.lineTo(x, MARGIN.top + v.offsetY + n * v.scale);
+      ctx.moveTo(MARGIN.left + v.offsetX, y);
+      ctx.lineTo(MARGIN.left + v.offsetX + n * v.scale, y);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+
+  private drawLabels(ctx: CanvasRenderingContext2D, input: MatrixInput): void {
+    const t = this.theme;
+    const v = this.view;
+    const L = MARGIN.left;
+    const T = MARGIN.top;
+    ctx.font = `11px ${t.font}`;
+    ctx.fillStyle = t.muted;
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    ctx.fillText('true ↓  predicted →', 4, 4);
+
+    // Group brackets: along the top for predicted classes, along the left for true classes.
+    for (const seg of groupSegments(input.groups)) {
+      const color = t.groups[seg.group];
+      const a = Math.max(0, v.offsetX + seg.start * v.scale);
+      const b = Math.min(this.plot.width, v.offsetX + seg.end * v.scale);
+      const label = `${seg.group} (${seg.end - seg.start})`;
+      if (b - a > 2) {
+        ctx.fillStyle = color;
+        ctx.fillRect(L + a, 20, b - a - 1, 3);
+        if (b - a > 40) {
+          ctx.fillStyle = t.foreground;
+          ctx.textAlign = 'center';
+          ctx.fillText(label, L + (a + b) / 2, 26);
+        }
+      }
+      const c = Math.max(0, v.offsetY + seg.start * v.scale);
+      const d = Math.min(this.plot.height, v.offsetY + seg.end * v.scale);
+      if (d - c > 2) {
+        ctx.fillStyle = color;
+        ctx.fillRect(4, T + c, 3, d - c - 1);
+        if (d - c > 40) {
+          ctx.save();
+          ctx.translate(10, T + (c + d) / 2);
+          ctx.rotate(-Math.PI / 2);
+          ctx.fillStyle = t.foreground;
+          ctx.textAlign = 'center';
+          ctx.fillText(label, 0, 0);
+          ctx.restore();
+        }
+      }
+    }
+
+    if (v.scale < NAME_SCALE) return;
+    const n = input.size;
+    const size = Math.min(11, Math.floor(v.scale - 2));
+    ctx.font = `${size}px ${t.font}`;
+    ctx.fillStyle = t.foreground;
+    const rows = visibleSpan(v, n, this.plot.height, 'y');
+    if (rows) {
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      for (let r = rows[0]; r <= rows[1]; r++) ctx.fillText(input.names[r]!, L - 4, T + v.offsetY + (r + 0.5) * v.scale, L - 28);
+    }
+    const cols = visibleSpan(v, n, this.plot.width, 'x');
+    if (cols) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(L, 40, this.plot.width, T - 40);
+      ctx.clip();
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      for (let c = cols[0]; c <= cols[1]; c++) {
+        ctx.save();
+        ctx.translate(L + v.offsetX + (c + 0.5) * v.scale, T - 4);
+        ctx.rotate(-Math.PI / 2);
+        ctx.fillText(input.names[c]!, 0, 0, T - 44);
+        ctx.restore();
+      }
+      ctx.restore();
+    }
+  }
+
+  /** Hover / keyboard cursor: a band over the row and column and the cell outlined. */
+  private drawOverlay(): void {
+    const ctx = this.overlay.getContext('2d')!;
+    const ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, this.overlay.width / ratio, this.overlay.height / ratio);
+    const input = this.input;
+    const cell = this.cursor;
+    if (!input || !cell) return;
+    const r = cellRect(this.view, cell);
+    const x = MARGIN.left + r.x;
+    const y = MARGIN.top + r.y;
+    const n = input.size;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(MARGIN.left, MARGIN.top, this.plot.width, this.plot.height);
+    ctx.clip();
+    ctx.fillStyle = this.theme.foreground;
+    ctx.globalAlpha = 0.08;
+    ctx.fillRect(MARGIN.left + this.view.offsetX, y, n * this.view.scale, r.height);
+    ctx.fillRect(x, MARGIN.top + this.view.offsetY, r.width, n * this.view.scale);
+    ctx.globalAlpha = 1;
+    ctx.restore();
+    ctx.strokeStyle = this.theme.focus;
+    ctx.lineWidth = 2;
+    const s = Math.max(r.width, 4);
+    ctx.strokeRect(x + (r.width - s) / 2 - 1, y + (r.height - s) / 2 - 1, s + 2, s + 2);
+  }
+
+  /** The read-out of one cell: true and predicted class, count, share of the row. */
+  private showCell(cell: Cell | null): void {
+    const started = performance.now();
+    this.cursor = cell;
+    this.drawOverlay();
+    const input = this.input;
+    if (!input || !cell || !this.stats) {
+      this.readout.replaceChildren('Hover a cell, or focus the matrix and use the arrow keys.');
+    } else {
+      const n = input.size;
+      const i = cell.row * n + cell.col;
+      const field = (name: string, text: string) => h('span', { 'data-field': name }, text);
+      const trueInfo = `${input.groups[cell.row]}, ${input.trainCounts[cell.row]} train`;
+      const predInfo = `${input.groups[cell.col]}, ${input.trainCounts[cell.col]} train`;
+      const head = [
+        'true ',
+        field('true', input.names[cell.row]!),
+        ` (${trueInfo}) → predicted `,
+        field('pred', input.names[cell.col]!),
+        ` (${predInfo}) · `,
+      ];
+      if (input.kind === 'counts') {
+        const count = input.counts[i]!;
+        const total = this.stats.rowTotals[cell.row]!;
+        this.readout.replaceChildren(...head, field('count', String(count)), count === 1 ? ' image · ' : ' images · ', field('share', total > 0 ? `${((100 * count) / total).toFixed(1)}%` : '–'), ' of the row');
+      } else {
+        const a = this.statsB!.rowTotals[cell.row]!;
+        const b = this.stats.rowTotals[cell.row]!;
+        const sa = a > 0 ? input.base![i]! / a : 0;
+        const sb = b > 0 ? input.counts[i]! / b : 0;
+        const runs = input.runs ?? { a: 'A', b: 'B' };
+        this.readout.replaceChildren(
+          ...head,
+          `${runs.a}: `,
+          field('a', `${(sa * 100).toFixed(1)}%`),
+          `, ${runs.b}: `,
+          field('b', `${(sb * 100).toFixed(1)}%`),
+          ' · difference ',
+          field('diff', `${sb - sa >= 0 ? '+' : ''}${((sb - sa) * 100).toFixed(1)} pp`),
+        );
+      }
+    }
+    this.canvas.dataset.hoverMs = (performance.now() - started).toFixed(3);
+  }
+
+  private pointerCell(ev: MouseEvent): Cell | null {
+    const rect = this.canvas.getBoundingClientRect();
+    if (!this.input) return null;
+    return cellAt(this.view, this.input.size, ev.clientX - rect.left - MARGIN.left, ev.clientY - rect.top - MARGIN.top);
+  }
+
+  private bindEvents(): void {
+    const c = this.canvas;
+    // Pointer events land on the base canvas: the overlay ignores them (pointer-events: none).
+    c.addEventListener('pointermove', (ev) => {
+      if (this.drag) {
+        const dx = ev.clientX - this.drag.x;
+        const dy = ev.clientY - this.drag.y;
+        if (Math.abs(dx) + Math.abs(dy) > 0) this.drag.moved = true;
+        this.drag.x = ev.clientX;
+        this.drag.y = ev.clientY;
+        this.view = panBy(this.view, this.input?.size ?? 1, this.plot, dx, dy);
+        this.userMoved = true;
+        this.schedule();
+      }
+      this.showCell(this.pointerCell(ev));
+    });
+    c.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      this.drag = { x: ev.clientX, y: ev.clientY, moved: false };
+      c.setPointerCapture(ev.pointerId);
+    });
+    const endDrag = (ev: PointerEvent) => {
+      this.drag = null;
+      if (c.hasPointerCapture(ev.pointerId)) c.releasePointerCapture(ev.pointerId);
+    };
+    c.addEventListener('pointerup', endDrag);
+    c.addEventListener('pointercancel', endDrag);
+    c.addEventListener('pointerleave', () => {
+      if (!this.drag && document.activeElement !== c) this.showCell(null);
+    });
+    c.addEventListener(
+      'wheel',
+      (ev) => {
+        if (!this.input) return;
+        ev.preventDefault();
+        const rect = c.getBoundingClientRect();
+        const factor = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
+        this.zoom(factor, ev.clientX - rect.left - MARGIN.left, ev.clientY - rect.top - MARGIN.top);
+      },
+      { passive: false },
+    );
+    c.addEventListener('dblclick', () => this.resetView());
+    c.addEventListener('keydown', (ev) => this.onKey(ev));
+    c.addEventListener('focus', () => {
+      if (!this.cursor && this.input) this.showCell({ row: 0, col: 0 });
+    });
+  }
+
+  zoom(factor: number, x: number, y: number): void {
+    if (!this.input) return;
+    this.view = zoomAt(this.view, this.input.size, this.plot, factor, x, y);
+    this.userMoved = true;
+    this.schedule();
+    this.drawOverlay();
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const input = this.input;
+    if (!input) return;
+    const n = input.size;
+    const cur = this.cursor ?? { row: 0, col: 0 };
+    const step = ev.ctrlKey || ev.metaKey ? Math.max(1, Math.round(n / 10)) : 1;
+    const moves: Record<string, [number, number]> = { ArrowUp: [-step, 0], ArrowDown: [step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
+    const move = moves[ev.key];
+    if (move) {
+      ev.preventDefault();
+      const next = moveCell(cur, n, move[0], move[1]);
+      this.view = revealCell(this.view, n, this.plot, next);
+      this.schedule();
+      this.showCell(next);
+      return;
+    }
+    const centre = cellRect(this.view, cur);
+    switch (ev.key) {
+      case '+':
+      case '=':
+        ev.preventDefault();
+        this.zoom(1.5, centre.x + centre.width / 2, centre.y + centre.height / 2);
+        break;
+      case '-':
+      case '_':
+        ev.preventDefault();
+        this.zoom(1 / 1.5, centre.x + centre.width / 2, centre.y + centre.height / 2);
+        break;
+      case '0':
+        ev.preventDefault();
+        this.resetView();
+        break;
+      case 'Home':
+        ev.preventDefault();
+        this.showCell({ row: 0, col: 0 });
+        break;
+      case 'Escape':
+        this.showCell(null);
+        break;
+    }
+  }
+
+  /** The matrix as drawn (labels and boundaries included), as a PNG data URL. */
+  toPNG(): string {
+    return this.canvas.toDataURL('image/png');
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+  }
+}

@@ -1,0 +1,187 @@
+// The compare panel: overlaid curves, final metrics with differences against the first run,
+// the config keys that differ (only those), and the difference of two runs' confusion matrices.
+import uPlot from 'uplot';
+import { decodeMatrix } from '../../../src/protocol/matrixCodec';
+import type { CompareRun, CompareSnapshot, EvalCurves } from '../../../src/protocol/snapshot';
+import { LineChart, type LineSeries } from '../charts/lineChart';
+import { exportName } from '../csv';
+import { h, pct, pp, setText } from '../dom';
+import { MatrixView } from '../matrix/matrixView';
+import type { Theme } from '../theme';
+import { button, select } from './controls';
+
+export interface CompareViewHooks {
+  exportFile(format: 'png' | 'csv', fileName: string, data: string): void;
+}
+
+type Metric = 'top1' | 'many' | 'medium' | 'few';
+const METRICS: { value: Metric; label: string }[] = [
+  { value: 'top1', label: 'top-1' },
+  { value: 'many', label: 'many-shot' },
+  { value: 'medium', label: 'medium-shot' },
+  { value: 'few', label: 'few-shot' },
+];
+
+/** Series on a shared x: uPlot needs one x array, runs may have evaluated different epochs. */
+function aligned(runs: CompareRun[], pick: (r: CompareRun) => [number[], number[]]): { x: number[]; ys: (number | null)[][] } {
+  if (runs.length === 0) return { x: [], ys: [] };
+  const joined = uPlot.join(runs.map((r) => pick(r) as uPlot.AlignedData));
+  return { x: Array.from(joined[0] as ArrayLike<number>), ys: joined.slice(1).map((s) => Array.from(s as ArrayLike<number | null | undefined>, (v) => (v === undefined ? null : v))) };
+}
+
+export class CompareView {
+  readonly element: HTMLElement;
+  private snapshot: CompareSnapshot | null = null;
+  private metric: Metric = 'top1';
+  private readonly loss: LineChart;
+  private readonly accuracy: LineChart;
+  private readonly finals = h('tbody');
+  private readonly configBody = h('tbody');
+  private readonly configNote = h('p', { class: 'note' });
+  private readonly diffSection = h('figure', { class: 'chart matrix-figure' });
+  private readonly diffNote = h('p', { class: 'note' });
+  private readonly matrix: MatrixView;
+  private pair: [number, number] = [0, 1];
+  private readonly pickers = h('span', { class: 'pickers' });
+
+  constructor(
+    private theme: Theme,
+    private readonly hooks: CompareViewHooks,
+  ) {
+    const png = (what: string, data: () => string) => button('PNG', () => this.hooks.exportFile('png', exportName('compare', what, 'png'), data()), { 'data-export': `${what}-png` });
+    this.loss = new LineChart({ title: 'Training loss', y: 'number' }, theme, null);
+    this.accuracy = new LineChart({ title: 'Test accuracy', y: 'percent' }, theme, null);
+    this.loss.element.querySelector('figcaption')!.append(png('loss', () => this.loss.toPNG()));
+    this.accuracy.element
+      .querySelector('figcaption')!
+      .append(
+        select(METRICS, this.metric, (v) => ((this.metric = v as Metric), this.render()), { 'data-control': 'metric', 'aria-label': 'Accuracy shown' }),
+        png('accuracy', () => this.accuracy.toPNG()),
+      );
+    this.matrix = new MatrixView(theme, 'Difference of row shares between two runs, rows true class, columns predicted class');
+    this.diffSection.append(
+      h('figcaption', {}, h('h2', {}, 'Confusion difference'), this.pickers, png('confusion-difference', () => this.matrix.toPNG())),
+      this.diffNote,
+      this.matrix.element,
+    );
+    this.element = h(
+      'div',
+      { class: 'compare-view' },
+      h('header', { class: 'run-header' }, h('h1', {}, 'Compare runs')),
+      h('section', {}, h('div', { class: 'grid two' }, this.loss.element, this.accuracy.element)),
+      h(
+        'section',
+        {},
+        h('h2', {}, 'Latest evaluation'),
+        h(
+          'table',
+          { class: 'data', 'data-testid': 'finals' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'epoch'), ...METRICS.flatMap((m) => [h('th', {}, m.label), h('th', { class: 'delta' }, 'Δ vs first')])),
+          ),
+          this.finals,
+        ),
+      ),
+      h('section', {}, h('h2', {}, 'Config keys that differ'), this.configNote, h('table', { class: 'data', 'data-testid': 'config-diff' }, h('thead'), this.configBody)),
+      this.diffSection,
+    );
+  }
+
+  apply(snapshot: CompareSnapshot): void {
+    this.snapshot = snapshot;
+    if (this.pair[0] >= snapshot.runs.length || this.pair[1] >= snapshot.runs.length) this.pair = [0, 1];
+    this.render();
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.loss.setTheme(theme);
+    this.accuracy.setTheme(theme);
+    this.matrix.setTheme(theme);
+    this.render();
+  }
+
+  dispose(): void {
+    this.loss.dispose();
+    this.accuracy.dispose();
+    this.matrix.dispose();
+  }
+
+  private color(i: number): string {
+    return this.theme.series[i % this.theme.series.length]!;
+  }
+
+  private render(): void {
+    const s = this.snapshot;
+    if (!s) return;
+    const runs = s.runs;
+    const label = (r: CompareRun, i: number) => `${i + 1}. ${r.name}`;
+    const series = (ys: (number | null)[][]): LineSeries[] => runs.map((r, i) => ({ label: label(r, i), color: this.color(i), values: ys[i]!, ...(i >= 4 ? { dash: [6, 3] } : {}) }));
+    const loss = aligned(runs, (r) => [r.curves.epoch, r.curves.loss]);
+    this.loss.update(loss.x, series(loss.ys));
+    const acc = aligned(runs, (r) => [r.evals.epoch, (r.evals as EvalCurves)[this.metric]]);
+    this.accuracy.update(acc.x, series(acc.ys));
+
+    const first = runs[0]?.final ?? null;
+    this.finals.replaceChildren(
+      ...runs.map((r, i) =>
+        h(
+          'tr',
+          { 'data-run': r.id },
+          h('td', {}, h('span', { class: 'swatch', 'data-series': i }), label(r, i)),
+          h('td', {}, r.status),
+          h('td', {}, r.final ? `${r.final.epoch} (${r.final.tag})` : '–'),
+          ...METRICS.flatMap((m) => {
+            const v = r.final?.[m.value] ?? null;
+            const d = i === 0 || v === null || first === null ? null : v - first[m.value];
+            return [
+              h('td', { 'data-field': m.value }, pct(v)),
+              h('td', { class: `delta ${d === null ? '' : d > 0 ? 'up' : d < 0 ? 'down' : ''}`, 'data-field': `${m.value}-delta` }, i === 0 ? '' : pp(d)),
+            ];
+          }),
+        ),
+      ),
+    );
+    // Swatch colours come from the theme at run time, so they are set through the CSSOM (allowed by the CSP).
+    this.finals.querySelectorAll<HTMLElement>('.swatch[data-series]').forEach((el) => (el.style.background = this.color(Number(el.dataset.series))));
+
+    const thead = this.configBody.parentElement!.querySelector('thead')!;
+    thead.replaceChildren(h('tr', {}, h('th', {}, 'key'), ...runs.map((r, i) => h('th', {}, label(r, i)))));
+    setText(this.configNote, s.configDiff.length === 0 ? 'The runs have the same config.' : `${s.configDiff.length} of the config keys differ.`);
+    this.configBody.replaceChildren(...s.configDiff.map((d) => h('tr', { 'data-key': d.key }, h('td', { class: 'key' }, d.key), ...d.values.map((v) => h('td', {}, v ?? '(absent)')))));
+
+    this.renderDifference(s);
+  }
+
+  private renderDifference(s: CompareSnapshot): void {
+    const runs = s.runs;
+    const options = runs.map((r, i) => ({ value: String(i), label: `${i + 1}. ${r.name}` }));
+    this.pickers.replaceChildren(
+      'B ',
+      select(options, String(this.pair[1]), (v) => ((this.pair = [this.pair[0], Number(v)]), this.renderDifference(s)), { 'data-control': 'diff-b', 'aria-label': 'Run B' }),
+      ' minus A ',
+      select(options, String(this.pair[0]), (v) => ((this.pair = [Number(v), this.pair[1]]), this.renderDifference(s)), { 'data-control': 'diff-a', 'aria-label': 'Run A' }),
+    );
+    const a = runs[this.pair[0]];
+    const b = runs[this.pair[1]];
+    if (!s.sameClasses || !a?.confusion || !b?.confusion || !b.classes) {
+      setText(this.diffNote, s.sameClasses ? 'Both runs need an evaluation.' : 'The runs have different classes, so their matrices cannot be subtracted.');
+      this.matrix.clearData('No difference to show.');
+      return;
+    }
+    setText(this.diffNote, `Share of each true class's test images, ${b.name} minus ${a.name}: blue where B predicts a cell more often, red where less.`);
+    this.matrix.setData({
+      kind: 'difference',
+      size: b.classes.names.length,
+      names: b.classes.names,
+      groups: b.classes.groups,
+      trainCounts: b.classes.trainCounts,
+      counts: decodeMatrix(b.confusion),
+      base: decodeMatrix(a.confusion),
+      runs: { a: a.name, b: b.name },
+      revision: `${s.builtAt}:${this.pair.join('-')}`,
+    });
+  }
+}
