@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from './classNames';
 import { contentSize, readContent, recordReader, streamContent } from './content';
 import { isFile, isFolder, requireFolder } from './folders';
-import { slotMap, type Gathered, type Source, type SourcePart } from './source';
+import { slotMap, type Gathered, type Source, type SourcePart, type SourceWarning } from './source';
 import { DataError } from './types';
 
 export type CifarKind = 'cifar10' | 'cifar100';
@@ -81,9 +81,10 @@ function recordCount(kind: CifarKind, file: string): number {
   return size / recordBytes;
 }
 
-function readNames(file: string | undefined, fallback: readonly string[], dir: string, expectedName: string, warnings: string[]): string[] {
+function readNames(file: string | undefined, fallback: readonly string[], dir: string, expectedName: string, warnings: SourceWarning[]): string[] {
   if (!file) {
-    warnings.push(`${path.join(dir, expectedName)} not found: using the standard class names`);
+    const where = path.join(dir, expectedName);
+    warnings.push({ where, message: `${where} not found: using the standard class names` });
     return [...fallback];
   }
   const names = readContent(file)
@@ -175,7 +176,7 @@ export async function openCifar(kind: CifarKind, dataPath: string, labelsOf: 'fi
       'data.path',
     );
   }
-  const warnings: string[] = [];
+  const warnings: SourceWarning[] = [];
   let classNames: string[];
   let labelIndex = 0;
   if (kind === 'cifar10') {

@@ -7,7 +7,7 @@ import type { DataConfig } from '../../core/config/schema';
 import { Rng } from '../../core/random';
 import { requireFolder } from './folders';
 import { decodeToModelInput } from './imageDecode';
-import type { Gathered, Source, SourcePart } from './source';
+import type { Gathered, Source, SourcePart, SourceWarning } from './source';
 import { DataError } from './types';
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -72,13 +72,16 @@ function listClasses(root: string, field: 'data.path' | 'data.testPath'): ClassF
 }
 
 /** Splits each class's files into train and test by a seeded shuffle; at least one of each. */
-function holdOut(classes: ClassFolder[], fraction: number, seed: number, warnings: string[], root: string): { train: ClassFolder[]; test: ClassFolder[] } {
+function holdOut(classes: ClassFolder[], fraction: number, seed: number, warnings: SourceWarning[], root: string): { train: ClassFolder[]; test: ClassFolder[] } {
   const train: ClassFolder[] = [];
   const test: ClassFolder[] = [];
   for (const c of classes) {
     const n = c.files.length;
     const nTest = n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
-    if (nTest === 0) warnings.push(`${path.join(root, c.name)}: only ${n} image, so none is held out for testing (data.holdout); the class is not evaluated`);
+    if (nTest === 0) {
+      const where = path.join(root, c.name);
+      warnings.push({ where, message: `${where}: only ${n} image, so none is held out for testing (data.holdout); the class is not evaluated` });
+    }
     // One stream per class name: adding a class or an image elsewhere leaves this class's split alone.
     const order = Rng.derive(seed, `holdout/${c.name}`).shuffle([...c.files]);
     test.push({ name: c.name, files: order.slice(0, nTest).sort(byCodePoint) });
@@ -138,7 +141,7 @@ function folderPart(root: string, classes: ClassFolder[], order: Map<string, num
  */
 export function openImageFolder(data: DataConfig): Source {
   if (!data.path) throw new DataError('data.path: required for data.kind "image-folder"', 'data.path');
-  const warnings: string[] = [];
+  const warnings: SourceWarning[] = [];
   const all = listClasses(data.path, 'data.path');
   let trainClasses: ClassFolder[];
   let testClasses: ClassFolder[];
@@ -157,7 +160,11 @@ export function openImageFolder(data: DataConfig): Source {
       }
     }
     const tested = new Set(testClasses.map((c) => c.name));
-    for (const c of all) if (!tested.has(c.name)) warnings.push(`${path.join(data.testPath, c.name)}: no test folder for class "${c.name}"; the class is not evaluated`);
+    for (const c of all) {
+      if (tested.has(c.name)) continue;
+      const where = path.join(data.testPath, c.name);
+      warnings.push({ where, message: `${where}: no test folder for class "${c.name}"; the class is not evaluated` });
+    }
   } else {
     if (!(data.holdout > 0)) {
       throw new DataError(

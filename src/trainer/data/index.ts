@@ -81,7 +81,7 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
     opts.onWarning?.(m);
   };
   const source = await openSource(data);
-  source.warnings.forEach(warn);
+  for (const w of source.warnings) warn(w.message);
   const plan = planLongTailSplit(source.train.labels, source.classNames, data);
   const wanted = flattenIndices(plan.indices);
   const train = await source.train.gather(wanted, (d, t) => opts.onProgress?.(d, t, 'train'));
@@ -141,7 +141,7 @@ export async function preflightData(config: Config): Promise<DataIssue[]> {
   const issues: DataIssue[] = [];
   try {
     const source = await openSource(data);
-    for (const w of source.warnings) issues.push({ level: 'warning', where: data.path ?? 'data.path', message: w });
+    for (const w of source.warnings) issues.push({ level: 'warning', ...w });
     resolveMaxPerClass(data, classCounts(source.train.labels, source.classNames.length), source.classNames);
     if (source.test.count === 0) issues.push({ level: 'error', where: 'data', message: `${source.test.root}: no test images` });
   } catch (err) {

@@ -22,6 +22,12 @@ export interface SourcePart {
   root: string;
 }
 
+export interface SourceWarning {
+  where: string;
+  /** Starts with `where`. */
+  message: string;
+}
+
 export interface Source {
   description: string;
   /** Head first: for the standard sets their label order, for image folders by size. */
@@ -35,8 +41,8 @@ export interface Source {
   labels?: 'fine' | 'coarse';
   /** image-folder without testPath: fraction of each class held out. */
   holdout?: number;
-  /** Problems found while opening that do not stop a run. */
-  warnings: string[];
+  /** Problems found while opening that do not stop a run; `where` is the file or folder named. */
+  warnings: SourceWarning[];
 }
 
 /** A gather for items that all have the same size and are copied from a record stream. */
