@@ -1,0 +1,157 @@
+// The dashboard's entry for the extension: `createDashboards` returns what gpaco.openDashboard
+// and gpaco.compareRuns call, registers the serializers that bring panels back after a window
+// reload, and routes the watcher's change notifications to the panels showing those runs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RUN_FILES } from '../../core/contract';
+import { checkPanelState } from '../../protocol/validate';
+import { ComparePanel } from './comparePanel';
+import { DashboardPanel, type PanelStats, type RunRef } from './dashboardPanel';
+import { missingHtml, webviewOptions } from './html';
+
+export { ComparePanel } from './comparePanel';
+export { DashboardPanel, type RunRef } from './dashboardPanel';
+
+export interface DashboardDeps {
+  /** A run the editor knows, by id or folder. */
+  findRun(ref: string): RunRef | undefined;
+  /** The runs roots (to find a run again after a reload, before the first scan finished). */
+  runsRoots(): string[];
+  /** Fires with the folders of runs whose files changed. */
+  onRunsChanged(listener: (dirs: readonly string[]) => void): vscode.Disposable;
+  log(line: string): void;
+}
+
+export const MAX_COMPARED_RUNS = 8;
+
+export class Dashboards implements vscode.Disposable {
+  private readonly runPanels = new Map<string, DashboardPanel>();
+  private readonly comparePanels = new Set<ComparePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly deps: DashboardDeps,
+  ) {
+    this.disposables.push(
+      deps.onRunsChanged((dirs) => {
+        for (const dir of dirs) {
+          this.runPanels.get(dir)?.runChanged();
+          for (const c of this.comparePanels) if (c.shows(dir)) c.runChanged();
+        }
+      }),
+      vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => this.restoreRun(panel, state),
+      }),
+      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => this.restoreCompare(panel, state),
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the dashboard of a run given by id or folder. */
+  openDashboard(ref: string): DashboardPanel | undefined {
+    const run = this.resolve(ref);
+    if (!run) return undefined;
+    const open = this.runPanels.get(run.dir);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, `GPaCo: ${run.id}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    return this.adoptRun(panel, run, null);
+  }
+
+  /** Opens a compare panel for 2 to 8 runs (ids or folders; unknown ones are left out). */
+  compareRuns(refs: readonly string[]): ComparePanel | undefined {
+    const runs = [...new Map(refs.map((r) => this.resolve(r)).filter((r): r is RunRef => r !== undefined).map((r) => [r.dir, r])).values()];
+    if (runs.length < 2 || runs.length > MAX_COMPARED_RUNS) return undefined;
+    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, 'GPaCo: compare', vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    return this.adoptCompare(panel, runs);
+  }
+
+  /** Open panels and their message counts (tests and diagnostics). */
+  panels(): { kind: 'run' | 'compare'; runIds: string[]; stats: PanelStats }[] {
+    return [
+      ...[...this.runPanels.values()].map((p) => ({ kind: 'run' as const, runIds: [p.run.id], stats: { ...p.stats } })),
+      ...[...this.comparePanels].map((p) => ({ kind: 'compare' as const, runIds: p.runs.map((r) => r.id), stats: { ...p.stats } })),
+    ];
+  }
+
+  private adoptRun(panel: vscode.WebviewPanel, run: RunRef, tag: string | null): DashboardPanel {
+    const p = new DashboardPanel(panel, run, this.panelDeps(), tag);
+    this.runPanels.set(run.dir, p);
+    p.onDidDispose(() => {
+      if (this.runPanels.get(run.dir) === p) this.runPanels.delete(run.dir);
+    });
+    return p;
+  }
+
+  private adoptCompare(panel: vscode.WebviewPanel, runs: RunRef[]): ComparePanel {
+    const p = new ComparePanel(panel, runs, this.panelDeps());
+    this.comparePanels.add(p);
+    p.onDidDispose(() => this.comparePanels.delete(p));
+    return p;
+  }
+
+  private panelDeps() {
+    return { extensionUri: this.extensionUri, log: (l: string) => this.deps.log(l) };
+  }
+
+  /**
+   * A run by id or folder: what the editor knows, else a folder `<root>/<id>` with a run.json
+   * (right after a reload the first scan may not have finished). Ids come from webview state,
+   * so only plain folder names are looked up.
+   */
+  private resolve(ref: string): RunRef | undefined {
+    const known = this.deps.findRun(ref);
+    if (known) return known;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(ref)) return undefined;
+    for (const root of this.deps.runsRoots()) {
+      const dir = path.join(root, ref);
+      if (path.dirname(dir) === path.resolve(root) && fs.existsSync(path.join(dir, RUN_FILES.run))) return { id: ref, dir };
+    }
+    return undefined;
+  }
+
+  private restoreRun(panel: vscode.WebviewPanel, state: unknown): void {
+    panel.webview.options = webviewOptions(this.extensionUri);
+    const checked = checkPanelState(state);
+    if (!checked.ok || checked.value.panel !== 'run') {
+      this.deps.log(`[dashboard] not restoring a panel: ${checked.ok ? 'not a run panel' : checked.reason}`);
+      panel.webview.html = missingHtml('This dashboard could not be restored. Open it again from the Runs view.');
+      return;
+    }
+    const run = this.resolve(checked.value.runId);
+    if (!run || this.runPanels.has(run.dir)) {
+      panel.webview.html = missingHtml(run ? 'This run is open in another panel.' : `Run ${checked.value.runId} no longer exists.`);
+      return;
+    }
+    this.adoptRun(panel, run, checked.value.tag);
+  }
+
+  private restoreCompare(panel: vscode.WebviewPanel, state: unknown): void {
+    panel.webview.options = webviewOptions(this.extensionUri);
+    const checked = checkPanelState(state);
+    const runs = checked.ok && checked.value.panel === 'compare' ? checked.value.runIds.map((id) => this.resolve(id)).filter((r): r is RunRef => r !== undefined) : [];
+    if (runs.length < 2) {
+      this.deps.log(`[compare] not restoring a panel: ${checked.ok ? 'fewer than two of its runs exist' : checked.reason}`);
+      panel.webview.html = missingHtml('This comparison could not be restored: fewer than two of its runs exist.');
+      return;
+    }
+    this.adoptCompare(panel, runs);
+  }
+
+  dispose(): void {
+    for (const p of [...this.runPanels.values()]) p.dispose();
+    for (const p of [...this.comparePanels]) p.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+export function createDashboards(context: vscode.ExtensionContext, deps: DashboardDeps): Dashboards {
+  const d = new Dashboards(context.extensionUri, deps);
+  context.subscriptions.push(d);
+  return d;
+}
