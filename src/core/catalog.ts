@@ -18,7 +18,7 @@ export interface RunSummary {
   manifest: RunManifest | null;
   /** Why the run is unreadable, or another file's problem; empty when all is well. */
   problems: string[];
-  /** From run.json; for an unreadable run, the folder's modification time. */
+  /** From run.json; for an unreadable run, the time in its id (else the folder's mtime). */
   createdAt: string;
   /** The newest evaluation (from metrics.jsonl, else the last evals/ file), or null. */
   latestEval: EvalRecord | null;
@@ -87,12 +87,7 @@ export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary 
     problems.push((err as Error).message);
   }
   if (!manifest) {
-    let createdAt = new Date(0).toISOString();
-    try {
-      createdAt = fs.statSync(dir).mtime.toISOString();
-    } catch {
-      // keep the epoch
-    }
+    const createdAt = createdAtFromId(id) ?? folderTime(dir);
     return { id, dir, status: 'unreadable', manifest: null, problems, createdAt, latestEval: null, checkpoints };
   }
   return {
@@ -105,6 +100,23 @@ export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary 
     latestEval: latestEval(dir, problems),
     checkpoints,
   };
+}
+
+/** The local time encoded in a `YYYYMMDD-HHMMSS-...` id, as ISO; undefined for other names. */
+export function createdAtFromId(id: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-|$)/.exec(id);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(y, mo - 1, d, h, mi, s);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function folderTime(dir: string): string {
+  try {
+    return fs.statSync(dir).mtime.toISOString();
+  } catch {
+    return new Date(0).toISOString();
+  }
 }
 
 function latestEval(dir: string, problems: string[]): EvalRecord | null {
@@ -154,8 +166,8 @@ export function listRuns(root: string, hostname = os.hostname()): RunSummary[] {
 export type RunLookup = { ok: true; dir: string } | { ok: false; message: string; suggestions: string[] };
 
 /**
- * A run given as a path to its folder, or as an id under `root` (an exact id, or a prefix or
- * suffix that matches exactly one id). On failure, the closest ids are suggested.
+ * A run given as a path to its folder, or as an id under `root` (an exact id, or a part of an id
+ * such as its slug that matches exactly one id). On failure, the closest ids are suggested.
  */
 export function findRun(root: string, ref: string): RunLookup {
   const asPath = path.resolve(ref);
@@ -173,7 +185,7 @@ export function findRun(root: string, ref: string): RunLookup {
   } catch {
     return { ok: false, message: `no run "${ref}": the runs folder ${path.resolve(root)} does not exist`, suggestions: [] };
   }
-  const partial = ids.filter((id) => id.startsWith(ref) || id.endsWith(ref));
+  const partial = ids.filter((id) => id.includes(ref));
   if (partial.length === 1) return { ok: true, dir: path.resolve(root, partial[0]!) };
   if (partial.length > 1) {
     return { ok: false, message: `"${ref}" matches ${partial.length} runs in ${path.resolve(root)}; give more of the id`, suggestions: partial.sort().slice(0, 10) };

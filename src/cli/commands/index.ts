@@ -1,0 +1,8 @@
+// Every gpaco command, in `gpaco help` order: one import per command (each file registers itself).
+import './train';
+import './resume';
+import './eval';
+import './ls';
+import './show';
+import './report';
+import './report';

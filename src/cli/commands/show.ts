@@ -1,0 +1,145 @@
+// gpaco show RUN [--runs-dir DIR] [--json]
+import { summarizeRun } from '../../core/catalog';
+import type { ClassesFile, EvalFile } from '../../core/contract';
+import { groupSizes } from '../../core/evalMath';
+import { listEvalTags, readClassesFile, readEvalFile } from '../../core/runDirectory';
+import { describeConfig, summaryJson } from '../describe';
+import { EXIT, RUNS_DIR_OPTION, registerCommand, type CommandContext } from '../registry';
+import { MAX_TEXT_CONFUSION_CLASSES, renderConfusion } from '../render/confusion';
+import { bytes, duration, localTime, pct } from '../render/format';
+import { renderFields, renderTable } from '../render/table';
+import { locateRun } from '../runLookup';
+
+function ruleText(classes: ClassesFile): string {
+  const r = classes.groups.rule;
+  switch (r.kind) {
+    case 'shots':
+      return `many > ${r.many}, few < ${r.few} training images`;
+    case 'terciles':
+      return 'terciles of the class sizes';
+    default: {
+      const never: never = r;
+      return JSON.stringify(never);
+    }
+  }
+}
+
+async function show(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const dir = locateRun(ctx, ctx.positionals[0]!);
+  const s = summarizeRun(dir);
+  const problems = [...s.problems];
+  let classes: ClassesFile | undefined;
+  try {
+    classes = readClassesFile(dir);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const evals: EvalFile[] = [];
+  for (const tag of listEvalTags(dir)) {
+    try {
+      evals.push(readEvalFile(dir, tag));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (ctx.flag('json')) {
+    io.out(JSON.stringify({ ...summaryJson(s), config: s.manifest?.config ?? null, classes: classes ?? null, evals, problems }, null, 2));
+    return EXIT.ok;
+  }
+
+  const m = s.manifest;
+  const fields: [string, string][] = [
+    ['run', s.id],
+    ['name', m?.name ?? '?'],
+    ['status', `${s.status}${m?.exitCode !== null && m?.exitCode !== undefined ? ` (exit ${m.exitCode})` : ''}`],
+    ['directory', dir],
+  ];
+  if (m) {
+    fields.push(['created', localTime(m.createdAt, true)]);
+    if (m.startedAt) {
+      const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
+      fields.push(['started', `${localTime(m.startedAt, true)}${m.endedAt ? `, ended ${localTime(m.endedAt, true)}` : ''} (${duration((end - Date.parse(m.startedAt)) / 1000)})`]);
+    }
+    fields.push(['progress', `epoch ${m.progress.epoch}/${m.progress.epochs}`]);
+    fields.push(['backend', m.backendInfo?.detail ? `${m.backend ?? '?'} (${m.backendInfo.detail})` : (m.backend ?? '-')]);
+    fields.push(['host', `${m.host || '?'}${m.pid !== null ? `, pid ${m.pid}` : ''}`]);
+    fields.push(['config', describeConfig(m.config)]);
+    if (m.error) fields.push(['error', m.error.message]);
+  }
+  for (const l of renderFields(fields)) io.out(l);
+
+  io.out('');
+  if (evals.length === 0) {
+    io.out('evaluations: none yet');
+  } else {
+    const sizes = classes ? groupSizes(classes.groups.assignment) : undefined;
+    io.out(`evaluations${classes ? ` (groups: ${ruleText(classes)})` : ''}`);
+    const g = (name: 'many' | 'medium' | 'few') => (sizes ? `${name.toUpperCase()} (${sizes[name]})` : name.toUpperCase());
+    const table = renderTable(
+      [
+        { header: 'TAG' },
+        { header: 'EPOCH', align: 'right' },
+        { header: 'N', align: 'right' },
+        { header: 'TOP-1', align: 'right' },
+        { header: 'TOP-5', align: 'right' },
+        { header: g('many'), align: 'right' },
+        { header: g('medium'), align: 'right' },
+        { header: g('few'), align: 'right' },
+      ],
+      evals.map((e) => [e.tag, String(e.epoch), String(e.n), pct(e.top1), pct(e.top5), pct(e.groupAccuracy.many), pct(e.groupAccuracy.medium), pct(e.groupAccuracy.few)]),
+    );
+    for (const l of table) io.out(`  ${l}`);
+
+    const last = evals[evals.length - 1]!;
+    const c = last.confusion.length;
+    if (classes && classes.names.length === c && c <= MAX_TEXT_CONFUSION_CLASSES) {
+      io.out('');
+      io.out(`confusion matrix at ${last.tag}`);
+      const lines = renderConfusion({ confusion: last.confusion, names: classes.names, trainCounts: classes.trainCounts, assignment: classes.groups.assignment });
+      for (const l of lines) io.out(`  ${l}`);
+    } else if (c > MAX_TEXT_CONFUSION_CLASSES) {
+      io.out('');
+      io.out(`confusion matrix: ${c} classes, too many for text (see the GPaCo Lab dashboard or ${'evals/' + last.tag + '.json'})`);
+    }
+  }
+
+  io.out('');
+  if (s.checkpoints.length === 0) {
+    io.out('checkpoints: none');
+  } else {
+    io.out('checkpoints');
+    const table = renderTable(
+      [
+        { header: 'TAG' },
+        { header: 'EPOCH', align: 'right' },
+        { header: 'STEP', align: 'right' },
+        { header: 'TOP-1', align: 'right' },
+        { header: 'FEW', align: 'right' },
+        { header: 'SIZE', align: 'right' },
+        { header: 'SAVED' },
+        { header: '' },
+      ],
+      s.checkpoints.map((cp) => [cp.tag, String(cp.epoch), String(cp.step), pct(cp.top1), pct(cp.few), bytes(cp.bytes), localTime(cp.time, true), cp.best ? 'best' : '']),
+    );
+    for (const l of table) io.out(`  ${l}`);
+  }
+  if (problems.length) {
+    io.out('');
+    for (const p of problems) io.err(`problem: ${p}`);
+  }
+  return EXIT.ok;
+}
+
+registerCommand({
+  name: 'show',
+  summary: 'show one run: summary, evaluations (many / medium / few), confusion matrix, checkpoints',
+  usage: ['gpaco show RUN [--runs-dir DIR] [--json]'],
+  options: [RUNS_DIR_OPTION, { name: 'json', type: 'boolean', help: 'print everything as JSON (eval files included)' }],
+  positionals: ['RUN'],
+  details: [
+    'RUN is a run id (or a unique part of one) under --runs-dir, or the path of a run folder.',
+    `The confusion matrix of the latest evaluation is drawn for up to ${MAX_TEXT_CONFUSION_CLASSES} classes.`,
+  ],
+  run: show,
+});

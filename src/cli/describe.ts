@@ -1,0 +1,31 @@
+// One-line and JSON descriptions of runs and configs shared by several commands.
+import type { RunSummary } from '../core/catalog';
+import type { Config } from '../core/config/schema';
+
+export function describeConfig(c: Config): string {
+  const data = c.data.kind === 'synthetic' ? `synthetic (${c.data.classes} classes)` : `${c.data.kind} (${c.data.path ?? 'default path'})`;
+  return `data ${data}, imbalance ${c.data.imbalanceFactor}; model ${c.model.arch}; loss ${c.loss.kind}; ${c.optim.epochs} epochs, batch ${c.optim.batchSize}, lr ${c.optim.lr}; backend ${c.backend}`;
+}
+
+/** The JSON shape of one run in `ls --json` and `show --json` (stable; config left out). */
+export function summaryJson(s: RunSummary): Record<string, unknown> {
+  const m = s.manifest;
+  return {
+    id: s.id,
+    dir: s.dir,
+    name: m?.name ?? null,
+    status: s.status,
+    createdAt: s.createdAt,
+    startedAt: m?.startedAt ?? null,
+    endedAt: m?.endedAt ?? null,
+    progress: m?.progress ?? null,
+    backend: m?.backend ?? null,
+    host: m?.host ?? null,
+    pid: m?.pid ?? null,
+    exitCode: m?.exitCode ?? null,
+    error: m?.error ?? null,
+    latestEval: s.latestEval,
+    checkpoints: s.checkpoints,
+    problems: s.problems,
+  };
+}

@@ -1,0 +1,20 @@
+// Finding the run a user named on the command line.
+import * as path from 'node:path';
+import { findRun } from '../core/catalog';
+import { UsageError, type CommandContext } from './registry';
+
+/** `--runs-dir` (default ./runs) as an absolute path. */
+export function runsDirOf(ctx: CommandContext): string {
+  return path.resolve(ctx.cwd, ctx.string('runs-dir') ?? 'runs');
+}
+
+/** The folder of RUN (an id under --runs-dir, a unique part of one, or a path); else a UsageError listing close ids. */
+export function locateRun(ctx: CommandContext, ref: string): string {
+  const root = runsDirOf(ctx);
+  const looksLikePath = ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.');
+  const found = findRun(root, looksLikePath ? path.resolve(ctx.cwd, ref) : ref);
+  if (found.ok) return found.dir;
+  if (looksLikePath) throw new UsageError(`${path.resolve(ctx.cwd, ref)} is not a run folder (it has no run.json)`);
+  const hint = found.suggestions.length ? `\ndid you mean:\n${found.suggestions.map((s) => `  ${s}`).join('\n')}` : '\n`gpaco ls` lists the runs';
+  throw new UsageError(`${found.message}${hint}`);
+}
