@@ -102,6 +102,12 @@ export function inputGradViaConv(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: [
 export type InputGradMode = 'conv' | 'native';
 
 let stockGradient: tf.GradConfig | null = null;
+let mode: InputGradMode | 'stock' = 'stock';
+
+/** Which Conv2D gradient is registered: the override ('conv' or 'native' dx) or tfjs's own. */
+export function convGradientMode(): InputGradMode | 'stock' {
+  return mode;
+}
 
 /**
  * Registers the override for the Conv2D kernel (a process-wide registry: call it once, for the
@@ -135,6 +141,7 @@ export function installConvGradient(dx: InputGradMode): void {
         };
       },
     });
+    mode = dx;
   } finally {
     console.warn = warn;
   }
@@ -147,6 +154,7 @@ export function restoreStockConvGradient(): void {
   console.warn = () => {};
   try {
     tf.registerGradient(stockGradient);
+    mode = 'stock';
   } finally {
     console.warn = warn;
   }
