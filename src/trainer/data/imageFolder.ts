@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import type { DataConfig } from '../../core/config/schema';
 import { Rng } from '../../core/random';
 import { requireFolder } from './folders';
-import { decodeToModelInput } from './imageDecode';
 import type { Gathered, Source, SourcePart, SourceWarning } from './source';
 import { DataError } from './types';
 
@@ -107,6 +106,8 @@ function folderPart(root: string, classes: ClassFolder[], order: Map<string, num
     files,
     root,
     async gather(positions: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Gathered> {
+      // Loaded on first use: the CLI and the extension import this module for preflight checks only.
+      const { decodeToModelInput } = await import('./imageDecode');
       const out = new Uint8Array(positions.length * bytes);
       const kept: number[] = [];
       const failed: { position: number; reason: string }[] = [];

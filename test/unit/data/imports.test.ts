@@ -12,8 +12,8 @@ test('src/trainer/data/index.ts reaches no TensorFlow.js module through its impo
     if (seen.has(file)) return;
     seen.add(file);
     const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
-      const spec = (m[1] ?? m[2])!;
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), `${spec}.ts`));
       else packages.add(spec);
     }
