@@ -71,11 +71,47 @@ export interface CoreOutputs {
   positives: tf.Tensor1D;
 }
 
-// The row max is a shift constant (spec 3.2 / pitfall 2): no gradient flows through it.
-const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-  value: (args[0] as tf.Tensor).clone(),
-  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.zerosLike(dy as tf.Tensor)],
-}));
+// The row max is a shift constant (spec 3.2 / pitfall 2): no gradient flows through it. The max
+// is taken inside the custom op, so the tape never holds it (its gradient would be an all-zero
+// Equal mask over [A, N], which costs as much as the loss itself on wasm).
+const rowMaxConstant = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor2D;
+  return { value: tf.max(x, 1, true), gradFunc: () => [tf.zeros(x.shape)] };
+});
+
+// s = a c^T with explicit transposes: tfjs-wasm's BatchMatMul is ~10x slower with transposeA /
+// transposeB set (measured 45 ms vs 4 ms at [128,64] x [64,1152]), and its stock gradient sets
+// them. Here: forward a (c^T), da = dy c, dc = dy^T a.
+const similarity = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const a = args[0] as tf.Tensor2D;
+  const c = args[1] as tf.Tensor2D;
+  const save = args[2] as tf.GradSaveFunc;
+  save([a, c]);
+  return {
+    value: tf.matMul(a, tf.transpose(c)),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as tf.Tensor2D;
+      const [sa, sc] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(g, sc), tf.matMul(tf.transpose(g), sa)];
+    },
+  };
+});
+
+// 1 - [j = a] for the self column (row a of the anchors is column a of the contrast set). Built
+// on the host (tf.eye is slow on wasm) and cached per shape: the shape only changes while the
+// queue fills.
+const notSelfCache = new Map<string, Float32Array>();
+function notSelfMask(A: number, N: number): tf.Tensor2D {
+  const key = `${A}x${N}`;
+  let v = notSelfCache.get(key);
+  if (!v) {
+    v = new Float32Array(A * N).fill(1);
+    for (let a = 0; a < A; a++) v[a * N + a] = 0;
+    if (notSelfCache.size > 8) notSelfCache.clear();
+    notSelfCache.set(key, v);
+  }
+  return tf.tensor2d(v, [A, N]);
+}
 
 /**
  * L = mean_a L_a with L_a = -(tau/tau_b) * sum_k rho_ak (l_ak - m_a - log D_a) / sum_k rho_ak,
@@ -107,7 +143,7 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
     if (hp.beta !== 1) posC = tf.mul(posC, hp.beta);
 
     if (!contrast) {
-      const m = stopGradient(tf.max(u, 1, true)) as tf.Tensor2D;
+      const m = rowMaxConstant(u) as tf.Tensor2D;
       const shifted = tf.sub(u, m);
       const logD = tf.log(tf.add(tf.sum(tf.exp(shifted), 1, true), hp.epsDen));
       const weighted = tf.sum(tf.mul(posC, tf.sub(shifted, logD)), 1);
@@ -117,12 +153,14 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
 
     // Contrast block: s = <f, g> / tau; self column out of positives and denominator.
     const N = contrast.contrast.shape[0];
-    const s = tf.div(tf.matMul(contrast.anchors, contrast.contrast, false, true), hp.temperature) as tf.Tensor2D;
-    const notSelf = tf.sub(1, tf.eye(A, N)) as tf.Tensor2D;
-    const same = tf.mul(tf.equal(tf.expandDims(labels, 1), tf.expandDims(contrast.contrastLabels, 0)).toFloat(), notSelf) as tf.Tensor2D;
+    const s = tf.div(similarity(contrast.anchors, contrast.contrast), hp.temperature) as tf.Tensor2D;
+    const notSelf = notSelfMask(A, N);
+    // [y_j = y_a] as a product of one-hots (exact 0/1; a broadcast Equal is slow on wasm).
+    const contrastOneHot = tf.oneHot(contrast.contrastLabels, C).toFloat();
+    const same = tf.mul(tf.matMul(oneHot, tf.transpose(contrastOneHot)), notSelf) as tf.Tensor2D;
     const positives = tf.sum(same, 1) as tf.Tensor1D;
 
-    const m = stopGradient(tf.maximum(tf.max(u, 1, true), tf.max(s, 1, true))) as tf.Tensor2D; // self included
+    const m = tf.maximum(rowMaxConstant(u), rowMaxConstant(s)) as tf.Tensor2D; // self included
     const shiftedU = tf.sub(u, m);
     const shiftedS = tf.sub(s, m);
     const denS = tf.sum(tf.mul(tf.exp(shiftedS), notSelf), 1, true);
