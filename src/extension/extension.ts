@@ -2,7 +2,7 @@
 // the runs directories and the chokidar watchers start right after it returns, and TypeBox /
 // config validation load on first use (TensorFlow.js never loads here: only the trainer process
 // uses it). Every resource is owned by `context.subscriptions`.
-import { bundleStart } from './activationClock';
+import { activationTimes, bundleStart } from './activationClock';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,6 +10,7 @@ import type { GpacoApi } from './api';
 import { runRefsFromArgs, optionsFromArgs } from './commands/commandArgs';
 import { runEvaluation } from './commands/evaluate';
 import { newRun, type NewRunOptions, type NewRunResult } from './commands/newRun';
+import { createDashboards, MAX_COMPARED_RUNS } from './dashboard';
 import { LaunchError } from './launch/launcher';
 import { LocalLauncher } from './launch/localLauncher';
 import { Scheduler } from './launch/scheduler';
@@ -29,6 +30,7 @@ const RESTRICTED_MESSAGE =
 export type CommandResult = { ok: true; detail?: string } | { ok: false; reason: string; message: string };
 
 export function activate(context: vscode.ExtensionContext): GpacoApi {
+  activationTimes.activateStart = performance.now();
   const output = vscode.window.createOutputChannel('GPaCo Lab');
   const store = new RunStore();
   const watcher = new RunsWatcher(store);
@@ -119,6 +121,21 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
 
   const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
+  // Dashboard panels (src/extension/dashboard): they follow the store's change notifications
+  // and come back after a window reload through their serializers.
+  const dashboards = createDashboards(context, {
+    findRun: (ref) => {
+      const v = store.find(ref);
+      return v ? { id: v.id, dir: v.dir } : undefined;
+    },
+    runsRoots: () => runsRoots().map((r) => r.root),
+    onRunsChanged: (listener) => {
+      const sub = store.onDidChange((c) => listener(c.changed.map((v) => v.dir)));
+      return { dispose: () => sub.dispose() };
+    },
+    log: (line) => output.appendLine(line),
+  });
+
   // ---- commands ----------------------------------------------------------------------------
   const doNewRun = async (opts: NewRunOptions, interactive: boolean): Promise<NewRunResult> => {
     const blocked = requireTrust('start a run');
@@ -202,9 +219,7 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
   register('gpaco.openDashboard', async (...args): Promise<CommandResult> => {
     const [v] = await pickRuns(args, 'Open Dashboard', (x) => x.status !== 'unreadable');
     if (!v) return { ok: false, reason: 'no-run', message: 'no run given' };
-    // Until the dashboard webview lands, the run's manifest is what there is to open.
-    await vscode.window.showTextDocument(vscode.Uri.file(path.join(v.dir, 'run.json')), { preview: true });
-    return { ok: true, detail: 'run.json' };
+    return (await dashboards.openDashboard(v.dir)) ? { ok: true, detail: 'dashboard' } : { ok: false, reason: 'no-run', message: `run ${v.id} not found` };
   });
 
   register('gpaco.compareRuns', async (...args): Promise<CommandResult> => {
@@ -214,9 +229,12 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
       void vscode.window.showInformationMessage(`GPaCo Lab: ${message}`);
       return { ok: false, reason: 'too-few', message };
     }
-    const [a, b] = runs as [RunView, RunView];
-    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(path.join(a.dir, 'config.json')), vscode.Uri.file(path.join(b.dir, 'config.json')), `${a.id} ↔ ${b.id} (config)`);
-    return { ok: true, detail: 'config diff' };
+    if (runs.length > MAX_COMPARED_RUNS) {
+      const message = `Select at most ${MAX_COMPARED_RUNS} runs to compare (${runs.length} selected).`;
+      void vscode.window.showInformationMessage(`GPaCo Lab: ${message}`);
+      return { ok: false, reason: 'too-many', message };
+    }
+    return (await dashboards.compareRuns(runs.map((r) => r.dir))) ? { ok: true, detail: 'compare' } : { ok: false, reason: 'no-run', message: 'runs not found' };
   });
 
   register('gpaco.evaluateCheckpoint', async (...args): Promise<CommandResult> => {
@@ -316,13 +334,15 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
   }, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(startTimer) });
 
-  const activationMs = performance.now() - bundleStart;
+  activationTimes.activateEnd = performance.now();
+  const activationMs = activationTimes.activateEnd - bundleStart;
   const findItem = (ref: string) => {
     const v = store.find(ref);
     return v ? itemInfo(tree.getTreeItem(tree.nodeFor(v.dir))) : undefined;
   };
   return {
     activationMs,
+    activationBreakdown: { moduleEvaluationMs: activationTimes.activateStart - bundleStart, activateMs: activationTimes.activateEnd - activationTimes.activateStart },
     roots: () => runsRoots().map((r) => r.root),
     runs: () => store.views(),
     treeItem: findItem,

@@ -11,7 +11,7 @@ import { panelHtml } from './html';
 import { Throttle } from './throttle';
 
 export class ComparePanel implements vscode.Disposable {
-  static readonly viewType = 'gpaco.compare';
+  static readonly viewType = 'gpaco.compare'; // COMPARE_VIEW_TYPE in index.ts
   private readonly source: CompareSnapshotSource;
   private readonly throttle: Throttle;
   private readonly disposables: vscode.Disposable[] = [];

@@ -39,7 +39,7 @@ function hasCheckpoint(dir: string, tag: string): boolean {
 }
 
 export class DashboardPanel implements vscode.Disposable {
-  static readonly viewType = 'gpaco.dashboard';
+  static readonly viewType = 'gpaco.dashboard'; // RUN_VIEW_TYPE in index.ts
   private readonly source: RunSnapshotSource;
   private readonly throttle: Throttle;
   private readonly disposables: vscode.Disposable[] = [];

@@ -1,17 +1,20 @@
 // The dashboard's entry for the extension: `createDashboards` returns what gpaco.openDashboard
 // and gpaco.compareRuns call, registers the serializers that bring panels back after a window
 // reload, and routes the watcher's change notifications to the panels showing those runs.
+// Activation stays light: the panels, the snapshot builder and the message validators
+// (TypeBox) load on the first panel (`import('./panels')`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../core/contract';
-import { checkPanelState } from '../../protocol/validate';
-import { ComparePanel } from './comparePanel';
-import { DashboardPanel, type PanelStats, type RunRef } from './dashboardPanel';
-import { missingHtml, webviewOptions } from './html';
+import type * as PanelsModule from './panels';
+import type { ComparePanel, DashboardPanel, PanelStats, RunRef } from './panels';
 
-export { ComparePanel } from './comparePanel';
-export { DashboardPanel, type RunRef } from './dashboardPanel';
+export type { ComparePanel, DashboardPanel, RunRef } from './panels';
+
+/** View types of the two panels (also in package.json's onWebviewPanel activation events). */
+export const RUN_VIEW_TYPE = 'gpaco.dashboard';
+export const COMPARE_VIEW_TYPE = 'gpaco.compare';
 
 export interface DashboardDeps {
   /** A run the editor knows, by id or folder. */
@@ -24,6 +27,8 @@ export interface DashboardDeps {
 }
 
 export const MAX_COMPARED_RUNS = 8;
+
+type Panels = typeof PanelsModule;
 
 export class Dashboards implements vscode.Disposable {
   private readonly runPanels = new Map<string, DashboardPanel>();
@@ -41,17 +46,17 @@ export class Dashboards implements vscode.Disposable {
           for (const c of this.comparePanels) if (c.shows(dir)) c.runChanged();
         }
       }),
-      vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+      vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => this.restoreRun(panel, state),
       }),
-      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
+      vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => this.restoreCompare(panel, state),
       }),
     );
   }
 
   /** Opens (or reveals) the dashboard of a run given by id or folder. */
-  openDashboard(ref: string): DashboardPanel | undefined {
+  async openDashboard(ref: string): Promise<DashboardPanel | undefined> {
     const run = this.resolve(ref);
     if (!run) return undefined;
     const open = this.runPanels.get(run.dir);
@@ -59,16 +64,18 @@ export class Dashboards implements vscode.Disposable {
       open.reveal();
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, `GPaCo: ${run.id}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    return this.adoptRun(panel, run, null);
+    const panels = await import('./panels');
+    const panel = vscode.window.createWebviewPanel(RUN_VIEW_TYPE, `GPaCo: ${run.id}`, vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    return this.adoptRun(panels, panel, run, null);
   }
 
   /** Opens a compare panel for 2 to 8 runs (ids or folders; unknown ones are left out). */
-  compareRuns(refs: readonly string[]): ComparePanel | undefined {
+  async compareRuns(refs: readonly string[]): Promise<ComparePanel | undefined> {
     const runs = [...new Map(refs.map((r) => this.resolve(r)).filter((r): r is RunRef => r !== undefined).map((r) => [r.dir, r])).values()];
     if (runs.length < 2 || runs.length > MAX_COMPARED_RUNS) return undefined;
-    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, 'GPaCo: compare', vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    return this.adoptCompare(panel, runs);
+    const panels = await import('./panels');
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'GPaCo: compare', vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    return this.adoptCompare(panels, panel, runs);
   }
 
   /** Open panels and their message counts (tests and diagnostics). */
@@ -79,8 +86,8 @@ export class Dashboards implements vscode.Disposable {
     ];
   }
 
-  private adoptRun(panel: vscode.WebviewPanel, run: RunRef, tag: string | null): DashboardPanel {
-    const p = new DashboardPanel(panel, run, this.panelDeps(), tag);
+  private adoptRun(panels: Panels, panel: vscode.WebviewPanel, run: RunRef, tag: string | null): DashboardPanel {
+    const p = new panels.DashboardPanel(panel, run, this.panelDeps(), tag);
     this.runPanels.set(run.dir, p);
     p.onDidDispose(() => {
       if (this.runPanels.get(run.dir) === p) this.runPanels.delete(run.dir);
@@ -88,8 +95,8 @@ export class Dashboards implements vscode.Disposable {
     return p;
   }
 
-  private adoptCompare(panel: vscode.WebviewPanel, runs: RunRef[]): ComparePanel {
-    const p = new ComparePanel(panel, runs, this.panelDeps());
+  private adoptCompare(panels: Panels, panel: vscode.WebviewPanel, runs: RunRef[]): ComparePanel {
+    const p = new panels.ComparePanel(panel, runs, this.panelDeps());
     this.comparePanels.add(p);
     p.onDidDispose(() => this.comparePanels.delete(p));
     return p;
@@ -115,32 +122,34 @@ export class Dashboards implements vscode.Disposable {
     return undefined;
   }
 
-  private restoreRun(panel: vscode.WebviewPanel, state: unknown): void {
-    panel.webview.options = webviewOptions(this.extensionUri);
-    const checked = checkPanelState(state);
+  private async restoreRun(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const panels = await import('./panels');
+    panel.webview.options = panels.webviewOptions(this.extensionUri);
+    const checked = panels.checkPanelState(state);
     if (!checked.ok || checked.value.panel !== 'run') {
       this.deps.log(`[dashboard] not restoring a panel: ${checked.ok ? 'not a run panel' : checked.reason}`);
-      panel.webview.html = missingHtml('This dashboard could not be restored. Open it again from the Runs view.');
+      panel.webview.html = panels.missingHtml('This dashboard could not be restored. Open it again from the Runs view.');
       return;
     }
     const run = this.resolve(checked.value.runId);
     if (!run || this.runPanels.has(run.dir)) {
-      panel.webview.html = missingHtml(run ? 'This run is open in another panel.' : `Run ${checked.value.runId} no longer exists.`);
+      panel.webview.html = panels.missingHtml(run ? 'This run is open in another panel.' : `Run ${checked.value.runId} no longer exists.`);
       return;
     }
-    this.adoptRun(panel, run, checked.value.tag);
+    this.adoptRun(panels, panel, run, checked.value.tag);
   }
 
-  private restoreCompare(panel: vscode.WebviewPanel, state: unknown): void {
-    panel.webview.options = webviewOptions(this.extensionUri);
-    const checked = checkPanelState(state);
+  private async restoreCompare(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const panels = await import('./panels');
+    panel.webview.options = panels.webviewOptions(this.extensionUri);
+    const checked = panels.checkPanelState(state);
     const runs = checked.ok && checked.value.panel === 'compare' ? checked.value.runIds.map((id) => this.resolve(id)).filter((r): r is RunRef => r !== undefined) : [];
     if (runs.length < 2) {
       this.deps.log(`[compare] not restoring a panel: ${checked.ok ? 'fewer than two of its runs exist' : checked.reason}`);
-      panel.webview.html = missingHtml('This comparison could not be restored: fewer than two of its runs exist.');
+      panel.webview.html = panels.missingHtml('This comparison could not be restored: fewer than two of its runs exist.');
       return;
     }
-    this.adoptCompare(panel, runs);
+    this.adoptCompare(panels, panel, runs);
   }
 
   dispose(): void {
