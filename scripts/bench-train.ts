@@ -142,7 +142,7 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
   let loss = NaN;
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const out = runner.run(batchTensors, 0.01);
+    const out = await runner.run(batchTensors, 0.01);
     loss = (await out.loss.data())[0]!;
     out.loss.dispose();
     out.correct.dispose();

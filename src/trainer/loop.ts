@@ -140,7 +140,7 @@ export class TrainingLoop {
         const batch = makeTrainBatch(train, session.geo, order, s, o.batchSize, session.network.numClasses, session.method.views, viewOpts, this.augmentRng);
         let out: StepResult;
         try {
-          out = this.runner.run(batch, lr);
+          out = await this.runner.run(batch, lr);
         } finally {
           disposeBatch(batch);
         }
@@ -171,7 +171,7 @@ export class TrainingLoop {
         if (shouldStop() && !last) {
           await flushWindow();
           sums.seconds += (performance.now() - t0) / 1000;
-          const tag = this.saveCheckpoint(s + 1, order, sums, [], null);
+          const tag = await this.saveCheckpoint(s + 1, order, sums, [], null);
           log(`stopped at epoch ${e + 1}, step ${s + 1}/${this.steps}; checkpoint ${tag}`);
           return { kind: 'stopped', tag };
         }
@@ -211,7 +211,7 @@ export class TrainingLoop {
         const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
         log(`eval ${tag}  top-1 ${pct(ev.top1)}  top-5 ${pct(ev.top5)}  many ${pct(ev.groupAccuracy.many)}  medium ${pct(ev.groupAccuracy.medium)}  few ${pct(ev.groupAccuracy.few)}`);
       }
-      this.saveCheckpoint(0, null, null, records, evalSummary);
+      await this.saveCheckpoint(0, null, null, records, evalSummary);
       updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: 0, stepsPerEpoch: this.steps } });
       if (shouldStop() && this.epoch < o.epochs) {
         const tag = epochTag(this.epoch);
@@ -223,17 +223,17 @@ export class TrainingLoop {
   }
 
   /** Writes a checkpoint (stepInEpoch 0 = at an epoch end) and updates the index; returns its tag. */
-  private saveCheckpoint(
+  private async saveCheckpoint(
     stepInEpoch: number,
     order: Int32Array | null,
     partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']> | null,
     epochRecords: MetricRecord[],
     evalSummary: CheckpointManifest['eval'],
-  ): string {
+  ): Promise<string> {
     const tag = checkpointTag(this.epoch, this.step, stepInEpoch);
     const time = new Date().toISOString();
     const records: MetricRecord[] = [...epochRecords, { kind: 'checkpoint', epoch: this.epoch, tag, time }];
-    const tensors: Map<string, HostTensor> = this.session.collectTensors();
+    const tensors: Map<string, HostTensor> = await this.session.collectTensors();
     if (order) tensors.set('trainer/order', { dtype: 'int32', shape: [order.length], values: order });
     const methodState = this.session.method.saveState();
     const manifest = {

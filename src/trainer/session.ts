@@ -83,17 +83,17 @@ export class TrainingSession {
     return this.network.params.trainableCount();
   }
 
-  /** Reads every checkpointed tensor back to the host. */
-  collectTensors(): Map<string, HostTensor> {
+  /** Reads every checkpointed tensor back to the host (asynchronously: WebGPU has no sync reads). */
+  async collectTensors(): Promise<Map<string, HostTensor>> {
     const out = new Map<string, HostTensor>();
-    const put = (name: string, t: tf.Tensor) => {
+    const put = async (name: string, t: tf.Tensor) => {
       if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint ${name}: dtype ${t.dtype}`);
-      out.set(name, { dtype: t.dtype, shape: [...t.shape], values: t.dataSync() as Float32Array | Int32Array });
+      out.set(name, { dtype: t.dtype, shape: [...t.shape], values: (await t.data()) as Float32Array | Int32Array });
     };
-    for (const v of this.namedVariables()) put(v.name, v.variable);
-    for (const [name, buf] of this.optimizer.state()) put(`opt/${name}`, buf);
+    for (const v of this.namedVariables()) await put(v.name, v.variable);
+    for (const [name, buf] of this.optimizer.state()) await put(`opt/${name}`, buf);
     const extra = this.method.saveState().tensors ?? {};
-    for (const [k, t] of Object.entries(extra)) put(`extra/${k}`, t);
+    for (const [k, t] of Object.entries(extra)) await put(`extra/${k}`, t);
     return out;
   }
 

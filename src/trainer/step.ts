@@ -31,7 +31,7 @@ export class StepRunner {
     }
   }
 
-  run(batch: TrainBatch, lr: number): StepResult {
+  async run(batch: TrainBatch, lr: number): Promise<StepResult> {
     const { method } = this;
     const micro = this.microBatchSize;
     const useMicro = micro !== undefined && micro < batch.size;
@@ -72,7 +72,8 @@ export class StepRunner {
     } finally {
       for (const g of grads.values()) g.dispose();
     }
-    method.afterStep(batch);
+    // Awaited: on WebGPU the method reads its keys back asynchronously (no synchronous reads).
+    await method.afterStep(batch);
     const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'float32')) as tf.Scalar);
     logits.dispose();
     return { loss, correct };

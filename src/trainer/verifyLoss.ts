@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, type BackendName } from '../core/config/schema';
 import { describeAttempt, selectBackend } from './backends';
 import { GOLDEN_QUANTITIES, GoldenFormatError, loadGoldenFile, type GoldenQuantity } from './losses/goldenCases';
-import { compareCase, evaluateCaseTf, type CaseReport } from './losses/verifyGolden';
+import { compareCase, evaluateCaseTfAsync, type CaseReport } from './losses/verifyGolden';
 
 export const VERIFY_TOLERANCE = 1e-4;
 
@@ -99,7 +99,9 @@ export async function runVerifyLoss(argv: readonly string[], out: (line: string)
   }
   for (const a of backend.attempts.filter((x) => !x.ok)) out(`backend ${describeAttempt(a)}`);
   out(`verify-loss: ${cases.length} case${cases.length === 1 ? '' : 's'} from ${args.file} on ${backend.detail} (tfjs "${tf.getBackend()}"), float32; tolerance ${args.tolerance} absolute`);
-  const reports = cases.map((c) => compareCase(c, evaluateCaseTf(c)));
+  // Read back asynchronously: WebGPU cannot read synchronously.
+  const reports: CaseReport[] = [];
+  for (const c of cases) reports.push(compareCase(c, await evaluateCaseTfAsync(c)));
   for (const line of formatReport(reports, args.tolerance)) out(line);
   const failed = reports.filter((r) => !(r.worst <= args.tolerance));
   const worst = reports.reduce((m, r) => (r.worst > m || Number.isNaN(r.worst) ? r.worst : m), 0);

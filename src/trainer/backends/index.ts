@@ -4,7 +4,7 @@
 // override goes in for wasm (dW and dx as forward convs) and cpu (dW as a forward conv).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../core/config/schema';
-import { installConvGradient } from './convGradient';
+import { installConvGradient, restoreStockConvGradient } from './convGradient';
 import { nativeSearchDirs, tensorflowCpuProvider, tensorflowGpuProvider } from './native';
 import { AUTO_ORDER, type BackendAttempt, type BackendId, type BackendProvider, BackendUnavailable, type SelectedBackend } from './types';
 import { cpuProvider, wasmProvider } from './wasm';
@@ -48,7 +48,7 @@ export function describeAttempt(a: BackendAttempt): string {
 export async function selectBackend(requested: BackendName, opts: SelectOptions = {}): Promise<SelectedBackend> {
   const order: readonly BackendId[] = requested === 'auto' ? AUTO_ORDER : [requested];
   const failing = new Set(opts.failBackends ?? (process.env.GPACO_FAIL_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-  const ctx = { searchDirs: opts.searchDirs ?? nativeSearchDirs() };
+  const ctx = { searchDirs: opts.searchDirs ?? nativeSearchDirs(), auto: requested === 'auto' };
   const attempts: BackendAttempt[] = [];
   for (const id of order) {
     try {
@@ -75,6 +75,9 @@ export async function selectBackend(requested: BackendName, opts: SelectOptions 
 function afterActivation(tfjsName: string): void {
   if (tfjsName === 'wasm') installConvGradient('conv');
   else if (tfjsName === 'cpu') installConvGradient('native');
+  // webgpu / tensorflow have both conv gradient kernels: tfjs's own gradient (a process that
+  // switched backends, e.g. the agreement tests, must not keep another backend's override).
+  else restoreStockConvGradient();
   // From here on tfjs's own console chatter (e.g. the cpu backend's "install tfjs-node" banner)
   // is noise in trainer.log; errors still throw.
   tf.enableProdMode();

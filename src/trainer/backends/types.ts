@@ -22,6 +22,8 @@ export class BackendUnavailable extends Error {
 export interface ProviderContext {
   /** Folders searched, in order, for optional native packages (see nativeSearchDirs()). */
   searchDirs: readonly string[];
+  /** Chosen by `auto` rather than by name (webgpu then declines software adapters). */
+  auto: boolean;
 }
 
 export interface ActivatedBackend {
@@ -30,6 +32,8 @@ export interface ActivatedBackend {
   /** Human-readable detail for run.json `backendInfo.detail`, e.g. "wasm (SIMD, 1 thread)". */
   detail: string;
   adapter?: { vendor?: string; architecture?: string; description?: string; emulated?: boolean };
+  /** GPU backends with per-buffer limits (webgpu): checked against the configuration before training. */
+  gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
 }
 
 export interface BackendProvider {

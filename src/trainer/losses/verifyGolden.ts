@@ -10,8 +10,60 @@ export type Computed = Pick<MethodResult64, GoldenQuantity>;
 
 const toMatrix = (t: tf.Tensor): Matrix => t.arraySync() as Matrix;
 
+interface CaseTensors {
+  value: tf.Scalar;
+  perAnchor: tf.Tensor;
+  grads: tf.Tensor[];
+}
+
 /** Loss, per-anchor loss and gradients w.r.t. q, k (GPaCo only), h, W, b, as float32 TF.js. */
 export function evaluateCaseTf(c: GoldenCase): Computed {
+  const out = caseTensors(c);
+  try {
+    const [gq, ghq, gW, gb, gk, ghk] = out.grads as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?, tf.Tensor?];
+    return {
+      loss: out.value.dataSync()[0]!,
+      perAnchor: Array.from(out.perAnchor.dataSync()),
+      gradQ: toMatrix(gq),
+      gradK: gk ? toMatrix(gk) : null,
+      gradHQ: toMatrix(ghq),
+      gradHK: ghk ? toMatrix(ghk) : null,
+      gradW: toMatrix(gW),
+      gradB: Array.from(gb.dataSync()),
+    };
+  } finally {
+    disposeCase(out);
+  }
+}
+
+/** The same, read back asynchronously (backends without synchronous reads: WebGPU). */
+export async function evaluateCaseTfAsync(c: GoldenCase): Promise<Computed> {
+  const out = caseTensors(c);
+  try {
+    const [gq, ghq, gW, gb, gk, ghk] = out.grads as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?, tf.Tensor?];
+    const matrix = async (t: tf.Tensor) => (await t.array()) as Matrix;
+    return {
+      loss: (await out.value.data())[0]!,
+      perAnchor: Array.from(await out.perAnchor.data()),
+      gradQ: await matrix(gq),
+      gradK: gk ? await matrix(gk) : null,
+      gradHQ: await matrix(ghq),
+      gradHK: ghk ? await matrix(ghk) : null,
+      gradW: await matrix(gW),
+      gradB: Array.from(await gb.data()),
+    };
+  } finally {
+    disposeCase(out);
+  }
+}
+
+function disposeCase(out: CaseTensors): void {
+  out.value.dispose();
+  out.perAnchor.dispose();
+  tf.dispose(out.grads);
+}
+
+function caseTensors(c: GoldenCase): CaseTensors {
   const x = c.inputs;
   const twoView = c.variant === 'gpaco';
   const out = tf.tidy(() => {
@@ -45,23 +97,7 @@ export function evaluateCaseTf(c: GoldenCase): Computed {
     if (!pa) throw new Error('per-anchor loss missing');
     return { value, perAnchor: pa, grads };
   });
-  try {
-    const [gq, ghq, gW, gb, gk, ghk] = out.grads as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?, tf.Tensor?];
-    return {
-      loss: out.value.dataSync()[0]!,
-      perAnchor: Array.from(out.perAnchor.dataSync()),
-      gradQ: toMatrix(gq),
-      gradK: gk ? toMatrix(gk) : null,
-      gradHQ: toMatrix(ghq),
-      gradHK: ghk ? toMatrix(ghk) : null,
-      gradW: toMatrix(gW),
-      gradB: Array.from(gb.dataSync()),
-    };
-  } finally {
-    out.value.dispose();
-    out.perAnchor.dispose();
-    tf.dispose(out.grads);
-  }
+  return out;
 }
 
 export interface CaseReport {

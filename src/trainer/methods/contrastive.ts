@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { arrangeContrast, lossHyper, logPriorTensor, parametricContrastiveLoss, type ContrastVariant, type LossHyper } from '../losses/parametricContrastive';
 import { KeyQueue } from '../losses/queue';
+import { syncReadsAvailable } from '../backends/webgpuReads';
 import type { NamedVariable } from '../nn/params';
 import { ParameterStore } from '../nn/params';
 import type { GradientOutput, JsonValue, MethodContext, MethodState, StepOutput, TrainBatch } from './types';
@@ -210,15 +211,27 @@ export abstract class ContrastiveMethod {
     return [...this.ctx.network.stateVariables(), ...this.params.state()];
   }
 
-  afterStep(batch: TrainBatch): void {
+  afterStep(batch: TrainBatch): void | Promise<void> {
     const keys = this.pending;
     this.pending = null;
+    // WebGPU in Node cannot read synchronously: the keys come back asynchronously there.
+    if (keys && !syncReadsAvailable()) return this.enqueueAsync(keys, batch.labels);
     if (keys) {
       try {
         this.queue.enqueueTensor(keys, batch.labels.dataSync() as Int32Array);
       } finally {
         keys.dispose();
       }
+    }
+    this.afterUpdate();
+  }
+
+  private async enqueueAsync(keys: tf.Tensor2D, labels: tf.Tensor1D): Promise<void> {
+    try {
+      const [k, l] = await Promise.all([keys.data(), labels.data()]);
+      this.queue.enqueue(k as Float32Array, l as Int32Array);
+    } finally {
+      keys.dispose();
     }
     this.afterUpdate();
   }

@@ -99,8 +99,11 @@ export interface TrainingMethod {
    * name; a variable without a gradient is absent.
    */
   computeGradients?(batch: TrainBatch, variables: readonly NamedVariable[], microBatchSize: number): GradientOutput;
-  /** After the optimizer update (queue, EMA). */
-  afterStep(batch: TrainBatch): void;
+  /**
+   * After the optimizer update (queue, EMA). May return a promise (backends without synchronous
+   * reads, i.e. WebGPU, read the keys asynchronously); the caller awaits it before the next step.
+   */
+  afterStep(batch: TrainBatch): void | Promise<void>;
   saveState(): MethodState;
   restoreState(state: MethodState): void;
   /** Short description for the start banner, e.g. "balanced-softmax (log prior on the logits)". */
