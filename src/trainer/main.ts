@@ -9,7 +9,8 @@ import { formatIssue, validateConfig } from '../core/config/validate';
 import { evalRecordOf } from '../core/evalMath';
 import { MetricsWriter } from '../core/metricsLog';
 import { readRunConfig, readRunManifest, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../core/runDirectory';
-import { NoBackendError, describeAttempt, selectBackend, wasmHeapBytes } from './backends';
+import { AUTO_ORDER, NoBackendError, describeAttempt, selectBackend, wasmHeapBytes } from './backends';
+import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
 import type { SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
 import { DataError, loadDataset, writeSplitFile } from './data';
@@ -75,9 +76,16 @@ function explain(e: unknown, config: Config | null): string {
 
 async function chooseBackend(config: Config): Promise<SelectedBackend> {
   const selected = await selectBackend(config.backend);
-  log(`backend order (${config.backend}): ${selected.attempts.map((a) => a.id).join(' -> ')}`);
+  const order = config.backend === 'auto' ? AUTO_ORDER : [config.backend];
+  log(`backend order (${config.backend}): ${order.join(' -> ')}; using ${selected.id}`);
   for (const a of selected.attempts) if (!a.ok) log(`  ${describeAttempt(a)}`);
   log(`backend: ${selected.detail}`);
+  if (selected.adapter) {
+    const a = selected.adapter;
+    const l = selected.gpuLimits;
+    log(`  adapter: vendor "${a.vendor ?? ''}", architecture "${a.architecture ?? ''}", description "${a.description ?? ''}"${l ? `, max buffer binding ${formatBytes(l.maxStorageBufferBindingSize)}` : ''}`);
+    if (a.emulated) log('  WARNING: this adapter is SOFTWARE EMULATION on the CPU, not a GPU (backend "webgpu" was named, so it is used)');
+  }
   return selected;
 }
 
@@ -134,6 +142,8 @@ async function runCommand(args: Args): Promise<number> {
     writeClassesFile(runDir, classes);
     writeSplitFile(runDir, dataset);
 
+    // WebGPU: refuse sizes over the device's buffer limits (they would give wrong numbers).
+    checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
     session = new TrainingSession(config, dataset);
     const loop = new TrainingLoop(session, runDir, metrics);
     const o = config.optim;
@@ -173,7 +183,7 @@ async function runCommand(args: Args): Promise<number> {
     log('completed');
     return finish('completed', 0);
   } catch (e) {
-    const usage = e instanceof UsageError || e instanceof DataError;
+    const usage = e instanceof UsageError || e instanceof DataError || e instanceof DeviceLimitError;
     const message = explain(e, config);
     log(`${usage ? 'error' : 'failed'}: ${message}`);
     if (!usage && !(e instanceof NoBackendError) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
@@ -194,9 +204,18 @@ async function evalCommand(args: Args): Promise<number> {
   const tag = args.checkpoint;
   if (!tag) throw new UsageError(`eval needs --checkpoint <tag>; ${USAGE}`);
   const config = loadRunConfig(runDir, args.backend);
-  readCheckpointManifest(runDir, tag); // clear error before the slow parts
-  await chooseBackend(config);
+  try {
+    readCheckpointManifest(runDir, tag); // a clear error before the slow parts
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const backend = await chooseBackend(config);
   const dataset = await loadData(config);
+  try {
+    checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const classes = classesFileOf(config, dataset);
   const network = buildNetwork(config, dataset);
   try {
