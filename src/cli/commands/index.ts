@@ -6,3 +6,4 @@ import './ls';
 import './show';
 import './report';
 import './report';
+import './verifyLoss';
