@@ -8,6 +8,7 @@ import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type EvalRecord, t
 import { evalRecordOf } from './evalMath';
 import { findLastMetric } from './metricsLog';
 import { listEvalTags, readCheckpointIndex, readEvalFile, readRunManifest, runPaths } from './runDirectory';
+import { slurmDisplayStatus } from './slurm/states';
 
 export interface RunSummary {
   /** The folder name (equal to `manifest.id` for runs made by `createRunDirectory`). */
@@ -66,8 +67,9 @@ export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname(
 
 /** Status to show: a `running` run whose trainer is gone on this host is `interrupted`. */
 export function displayStatus(manifest: RunManifest, hostname = os.hostname()): DisplayStatus {
-  if (manifest.status !== 'running') return manifest.status;
-  return isRunProcessAlive(manifest, hostname) === false ? 'interrupted' : 'running';
+  const base = manifest.status !== 'running' ? manifest.status : isRunProcessAlive(manifest, hostname) === false ? 'interrupted' : 'running';
+  // A Slurm run's trainer may live on another host: its recorded job state says when it is over.
+  return slurmDisplayStatus(manifest, base);
 }
 
 /** Summary of one run folder; never throws for a broken run (it becomes `unreadable`). */

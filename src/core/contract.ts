@@ -23,9 +23,10 @@ export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'complet
 
 /**
  * Status as shown to a user: a `running` run whose process is gone is `interrupted`;
- * a run.json that cannot be parsed is `unreadable`.
+ * a run.json that cannot be parsed is `unreadable`; `unknown` is a live view's word for a
+ * queued / running Slurm run whose scheduler cannot be asked right now (issue 8: never stored).
  */
-export type DisplayStatus = RunStatus | 'interrupted' | 'unreadable';
+export type DisplayStatus = RunStatus | 'interrupted' | 'unreadable' | 'unknown';
 
 export interface RunError {
   message: string;
@@ -66,7 +67,28 @@ export interface RunManifest {
   /** Set for runs that belong to a sweep (issue 8). */
   sweepId?: string;
   /** Launcher facts (issue 8): local process or Slurm job. */
-  launch?: { kind: 'local' } | { kind: 'slurm'; jobId: string | null; state?: string; reason?: string };
+  launch?: { kind: 'local' } | SlurmLaunchRecord;
+}
+
+/**
+ * A Slurm run's job as its launcher last recorded it (issue 8). Written only while the trainer
+ * cannot be writing run.json (before the job starts, after it ended), so the two never race.
+ */
+export interface SlurmLaunchRecord {
+  kind: 'slurm';
+  /** `123`, or `123_4` for a job-array task; null until sbatch accepted the job. */
+  jobId: string | null;
+  /** Slurm's job state (PENDING, RUNNING, COMPLETED, TIMEOUT, ...) or LOST (no longer known). */
+  state?: string;
+  /** Slurm's reason (e.g. the pending reason `PartitionConfig`). */
+  reason?: string;
+  /** Slurm's `exit:signal` pair of the batch script, once the job ended. */
+  exitCode?: string;
+  /** True when the run was stopped by (or at) its time limit: shown as interrupted, resumable. */
+  timeLimit?: boolean;
+  submittedAt?: string;
+  /** The batch script, relative to the run directory (or absolute for a sweep's array script). */
+  script?: string;
 }
 
 export type ShotGroup = 'many' | 'medium' | 'few';

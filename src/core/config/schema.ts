@@ -189,6 +189,19 @@ export const SlurmSchema = section(
     account: Type.Optional(Type.String({ minLength: 1 })),
     qos: Type.Optional(Type.String({ minLength: 1 })),
     extra: Type.Array(Type.String(), { default: [], description: 'Extra #SBATCH lines (without the #SBATCH prefix).' }),
+    signalSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 65535,
+        description:
+          'Seconds before the time limit at which the batch script asks the trainer to checkpoint and stop (SIGUSR1 to the batch shell). Default 300, at most half the time limit.',
+      }),
+    ),
+    setup: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Shell lines the batch script runs before the trainer on the compute node, e.g. "module load nodejs/20".',
+      }),
+    ),
   },
   'Slurm options (launch.kind = slurm).',
 );
