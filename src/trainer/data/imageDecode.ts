@@ -2,6 +2,7 @@
 // extension stays one platform-neutral package, then colour conversion and an antialiased resize.
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { imageSignature } from './imageSignature';
 
 export interface RawImage {
   width: number;
@@ -11,19 +12,14 @@ export interface RawImage {
   data: Uint8Array;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function startsWith(bytes: Uint8Array, sig: readonly number[]): boolean {
-  return bytes.length >= sig.length && sig.every((b, i) => bytes[i] === b);
-}
-
 /** Decodes by content (not by file name). Throws an Error whose message is the reason. */
 export function decodeImage(bytes: Uint8Array): RawImage {
-  if (startsWith(bytes, PNG_SIGNATURE)) {
+  const format = imageSignature(bytes);
+  if (format === 'png') {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     return { width: png.width, height: png.height, channels: 4, data: png.data };
   }
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) {
+  if (format === 'jpeg') {
     // tolerantDecoding off: a truncated or damaged JPEG is refused (like PIL) rather than
     // silently returned with grey blocks. The limits stop a huge image from exhausting memory.
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: 64, maxMemoryUsageInMB: 1024 });

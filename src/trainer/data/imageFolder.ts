@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { DataConfig } from '../../core/config/schema';
 import { Rng } from '../../core/random';
 import { requireFolder } from './folders';
+import { imageSignature } from './imageSignature';
 import type { Gathered, Source, SourcePart, SourceWarning } from './source';
 import { DataError } from './types';
 
@@ -193,6 +194,36 @@ export function openImageFolder(data: DataConfig): Source {
     ...(data.testPath ? {} : { holdout: data.holdout }),
     warnings,
   };
+}
+
+/**
+ * Cheap check for preflight: the first bytes of every listed file must be a PNG or JPEG
+ * signature (decoding everything would cost as much as the load itself).
+ */
+export function scanSignatures(part: SourcePart): { file: string; reason: string }[] {
+  const bad: { file: string; reason: string }[] = [];
+  const head = Buffer.alloc(8);
+  for (const rel of part.files ?? []) {
+    const file = path.join(part.root, rel);
+    let got: number;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        got = fs.readSync(fd, head, 0, 8, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      bad.push({ file, reason: `cannot read (${(err as Error).message})` });
+      continue;
+    }
+    const bytes = head.subarray(0, got);
+    if (!imageSignature(bytes)) {
+      const shown = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      bad.push({ file, reason: got === 0 ? 'empty file' : `not a PNG or JPEG file (starts with ${shown})` });
+    }
+  }
+  return bad;
 }
 
 /** Refuses a load where too many of the images read could not be decoded. */

@@ -6,7 +6,7 @@ import type { Config, DataConfig } from '../../core/config/schema';
 import { DEBIAN_FASHION_MNIST } from '../../core/config/validate';
 import { openCifar } from './cifar';
 import { openIdx } from './idx';
-import { checkBadImages, openImageFolder } from './imageFolder';
+import { checkBadImages, openImageFolder, scanSignatures } from './imageFolder';
 import { classCounts, flattenIndices, planLongTailSplit, resolveMaxPerClass, type SplitPlan } from './longTailSplit';
 import type { Source } from './source';
 import { compareSplits, readSplitFile, splitFileOf, type SplitFile } from './splitFile';
@@ -143,6 +143,11 @@ export async function preflightData(config: Config): Promise<DataIssue[]> {
     const source = await openSource(data);
     for (const w of source.warnings) issues.push({ level: 'warning', ...w });
     resolveMaxPerClass(data, classCounts(source.train.labels, source.classNames.length), source.classNames);
+    if (data.kind === 'image-folder') {
+      const bad = [...scanSignatures(source.train), ...scanSignatures(source.test)];
+      checkBadImages(bad, source.train.count + source.test.count);
+      for (const b of bad) issues.push({ level: 'warning', where: b.file, message: `${b.file}: will be skipped: ${b.reason}` });
+    }
     if (source.test.count === 0) issues.push({ level: 'error', where: 'data', message: `${source.test.root}: no test images` });
   } catch (err) {
     issues.push(issueOf(err));

@@ -130,9 +130,13 @@ test('an undecodable image is skipped with a warning naming it; too many refuse 
   writeTree(train, { ...classFiles('cat', 6, 'png'), ...classFiles('dog', 7, 'png'), 'cat/zz-bad.png': 'plain text, not a PNG' });
   writeTree(testDir, { ...classFiles('cat', 2, 'png'), ...classFiles('dog', 2, 'png') });
   const config = configWith({ kind: 'image-folder', path: train, testPath: testDir, imageSize: 8, channels: 3, imbalanceFactor: 1 });
+  const bad = path.join(train, 'cat', 'zz-bad.png');
+  // Preflight reads each file's first bytes only: it warns about the file the load will skip.
+  assert.deepEqual(await preflightData(config), [
+    { level: 'warning', where: bad, message: `${bad}: will be skipped: not a PNG or JPEG file (starts with 70 6c 61 69)` },
+  ]);
   const warned: string[] = [];
   const ds = await loadDataset(config, { onWarning: (m) => warned.push(m) });
-  const bad = path.join(train, 'cat', 'zz-bad.png');
   assert.deepEqual(warned, [`${bad}: skipped: cannot decode (not a PNG or JPEG file (starts with 70 6c 61 69))`]);
   assert.deepEqual(ds.warnings, warned);
   assert.deepEqual(ds.split!.skipped, ['cat/zz-bad.png']);
@@ -143,6 +147,10 @@ test('an undecodable image is skipped with a warning naming it; too many refuse 
   assert.equal(ds.test.count, 4);
   // 3 bad of 18 (> 10%): refused, naming the files.
   writeTree(train, { 'cat/img00.png': solidJpeg(8, 8, [1, 2, 3]).subarray(0, 40), 'cat/img01.png': '' });
+  // The truncated JPEG starts like a JPEG: preflight sees 2 bad of 18 (11%) and refuses already.
+  const pre = await preflightData(config);
+  assert.equal(pre.length, 1);
+  assert.match(pre[0]!.message, /^data\.path: 2 of 18 images \(11\.1%\) could not be read, more than 10% allowed: /);
   const err = await errorOf(loadDataset(config));
   assert.equal(err.where, 'data.path');
   assert.match(err.message, /^data\.path: 3 of 18 images \(16\.7%\) could not be read, more than 10% allowed: /);
