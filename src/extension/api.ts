@@ -7,6 +7,8 @@ import type { TreeItemInfo } from './views/runsTree';
 export interface GpacoApi {
   /** Time spent in activate() (ms), from the start of the bundle's evaluation. */
   readonly activationMs: number;
+  /** activationMs split into evaluating the bundle's modules and running activate(). */
+  readonly activationBreakdown: { moduleEvaluationMs: number; activateMs: number };
   /** The runs roots being watched. */
   roots(): string[];
   runs(): RunView[];

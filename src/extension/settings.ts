@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BACKENDS, type BackendName } from '../core/config/schema';
+import type { BackendName } from '../core/config/schema';
 import { normalizeMaxConcurrent } from './model/queuePolicy';
 
 export const SECTION = 'gpaco';
@@ -41,8 +41,10 @@ export function maxConcurrentRuns(): number {
   return normalizeMaxConcurrent(vscode.workspace.getConfiguration(SECTION).get<number>('maxConcurrentRuns', 1));
 }
 
-/** Backend for runs whose config does not name one. */
+/**
+ * Backend for runs whose config does not name one. (The setting is an enum in package.json; the
+ * config validation that follows checks the value, so the TypeBox schema need not load here.)
+ */
 export function defaultBackend(folder?: vscode.WorkspaceFolder): BackendName {
-  const v = vscode.workspace.getConfiguration(SECTION, folder?.uri).get<string>('backend', 'auto');
-  return (BACKENDS as readonly string[]).includes(v) ? (v as BackendName) : 'auto';
+  return vscode.workspace.getConfiguration(SECTION, folder?.uri).get<BackendName>('backend', 'auto');
 }

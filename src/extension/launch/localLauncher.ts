@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { RUN_FILES } from '../../core/contract';
 import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
-import { pidExists } from '../runs/runStore';
+import { isProcessAlive } from '../../core/catalog';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
 
@@ -80,13 +80,16 @@ export class LocalLauncher implements Launcher {
   }
 
   /**
-   * A trainer that died before recording its own end (a crash on start, an out-of-memory kill)
+   * A trainer that exited without recording its own end (a crash on start, an uncaught error)
    * leaves run.json at queued / running: mark it failed, pointing at the log.
    */
   private markIfSilent(run: LaunchTarget, code: number | null, signal: NodeJS.Signals | null): void {
     try {
       const m = readRunManifest(run.dir);
       if (m.status !== 'queued' && m.status !== 'running') return;
+      // Killed by a signal after it started: shown as interrupted and resumable from its last
+      // checkpoint, which is what it is.
+      if (m.status === 'running' && signal !== null) return;
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       updateRunManifest(run.dir, {
         status: 'failed',
@@ -113,14 +116,14 @@ export class LocalLauncher implements Launcher {
 
   async stop(run: LaunchTarget, options: { force?: boolean } = {}): Promise<void> {
     const pid = this.pidOf(run);
-    if (pid === null || !pidExists(pid)) return;
+    if (pid === null || !isProcessAlive(pid)) return;
     // SIGINT: the trainer finishes the step, checkpoints, writes `stopped` and exits 0.
     process.kill(pid, options.force ? 'SIGKILL' : 'SIGINT');
   }
 
   isAlive(run: LaunchTarget): boolean {
     const pid = this.pidOf(run);
-    return pid !== null && pidExists(pid);
+    return pid !== null && isProcessAlive(pid);
   }
 
   onDidExit(listener: (exit: TrainerExit) => void): { dispose(): void } {

@@ -29,6 +29,8 @@ export function runDescription(view: RunView): string {
     case 'queued':
     case 'completed':
       break;
+    default:
+      parts.push(String(view.status));
   }
   return parts.join(' · ');
 }
@@ -57,6 +59,8 @@ export function statusIcon(status: DisplayStatus): IconSpec {
     case 'unreadable':
       return { id: 'question', color: 'list.errorForeground' };
   }
+  // Statuses added later (e.g. `unknown` while a cluster cannot be asked).
+  return { id: 'circle-large-outline' };
 }
 
 /**

@@ -1,6 +1,6 @@
 // What the editor knows about one run: the run directory's files reduced to what the tree, the
 // status bar and notifications show. Pure data, no `vscode`.
-import type { CheckpointEntry, DisplayStatus, RunManifest, RunStatus } from '../../core/contract';
+import type { CheckpointEntry, DisplayStatus, RunManifest } from '../../core/contract';
 
 export interface EvalSummary {
   epoch: number;
@@ -29,21 +29,6 @@ export interface RunView {
   checkpoints: CheckpointEntry[];
   /** Waiting in this workspace's launch queue (start or resume). */
   pending: 'start' | 'resume' | null;
-}
-
-/** A `running` run whose process is gone (same host) is interrupted; other statuses are shown as written. */
-export function displayStatusOf(manifest: RunManifest, thisHost: string, alive: (pid: number) => boolean): DisplayStatus {
-  const status: RunStatus = manifest.status;
-  switch (status) {
-    case 'running':
-      if (manifest.pid !== null && manifest.host === thisHost && !alive(manifest.pid)) return 'interrupted';
-      return 'running';
-    case 'queued':
-    case 'completed':
-    case 'failed':
-    case 'stopped':
-      return status;
-  }
 }
 
 /** Statuses from which a run can be resumed (from its latest checkpoint). */

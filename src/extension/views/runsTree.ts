@@ -87,8 +87,7 @@ function runItem(view: RunView): vscode.TreeItem {
   const item = new vscode.TreeItem(runLabel(view), view.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `run:${view.dir}`;
   item.description = runDescription(view);
-  const md = new vscode.MarkdownString(runTooltipLines(view).map((l) => l.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1')).join('  \n'));
-  item.tooltip = md;
+  item.tooltip = runTooltipLines(view).join('\n');
   item.iconPath = icon(statusIcon(view.status));
   item.contextValue = runContextValue(view);
   item.resourceUri = undefined;

@@ -1,0 +1,93 @@
+// Reading the dashboard from a UI test: the matrix canvas's view transform, the colour of a
+// cell's pixels, the hover read-out. Works on a Page (report file) and on a FrameLocator (a
+// webview inside code-server) alike, through locators.
+import assert from 'node:assert/strict';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { cellIntensity, lutIndex, matrixStats, parseColor, sequentialLut, unpackRGBA, type RGB } from '../../../webview/src/matrix/colors';
+
+export type Root = Page | FrameLocator;
+
+export interface MatrixState {
+  size: number;
+  revision: string;
+  view: { scale: number; offsetX: number; offsetY: number; left: number; top: number };
+  zero: RGB;
+  full: RGB;
+}
+
+export function matrixCanvas(root: Root, nth = 0): Locator {
+  return root.locator('canvas.matrix-base').nth(nth);
+}
+
+export async function matrixState(canvas: Locator): Promise<MatrixState> {
+  const d = await canvas.evaluate((el) => ({ ...(el as HTMLCanvasElement).dataset }));
+  assert.ok(d.view && d.size && d.colorZero && d.colorFull, `matrix not drawn: ${JSON.stringify(d)}`);
+  return { size: Number(d.size), revision: d.revision ?? '', view: JSON.parse(d.view), zero: parseColor(d.colorZero)!, full: parseColor(d.colorFull)! };
+}
+
+/** Centre of a cell in CSS pixels relative to the canvas's top-left corner. */
+export function cellCentre(s: MatrixState, row: number, col: number): { x: number; y: number } {
+  const v = s.view;
+  return { x: v.left + v.offsetX + (col + 0.5) * v.scale, y: v.top + v.offsetY + (row + 0.5) * v.scale };
+}
+
+/** The RGB of the canvas pixel at CSS position (x, y). */
+export async function pixel(canvas: Locator, x: number, y: number): Promise<RGB> {
+  const rgba = await canvas.evaluate(
+    (el, p) => {
+      const c = el as HTMLCanvasElement;
+      const ratio = c.width / c.clientWidth;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(p.x * ratio), Math.floor(p.y * ratio), 1, 1).data);
+    },
+    { x, y },
+  );
+  return [rgba[0]!, rgba[1]!, rgba[2]!];
+}
+
+/** The colour a cell must have in row-share mode (linear), computed from the fixture's counts. */
+export function expectedColour(s: MatrixState, counts: ArrayLike<number>, row: number, col: number): RGB {
+  const stats = matrixStats(counts, s.size);
+  const lut = sequentialLut(s.zero, s.full);
+  return unpackRGBA(lut[lutIndex(cellIntensity(counts[row * s.size + col]!, stats.rowTotals[row]!, stats.max, { values: 'row', log: false }))]!);
+}
+
+export function assertColourNear(actual: RGB, expected: RGB, what: string, tolerance = 2): void {
+  const ok = actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+  assert.ok(ok, `${what}: pixel ${JSON.stringify(actual)} but expected ${JSON.stringify(expected)}`);
+}
+
+/** Moves the pointer over a cell and returns the read-out's fields. */
+export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row: number, col: number): Promise<Record<string, string>> {
+  const p = cellCentre(s, row, col);
+  await canvas.hover({ position: p });
+  const readout = root.locator('.matrix-readout').first();
+  await readout.locator('[data-field=true]').waitFor();
+  return readout.evaluate((el) => Object.fromEntries([...el.querySelectorAll<HTMLElement>('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? ''])));
+}
+
+/** Counts in display order (head to tail), from the fixture's eval file and classes. */
+export function displayCounts(confusion: number[][], order: number[]): Float64Array {
+  const n = order.length;
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = confusion[order[i]!]![order[j]!]!;
+  return out;
+}
+
+/** A few interesting cells: the head class's diagonal, the largest off-diagonal cell, a zero cell. */
+export function probeCells(counts: Float64Array, n: number, within = n): { row: number; col: number; why: string }[] {
+  let best = { row: 0, col: 1, v: -1 };
+  let zero: { row: number; col: number } | null = null;
+  for (let r = 0; r < within; r++) {
+    for (let c = 0; c < within; c++) {
+      const v = counts[r * n + c]!;
+      if (r !== c && v > best.v) best = { row: r, col: c, v };
+      if (v === 0 && !zero) zero = { row: r, col: c };
+    }
+  }
+  return [
+    { row: 0, col: 0, why: 'head diagonal' },
+    { row: best.row, col: best.col, why: 'largest confusion' },
+    ...(zero ? [{ ...zero, why: 'empty cell' }] : []),
+    { row: within - 1, col: within - 1, why: 'last diagonal' },
+  ];
+}

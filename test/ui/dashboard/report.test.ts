@@ -1,0 +1,206 @@
+// UI tests of the standalone report (`gpaco report`) in Debian's Chromium: quick and
+// deterministic, no VS Code needed. Fixture runs with 10, 100 and 1000 classes; the numbers,
+// the canvas pixels and the hover read-out are checked against the fixture files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { headToTailOrder } from '../../../src/core/evalMath';
+import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
+import { makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { launchBrowser, repoRoot } from '../harness';
+import { assertColourNear, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, cellCentre } from './matrixProbe';
+
+const shots = path.join(repoRoot, 'test-results', 'dashboard');
+let root: string;
+let browser: Browser;
+const runs: Record<string, FixtureRun> = {};
+
+function report(ids: string[], out: string): string {
+  const file = path.join(root, out);
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', ...ids, '--runs-dir', path.join(root, 'runs'), '--out', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `gpaco report failed: ${r.stderr}`);
+  assert.match(r.stdout, /wrote .*\.html/);
+  return file;
+}
+
+async function open(file: string, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  // No network at all: any request other than the file itself (or data:/blob:) is a failure.
+  page.on('request', (r) => {
+    if (!/^(file|data|blob):/.test(r.url())) errors.push(`network request ${r.url()}`);
+  });
+  await page.goto(`file://${file}`);
+  await page.locator('body[data-state=ready]').waitFor({ timeout: 20_000 });
+  return { page, errors };
+}
+
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-ui-report-'));
+  const runsDir = path.join(root, 'runs');
+  runs.r10 = makeFixtureRun(runsDir, { classes: 10, id: 'r10', name: 'ten' });
+  runs.r10ce = makeFixtureRun(runsDir, { classes: 10, id: 'r10ce', name: 'ten-ce', seed: 5, edit: (c) => ((c.loss.kind = 'ce'), (c.optim.lr = 0.123)) });
+  runs.r100 = makeFixtureRun(runsDir, { classes: 100, id: 'r100', name: 'hundred' });
+  runs.r1000 = makeFixtureRun(runsDir, { classes: 1000, id: 'r1000', name: 'thousand', epochs: 2 });
+  fs.mkdirSync(shots, { recursive: true });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+for (const [id, classes] of [
+  ['r10', 10],
+  ['r100', 100],
+  ['r1000', 1000],
+] as const) {
+  describe(`report of a ${classes}-class run`, () => {
+    it('shows the fixture’s numbers, cell colours and hover read-out', async () => {
+      const run = runs[id]!;
+      const { page, errors } = await open(report([id], `${id}.html`));
+      try {
+        const cls = readClassesFile(run.dir)!;
+        const latest = readEvalFile(run.dir, classes === 1000 ? 'epoch-0002' : 'epoch-0003');
+        const order = headToTailOrder(cls.trainCounts);
+
+        // Shot groups: classes, training images, test images and accuracy per group.
+        for (const g of ['many', 'medium', 'few'] as const) {
+          const idx = cls.groups.assignment.map((x, i) => (x === g ? i : -1)).filter((i) => i >= 0);
+          const row = page.locator(`table[data-testid=groups] tr[data-group=${g}]`);
+          assert.equal(await row.locator('[data-field=classes]').textContent(), String(idx.length), `${g} classes`);
+          assert.equal(await row.locator('[data-field=train]').textContent(), String(idx.reduce((a, i) => a + cls.trainCounts[i]!, 0)), `${g} train images`);
+          assert.equal(await row.locator('[data-field=test]').textContent(), String(idx.reduce((a, i) => a + cls.testCounts[i]!, 0)), `${g} test images`);
+          assert.equal(await row.locator('[data-field=accuracy]').textContent(), `${(latest.groupAccuracy[g] * 100).toFixed(1)}%`, `${g} accuracy`);
+        }
+        assert.equal(await page.locator('table[data-testid=groups] tr[data-group=overall] [data-field=accuracy]').textContent(), `${(latest.top1 * 100).toFixed(1)}%`);
+        assert.equal(await page.locator('table[data-testid=checkpoints] tbody tr[data-tag]').count(), classes === 1000 ? 2 : 3);
+
+        // Canvas pixels: the cells' colours follow the fixture's counts.
+        const canvas = matrixCanvas(page);
+        if (classes === 1000) {
+          // 1000 cells do not fit 1 px each: zoom in (keyboard) until a cell is several pixels.
+          await canvas.focus();
+          for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+          await page.waitForFunction(() => JSON.parse((document.querySelector('canvas.matrix-base') as HTMLCanvasElement).dataset.view!).scale >= 4);
+        }
+        const s = await matrixState(canvas);
+        assert.equal(s.size, classes);
+        const counts = displayCounts(latest.confusion, order);
+        const visible = Math.min(classes, Math.floor((s.view.left + 760 - s.view.left) / s.view.scale) - 1, 60);
+        for (const c of probeCells(counts, classes, visible)) {
+          const p = cellCentre(s, c.row, c.col);
+          assertColourNear(await pixel(canvas, p.x, p.y), expectedColour(s, counts, c.row, c.col), `${c.why} (${c.row}, ${c.col})`);
+        }
+        // A non-empty cell is never the background colour; the empty cell is.
+        const diag = await pixel(canvas, cellCentre(s, 0, 0).x, cellCentre(s, 0, 0).y);
+        assert.notDeepEqual(diag, s.zero);
+
+        // Hover: true and predicted class and count of the cell under the pointer.
+        const [probe] = probeCells(counts, classes, visible).slice(1, 2);
+        const fields = await hoverCell(page, canvas, s, probe!.row, probe!.col);
+        assert.equal(fields.true, cls.names[order[probe!.row]!]);
+        assert.equal(fields.pred, cls.names[order[probe!.col]!]);
+        assert.equal(fields.count, String(counts[probe!.row * classes + probe!.col]));
+        const rowTotal = counts.slice(probe!.row * classes, (probe!.row + 1) * classes).reduce((a, b) => a + b, 0);
+        assert.equal(fields.share, `${((100 * counts[probe!.row * classes + probe!.col]!) / rowTotal).toFixed(1)}%`);
+
+        if (classes === 100) {
+          await page.screenshot({ path: path.join(shots, 'report-100-light.png'), fullPage: true });
+        }
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  });
+}
+
+describe('report interactions', () => {
+  it('selecting an older evaluation shows its matrix and groups', async () => {
+    const { page, errors } = await open(report(['r10'], 'r10-select.html'));
+    try {
+      const canvas = matrixCanvas(page);
+      const before = (await matrixState(canvas)).revision;
+      await page.locator('table[data-testid=checkpoints] tr[data-tag=epoch-0001] [data-action=view]').click();
+      await page.waitForFunction((rev) => (document.querySelector('canvas.matrix-base') as HTMLCanvasElement).dataset.revision !== rev, before);
+      const ev = readEvalFile(runs.r10!.dir, 'epoch-0001');
+      assert.equal(await page.locator('table[data-testid=groups] tr[data-group=few] [data-field=accuracy]').textContent(), `${(ev.groupAccuracy.few * 100).toFixed(1)}%`);
+      assert.equal(await page.locator('table[data-testid=checkpoints] tr[aria-selected=true]').getAttribute('data-tag'), 'epoch-0001');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('exports per-class accuracy and the confusion matrix as CSV', async () => {
+    const { page } = await open(report(['r10'], 'r10-csv.html'));
+    try {
+      const cls = readClassesFile(runs.r10!.dir)!;
+      const ev = readEvalFile(runs.r10!.dir, 'epoch-0003');
+      const order = headToTailOrder(cls.trainCounts);
+      const read = async (selector: string) => {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
+        return { name: download.suggestedFilename(), text: fs.readFileSync((await download.path())!, 'utf8') };
+      };
+      const perClass = await read('[data-export=per-class-csv]');
+      assert.match(perClass.name, /\.csv$/);
+      const lines = perClass.text.trim().split('\n');
+      assert.equal(lines[0], 'class,label,group,train_images,test_images,accuracy');
+      assert.equal(lines.length, 11);
+      assert.equal(lines[1], [cls.names[order[0]!], order[0], cls.groups.assignment[order[0]!], cls.trainCounts[order[0]!], cls.testCounts[order[0]!], ev.perClassAccuracy[order[0]!]].join(','));
+      const confusion = await read('[data-export=confusion-csv]');
+      const rows = confusion.text.trim().split('\n').map((l) => l.split(','));
+      assert.equal(rows.length, 11);
+      assert.deepEqual(rows[0]!.slice(1), order.map((i) => cls.names[i]));
+      for (let i = 0; i < 10; i++) assert.deepEqual(rows[i + 1]!.slice(1).map(Number), order.map((j) => ev.confusion[order[i]!]![j]));
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('compares two runs: exactly the differing config keys, metric differences, confusion difference', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page, errors } = await open(report(['r10', 'r10ce'], `compare-${scheme}.html`), scheme);
+      try {
+        await page.locator('vscode-tab-header[data-compare]').click();
+        const keys = await page.locator('table[data-testid=config-diff] tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
+        assert.deepEqual(keys, ['loss.kind', 'optim.lr']);
+        const a = readEvalFile(runs.r10!.dir, 'epoch-0003');
+        const b = readEvalFile(runs.r10ce!.dir, 'epoch-0003');
+        const delta = page.locator('table[data-testid=finals] tr[data-run=r10ce] [data-field=few-delta]');
+        const d = (b.groupAccuracy.few - a.groupAccuracy.few) * 100;
+        assert.equal(await delta.textContent(), `${d > 0 ? '+' : d < 0 ? '' : '±'}${d.toFixed(1)} pp`);
+        const canvas = page.locator('.compare-view canvas.matrix-base');
+        await canvas.waitFor();
+        const state = await canvas.evaluate((el) => (el as HTMLCanvasElement).dataset.kind);
+        assert.equal(state, 'difference');
+        await page.screenshot({ path: path.join(shots, `report-compare-${scheme}.png`), fullPage: true });
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
+  it('reads well in the dark scheme (report fallback palette)', async () => {
+    const { page, errors } = await open(report(['r100'], 'r100-dark.html'), 'dark');
+    try {
+      const s = await matrixState(matrixCanvas(page));
+      // The empty cells take the page background: dark.
+      assert.ok(s.zero.every((v) => v < 80), `dark background ${JSON.stringify(s.zero)}`);
+      await page.screenshot({ path: path.join(shots, 'report-100-dark.png'), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+});
