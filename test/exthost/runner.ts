@@ -1,7 +1,7 @@
 // Extension-host tests: mocha suites bundled by esbuild and run INSIDE code-server's real
 // extension host (the real `vscode` API), one session per workspace scenario:
 //   fresh       an empty workspace: lazy activation, first run, faults, launching real trainers
-//   runs        a workspace with fixture runs (activation by workspaceContains, tree contents)
+//   existing    a workspace with fixture runs (activation by workspaceContains, tree contents)
 //   restricted  workspace trust on and the folder untrusted: view-only
 // Each session gets its own workspace under .cache/exthost/<pid>/ and its test files
 // (test/exthost/<session>/*.test.ts). Prints "N passed, N failed" per session and in total.
@@ -24,7 +24,7 @@ const SESSIONS: Session[] = [
     prepare: (ws) => fs.writeFileSync(path.join(ws, 'README.md'), '# a workspace without runs\n'),
   },
   {
-    name: 'runs',
+    name: 'existing',
     trust: false,
     prepare: (ws) => writeFixtureRuns(path.join(ws, 'runs'), statusFixtureSpecs()),
   },
