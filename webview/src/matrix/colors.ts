@@ -97,12 +97,16 @@ export function divergingLut(negative: RGB, zero: RGB, positive: RGB): Uint32Arr
 }
 
 const DIVERGING_ZERO = 128;
-/** Slot of a difference d in [-1, 1]: 128 for exactly 0, never 128 otherwise. */
+/**
+ * Slot of a difference d in [-1, 1]: 128 for exactly 0, never 128 otherwise. Square-root
+ * magnitude, so differences of a few points (the usual between two runs) are still visible.
+ */
 export function divergingIndex(d: number): number {
   if (d === 0 || !Number.isFinite(d)) return DIVERGING_ZERO;
-  const k = Math.round(Math.min(1, Math.abs(d)) * 127);
+  const k = Math.round(Math.sqrt(Math.min(1, Math.abs(d))) * 127);
   return DIVERGING_ZERO + Math.sign(d) * Math.max(1, k);
 }
+/** The colour position of a slot: linear in the slot, so the table spreads the square-root scale evenly. */
 function divergingValue(i: number): number {
   return i === DIVERGING_ZERO ? 0 : Math.max(-1, (i - DIVERGING_ZERO) / 127);
 }
