@@ -197,3 +197,12 @@ export function checkDeviceLimits(input: EstimateInput, limits: DeviceLimits, de
   }
   return estimates;
 }
+
+/**
+ * The trainer's check before training (and before an evaluation): a no-op for backends without
+ * per-buffer limits; throws DeviceLimitError (a configuration error) when something does not fit.
+ */
+export function checkBackendFits(backend: { gpuLimits?: DeviceLimits; adapter?: { description?: string } }, input: EstimateInput): void {
+  if (!backend.gpuLimits) return;
+  checkDeviceLimits(input, backend.gpuLimits, `"${backend.adapter?.description ?? 'unnamed adapter'}"`);
+}
