@@ -1,5 +1,6 @@
 // Entry of dist/cli.js (`gpaco`, see bin/gpaco.js).
-import { version } from '../../package.json';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { runCli } from './run';
 import type { Output } from './registry';
 
@@ -12,7 +13,17 @@ const io: Output = {
   columns: stdout.columns || 100,
 };
 
-runCli(process.argv.slice(2), { io, cwd: process.cwd(), env: process.env, bundleDir: __dirname, version }).then(
+/** The package version from package.json one level above dist/ (repository or packaged extension). */
+function packageVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+runCli(process.argv.slice(2), { io, cwd: process.cwd(), env: process.env, bundleDir: __dirname, version: packageVersion() }).then(
   (code) => {
     // exitCode, not exit(): let stdout drain when it is a pipe.
     process.exitCode = code;

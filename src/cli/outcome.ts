@@ -79,6 +79,15 @@ export function concludeRun(dir: string, outcome: ChildOutcome, io: Output): num
     return EXIT.ok;
   }
 
+  if (outcome.signal && m?.status === 'queued') {
+    // Ended before it took the run over: nothing to resume, and "queued" would stay forever.
+    m = updateRunManifest(dir, { status: 'failed', endedAt: new Date().toISOString(), error: { message: `the trainer ended (${outcome.signal}) before it started the run` } });
+    io.err(`run failed: ${m.error!.message}`);
+    printLogTail(dir, io);
+    io.err(`run directory: ${dir}`);
+    return EXIT.failed;
+  }
+
   if (outcome.signal) {
     // Killed from outside (SIGKILL, OOM killer): run.json still says running, so the catalog
     // shows the run as interrupted and it can be resumed from its last checkpoint.

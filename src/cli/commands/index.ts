@@ -7,3 +7,6 @@ import './show';
 import './report';
 import './report';
 import './verifyLoss';
+import './sweep';
+import './jobs';
+import './cancel';

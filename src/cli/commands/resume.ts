@@ -1,6 +1,6 @@
 // gpaco resume RUN [--runs-dir DIR] [--detach]
 import * as path from 'node:path';
-import { summarizeRun } from '../../core/catalog';
+import { summarizeRun, type RunSummary } from '../../core/catalog';
 import { latestCheckpoint } from '../../core/runDirectory';
 import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
@@ -8,29 +8,25 @@ import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext
 import { locateRun } from '../runLookup';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
+const RESUMABLE: ReadonlySet<string> = new Set(['interrupted', 'stopped', 'failed']);
+
+// Not a `never`-checked switch: other issues add display statuses (e.g. Slurm's "unknown"),
+// and anything not listed here simply is not resumable.
+function whyNot(s: RunSummary): string {
+  const m = s.manifest;
+  if (s.status === 'running') return `it is still running (pid ${m?.pid ?? '?'} on ${m?.host || '?'})`;
+  if (s.status === 'completed') return 'it has already completed';
+  if (s.status === 'queued') return 'it has not started yet (queued)';
+  if (s.status === 'unreadable') return s.problems.join('; ');
+  return `its status is ${s.status}`;
+}
+
 async function resume(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const dir = locateRun(ctx, ctx.positionals[0]!);
   const s = summarizeRun(dir);
   const id = s.manifest?.id ?? path.basename(dir);
-  switch (s.status) {
-    case 'interrupted':
-    case 'stopped':
-    case 'failed':
-      break;
-    case 'running':
-      throw new UsageError(`run ${id} is still running (pid ${s.manifest?.pid ?? '?'} on ${s.manifest?.host ?? '?'})`);
-    case 'completed':
-      throw new UsageError(`run ${id} has already completed`);
-    case 'queued':
-      throw new UsageError(`run ${id} has not started yet (queued)`);
-    case 'unreadable':
-      throw new UsageError(`run ${id} cannot be resumed: ${s.problems.join('; ')}`);
-    default: {
-      const never: never = s.status;
-      throw new Error(`unknown status ${String(never)}`);
-    }
-  }
+  if (!RESUMABLE.has(s.status)) throw new UsageError(`run ${id} cannot be resumed: ${whyNot(s)}`);
   const cp = latestCheckpoint(dir);
   if (!cp) {
     throw new UsageError(`run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`);

@@ -68,7 +68,7 @@ export function renderProgressLine(s: ProgressState, columns = 100): string {
   const current = Math.min(s.epoch + 1, s.epochs);
   const f = progressFraction(s);
   const parts = [`epoch ${current}/${s.epochs} ${bar(f, 20)} ${Math.floor(f * 100)}%`];
-  if (s.step !== undefined && s.stepsPerEpoch) parts.push(`step ${s.step}/${s.stepsPerEpoch}`);
+  if (s.step && s.stepsPerEpoch && s.epoch < s.epochs) parts.push(`step ${s.step}/${s.stepsPerEpoch}`);
   if (s.loss !== undefined) parts.push(`loss ${num(s.loss)}`);
   if (s.lastTop1 !== undefined) parts.push(`top-1 ${pct(s.lastTop1)}`);
   if (s.lastFew !== undefined) parts.push(`few ${pct(s.lastFew)}`);

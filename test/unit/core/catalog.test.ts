@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { closestMatches, displayStatus, findRun, isProcessAlive, listRuns, summarizeRun } from '../../../src/core/catalog';
+import { closestMatches, createdAtFromId, displayStatus, findRun, isProcessAlive, listRuns, summarizeRun } from '../../../src/core/catalog';
 import { MetricsWriter } from '../../../src/core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths, updateRunManifest, writeCheckpointIndex, writeEvalFile } from '../../../src/core/runDirectory';
 import { checkpointEntry, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
@@ -144,4 +144,11 @@ test('findRun: by path, exact id, unique prefix or suffix; suggestions otherwise
 test('closestMatches finds near misses only', () => {
   assert.deepEqual(closestMatches('trian', ['train', 'resume', 'eval', 'ls', 'show']), ['train']);
   assert.deepEqual(closestMatches('zzzzzz', ['train', 'resume']), []);
+});
+
+test('createdAtFromId reads the local time of YYYYMMDD-HHMMSS ids', () => {
+  assert.equal(createdAtFromId('20250304-050607-my-run'), new Date(2025, 2, 4, 5, 6, 7).toISOString());
+  assert.equal(createdAtFromId('20250304-050607'), new Date(2025, 2, 4, 5, 6, 7).toISOString());
+  assert.equal(createdAtFromId('my-run'), undefined);
+  assert.equal(createdAtFromId('2025030-050607-x'), undefined);
 });
