@@ -15,11 +15,13 @@ import type { SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
 import { DataError, loadDataset, writeSplitFile } from './data';
 import type { Dataset } from './data/types';
+import { explainError } from './errors';
 import { evaluate } from './evaluate';
 import { formatBytes, log } from './log';
 import { TrainingLoop } from './loop';
 import { TrainingSession, assignVariables, buildNetwork, classesFileOf, geometryOf, networkVariables } from './session';
 import { stepsPerEpoch } from './batches';
+import { measureStepBytes, planMicroBatch } from './memoryPlan';
 import { runVerifyLoss } from './verifyLoss';
 
 /** An error a user fixes in the config or data (exit 2). */
@@ -61,17 +63,8 @@ function loadRunConfig(runDir: string, backend?: BackendName): Config {
   return backend ? { ...result.config, backend } : result.config;
 }
 
-/** Messages a user can act on for failures deep inside tfjs. */
 function explain(e: unknown, config: Config | null): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (/memory access out of bounds|out of memory|Cannot allocate Wasm memory/i.test(msg)) {
-    const b = config?.optim.batchSize;
-    return (
-      `the wasm heap (at most 4 GiB) ran out${b ? ` at batch size ${b}` : ''}: lower optim.batchSize` +
-      `${b ? ` (e.g. ${Math.max(1, Math.floor(b / 2))})` : ''} or set optim.microBatchSize to split each step (${msg})`
-    );
-  }
-  return msg;
+  return explainError(e, config?.optim.batchSize);
 }
 
 async function chooseBackend(config: Config): Promise<SelectedBackend> {
@@ -145,6 +138,22 @@ async function runCommand(args: Args): Promise<number> {
     // WebGPU: refuse sizes over the device's buffer limits (they would give wrong numbers).
     checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
     session = new TrainingSession(config, dataset);
+    if (backend.id === 'wasm') {
+      // The wasm heap is capped at 4 GiB: pick micro-batches before the step could overflow it.
+      const heapLimit = Number(process.env.GPACO_WASM_HEAP_LIMIT) || undefined; // bytes; tests shrink it
+      const plan = planMicroBatch({
+        batchSize: config.optim.batchSize,
+        configured: config.optim.microBatchSize,
+        method: session.method,
+        bytes: await measureStepBytes(session.network),
+        ...(heapLimit ? { heapLimit } : {}),
+      });
+      if (plan.change) {
+        config.optim.microBatchSize = plan.microBatchSize;
+        log(plan.change);
+        event('warn', plan.change);
+      }
+    }
     const loop = new TrainingLoop(session, runDir, metrics);
     const o = config.optim;
     const groups = classes.groups.assignment;
