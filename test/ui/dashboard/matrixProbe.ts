@@ -7,6 +7,19 @@ import { cellIntensity, lutIndex, matrixStats, parseColor, sequentialLut, unpack
 
 export type Root = Page | FrameLocator;
 
+// The test files compile without the DOM library (so src/ and webview/matrix stay DOM-free):
+// the few browser objects used inside evaluate() callbacks are described here.
+export interface ElementLike {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  querySelectorAll(selector: string): Iterable<ElementLike>;
+}
+interface CanvasLike extends ElementLike {
+  width: number;
+  clientWidth: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+
 export interface MatrixState {
   size: number;
   revision: string;
@@ -19,8 +32,19 @@ export function matrixCanvas(root: Root, nth = 0): Locator {
   return root.locator('canvas.matrix-base').nth(nth);
 }
 
+/** Waits until the canvas's data attribute `key` satisfies `test` (e.g. a new revision). */
+export async function waitForData(canvas: Locator, key: string, test: (value: string | undefined) => boolean, timeoutMs = 10_000): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await canvas.evaluate((el, k) => (el as unknown as ElementLike).dataset[k], key);
+    if (test(v)) return v;
+    if (Date.now() > deadline) throw new Error(`canvas data-${key} is still ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function matrixState(canvas: Locator): Promise<MatrixState> {
-  const d = await canvas.evaluate((el) => ({ ...(el as HTMLCanvasElement).dataset }));
+  const d = await canvas.evaluate((el) => ({ ...(el as unknown as ElementLike).dataset }));
   assert.ok(d.view && d.size && d.colorZero && d.colorFull, `matrix not drawn: ${JSON.stringify(d)}`);
   return { size: Number(d.size), revision: d.revision ?? '', view: JSON.parse(d.view), zero: parseColor(d.colorZero)!, full: parseColor(d.colorFull)! };
 }
@@ -35,13 +59,13 @@ export function cellCentre(s: MatrixState, row: number, col: number): { x: numbe
 export async function pixel(canvas: Locator, x: number, y: number): Promise<RGB> {
   const rgba = await canvas.evaluate(
     (el, p) => {
-      const c = el as HTMLCanvasElement;
+      const c = el as unknown as CanvasLike;
       const ratio = c.width / c.clientWidth;
-      return Array.from(c.getContext('2d')!.getImageData(Math.floor(p.x * ratio), Math.floor(p.y * ratio), 1, 1).data);
+      return Array.from(c.getContext('2d').getImageData(Math.floor(p.x * ratio), Math.floor(p.y * ratio), 1, 1).data);
     },
     { x, y },
   );
-  return [rgba[0]!, rgba[1]!, rgba[2]!];
+  return [rgba[0]!, rgba[1]!, rgba[2]!] as RGB;
 }
 
 /** The colour a cell must have in row-share mode (linear), computed from the fixture's counts. */
@@ -62,7 +86,7 @@ export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row
   await canvas.hover({ position: p });
   const readout = root.locator('.matrix-readout').first();
   await readout.locator('[data-field=true]').waitFor();
-  return readout.evaluate((el) => Object.fromEntries([...el.querySelectorAll<HTMLElement>('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? ''])));
+  return readout.evaluate((el) => Object.fromEntries([...(el as unknown as ElementLike).querySelectorAll('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? ''])));
 }
 
 /** Counts in display order (head to tail), from the fixture's eval file and classes. */

@@ -12,7 +12,7 @@ import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
 import { makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
 import { launchBrowser, repoRoot } from '../harness';
-import { assertColourNear, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, cellCentre } from './matrixProbe';
+import { assertColourNear, cellCentre, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, waitForData, type ElementLike } from './matrixProbe';
 
 const shots = path.join(repoRoot, 'test-results', 'dashboard');
 let root: string;
@@ -90,7 +90,7 @@ for (const [id, classes] of [
           // 1000 cells do not fit 1 px each: zoom in (keyboard) until a cell is several pixels.
           await canvas.focus();
           for (let i = 0; i < 6; i++) await page.keyboard.press('+');
-          await page.waitForFunction(() => JSON.parse((document.querySelector('canvas.matrix-base') as HTMLCanvasElement).dataset.view!).scale >= 4);
+          await waitForData(canvas, 'view', (v) => v !== undefined && JSON.parse(v).scale >= 4);
         }
         const s = await matrixState(canvas);
         assert.equal(s.size, classes);
@@ -131,7 +131,7 @@ describe('report interactions', () => {
       const canvas = matrixCanvas(page);
       const before = (await matrixState(canvas)).revision;
       await page.locator('table[data-testid=checkpoints] tr[data-tag=epoch-0001] [data-action=view]').click();
-      await page.waitForFunction((rev) => (document.querySelector('canvas.matrix-base') as HTMLCanvasElement).dataset.revision !== rev, before);
+      await waitForData(canvas, 'revision', (v) => v !== before);
       const ev = readEvalFile(runs.r10!.dir, 'epoch-0001');
       assert.equal(await page.locator('table[data-testid=groups] tr[data-group=few] [data-field=accuracy]').textContent(), `${(ev.groupAccuracy.few * 100).toFixed(1)}%`);
       assert.equal(await page.locator('table[data-testid=checkpoints] tr[aria-selected=true]').getAttribute('data-tag'), 'epoch-0001');
@@ -172,7 +172,7 @@ describe('report interactions', () => {
       const { page, errors } = await open(report(['r10', 'r10ce'], `compare-${scheme}.html`), scheme);
       try {
         await page.locator('vscode-tab-header[data-compare]').click();
-        const keys = await page.locator('table[data-testid=config-diff] tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
+        const keys = await page.locator('table[data-testid=config-diff] tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.key));
         assert.deepEqual(keys, ['loss.kind', 'optim.lr']);
         const a = readEvalFile(runs.r10!.dir, 'epoch-0003');
         const b = readEvalFile(runs.r10ce!.dir, 'epoch-0003');
@@ -181,7 +181,7 @@ describe('report interactions', () => {
         assert.equal(await delta.textContent(), `${d > 0 ? '+' : d < 0 ? '' : '±'}${d.toFixed(1)} pp`);
         const canvas = page.locator('.compare-view canvas.matrix-base');
         await canvas.waitFor();
-        const state = await canvas.evaluate((el) => (el as HTMLCanvasElement).dataset.kind);
+        const state = await canvas.evaluate((el) => (el as unknown as ElementLike).dataset.kind);
         assert.equal(state, 'difference');
         await page.screenshot({ path: path.join(shots, `report-compare-${scheme}.png`), fullPage: true });
         assert.deepEqual(errors, []);
