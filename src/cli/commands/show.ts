@@ -62,7 +62,8 @@ async function show(ctx: CommandContext): Promise<number> {
       fields.push(['started', `${localTime(m.startedAt, true)}${m.endedAt ? `, ended ${localTime(m.endedAt, true)}` : ''} (${duration((end - Date.parse(m.startedAt)) / 1000)})`]);
     }
     fields.push(['progress', `epoch ${m.progress.epoch}/${m.progress.epochs}`]);
-    fields.push(['backend', m.backendInfo?.detail ? `${m.backend ?? '?'} (${m.backendInfo.detail})` : (m.backend ?? '-')]);
+    const detail = m.backendInfo?.detail;
+    fields.push(['backend', detail ? (m.backend && !detail.startsWith(m.backend) ? `${m.backend} (${detail})` : detail) : (m.backend ?? '-')]);
     fields.push(['host', `${m.host || '?'}${m.pid !== null ? `, pid ${m.pid}` : ''}`]);
     fields.push(['config', describeConfig(m.config)]);
     if (m.error) fields.push(['error', m.error.message]);
@@ -118,9 +119,9 @@ async function show(ctx: CommandContext): Promise<number> {
         { header: 'FEW', align: 'right' },
         { header: 'SIZE', align: 'right' },
         { header: 'SAVED' },
-        { header: '' },
+        { header: 'BEST' },
       ],
-      s.checkpoints.map((cp) => [cp.tag, String(cp.epoch), String(cp.step), pct(cp.top1), pct(cp.few), bytes(cp.bytes), localTime(cp.time, true), cp.best ? 'best' : '']),
+      s.checkpoints.map((cp) => [cp.tag, String(cp.epoch), String(cp.step), pct(cp.top1), pct(cp.few), bytes(cp.bytes), localTime(cp.time, true), cp.best ? '*' : '']),
     );
     for (const l of table) io.out(`  ${l}`);
   }

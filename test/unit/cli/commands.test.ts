@@ -175,7 +175,7 @@ test('show: summary, evaluation table with class counts per group, confusion mat
   assert.match(out, /confusion matrix at epoch-0004/);
   assert.match(out, /M 0 zero +100 +\. \| +\. +\. \| +\./);
   assert.match(out, /f 4 four +75 +\. \| +\. +\. \| +25/);
-  assert.match(out, /epoch-0004 +4 +40 +50\.0% +20\.0% +2\.0 KiB .* best/);
+  assert.match(out, /epoch-0004 +4 +40 +50\.0% +20\.0% +2\.0 KiB .* \*$/m);
 
   const j = await cli(['show', done.dir, '--json'], { cwd: '/' });
   assert.equal(j.code, 0);
