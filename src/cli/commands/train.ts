@@ -14,6 +14,7 @@ import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { runsDirOf } from '../runLookup';
+import { trainOnSlurm } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
 interface LoadedConfig {
@@ -88,7 +89,6 @@ async function train(ctx: CommandContext): Promise<number> {
   if (!result.ok) return fail(blameOverrides(result.errors, overrides), `invalid config from ${loaded.source}`);
   const config = result.config;
   for (const w of blameOverrides(result.warnings, overrides)) io.err(`warning: ${formatIssue(w)}`);
-  if (config.launch.kind !== 'local') io.err(`note: launch.kind is "${config.launch.kind}"; gpaco train runs it on this machine`);
 
   // Data preflight (headers, sizes, counts): cheap, and it keeps a run folder from being made
   // for data that cannot load.
@@ -111,6 +111,8 @@ async function train(ctx: CommandContext): Promise<number> {
 
   const runsDir = runsDirOf(ctx);
   const name = ctx.string('name');
+  // launch.kind "slurm": a batch job on the cluster instead of a child process (issue 8).
+  if (config.launch.kind === 'slurm') return trainOnSlurm(ctx, config, runsDir, name);
   const { id, dir } = createRunDirectory(runsDir, { config, ...(name !== undefined ? { name } : {}), launch: { kind: 'local' } });
   io.out(`run ${id}`);
   io.out(`  ${describeConfig(config)}`);

@@ -114,7 +114,10 @@ export function reconcile(manifest: RunManifest, obs: Observation, marker: ExitM
   if (!l || l.jobId === null) return { patch: null, finished: true };
   const jobId = l.jobId;
   if (obs.kind === 'job' && !isJobFinished(obs.job.state)) {
-    if (manifest.status !== 'queued' || (l.state === obs.job.state && (l.reason ?? 'None') === obs.job.reason)) return { patch: null, finished: false };
+    // Only a job that has not started yet is recorded: once it runs, its trainer is about to
+    // write run.json itself (within a second), and two writers must never meet.
+    const waiting = classifyJobState(obs.job.state) === 'pending';
+    if (!waiting || manifest.status !== 'queued' || (l.state === obs.job.state && (l.reason ?? 'None') === obs.job.reason)) return { patch: null, finished: false };
     return { patch: { launch: { ...l, state: obs.job.state, reason: obs.job.reason } }, finished: false };
   }
 
@@ -344,7 +347,7 @@ export class SlurmFollower {
       }
       const l = slurmLaunchOf(manifest);
       if (!l || l.jobId === null) {
-        if (!l) this.runs.delete(t.dir);
+        this.runs.delete(t.dir); // not (or not yet) a submitted Slurm run: nothing to ask
         continue;
       }
       if (isJobFinished(l.state) && manifest.status !== 'queued') {

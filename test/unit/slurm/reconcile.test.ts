@@ -24,7 +24,8 @@ test('pending: a new reason is recorded while queued; nothing is written while t
   assert.deepEqual(r, { patch: { launch: { kind: 'slurm', jobId: '7', state: 'PENDING', reason: 'PartitionConfig' } }, finished: false });
   assert.deepEqual(reconcile(manifest('queued', { reason: 'PartitionConfig' }), job('PENDING', 'PartitionConfig'), undefined, NOW).patch, null);
   assert.deepEqual(reconcile(manifest('running'), job('RUNNING'), undefined, NOW), { patch: null, finished: false });
-  assert.deepEqual(reconcile(manifest('queued'), job('COMPLETING'), undefined, NOW).finished, false, 'COMPLETING is not the end');
+  assert.deepEqual(reconcile(manifest('queued'), job('RUNNING'), undefined, NOW), { patch: null, finished: false }, 'started: its trainer writes run.json now');
+  assert.deepEqual(reconcile(manifest('queued'), job('COMPLETING'), undefined, NOW), { patch: null, finished: false }, 'COMPLETING is not the end');
 });
 
 test('ended before the trainer started: cancelled -> stopped, anything else -> failed with Slurm\u2019s words', () => {

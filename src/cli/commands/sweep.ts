@@ -1,0 +1,289 @@
+// gpaco sweep (CONFIG | --preset NAME) --grid key=v1,v2 ... [--set key=value ...] [--runs-dir DIR]
+//             [--name N] [--launch local|slurm] [--max-concurrent N] [--detach]
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyOverrides, isOverride, parseOverride, type Override } from '../../core/config/overrides';
+import { findPreset, PRESETS } from '../../core/config/presets';
+import { LAUNCH_KINDS } from '../../core/config/schema';
+import { formatIssue, parseConfigText, validateConfig } from '../../core/config/validate';
+import { summarizeRun } from '../../core/catalog';
+import { MetricsTail } from '../../core/metricsLog';
+import { createRunDirectory, readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
+import { submitArray } from '../../core/slurm/launch';
+import { resolveJobOptions } from '../../core/slurm/options';
+import { expandSweep, isGridAxis, newSweepId, parseGridAxis, sweepDir, writeSweepRecord, type GridAxis, type SweepRecord } from '../../core/sweep';
+import { preflightData } from '../../trainer/data/index';
+import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
+import { pct } from '../render/format';
+import { renderRecordLine } from '../render/progress';
+import { renderTable } from '../render/table';
+import { runsDirOf } from '../runLookup';
+import { followSlurmRuns, POLL_INTERVAL_OPTION, SLURM_INTERVAL_OPTION, slurmSubmitContext } from '../slurmSupport';
+import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
+
+interface Base {
+  raw: unknown;
+  source: string;
+  file?: string;
+  text?: string;
+}
+
+function loadBase(ctx: CommandContext): Base {
+  const preset = ctx.string('preset');
+  const file = ctx.positionals[0];
+  if ((preset === undefined) === (file === undefined)) {
+    throw new UsageError(`give a CONFIG file or --preset NAME (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
+  }
+  if (preset !== undefined) {
+    const p = findPreset(preset);
+    if (!p) throw new UsageError(`unknown preset "${preset}"; presets: ${PRESETS.map((x) => x.name).join(', ')}`);
+    return { raw: p.config, source: `preset ${p.name}` };
+  }
+  const abs = path.resolve(ctx.cwd, file!);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${abs}: ${(err as Error).message}`);
+  }
+  const parsed = parseConfigText(text, abs);
+  if (!parsed.ok) throw new UsageError(`${abs} is not valid JSON:\n${parsed.errors.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
+  return { raw: parsed.value, source: abs, file: abs, text };
+}
+
+function positiveInt(ctx: CommandContext, name: string, fallback: number): number {
+  const raw = ctx.string(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number >= 1 (got "${raw}")`);
+  return n;
+}
+
+async function sweep(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const base = loadBase(ctx);
+  const overrides: Override[] = [];
+  for (const text of ctx.strings('set')) {
+    const o = parseOverride(text);
+    if (!isOverride(o)) throw new UsageError(formatIssue(o));
+    overrides.push(o);
+  }
+  const launch = ctx.string('launch');
+  if (launch !== undefined) {
+    if (!(LAUNCH_KINDS as readonly string[]).includes(launch)) throw new UsageError(`--launch must be ${LAUNCH_KINDS.join(' or ')} (got "${launch}")`);
+    overrides.push({ path: ['launch', 'kind'], value: launch });
+  }
+  const axes: GridAxis[] = [];
+  for (const text of ctx.strings('grid')) {
+    const a = parseGridAxis(text);
+    if (!isGridAxis(a)) throw new UsageError(formatIssue(a));
+    axes.push(a);
+  }
+  if (axes.length === 0) throw new UsageError('give at least one --grid key=value1,value2');
+  const merged = applyOverrides(base.raw, overrides);
+  const validate = { ...(base.file ? { file: base.file } : {}), baseDir: base.file ? path.dirname(base.file) : ctx.cwd };
+  // The base first, so its own problems point at lines of the file.
+  const b = validateConfig(merged, { ...validate, ...(base.text !== undefined ? { text: base.text } : {}) });
+  if (!b.ok) {
+    io.err(`gpaco sweep: invalid config from ${base.source}; nothing was started:`);
+    for (const e of b.errors) io.err(`  ${formatIssue(e)}`);
+    return EXIT.usage;
+  }
+  const expanded = expandSweep(merged, axes, validate);
+  if (!expanded.ok) {
+    io.err(`gpaco sweep: ${expanded.errors.length} grid point${expanded.errors.length === 1 ? ' is' : 's are'} invalid; nothing was started:`);
+    for (const e of expanded.errors) io.err(`  ${e}`);
+    return EXIT.usage;
+  }
+  const points = expanded.points;
+  const kind = b.config.launch.kind;
+  if (points.some((p) => p.config.launch.kind !== kind)) throw new UsageError('launch.kind cannot vary within a sweep (use --launch)');
+  const maxConcurrent = positiveInt(ctx, 'max-concurrent', 1);
+
+  if (kind === 'slurm') {
+    const first = JSON.stringify(points[0]!.config.launch.slurm);
+    for (const p of points) {
+      const o = resolveJobOptions(p.config.launch.slurm);
+      if (!o.ok) {
+        io.err(`gpaco sweep: invalid Slurm options; nothing was started:`);
+        for (const e of o.errors) io.err(`  ${e.path}: ${e.message}`);
+        return EXIT.usage;
+      }
+      if (JSON.stringify(p.config.launch.slurm) !== first) throw new UsageError('launch.slurm.* cannot vary within a sweep: a job array gives every task the same resources');
+    }
+  }
+  // Data preflight for each distinct data section (cheap; no run folder for data that cannot load).
+  const seen = new Set<string>();
+  for (const p of points) {
+    const key = JSON.stringify(p.config.data);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const errors = (await preflightData(p.config)).filter((i) => i.level === 'error');
+    if (errors.length) {
+      io.err(`gpaco sweep: the data of grid point ${p.index + 1} (${p.label}) cannot be used; nothing was started:`);
+      for (const e of errors) io.err(`  ${e.message.startsWith(e.where) ? e.message : `${e.where}: ${e.message}`}`);
+      return EXIT.usage;
+    }
+  }
+  const script = trainerScript(ctx);
+  const missing = checkTrainer(script);
+  if (missing) {
+    io.err(`gpaco sweep: ${missing}`);
+    return EXIT.failed;
+  }
+  const sc = kind === 'slurm' ? slurmSubmitContext(ctx) : undefined;
+  if (typeof sc === 'string') {
+    io.err(`gpaco sweep: ${sc}`);
+    return EXIT.usage;
+  }
+
+  const root = runsDirOf(ctx);
+  const name = ctx.string('name') ?? b.config.name ?? 'sweep';
+  const sweepId = newSweepId(name);
+  const runs = points.map((p) => {
+    const { id, dir } = createRunDirectory(root, {
+      config: p.config,
+      name: `${name} ${p.label}`,
+      sweepId,
+      launch: kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' },
+    });
+    return { id, dir, label: p.label, values: p.values };
+  });
+  const record: SweepRecord = {
+    schema: 'gpaco-sweep/1',
+    id: sweepId,
+    name,
+    createdAt: new Date().toISOString(),
+    grid: axes.map((a) => ({ key: a.key, values: a.values })),
+    launch: kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' },
+    runs,
+  };
+  writeSweepRecord(root, record);
+  io.out(`sweep ${sweepId}: ${runs.length} runs (${axes.map((a) => `${a.key} x${a.values.length}`).join(', ')}) in ${root}`);
+  for (const r of runs) io.out(`  ${r.id}  ${r.label}`);
+
+  if (sc) {
+    const res = await submitArray(
+      runs.map((r) => r.dir),
+      sweepDir(root, sweepId),
+      sc,
+      { name: sweepId, ...(ctx.string('max-concurrent') !== undefined ? { arrayLimit: maxConcurrent } : {}) },
+    );
+    if (!res.ok) {
+      io.err(`gpaco sweep: ${res.reason === 'rejected' ? `sbatch rejected the job array: ${res.message}` : res.message}`);
+      if (res.reason === 'rejected') io.err('  the runs are marked failed');
+      return EXIT.failed;
+    }
+    writeSweepRecord(root, { ...record, launch: { kind: 'slurm', jobId: res.jobId } });
+    io.out(`submitted as Slurm job array ${res.jobId} (tasks ${res.taskIds[0]}..${res.taskIds[res.taskIds.length - 1]}; script ${res.script})`);
+    if (ctx.flag('detach')) {
+      io.out('follow it with: gpaco jobs --watch');
+      return EXIT.ok;
+    }
+    const code = await followSlurmRuns(ctx, runs.map((r) => r.dir), { printRecords: false });
+    printSummary(ctx, runs);
+    return code;
+  }
+  if (ctx.flag('detach')) throw new UsageError('--detach needs --launch slurm: a local sweep runs its trainers from this process (at most --max-concurrent at once)');
+  const code = await runLocally(ctx, script, runs.map((r) => r.dir), maxConcurrent);
+  printSummary(ctx, runs);
+  return code;
+}
+
+/** Trains the runs on this machine, at most `max` at once; Ctrl-C stops them all (checkpointing). */
+async function runLocally(ctx: CommandContext, script: string, dirs: string[], max: number): Promise<number> {
+  const { io } = ctx;
+  const waiting = [...dirs];
+  const running = new Map<string, ChildProcess>();
+  const tails = new Map<string, MetricsTail>();
+  let stopping = false;
+  const onSigint = () => {
+    if (stopping) return;
+    stopping = true;
+    io.out('stopping: the running trainers finish their step and checkpoint; the waiting runs are not started');
+    for (const c of running.values()) c.kill('SIGINT');
+  };
+  process.on('SIGINT', onSigint);
+  const print = (dir: string) => {
+    const t = tails.get(dir);
+    if (!t) return;
+    let epochs = 0;
+    try {
+      epochs = readRunManifest(dir).progress.epochs;
+    } catch {
+      // mid-replace: the count only decorates the line
+    }
+    for (const rec of t.read()) {
+      const line = renderRecordLine(rec, epochs);
+      if (line && rec.kind !== 'checkpoint') io.out(`[${path.basename(dir)}] ${line}`);
+    }
+  };
+  const timer = setInterval(() => running.forEach((_, d) => print(d)), 1000);
+  try {
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (!stopping && running.size < max && waiting.length) {
+          const dir = waiting.shift()!;
+          tails.set(dir, new MetricsTail(runPaths(dir).metrics));
+          const child = spawnTrainer(script, ['run', dir], dir);
+          running.set(dir, child);
+          io.out(`[${path.basename(dir)}] started (pid ${child.pid ?? '?'})`);
+          child.once('exit', (code, signal) => {
+            running.delete(dir);
+            print(dir);
+            io.out(`[${path.basename(dir)}] ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
+            pump();
+          });
+        }
+        if (running.size === 0) resolve();
+      };
+      pump();
+    });
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSigint);
+  }
+  for (const dir of waiting) updateRunManifest(dir, { status: 'stopped', endedAt: new Date().toISOString() });
+  return dirs.every((d) => readRunManifest(d).status === 'completed') ? EXIT.ok : EXIT.failed;
+}
+
+function printSummary(ctx: CommandContext, runs: { id: string; dir: string; label: string }[]): void {
+  const rows = runs.map((r) => {
+    const s = summarizeRun(r.dir);
+    return [r.id, r.label, s.status, s.latestEval ? pct(s.latestEval.top1) : '-', s.latestEval ? pct(s.latestEval.few) : '-'];
+  });
+  ctx.io.out('');
+  for (const l of renderTable([{ header: 'RUN' }, { header: 'GRID POINT' }, { header: 'STATUS' }, { header: 'TOP-1', align: 'right' }, { header: 'FEW', align: 'right' }], rows)) ctx.io.out(l);
+}
+
+registerCommand({
+  name: 'sweep',
+  summary: 'expand a grid over config keys into runs sharing a sweep id; train them here or as one Slurm job array',
+  usage: [
+    'gpaco sweep (CONFIG | --preset NAME) --grid key=v1,v2 [--grid ...] [--set key=value ...] [--runs-dir DIR] [--name N]',
+    '            [--launch local|slurm] [--max-concurrent N] [--detach] [--slurm-interval S] [--poll-interval S]',
+  ],
+  options: [
+    { name: 'preset', type: 'string', value: 'NAME', help: `built-in base config instead of CONFIG: ${PRESETS.map((p) => p.name).join(', ')}` },
+    { name: 'grid', type: 'string', multiple: true, value: 'key=v1,v2', help: 'a config key and its values (JSON where they parse), e.g. --grid loss.alpha=0.01,0.05' },
+    { name: 'set', type: 'string', multiple: true, value: 'key=value', help: 'override a field of the base config for every run' },
+    RUNS_DIR_OPTION,
+    { name: 'name', type: 'string', value: 'N', help: 'sweep name (default: the config name); each run is named "<name> <grid point>"' },
+    { name: 'launch', type: 'string', value: 'local|slurm', help: 'where the runs train (default: the config\u2019s launch.kind)' },
+    { name: 'max-concurrent', type: 'string', value: 'N', help: 'local: trainers at once (default 1); slurm: array tasks at once (default: no limit)' },
+    { name: 'detach', type: 'boolean', help: 'slurm: return once the array is submitted' },
+    SLURM_INTERVAL_OPTION,
+    POLL_INTERVAL_OPTION,
+  ],
+  positionals: ['CONFIG'],
+  minPositionals: 0,
+  details: [
+    'Every grid point is validated before anything starts (each problem names the point and the field).',
+    'The runs share a sweep id (run.json "sweepId"); <runs-dir>/.sweeps/<id>/sweep.json lists them.',
+    'With --launch slurm the runs are ONE job array: task i trains run i (SLURM_ARRAY_TASK_ID); the',
+    'array script and Slurm\u2019s per-task messages are in <runs-dir>/.sweeps/<id>/.',
+  ],
+  run: sweep,
+});
+
