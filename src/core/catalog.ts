@@ -54,15 +54,21 @@ function processCommandLine(pid: number): string | undefined {
 /**
  * Whether the trainer of a `running` run is still alive: its pid exists on this host and, where
  * the command line can be read, it is a process of this run (`trainer.js run <dir>` names the run
- * folder), so a pid recycled after a reboot or crash does not keep a dead run "running".
+ * folder, or it runs inside that folder), so a pid recycled after a reboot or crash does not
+ * keep a dead run "running".
  * `undefined` when it cannot be known from here (the run's host is another machine).
  */
 export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname()): boolean | undefined {
   if (manifest.host && manifest.host !== hostname) return undefined;
   if (manifest.pid === null || !isProcessAlive(manifest.pid)) return false;
   const cmd = processCommandLine(manifest.pid);
-  if (cmd === undefined) return true;
-  return cmd.includes(manifest.id);
+  if (cmd === undefined || cmd.includes(manifest.id)) return true;
+  // Started as `trainer.js run .` from inside the run folder: its working folder names the run.
+  try {
+    return path.basename(fs.readlinkSync(`/proc/${manifest.pid}/cwd`)) === manifest.id;
+  } catch {
+    return false;
+  }
 }
 
 /** Status to show: a `running` run whose trainer is gone on this host is `interrupted`. */

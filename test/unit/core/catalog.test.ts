@@ -82,6 +82,12 @@ test('a live trainer process of the run keeps it running; a recycled pid does no
   await new Promise((resolve) => child.once('spawn', resolve));
   updateRunManifest(r.dir, { status: 'running', pid: child.pid! });
   assert.equal(summarizeRun(r.dir).status, 'running');
+  // Started from inside the run folder with a relative path: still recognised.
+  const inside = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'run', '.'], { stdio: 'ignore', cwd: r.dir });
+  t.after(() => inside.kill('SIGKILL'));
+  await new Promise((resolve) => inside.once('spawn', resolve));
+  updateRunManifest(r.dir, { pid: inside.pid! });
+  assert.equal(summarizeRun(r.dir).status, 'running');
   if (process.platform === 'linux') {
     // This test process is alive but is not this run's trainer (its command line lacks the id).
     updateRunManifest(r.dir, { pid: process.pid });
