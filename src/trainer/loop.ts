@@ -65,7 +65,7 @@ export class TrainingLoop {
     if (this.steps === 0) {
       throw new Error(`optim.batchSize ${o.batchSize} is larger than the training set (${session.dataset.train.count} images): no full batch to train on`);
     }
-    this.runner = new StepRunner(session.method, session.trainables, session.optimizer, o.microBatchSize !== undefined && o.microBatchSize < o.batchSize ? o.microBatchSize : undefined);
+    this.runner = new StepRunner(session.method, session.trainables, session.optimizer, o.microBatchSize);
     const c = this.config.checkpoint;
     this.policy = { every: c.every, keepLast: c.keepLast, keepBest: c.keepBest, epochs: o.epochs };
   }

@@ -82,7 +82,7 @@ export interface MemoryPlan {
   change: string | null;
 }
 
-const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+const gib = (b: number) => (b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(2)} GiB` : `${(b / 1024 ** 2).toFixed(1)} MiB`);
 
 /** Estimated peak bytes of one step with micro-batch `m` (undefined = plain step). */
 export function stepEstimate(input: PlanInput, m: number | undefined): number {
@@ -96,7 +96,8 @@ export function stepEstimate(input: PlanInput, m: number | undefined): number {
 
 /** Decides the micro-batch size for the wasm heap (see the file comment). */
 export function planMicroBatch(input: PlanInput): MemoryPlan {
-  const budget = (input.heapLimit ?? WASM_HEAP_LIMIT) * HEAP_BUDGET_SHARE;
+  const limit = input.heapLimit ?? WASM_HEAP_LIMIT;
+  const budget = limit * HEAP_BUDGET_SHARE;
   const B = input.batchSize;
   const configured = input.configured !== undefined && input.configured <= B ? input.configured : undefined;
   const current = stepEstimate(input, configured);
@@ -104,7 +105,7 @@ export function planMicroBatch(input: PlanInput): MemoryPlan {
   const canSplit = input.method.microBatchable || !!input.method.computeGradients;
   const what = `a step of ${B} images (${tapedViews(input.method)} view${tapedViews(input.method) === 1 ? '' : 's'} with gradients)` + (configured ? ` in micro-batches of ${configured}` : '');
   if (!canSplit) {
-    throw new Error(`${what} needs ~${gib(current)} of wasm heap (budget ${gib(budget)} of the 4 GiB cap) and loss "${input.method.kind}" cannot be split: lower optim.batchSize`);
+    throw new Error(`${what} needs ~${gib(current)} of wasm heap (budget ${gib(budget)}, 80% of the ${gib(limit)} cap) and loss "${input.method.kind}" cannot be split: lower optim.batchSize`);
   }
   // Smallest number of near-equal micro-batches that fits (as few passes and as large BN
   // batches as possible); micro-batch = batch first, which coupled methods run exactly.
@@ -120,7 +121,7 @@ export function planMicroBatch(input: PlanInput): MemoryPlan {
         estimate: est,
         budget,
         change:
-          `optim.microBatchSize set to ${m}: ${what} needs ~${gib(current)} of wasm heap, over the ${gib(budget)} budget (80% of the 4 GiB cap); ` +
+          `optim.microBatchSize set to ${m}: ${what} needs ~${gib(current)} of wasm heap, over the ${gib(budget)} budget (80% of the ${gib(limit)} heap cap); ` +
           `${input.method.computeGradients && !input.method.microBatchable ? 'gradient caching' : 'summed micro-batch gradients'} with ${m} images per forward pass needs ~${gib(est)} (${exact})`,
       };
     }

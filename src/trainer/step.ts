@@ -22,7 +22,7 @@ export class StepRunner {
     /** Trainable variables under their checkpoint names (the optimizer's list). */
     private readonly trainables: readonly NamedVariable[],
     private readonly optimizer: SgdMomentum,
-    /** Images per forward pass; undefined or >= batch = the whole batch at once. */
+    /** Images per forward pass; undefined = the whole batch at once (>= batch: the same, except for coupled methods, see run()). */
     private readonly microBatchSize?: number,
   ) {
     this.varNames = new Map(trainables.map((v) => [v.variable.name, v.name]));
@@ -34,7 +34,9 @@ export class StepRunner {
   async run(batch: TrainBatch, lr: number): Promise<StepResult> {
     const { method } = this;
     const micro = this.microBatchSize;
-    const useMicro = micro !== undefined && micro < batch.size;
+    // A coupled (contrastive) method splits even at micro = batch: its views then go through the
+    // tape one at a time (gradient caching), which is what bounds the wasm heap.
+    const useMicro = micro !== undefined && (micro < batch.size || !method.microBatchable);
     let loss: tf.Scalar;
     let logits: tf.Tensor2D;
     const grads = new Map<string, tf.Tensor>();
