@@ -5,7 +5,6 @@ import './eval';
 import './ls';
 import './show';
 import './report';
-import './report';
 import './verifyLoss';
 import './sweep';
 import './jobs';
