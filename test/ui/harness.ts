@@ -184,6 +184,27 @@ export function installVsix(vsix: string, extensionsDir: string): void {
   }
 }
 
+/**
+ * An extensions folder with GPaCo Lab installed from its packaged .vsix (what users get). The UI
+ * runner makes it once per run and passes it in GPACO_UI_EXTENSIONS_DIR; a test file run on its
+ * own packages and installs it here (dist/ must be built).
+ */
+export function packagedExtensionsDir(): string {
+  const given = process.env.GPACO_UI_EXTENSIONS_DIR;
+  if (given && fs.existsSync(given)) return given;
+  const dir = path.join(repoRoot, '.cache', 'ui', `extensions-${process.pid}`);
+  const vsix = packageVsix(path.join(repoRoot, '.cache', 'ui', `gpaco-lab-${process.pid}.vsix`));
+  installVsix(vsix, dir);
+  return dir;
+}
+
+/** Packages the extension as it stands in dist/ (no rebuild) into `out` (scripts/package-vsix.mjs). */
+export function packageVsix(out: string): string {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package-vsix.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packaging the .vsix failed:\n${r.stdout}\n${r.stderr}`);
+  return out;
+}
+
 export async function launchBrowser(): Promise<Browser> {
   // launch() uses a fresh temporary profile; the flags keep Chromium from phoning home.
   return chromium.launch({
