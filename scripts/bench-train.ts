@@ -3,7 +3,11 @@
 // when Debian's python3-torch is installed, in the same run, with the ratio.
 //
 //   npm run bench:train -- [--model convnet|resnet32] [--batches 64,128] [--backends wasm,cpu]
-//                          [--steps N] [--warmup N] [--width 32] [--no-torch]
+//                          [--steps N] [--warmup N] [--width 32] [--no-torch] [--loss ce|gpaco]
+//   --loss gpaco: the GPaCo step of the paper recipe (two augmented views through the encoder in
+//   separate passes, projector, queue 1024, parametric-contrastive loss); images/s counts images,
+//   not views. On wasm the trainer's heap plan applies (gradient caching at ResNet-32 batch 128).
+//   npm run bench:train:gpaco runs ResNet-32, batch 128, GPaCo, wasm, against PyTorch.
 // Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
 // first, then the median of the timed steps. A fixed batch is reused, as the PyTorch twin does;
 // the host-side batch assembly (augmentation + upload) is timed separately.
@@ -18,9 +22,11 @@ import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
 import { createMethod } from '../src/trainer/methods';
 import { createNetwork } from '../src/trainer/models';
 import { SgdMomentum } from '../src/trainer/optim/sgd';
+import { measureStepBytes, planMicroBatch } from '../src/trainer/memoryPlan';
 import { StepRunner } from '../src/trainer/step';
 
 type Model = 'convnet' | 'resnet32';
+type Loss = 'ce' | 'gpaco';
 
 interface Options {
   model: Model;
@@ -30,6 +36,7 @@ interface Options {
   warmup?: number;
   width: number;
   torch: boolean;
+  loss: Loss;
 }
 
 interface Result {
@@ -45,6 +52,7 @@ interface Result {
   wasmHeapMiB?: number | null;
   tensorsFlat?: boolean;
   finalLoss: number;
+  microBatchSize?: number | null;
 }
 
 const SHAPES: Record<Model, { size: number; channels: 1 | 3; classes: number }> = {
@@ -60,6 +68,8 @@ function arg(argv: string[], name: string): string | undefined {
 function parseOptions(argv: string[]): Options {
   const model = (arg(argv, 'model') ?? 'convnet') as Model;
   if (!(model in SHAPES)) throw new Error(`--model must be convnet or resnet32`);
+  const loss = (arg(argv, 'loss') ?? 'ce') as Loss;
+  if (loss !== 'ce' && loss !== 'gpaco') throw new Error('--loss must be ce or gpaco');
   const steps = arg(argv, 'steps');
   const warmup = arg(argv, 'warmup');
   return {
@@ -70,6 +80,7 @@ function parseOptions(argv: string[]): Options {
     ...(warmup ? { warmup: Number(warmup) } : {}),
     width: Number(arg(argv, 'width') ?? 32),
     torch: !argv.includes('--no-torch'),
+    loss,
   };
 }
 
@@ -94,7 +105,16 @@ function benchConfig(o: Options, batch: number): Config {
   const c = structuredClone(r.config);
   c.model.arch = o.model;
   c.model.width = o.width;
-  c.loss.kind = 'ce';
+  c.loss.kind = o.loss;
+  if (o.loss === 'gpaco') {
+    // The paper's CIFAR recipe (spec sections 5 and 12): two views, d = 32, K = 1024.
+    c.loss.views = 2;
+    c.loss.queueSize = 1024;
+    c.loss.alpha = 0.01;
+    c.loss.temperature = 0.07;
+    c.model.projectionDim = o.model === 'resnet32' ? 32 : 64;
+    c.augment.strongSecondView = true;
+  }
   c.optim.batchSize = batch;
   return c;
 }
@@ -117,8 +137,17 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
     .entries()
     .filter((e) => e.trainable)
     .map((e) => ({ ...e, name: `net/${e.name}` }));
+  // The method's own variables (GPaCo's projector) are trained too, as in a run.
+  trainables.push(...method.params.entries().filter((e) => e.trainable).map((e) => ({ ...e, name: `method/${e.name}` })));
   const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
-  const runner = new StepRunner(method, trainables, optimizer);
+  // The trainer's wasm heap plan (src/trainer/main.ts): micro-batches when a step would not fit.
+  let micro = config.optim.microBatchSize;
+  if (selected.id === 'wasm') {
+    const plan = planMicroBatch({ batchSize: batch, configured: micro, method, bytes: await measureStepBytes(network) });
+    if (plan.change) process.stderr.write(`  ${plan.change}\n`);
+    micro = plan.microBatchSize;
+  }
+  const runner = new StepRunner(method, trainables, optimizer, micro);
 
   const rng = Rng.derive(0, 'bench/data');
   const per = shape.size * shape.size * shape.channels;
@@ -127,14 +156,14 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
   const set = { images, labels, count: batch };
   const order = Int32Array.from({ length: batch }, (_, i) => i);
   const geo = { height: shape.size, width: shape.size, channels: shape.channels };
-  const viewOpts = { padding: 2, flip: true, strongSecondView: false };
+  const viewOpts = { padding: config.augment.padding, flip: true, strongSecondView: config.augment.strongSecondView };
   const assembly: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    disposeBatch(makeTrainBatch(set, geo, order, 0, batch, shape.classes, 1, viewOpts, rng));
+    disposeBatch(makeTrainBatch(set, geo, order, 0, batch, shape.classes, method.views, viewOpts, rng));
     assembly.push(performance.now() - t0);
   }
-  const batchTensors = makeTrainBatch(set, geo, order, 0, batch, shape.classes, 1, viewOpts, rng);
+  const batchTensors = makeTrainBatch(set, geo, order, 0, batch, shape.classes, method.views, viewOpts, rng);
 
   const { warmup, steps } = stepCounts(backend, o.model, o);
   const times: number[] = [];
@@ -166,6 +195,7 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
     wasmHeapMiB: heap === null ? null : Math.round(heap / 2 ** 20),
     tensorsFlat: tensorCounts.slice(1).every((n) => n === tensorCounts[1]),
     finalLoss: +loss.toFixed(4),
+    microBatchSize: micro ?? null,
   };
 }
 
@@ -191,7 +221,7 @@ function runTorch(o: Options, batch: number): Result | { error: string } {
     '/usr/bin/python3',
     [path.join(__dirname, 'bench_train_torch.py'), '--model', o.model, '--batch', String(batch), '--width', String(o.width),
       '--size', String(shape.size), '--channels', String(shape.channels), '--classes', String(shape.classes),
-      '--warmup', String(warmup), '--steps', String(steps), '--threads', '2'],
+      '--warmup', String(warmup), '--steps', String(steps), '--threads', '2', '--loss', o.loss],
     { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -201,28 +231,29 @@ function runTorch(o: Options, batch: number): Result | { error: string } {
 
 async function parent(o: Options): Promise<void> {
   const shape = SHAPES[o.model];
-  console.log(`bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, CE`);
+  const lossText = o.loss === 'gpaco' ? 'GPaCo (two views, projector, queue 1024; img/s counts images, each seen twice)' : 'CE';
+  console.log(`bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}`);
   const withTorch = o.torch && torchAvailable();
   if (o.torch && !withTorch) console.log('PyTorch: not measured (Debian python3-torch is not installed: apt-get install -y python3-torch)');
   const rows: string[] = [];
   for (const batch of o.batches) {
     const torch = withTorch ? runTorch(o, batch) : null;
     const torchIps = torch && 'imagesPerSecond' in torch ? torch.imagesPerSecond : null;
-    if (torch) rows.push(row(torch, null, batch));
+    if (torch) rows.push(row(torch, null, batch, undefined, o.loss));
     for (const backend of o.backends) {
       const res = runChild([backend, String(batch), ...process.argv.slice(2)], 30 * 60_000);
-      rows.push(row(res, torchIps, batch, backend));
+      rows.push(row(res, torchIps, batch, backend, o.loss));
     }
   }
-  console.log('\n| impl | batch | params | median step s | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB | tensors flat |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('\n| impl | loss | batch | micro-batch | params | median step s | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB | tensors flat |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) console.log(r);
 }
 
-function row(r: Result | { error: string }, torchIps: number | null, batch: number, backend?: string): string {
-  if ('error' in r) return `| ${backend ?? 'pytorch'} | ${batch} | failed: ${r.error} | | | | | | | |`;
+function row(r: Result | { error: string }, torchIps: number | null, batch: number, backend?: string, loss = ''): string {
+  if ('error' in r) return `| ${backend ?? 'pytorch'} | | ${batch} | | failed: ${r.error} | | | | | | | |`;
   const ratio = torchIps ? `${(r.imagesPerSecond / torchIps).toFixed(3)}x` : r.impl.startsWith('pytorch') ? '1.000x' : 'n/a';
-  return `| ${r.impl} | ${r.batch} | ${r.params} | ${r.medianStepSeconds} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${r.wasmHeapMiB ?? ''} | ${r.tensorsFlat ?? ''} |`;
+  return `| ${r.impl} | ${loss} | ${r.batch} | ${r.microBatchSize ?? ''} | ${r.params} | ${r.medianStepSeconds} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${r.wasmHeapMiB ?? ''} | ${r.tensorsFlat ?? ''} |`;
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """PyTorch CPU twin of scripts/bench-train.ts: the same networks (the trainer's convnet and the
-CIFAR ResNet-32), batch, SGD (momentum 0.9, weight decay 5e-4), CE, warm-up then the median of
-the timed steps (forward, backward, update, loss read). Prints one line: RESULT {json}.
+CIFAR ResNet-32), batch, SGD (momentum 0.9, weight decay 5e-4), CE or the GPaCo step (--loss
+gpaco: two views in separate passes, projector Linear-ReLU-Linear-ReLU-Linear, L2 normalised,
+queue of 1024 keys, the parametric-contrastive loss of gpaco-spec.md section 3.2), warm-up then
+the median of the timed steps (forward, backward, update, loss read). Prints one line: RESULT {json}.
 Run with Debian's interpreter: /usr/bin/python3 (python3-torch)."""
 import argparse, json, resource, statistics, time
 
@@ -24,12 +26,15 @@ class ConvNet(nn.Module):
             cin = w
         self.fc = nn.Linear(cin, classes)
 
-    def forward(self, x):
+    def features(self, x):
         for conv, bn in zip(self.convs, self.bns):
             x = F.relu(bn(conv(x)))
             if x.shape[2] >= 2 and x.shape[3] >= 2:
                 x = F.avg_pool2d(x, 2)
-        return self.fc(x.mean((2, 3)))
+        return x.mean((2, 3))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 
 class BasicBlock(nn.Module):
@@ -64,9 +69,30 @@ class ResNet32(nn.Module):
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(64, classes)
 
-    def forward(self, x):
+    def features(self, x):
         h = F.relu(self.bn1(self.conv1(x)))
-        return self.fc(self.layers(h).mean((2, 3)))
+        return self.layers(h).mean((2, 3))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+
+
+def parametric_contrastive_loss(anchors, ya, contrast, yc, z, log_prior, alpha, tau):
+    """gpaco-spec.md section 3.2 with beta = gamma = 1, no smoothing; self(a) = a."""
+    A, C = z.shape
+    N = contrast.shape[0]
+    u = z + log_prior
+    s = anchors @ contrast.t() / tau
+    logits = torch.cat([u, s], 1)
+    m = logits.max(1, keepdim=True).values.detach()
+    not_self = torch.ones(A, N)
+    not_self[torch.arange(A), torch.arange(A)] = 0
+    den_w = torch.cat([torch.ones(A, C), not_self], 1)
+    same = (ya[:, None] == yc[None, :]).float() * not_self
+    pos_w = torch.cat([F.one_hot(ya, C).float(), alpha * same], 1)
+    shifted = logits - m
+    log_den = torch.log((torch.exp(shifted) * den_w).sum(1, keepdim=True) + 1e-12)
+    return (-(pos_w * (shifted - log_den)).sum(1) / pos_w.sum(1)).mean()
 
 
 def main():
@@ -80,29 +106,54 @@ def main():
     ap.add_argument('--warmup', type=int, default=3)
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--loss', default='ce')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     net = ConvNet(a.channels, a.width, a.classes) if a.model == 'convnet' else ResNet32(a.channels, a.classes)
     params = sum(p.numel() for p in net.parameters())
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    gpaco = a.loss == 'gpaco'
+    feat = 64 if a.model == 'resnet32' else a.width * 4
+    d = 32 if a.model == 'resnet32' else 64
+    proj = nn.Sequential(nn.Linear(feat, feat), nn.ReLU(), nn.Linear(feat, feat), nn.ReLU(), nn.Linear(feat, d))
+    trained = list(net.parameters()) + (list(proj.parameters()) if gpaco else [])
+    opt = torch.optim.SGD(trained, lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.rand(a.batch, a.channels, a.size, a.size)
+    x2 = torch.rand(a.batch, a.channels, a.size, a.size)
     y = torch.randint(0, a.classes, (a.batch,))
+    K = 1024
+    queue, queue_y, filled, ptr = torch.zeros(K, d), torch.zeros(K, dtype=torch.long), 0, 0
+    counts = torch.arange(a.classes, 0, -1).float()
+    log_prior = torch.log(counts / counts.sum() + 1e-9)
     net.train()
     times, loss = [], float('nan')
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         opt.zero_grad()
-        out = F.cross_entropy(net(x), y)
+        if gpaco:
+            h1, h2 = net.features(x), net.features(x2)  # two passes: BN statistics per view
+            q, k = F.normalize(proj(h1), dim=1), F.normalize(proj(h2), dim=1)
+            z = torch.cat([net.fc(h1), net.fc(h2)])
+            contrast = torch.cat([q, k, queue[:filled]])
+            yc = torch.cat([y, y, queue_y[:filled]])
+            out = parametric_contrastive_loss(torch.cat([q, k]), torch.cat([y, y]), contrast, yc, z, log_prior, 0.01, 0.07)
+        else:
+            out = F.cross_entropy(net(x), y)
         out.backward()
         opt.step()
+        if gpaco:
+            with torch.no_grad():
+                idx = (torch.arange(a.batch) + ptr) % K
+                queue[idx] = k.detach()
+                queue_y[idx] = y
+                ptr, filled = (ptr + a.batch) % K, min(K, filled + a.batch)
         loss = out.item()
         dt = time.perf_counter() - t0
         if i >= a.warmup:
             times.append(dt)
     med = statistics.median(times)
     print('RESULT ' + json.dumps({
-        'impl': f'pytorch-{torch.__version__}-{a.threads}thr', 'model': a.model, 'batch': a.batch, 'params': params,
+        'impl': f'pytorch-{torch.__version__}-{a.threads}thr', 'model': a.model, 'batch': a.batch, 'params': params + (sum(p.numel() for p in proj.parameters()) if gpaco else 0),
         'stepSeconds': [round(t, 4) for t in times], 'medianStepSeconds': round(med, 4),
         'imagesPerSecond': round(a.batch / med, 1), 'peakRssMiB': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         'finalLoss': round(loss, 4),
