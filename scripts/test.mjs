@@ -1,6 +1,7 @@
 // `npm test`: builds, type-checks, lints, then runs every test layer (DESIGN.md section 8).
 //   node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
-// Layers: static (tsc + eslint), unit, trainer, exthost (real VS Code), ui (real browser).
+// Layers: static (tsc + eslint), unit, trainer, exthost (real VS Code), ui (real browser),
+// slurm (a real single-node Slurm: scripts/slurm/start-slurm.sh; needs root the first time).
 // A layer whose folder has no tests yet is reported as such, never as passed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +18,7 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === '--no-build') build = false;
   else filters.push(args[i]);
 }
-const ALL = ['static', 'unit', 'trainer', 'exthost', 'ui'];
+const ALL = ['static', 'unit', 'trainer', 'exthost', 'ui', 'slurm'];
 const selected = layers.length ? layers : ALL;
 
 function run(cmd, argv, opts = {}) {
@@ -76,6 +77,33 @@ for (const layer of selected) {
         break;
       }
       results.push([layer, run(process.execPath, [runner, ...filters])]);
+      break;
+    }
+    case 'slurm': {
+      // test/slurm/**: against a real Slurm cluster. One started here (or by .ci/run, which then
+      // exports SLURM_CONF) is used as is; one this layer starts is stopped at its end.
+      const files = findTests('test/slurm');
+      if (files.length === 0) {
+        console.log('\n[slurm] no tests found');
+        results.push([layer, filters.length ? 0 : 1]);
+        break;
+      }
+      const dir = process.env.GPACO_SLURM_DIR || '/tmp/gpaco-slurm';
+      const ping = (conf) => spawnSync('scontrol', ['ping'], { env: { ...process.env, SLURM_CONF: conf }, encoding: 'utf8', timeout: 15_000 }).stdout?.includes('is UP');
+      let conf = process.env.SLURM_CONF && ping(process.env.SLURM_CONF) ? process.env.SLURM_CONF : path.join(dir, 'etc', 'slurm.conf');
+      const startedHere = !ping(conf);
+      if (startedHere) {
+        const code = run('bash', ['scripts/slurm/start-slurm.sh', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+        if (code !== 0) {
+          console.log('[slurm] could not start the test cluster (root is needed to install and run it)');
+          results.push([layer, code]);
+          break;
+        }
+        conf = path.join(dir, 'etc', 'slurm.conf');
+      }
+      // One file at a time: a test stops the controller, which would disturb the others.
+      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: { ...process.env, SLURM_CONF: conf } })]);
+      if (startedHere) run('bash', ['scripts/slurm/stop-slurm.sh', dir]);
       break;
     }
     default:

@@ -111,8 +111,8 @@ export function describeJob(l: SlurmLaunchRecord, runStatus: RunManifest['status
   if (l.jobId === null) return 'slurm (not submitted)';
   const base = `slurm ${l.jobId}`;
   if (!l.state) return base;
-  // While the trainer runs, run.json holds the live truth; the recorded state is from before.
-  if (runStatus === 'running' && !isJobFinished(l.state)) return base;
+  // A recorded state that is not final is from before the trainer started: only news while queued.
+  if (runStatus !== 'queued' && !isJobFinished(l.state)) return base;
   const reason = l.reason && l.reason !== 'None' ? ` (${l.reason})` : '';
   if (l.timeLimit) return `${base} · time limit reached`;
   return `${base} · ${l.state}${reason}`;
