@@ -92,7 +92,14 @@ async function loadData(config: Config): Promise<Dataset> {
 async function runCommand(args: Args): Promise<number> {
   const { runDir } = args;
   const paths = runPaths(runDir);
-  readRunManifest(runDir); // fails clearly on a folder that is not a run
+  let prior: ReturnType<typeof readRunManifest>;
+  try {
+    prior = readRunManifest(runDir);
+  } catch (e) {
+    // Not a run directory (or an unreadable run.json): nothing to mark, a usage error.
+    log(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   let stop = false;
   const onSignal = (sig: string) => {
     if (stop) return log(`${sig} again: already stopping after the current step`);
@@ -102,7 +109,6 @@ async function runCommand(args: Args): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-  const prior = readRunManifest(runDir);
   updateRunManifest(runDir, {
     status: 'running',
     pid: process.pid,

@@ -97,6 +97,12 @@ test('run refuses a run that has checkpoints unless --resume (exit 2)', async (t
   const again = await runTrainer(['run', dir]);
   assert.equal(again.code, 2);
   assert.match(again.log, /already has checkpoints \(latest epoch-0001\); resume it with --resume/);
+  // a folder that is not a run at all
+  const notRun = path.join(path.dirname(dir), 'not-a-run');
+  fs.mkdirSync(notRun);
+  const bad = await runTrainer(['run', notRun]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.log, /not-a-run\/run\.json: cannot read/);
 });
 
 test('a backend that fails to load: the next is tried and the reason logged; a named one that cannot load fails the run', async (t) => {
