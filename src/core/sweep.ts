@@ -66,6 +66,14 @@ export function parseGridAxis(text: string): GridAxis | ConfigIssue {
   return { key, path: key.split('.'), values };
 }
 
+/** Axes typed on one line: `loss.alpha=0.01,0.05 optim.lr=0.05,0.1` (spaces or semicolons between axes). */
+export function splitGridText(text: string): string[] {
+  return text
+    .split(/[;\s]+(?=[A-Za-z_$][\w$.]*=)/)
+    .map((s) => s.trim().replace(/;$/, ''))
+    .filter(Boolean);
+}
+
 export function isGridAxis(x: GridAxis | ConfigIssue): x is GridAxis {
   return Array.isArray((x as GridAxis).values);
 }

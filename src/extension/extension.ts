@@ -13,6 +13,8 @@ import { newRun, type NewRunOptions, type NewRunResult } from './commands/newRun
 import { createDashboards, MAX_COMPARED_RUNS } from './dashboard';
 import { LaunchError } from './launch/launcher';
 import { LocalLauncher } from './launch/localLauncher';
+import { newSweep, type NewSweepOptions, type NewSweepResult } from './launch/newSweep';
+import { isSlurmRun, readSlurmSettings, SlurmLauncher } from './launch/slurmLauncher';
 import { Scheduler } from './launch/scheduler';
 import { canResume, isActive, type RunView } from './model/runView';
 import { RunStore } from './runs/runStore';
@@ -33,12 +35,22 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
   activationTimes.activateStart = performance.now();
   const output = vscode.window.createOutputChannel('GPaCo Lab');
   const store = new RunStore();
-  const watcher = new RunsWatcher(store);
+  const pollIntervalMs = () => Math.max(0, vscode.workspace.getConfiguration(SECTION).get<number>('pollIntervalMs', 0) || 0);
+  const watcher = new RunsWatcher(store, { pollIntervalMs: pollIntervalMs() });
   const launcher = new LocalLauncher(context.asAbsolutePath(path.join('dist', 'trainer.js')), () => ({
     nodePath: nodePath(),
     nativeModulesPath: nativeModulesPath(),
   }));
   const scheduler = new Scheduler(store, launcher, context.workspaceState, maxConcurrentRuns);
+  // Slurm runs (launch.kind "slurm", issue 8) bypass the local queue: the cluster schedules them.
+  const slurm = new SlurmLauncher(context.asAbsolutePath(path.join('dist', 'trainer.js')), readSlurmSettings, nodePath);
+  const launcherFor = (v: RunView) => (isSlurmRun(v) ? slurm : launcher);
+  store.setStatusOverlay((dir, m, base) => (m.launch?.kind === 'slurm' ? slurm.displayStatus(dir, m, base) : base));
+  context.subscriptions.push(
+    slurm,
+    slurm.onDidChangeJobs((dirs) => dirs.forEach((d) => store.reload(d))),
+    store.onDidChange((c) => slurm.notice(c.changed)),
+  );
   const tree = new RunsTreeProvider(store);
   const view = vscode.window.createTreeView('gpaco.runs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const statusBar = new RunsStatusBar(store);
@@ -78,6 +90,8 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) applyRoots();
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentRuns`)) void scheduler.pump();
+      if (e.affectsConfiguration(`${SECTION}.slurm`) || e.affectsConfiguration(`${SECTION}.pollIntervalMs`)) slurm.refreshSettings();
+      if (e.affectsConfiguration(`${SECTION}.pollIntervalMs`)) watcher.setPollInterval(pollIntervalMs());
     }),
   );
 
@@ -137,6 +151,23 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
   });
 
   // ---- commands ----------------------------------------------------------------------------
+  /** Local runs wait in the queue; Slurm runs are submitted at once (a refusal is shown). */
+  const startRun = async (dir: string, mode: 'start' | 'resume'): Promise<void> => {
+    const v = store.get(dir) ?? store.reload(dir);
+    if (!v || !isSlurmRun(v)) return scheduler.request(dir, mode);
+    try {
+      await slurm.start({ dir: v.dir, id: v.id }, mode);
+    } catch (err) {
+      const error = err as Error;
+      output.appendLine(`[slurm] ${dir}: ${error.message}`);
+      const fix = error instanceof LaunchError ? error.fix : undefined;
+      void notifier.show('error', error.message, fix ? [fix.label] : [], undefined).then((choice) => {
+        if (choice && fix?.setting) void vscode.commands.executeCommand('workbench.action.openSettings', fix.setting);
+      });
+    }
+    store.reload(dir);
+  };
+
   const doNewRun = async (opts: NewRunOptions, interactive: boolean): Promise<NewRunResult> => {
     const blocked = requireTrust('start a run');
     if (blocked && !blocked.ok) return { ok: false, reason: 'untrusted', errors: [blocked.message] };
@@ -144,11 +175,11 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
       showErrors,
       launch: async (root, config, name, start) => {
         const { createRunDirectory } = await import('../core/runDirectory');
-        const created = createRunDirectory(root, { config, name, launch: { kind: 'local' } });
+        const created = createRunDirectory(root, { config, name, launch: config.launch.kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' } });
         watcher.rootCreated(root);
         store.reload(created.dir);
         output.appendLine(`[new run] ${created.dir}`);
-        if (start) await scheduler.request(created.dir, 'start');
+        if (start) await startRun(created.dir, 'start');
         return created;
       },
     });
@@ -167,7 +198,7 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     const blocked = requireTrust('start a run');
     if (blocked) return blocked;
     const runs = await pickRuns(args, 'Start Run', (v) => v.status === 'queued' && v.pending === null);
-    for (const v of runs) await scheduler.request(v.dir, 'start');
+    for (const v of runs) await startRun(v.dir, 'start');
     return runs.length ? { ok: true } : { ok: false, reason: 'no-run', message: 'no queued run given' };
   });
 
@@ -175,7 +206,7 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     const opts = optionsFromArgs<{ force?: boolean; graceMs?: number }>(args);
     const runs = await pickRuns(args, 'Stop Run', (v) => v.status === 'running' || v.pending !== null || v.status === 'queued');
     for (const v of runs) {
-      if (v.pending !== null || (v.status === 'queued' && !launcher.isAlive(v))) {
+      if (v.pending !== null || (v.status === 'queued' && !launcherFor(v).isAlive(v))) {
         await scheduler.cancel(v.dir);
         if (v.status === 'queued') {
           const { updateRunManifest } = await import('../core/runDirectory');
@@ -184,15 +215,20 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
         store.reload(v.dir);
         continue;
       }
-      await launcher.stop(v, { force: opts.force === true });
+      try {
+        await launcherFor(v).stop(v, { force: opts.force === true });
+      } catch (err) {
+        void notifier.show('error', (err as Error).message, []);
+        continue;
+      }
       if (opts.force) continue;
       // SIGINT lets the trainer finish its step and checkpoint; offer a force-stop if it hangs.
       const graceMs = typeof opts.graceMs === 'number' ? opts.graceMs : 30_000;
       const timer = setTimeout(() => {
         stopTimers.delete(timer);
-        if (!launcher.isAlive(v)) return;
+        if (!launcherFor(v).isAlive(v)) return;
         void notifier.show('warning', `Run "${v.manifest?.name ?? v.id}" has not stopped ${Math.round(graceMs / 1000)} s after being asked to.`, ['Force Stop', 'Show Log'], undefined).then((c) => {
-          if (c === 'Force Stop') void launcher.stop(v, { force: true });
+          if (c === 'Force Stop') void launcherFor(v).stop(v, { force: true });
           else if (c === 'Show Log') void vscode.commands.executeCommand('gpaco.showLog', v.dir);
         });
       }, graceMs);
@@ -211,7 +247,7 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
         void notifier.show('warning', message, []);
         return { ok: false, reason: 'not-resumable', message };
       }
-      await scheduler.request(v.dir, 'resume');
+      await startRun(v.dir, 'resume');
     }
     return runs.length ? { ok: true } : { ok: false, reason: 'no-run', message: 'no resumable run given' };
   });
@@ -289,7 +325,7 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     const opts = optionsFromArgs<{ confirm?: boolean }>(args);
     const runs = await pickRuns(args, 'Delete Run', (x) => !isActive(x), true);
     if (!runs.length) return { ok: false, reason: 'no-run', message: 'no run given' };
-    const busy = runs.filter((v) => isActive(v) || launcher.isAlive(v));
+    const busy = runs.filter((v) => isActive(v) || launcherFor(v).isAlive(v));
     if (busy.length) {
       const message = `Run "${busy[0]!.manifest?.name ?? busy[0]!.id}" is running: stop it before deleting it.`;
       void notifier.show('warning', message, ['Stop Run'], undefined).then((c) => {
@@ -319,6 +355,23 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     const last = editor.document.lineCount - 1;
     editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
     return { ok: true, detail: file };
+  });
+
+  register('gpaco.newSweep', async (...args): Promise<NewSweepResult> => {
+    const blocked = requireTrust('start a sweep');
+    if (blocked) return { ok: false, reason: 'cancelled', errors: [blocked.message] };
+    const opts = optionsFromArgs<NewSweepOptions>(args);
+    return newSweep(opts, Object.keys(opts).length === 0, {
+      created: (root, dirs) => {
+        watcher.rootCreated(root);
+        for (const d of dirs) store.reload(d);
+      },
+      queueLocal: (dir) => scheduler.request(dir, 'start'),
+      submitArray: (dirs, sweepDir, name) => slurm.startArray(dirs, sweepDir, name),
+      showErrors,
+      compare: (runIds) => vscode.commands.executeCommand('gpaco.compareRuns', { runIds }),
+      maxCompared: MAX_COMPARED_RUNS,
+    });
   });
 
   register('gpaco.refresh', () => {

@@ -102,6 +102,8 @@ export class Scheduler {
   runningCount(): number {
     let n = 0;
     for (const v of this.store.views()) {
+      // Slurm runs train on the cluster: they take no local slot.
+      if (v.manifest?.launch?.kind === 'slurm') continue;
       if (v.status === 'running') n++;
       else if (this.launched.has(v.dir)) {
         if (this.launcher.isAlive({ dir: v.dir, id: v.id })) n++;

@@ -1,6 +1,7 @@
 // Labels, descriptions, tooltips, icons and context values of tree items: pure functions of a
 // RunView, so they are unit-tested without `vscode`.
 import type { CheckpointEntry, DisplayStatus } from '../../core/contract';
+import { describeJob, explainPendingReason, slurmLaunchOf } from '../../core/slurm/states';
 import type { RunView } from './runView';
 
 export function percent(x: number): string {
@@ -16,9 +17,12 @@ export function runDescription(view: RunView): string {
   if (view.status === 'unreadable') return 'unreadable run.json';
   const parts: string[] = [];
   if (view.pending === 'resume') parts.push('waiting to resume');
-  if (view.status === 'queued') parts.push(view.pending ? 'queued' : 'queued (not started by this window)');
+  const job = view.manifest ? slurmLaunchOf(view.manifest) : undefined;
+  if (view.status === 'queued') parts.push(view.pending || job?.jobId ? 'queued' : 'queued (not started by this window)');
   if (view.status !== 'queued' || view.epoch > 0) parts.push(`epoch ${view.epoch}/${view.epochs}`);
   if (view.latestEval) parts.push(`top-1 ${percent(view.latestEval.top1)}`, `few ${percent(view.latestEval.few)}`);
+  // A Slurm run: its job id, and while it waits the state and pending reason (issue 8).
+  if (job && view.manifest) parts.push(describeJob(job, view.manifest.status));
   switch (view.status) {
     case 'failed':
     case 'stopped':
@@ -90,6 +94,11 @@ export function runTooltipLines(view: RunView): string[] {
   const m = view.manifest;
   const lines = [`${runLabel(view)} (${view.id})`, `status: ${view.status}${view.pending ? ` (waiting to ${view.pending})` : ''}`];
   lines.push(`backend: ${m?.backendInfo?.detail ?? m?.backend ?? 'not started'}`);
+  const job = m ? slurmLaunchOf(m) : undefined;
+  if (job && m) {
+    const reason = m.status === 'queued' && job.state === 'PENDING' ? ` — ${explainPendingReason(job.reason).text}` : '';
+    lines.push(`${describeJob(job, m.status)}${reason}${view.status === 'unknown' ? ' — the Slurm controller does not answer' : ''}`);
+  }
   lines.push(...configSummary(view));
   if (view.latestEval) {
     const e = view.latestEval;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandSweep, gridPoints, isGridAxis, newSweepId, parseGridAxis, splitGridValues, type GridAxis } from '../../../src/core/sweep';
+import { expandSweep, gridPoints, isGridAxis, newSweepId, parseGridAxis, splitGridText, splitGridValues, type GridAxis } from '../../../src/core/sweep';
 import { presetConfig } from '../core/fixtures';
 
 function axis(text: string): GridAxis {
@@ -62,4 +62,10 @@ test('sweep ids are time-sortable and unique', () => {
   const a = newSweepId('Synthetic LT', now);
   assert.match(a, /^20260102-030405-synthetic-lt-[0-9a-f]{4}$/);
   assert.notEqual(a, newSweepId('Synthetic LT', now));
+});
+
+test('grid axes typed on one line (the editor\u2019s input box)', () => {
+  assert.deepEqual(splitGridText('loss.alpha=0.01,0.05 optim.lr=0.05,0.1'), ['loss.alpha=0.01,0.05', 'optim.lr=0.05,0.1']);
+  assert.deepEqual(splitGridText(' loss.alpha=0.01;optim.stepEpochs=[10, 20],[30] '), ['loss.alpha=0.01', 'optim.stepEpochs=[10, 20],[30]']);
+  assert.deepEqual(splitGridText('   '), []);
 });
