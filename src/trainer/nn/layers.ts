@@ -119,10 +119,26 @@ export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
   return tf.mean(x, [1, 2]) as tf.Tensor2D;
 }
 
-/** 2x2 average pooling, stride 2 (odd sizes drop the last row/column, as 'valid' does). */
-export function avgPool2(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.avgPool(x, 2, 2, 'valid');
-}
+/**
+ * 2x2 average pooling, stride 2 (odd sizes drop the last row/column, as 'valid' does). The
+ * gradient of non-overlapping windows is dy/4 copied to each window's four pixels; written as a
+ * broadcast multiply it runs 4-8x faster than wasm's AvgPoolGrad kernel (a plain loop, 15% of a
+ * convnet step) and gives the same values.
+ */
+export const avgPool2 = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor4D;
+  const [N, H, W, C] = x.shape;
+  return {
+    value: tf.avgPool(x, 2, 2, 'valid') as tf.Tensor,
+    gradFunc: (dy: tf.Tensor) => {
+      const d = dy as tf.Tensor4D;
+      const [, Ho, Wo] = d.shape;
+      let g: tf.Tensor4D = tf.reshape(tf.mul(tf.reshape(d, [N, Ho, 1, Wo, 1, C]), tf.fill([1, 1, 2, 1, 2, 1], 0.25)), [N, 2 * Ho, 2 * Wo, C]);
+      if (2 * Ho !== H || 2 * Wo !== W) g = tf.pad(g, [[0, 0], [0, H - 2 * Ho], [0, W - 2 * Wo], [0, 0]]);
+      return [g];
+    },
+  };
+}) as (x: tf.Tensor4D) => tf.Tensor4D;
 
 /**
  * Option-A shortcut of the CIFAR ResNets: x[:, ::2, ::2, :] written as avgPool(x, 1, 2)

@@ -101,6 +101,16 @@ test('conv, dense, pools and the option-A shortcut compute what they say', async
   close(h.dataSync(), tf.mean(y, [1, 2]).dataSync(), 1e-6, 'gap');
   close(dense.apply(h).dataSync(), tf.add(tf.matMul(h, dense.w), dense.b!).dataSync(), 1e-6, 'dense');
   assert.deepEqual(avgPool2(x).shape, [2, 3, 3, 2]);
+  // avgPool2's own gradient equals tfjs's AvgPoolGrad, on even and odd sizes
+  for (const shape of [[2, 6, 6, 3], [2, 7, 5, 3]] as const) {
+    const xi = randomTensor([...shape], rng) as tf.Tensor4D;
+    const wy = randomTensor([2, Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), 3], rng);
+    close(avgPool2(xi).dataSync(), tf.avgPool(xi, 2, 2, 'valid').dataSync(), 0, 'avgPool2 value');
+    const ours = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(avgPool2(v as tf.Tensor4D), wy)))(xi);
+    const stock = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(v as tf.Tensor4D, 2, 2, 'valid'), wy)))(xi);
+    assert.deepEqual(ours.shape, [...shape]);
+    close(ours.dataSync(), stock.dataSync(), 1e-7, `avgPool2 gradient ${shape.join('x')}`);
+  }
   // shortcut == x[:, ::2, ::2, :] zero-padded from 2 to 6 channels (2 on each side)
   const s = shortcutDownsample(x, 6);
   assert.deepEqual(s.shape, [2, 3, 3, 6]);
