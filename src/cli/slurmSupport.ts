@@ -27,7 +27,7 @@ export const POLL_INTERVAL_OPTION: OptionSpec = {
   name: 'poll-interval',
   type: 'string',
   value: 'SECONDS',
-  help: 'seconds between reads of the run folders (default 1; on a shared file system this is also how long a finished job waits before its end is recorded, x30)',
+  help: 'seconds between reads of the run folders (default 1); giving it means a shared file system: a finished job\u2019s end is recorded 30 intervals later (at most 60 s), once other hosts\u2019 last writes show',
 };
 
 function seconds(ctx: CommandContext, name: string, envName: string, fallback: number): number {
@@ -146,7 +146,7 @@ export function jobRow(dir: string, follower: SlurmFollower | undefined): JobRow
 
 function observationText(obs: RunObservation | undefined, m: RunManifest): string {
   if (!obs) return m.error?.message ?? '';
-  if (!obs.reachable) return `controller unreachable: ${obs.message ?? ''}`;
+  if (!obs.reachable) return `Slurm cannot be asked: ${obs.message ?? ''}`;
   if (obs.gone) return 'no longer known to Slurm: the run\u2019s files decide';
   if (obs.job?.state === 'PENDING') return explainPendingReason(obs.job.reason).text;
   if (obs.job?.state === 'RUNNING') return obs.job.nodes ? `on ${obs.job.nodes}` : 'running';

@@ -142,7 +142,7 @@ test('the controller stopped: calls time out, runs show unknown (not failed) and
   assert.equal(fs.readFileSync(runPaths(pending).run, 'utf8'), before, 'nothing is written while Slurm cannot be asked');
   const jobs = spawnSync(process.execPath, [CLI, 'jobs', '--runs-dir', root], { encoding: 'utf8', env: { ...process.env, GPACO_SLURM_TIMEOUT_S: '3' }, timeout: 60_000 });
   assert.equal(jobs.status, 0, jobs.stderr);
-  assert.match(jobs.stdout, /unknown\s+0\/2\s+slurm \d+ · PENDING \(PartitionConfig\)\s+controller unreachable/);
+  assert.match(jobs.stdout, /unknown\s+0\/2\s+slurm \d+ · PENDING \(PartitionConfig\)\s+Slurm cannot be asked: /);
   const cancel = await cancelRun(pending, ctx.client);
   assert.ok(!cancel.ok && cancel.reason === 'unreachable', JSON.stringify(cancel));
 

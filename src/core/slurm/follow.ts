@@ -178,7 +178,7 @@ export function applyPatch(manifest: RunManifest, patch: ManifestPatch | null): 
 export interface RunObservation {
   dir: string;
   jobId: string;
-  /** False while the controller does not answer (the run then shows as `unknown`). */
+  /** False while Slurm cannot be asked (controller down, clients missing): the run shows as `unknown`. */
   reachable: boolean;
   /** Why it is unreachable, or another problem asking about it. */
   message?: string;
@@ -289,6 +289,7 @@ export class SlurmFollower {
     if (!l || l.jobId !== obs.jobId) return base;
     const live = manifest.status === 'queued' || manifest.status === 'running';
     if (!obs.reachable) return live && !isJobFinished(l.state) ? 'unknown' : base;
+    if (!obs.job && !obs.gone) return base;
     const r = reconcile(manifest, obs.job ? { kind: 'job', job: obs.job } : { kind: 'gone' }, readExitMarker(dir), this.now());
     if (!r.patch) return base;
     const next = applyPatch(manifest, r.patch);
@@ -365,10 +366,11 @@ export class SlurmFollower {
     const changed: string[] = [];
     const checkedAt = this.now().toISOString();
     if (q.kind !== 'ok') {
-      this.backoffMs = q.kind === 'unreachable' ? Math.min(this.maxBackoffMs, Math.max(this.pollMs, this.backoffMs * 2)) : this.pollMs;
+      // Down, not installed here, or an error: Slurm cannot be asked now, so nothing is concluded.
+      this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.pollMs, this.backoffMs * 2));
       for (const w of wanted) {
         const prev = w.t.obs;
-        w.t.obs = { ...(prev?.jobId === w.jobId ? prev : {}), dir: w.t.dir, jobId: w.jobId, reachable: q.kind !== 'unreachable', message: q.message, checkedAt };
+        w.t.obs = { ...(prev?.jobId === w.jobId ? prev : {}), dir: w.t.dir, jobId: w.jobId, reachable: false, message: q.message, checkedAt };
         if (!prev || prev.reachable !== w.t.obs.reachable || prev.message !== q.message) changed.push(w.t.dir);
       }
       this.emit(changed);
