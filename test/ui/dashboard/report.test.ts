@@ -12,7 +12,8 @@ import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
 import { makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
 import { launchBrowser, repoRoot } from '../harness';
-import { assertColourNear, cellCentre, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, waitForData, type ElementLike } from './matrixProbe';
+import { matrixCanvas, matrixState, waitForData, type ElementLike } from './matrixProbe';
+import { checkGroups, checkMatrix } from './runChecks';
 
 const shots = path.join(repoRoot, 'test-results', 'dashboard');
 let root: string;
@@ -68,51 +69,10 @@ for (const [id, classes] of [
       const run = runs[id]!;
       const { page, errors } = await open(report([id], `${id}.html`));
       try {
-        const cls = readClassesFile(run.dir)!;
-        const latest = readEvalFile(run.dir, classes === 1000 ? 'epoch-0002' : 'epoch-0003');
-        const order = headToTailOrder(cls.trainCounts);
-
-        // Shot groups: classes, training images, test images and accuracy per group.
-        for (const g of ['many', 'medium', 'few'] as const) {
-          const idx = cls.groups.assignment.map((x, i) => (x === g ? i : -1)).filter((i) => i >= 0);
-          const row = page.locator(`table[data-testid=groups] tr[data-group=${g}]`);
-          assert.equal(await row.locator('[data-field=classes]').textContent(), String(idx.length), `${g} classes`);
-          assert.equal(await row.locator('[data-field=train]').textContent(), String(idx.reduce((a, i) => a + cls.trainCounts[i]!, 0)), `${g} train images`);
-          assert.equal(await row.locator('[data-field=test]').textContent(), String(idx.reduce((a, i) => a + cls.testCounts[i]!, 0)), `${g} test images`);
-          assert.equal(await row.locator('[data-field=accuracy]').textContent(), `${(latest.groupAccuracy[g] * 100).toFixed(1)}%`, `${g} accuracy`);
-        }
-        assert.equal(await page.locator('table[data-testid=groups] tr[data-group=overall] [data-field=accuracy]').textContent(), `${(latest.top1 * 100).toFixed(1)}%`);
+        const tag = classes === 1000 ? 'epoch-0002' : 'epoch-0003';
+        await checkGroups(page, run, tag);
         assert.equal(await page.locator('table[data-testid=checkpoints] tbody tr[data-tag]').count(), classes === 1000 ? 2 : 3);
-
-        // Canvas pixels: the cells' colours follow the fixture's counts.
-        const canvas = matrixCanvas(page);
-        if (classes === 1000) {
-          // 1000 cells do not fit 1 px each: zoom in (keyboard) until a cell is several pixels.
-          await canvas.focus();
-          for (let i = 0; i < 6; i++) await page.keyboard.press('+');
-          await waitForData(canvas, 'view', (v) => v !== undefined && JSON.parse(v).scale >= 4);
-        }
-        const s = await matrixState(canvas);
-        assert.equal(s.size, classes);
-        const counts = displayCounts(latest.confusion, order);
-        const visible = Math.min(classes, Math.floor((s.view.left + 760 - s.view.left) / s.view.scale) - 1, 60);
-        for (const c of probeCells(counts, classes, visible)) {
-          const p = cellCentre(s, c.row, c.col);
-          assertColourNear(await pixel(canvas, p.x, p.y), expectedColour(s, counts, c.row, c.col), `${c.why} (${c.row}, ${c.col})`);
-        }
-        // A non-empty cell is never the background colour; the empty cell is.
-        const diag = await pixel(canvas, cellCentre(s, 0, 0).x, cellCentre(s, 0, 0).y);
-        assert.notDeepEqual(diag, s.zero);
-
-        // Hover: true and predicted class and count of the cell under the pointer.
-        const [probe] = probeCells(counts, classes, visible).slice(1, 2);
-        const fields = await hoverCell(page, canvas, s, probe!.row, probe!.col);
-        assert.equal(fields.true, cls.names[order[probe!.row]!]);
-        assert.equal(fields.pred, cls.names[order[probe!.col]!]);
-        assert.equal(fields.count, String(counts[probe!.row * classes + probe!.col]));
-        const rowTotal = counts.slice(probe!.row * classes, (probe!.row + 1) * classes).reduce((a, b) => a + b, 0);
-        assert.equal(fields.share, `${((100 * counts[probe!.row * classes + probe!.col]!) / rowTotal).toFixed(1)}%`);
-
+        await checkMatrix(page, run, tag, (k) => page.keyboard.press(k));
         if (classes === 100) {
           await page.screenshot({ path: path.join(shots, 'report-100-light.png'), fullPage: true });
         }

@@ -1,0 +1,61 @@
+// The checks shared by the report test and the VS Code panel test: the run view shows the
+// fixture's numbers, the canvas has the fixture's cell colours, hovering a cell names it.
+import assert from 'node:assert/strict';
+import { headToTailOrder } from '../../../src/core/evalMath';
+import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
+import type { FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { assertColourNear, cellCentre, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, waitForData, type Root } from './matrixProbe';
+
+const pctText = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Group table rows (classes, training images, test images, accuracy) equal the fixture's. */
+export async function checkGroups(root: Root, run: FixtureRun, tag: string): Promise<void> {
+  const cls = readClassesFile(run.dir)!;
+  const ev = readEvalFile(run.dir, tag);
+  const table = root.locator('table[data-testid=groups]').first();
+  for (const g of ['many', 'medium', 'few'] as const) {
+    const idx = cls.groups.assignment.map((x, i) => (x === g ? i : -1)).filter((i) => i >= 0);
+    const row = table.locator(`tr[data-group=${g}]`);
+    assert.equal(await row.locator('[data-field=classes]').textContent(), String(idx.length), `${g} classes`);
+    assert.equal(await row.locator('[data-field=train]').textContent(), String(idx.reduce((a, i) => a + cls.trainCounts[i]!, 0)), `${g} train images`);
+    assert.equal(await row.locator('[data-field=test]').textContent(), String(idx.reduce((a, i) => a + cls.testCounts[i]!, 0)), `${g} test images`);
+    assert.equal(await row.locator('[data-field=accuracy]').textContent(), pctText(ev.groupAccuracy[g]), `${g} accuracy`);
+  }
+  assert.equal(await table.locator('tr[data-group=overall] [data-field=accuracy]').textContent(), pctText(ev.top1), 'top-1');
+}
+
+/** Pixel colours of a few cells and the hover read-out of the largest confusion. */
+export async function checkMatrix(root: Root, run: FixtureRun, tag: string, press: (key: string) => Promise<void>): Promise<void> {
+  const cls = readClassesFile(run.dir)!;
+  const ev = readEvalFile(run.dir, tag);
+  const n = cls.names.length;
+  const order = headToTailOrder(cls.trainCounts);
+  const canvas = matrixCanvas(root);
+  await waitForData(canvas, 'revision', (v) => v !== undefined && v.startsWith(`${tag}:`));
+  if (n > 200) {
+    // More cells than pixels: zoom in from the keyboard until a cell is several pixels wide.
+    await canvas.focus();
+    for (let i = 0; i < 6; i++) await press('+');
+    await waitForData(canvas, 'view', (v) => v !== undefined && JSON.parse(v).scale >= 4);
+  }
+  const s = await matrixState(canvas);
+  assert.equal(s.size, n);
+  const counts = displayCounts(ev.confusion, order);
+  const visible = Math.min(n, 60, Math.floor(760 / s.view.scale) - 1);
+  const cells = probeCells(counts, n, visible);
+  for (const c of cells) {
+    const p = cellCentre(s, c.row, c.col);
+    assertColourNear(await pixel(canvas, p.x, p.y), expectedColour(s, counts, c.row, c.col), `${c.why} (${c.row}, ${c.col})`);
+  }
+  const head = cellCentre(s, 0, 0);
+  assert.notDeepEqual(await pixel(canvas, head.x, head.y), s.zero, 'a non-empty cell is not the background');
+
+  const probe = cells[1]!;
+  const fields = await hoverCell(root, canvas, s, probe.row, probe.col);
+  const count = counts[probe.row * n + probe.col]!;
+  const rowTotal = counts.slice(probe.row * n, (probe.row + 1) * n).reduce((a, b) => a + b, 0);
+  assert.equal(fields.true, cls.names[order[probe.row]!]);
+  assert.equal(fields.pred, cls.names[order[probe.col]!]);
+  assert.equal(fields.count, String(count));
+  assert.equal(fields.share, `${((100 * count) / rowTotal).toFixed(1)}%`);
+}
