@@ -97,6 +97,14 @@ export async function resumeOnSlurm(ctx: CommandContext, dir: string): Promise<n
     ctx.io.err(`gpaco resume: ${sc}`);
     return EXIT.usage;
   }
+  // Record how the previous job ended first (nobody may have been following it).
+  const follower = new SlurmFollower(sc.client);
+  try {
+    follower.track(dir);
+    await follower.pollNow();
+  } finally {
+    follower.dispose();
+  }
   return submitAndFollow(ctx, sc, dir, 'resume');
 }
 
