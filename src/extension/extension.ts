@@ -17,8 +17,8 @@ import { newSweep, type NewSweepOptions, type NewSweepResult } from './launch/ne
 import { isSlurmRun, readSlurmSettings, SlurmLauncher } from './launch/slurmLauncher';
 import { Scheduler } from './launch/scheduler';
 import { canResume, isActive, type RunView } from './model/runView';
-import { RunStore } from './runs/runStore';
-import { RunsWatcher } from './runs/runsWatcher';
+import { RunStore } from './watch/runStore';
+import { RunsWatcher } from './watch/runsWatcher';
 import { maxConcurrentRuns, nativeModulesPath, nodePath, runsRoots, SECTION } from './settings';
 import { Notifier } from './views/notifier';
 import { itemInfo, RunsTreeProvider, type TreeNode } from './views/runsTree';

@@ -3,6 +3,7 @@
 //   fresh       an empty workspace: lazy activation, first run, faults, launching real trainers
 //   existing    a workspace with fixture runs (activation by workspaceContains, tree contents)
 //   restricted  workspace trust on and the folder untrusted: view-only
+//   bench       (only when asked: `node test/exthost/run.mjs bench`) figures for the report
 // Each session gets its own workspace under .cache/exthost/<pid>/ and its test files
 // (test/exthost/<session>/*.test.ts). Prints "N passed, N failed" per session and in total.
 import * as esbuild from 'esbuild';
@@ -14,6 +15,8 @@ import { statusFixtureSpecs, writeFixtureRuns } from '../fixtures/runs/generate'
 interface Session {
   name: string;
   trust: boolean;
+  /** Only when named on the command line (benchmarks: `node test/exthost/run.mjs bench`). */
+  onlyWhenAsked?: boolean;
   prepare(ws: string): void;
 }
 
@@ -37,6 +40,12 @@ const SESSIONS: Session[] = [
       fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
       fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'gpaco.nodePath': '/evil/node', 'gpaco.nativeModulesPath': '/evil/modules' }));
     },
+  },
+  {
+    name: 'bench',
+    trust: false,
+    onlyWhenAsked: true,
+    prepare: (ws) => fs.writeFileSync(path.join(ws, 'README.md'), '# benchmark workspace\n'),
   },
 ];
 
@@ -81,7 +90,8 @@ async function main(): Promise<number> {
   const totals = { passed: 0, failed: 0 };
   try {
     for (const s of SESSIONS) {
-      if (filters.length && !filters.some((f) => s.name.includes(f) || f.includes(s.name))) continue;
+      const asked = filters.some((f) => s.name.includes(f) || f.includes(s.name));
+      if ((filters.length || s.onlyWhenAsked) && !asked) continue;
       const testDir = path.join(outDir, s.name);
       if (!fs.existsSync(testDir)) continue;
       let server = servers.get(s.trust);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dequeue, enqueue, nextLaunches, type LaunchMode, type LaunchRequest } from '../model/queuePolicy';
-import type { RunStore } from '../runs/runStore';
+import type { RunStore } from '../watch/runStore';
 import type { Launcher } from './launcher';
 
 /** The part of vscode.Memento the queue needs. */

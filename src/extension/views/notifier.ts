@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { DisplayStatus } from '../../core/contract';
 import { percent } from '../model/presentation';
 import type { RunView } from '../model/runView';
-import type { RunStore } from '../runs/runStore';
+import type { RunStore } from '../watch/runStore';
 
 export interface NotificationRecord {
   level: 'info' | 'warning' | 'error';

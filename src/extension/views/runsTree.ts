@@ -12,7 +12,7 @@ import {
   statusIcon,
 } from '../model/presentation';
 import type { RunView } from '../model/runView';
-import type { RunStore, StoreChange } from '../runs/runStore';
+import type { RunStore, StoreChange } from '../watch/runStore';
 
 export interface RunNode {
   kind: 'run';

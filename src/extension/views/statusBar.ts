@@ -2,7 +2,7 @@
 // clicking it opens that run's dashboard.
 import * as vscode from 'vscode';
 import { statusBarModel } from '../model/statusBarModel';
-import type { RunStore } from '../runs/runStore';
+import type { RunStore } from '../watch/runStore';
 
 export class RunsStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;

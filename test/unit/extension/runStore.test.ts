@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { RunStore } from '../../../src/extension/runs/runStore';
-import { RunsWatcher } from '../../../src/extension/runs/runsWatcher';
+import { RunStore } from '../../../src/extension/watch/runStore';
+import { RunsWatcher } from '../../../src/extension/watch/runsWatcher';
 import { appendMetric, statusFixtureSpecs, writeFixtureRun, writeFixtureRuns, writeMalformedRun } from '../../fixtures/runs/generate';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-store-'));
@@ -84,6 +84,26 @@ test('the watcher follows appended metrics, new and removed runs, and a root cre
     fs.rmSync(path.join(root, 'w2'), { recursive: true });
     await until('w2 gone', () => store.find('w2') === undefined);
     assert.ok(changes > 0);
+  } finally {
+    watcher.dispose();
+    store.dispose();
+  }
+});
+
+test('appends closer together than chokidar\u2019s 50 ms change throttle are all seen', async () => {
+  const root = path.join(tmp, 'rapid');
+  const dir = writeFixtureRun(root, { id: 'rapid', status: 'stopped', epochs: 100, done: 2 });
+  const store = new RunStore();
+  const watcher = new RunsWatcher(store);
+  try {
+    watcher.setRoots([root]);
+    await until('watching', () => watcher.watchedRoots === 1 && store.find('rapid') !== undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    for (let epoch = 3; epoch <= 12; epoch++) {
+      appendMetric(dir, { kind: 'epoch', epoch, loss: 1, accuracy: 0.5, lr: 0.01, seconds: 1, imagesPerSecond: 1, time: '' });
+      await until(`epoch ${epoch}`, () => store.find('rapid')!.epoch === epoch, 2000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   } finally {
     watcher.dispose();
     store.dispose();
