@@ -1,6 +1,7 @@
 // The built-in synthetic long-tailed data set: no download, deterministic from a seed, cheap to
-// make (about 1 ms per 1000 16x16 images... per class prototype work is tiny), and hard enough that
-// plain CE visibly loses the tail classes.
+// make (0.2-0.3 s for the synthetic-lt preset's 1,837 images of 16x16), and hard enough that
+// plain CE visibly loses the tail classes (synthetic-lt, 12 epochs: CE few-shot ~15% against
+// Balanced Softmax ~56%).
 //
 // Each class has a prototype made of a few anti-aliased strokes and one soft blob; neighbouring
 // classes share a stroke (class-dependent overlap), so a tail class is easily absorbed by a head
