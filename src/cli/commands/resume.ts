@@ -6,6 +6,7 @@ import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { locateRun } from '../runLookup';
+import { resumeOnSlurm } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
 const RESUMABLE: ReadonlySet<string> = new Set(['interrupted', 'stopped', 'failed']);
@@ -39,6 +40,8 @@ async function resume(ctx: CommandContext): Promise<number> {
   }
   io.out(`resuming run ${id} (${s.status}) from ${cp.tag} (epoch ${cp.epoch}/${s.manifest?.progress.epochs ?? '?'})`);
   io.out(`  directory ${dir}`);
+  // A Slurm run is resubmitted; its batch script continues from the latest checkpoint (issue 8).
+  if (s.manifest?.launch?.kind === 'slurm') return resumeOnSlurm(ctx, dir);
   const detach = ctx.flag('detach');
   const child = spawnTrainer(script, ['run', dir, '--resume'], dir, { detach });
   if (detach) {
