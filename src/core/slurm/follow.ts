@@ -10,7 +10,7 @@ import type { DisplayStatus, RunManifest, SlurmLaunchRecord } from '../contract'
 import { readRunManifest, updateRunManifest, type ManifestPatch } from '../runDirectory';
 import { SLURM_FILES } from './batchScript';
 import type { SlurmClient } from './exec';
-import { isInvalidJobId, parseExitCode, parseSacct, parseSqueue, SQUEUE_FORMAT, type JobInfo } from './parse';
+import { isInvalidJobId, parseExitCode, parseSacct, parseScontrol, parseSqueue, SQUEUE_FORMAT, type JobInfo } from './parse';
 import { classifyJobState, isJobFinished, LOST_STATE, slurmDisplayStatus, slurmLaunchOf } from './states';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,11 +24,14 @@ export type JobQuery =
 
 /** Remembers, per client, whether sacct works here (no accounting: it never will). */
 const sacctWorks = new WeakMap<SlurmClient, boolean>();
+/** Exit codes of ended jobs, per client (asked once each). */
+const exitCodes = new WeakMap<SlurmClient, Map<string, string>>();
 
 /**
- * The state of every job in `jobIds` with one squeue call; jobs squeue does not know (finished
- * more than MinJobAge ago, default 300 s) are looked up with one sacct call where accounting
- * exists, and are otherwise `gone`.
+ * The state of every job in `jobIds` with one squeue call (plus one `scontrol show job` for the
+ * exit code of each job seen ended, once); jobs squeue does not know (ended more than MinJobAge
+ * ago, default 300 s) are looked up with one sacct call where accounting exists, and are
+ * otherwise `gone`.
  */
 export async function queryJobs(client: SlurmClient, jobIds: readonly string[]): Promise<JobQuery> {
   const ids = [...new Set(jobIds)];
@@ -47,6 +50,22 @@ export async function queryJobs(client: SlurmClient, jobIds: readonly string[]):
       return { kind: 'unreachable', message: r.message };
     case 'missing':
       return { kind: 'missing', message: r.message };
+  }
+  // squeue has no exit code: ask scontrol once per job that has ended (only good until MinJobAge).
+  const known = exitCodes.get(client) ?? new Map<string, string>();
+  exitCodes.set(client, known);
+  for (const j of jobs.values()) {
+    if (!isJobFinished(j.state)) continue;
+    let code = known.get(j.jobId);
+    if (code === undefined) {
+      const sc = await client.call('scontrol', ['-o', 'show', 'job', j.jobId]);
+      if (sc.kind !== 'ok') continue;
+      code = parseScontrol(sc.stdout).find((x) => x.jobId === j.jobId)?.exitCode;
+      if (code === undefined) continue;
+      known.set(j.jobId, code);
+      if (known.size > 10_000) known.delete(known.keys().next().value!);
+    }
+    jobs.set(j.jobId, { ...j, exitCode: code });
   }
   let missing = ids.filter((id) => !jobs.has(id));
   if (missing.length && sacctWorks.get(client) !== false) {
