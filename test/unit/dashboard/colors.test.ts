@@ -10,10 +10,14 @@ import {
   fillCountPixels,
   fillDifferencePixels,
   DIVERGING_MAGNITUDE,
+  DIVERGING_ZERO_SLOT,
   SEQUENTIAL_MAGNITUDE,
+  countSlots,
+  differenceSlots,
   lutIndex,
   matrixStats,
-  maxPool2,
+  scanMatrix,
+  slotLevel,
   mix,
   packRGBA,
   parseColor,
@@ -70,13 +74,13 @@ describe('colour scales', () => {
     const stats = matrixStats(counts, 3);
     assert.deepEqual([...stats.rowTotals], [10, 10, 1]);
     assert.equal(stats.max, 8);
-    fillCountPixels(out, counts, 3, stats, { values: 'row', log: false }, lut);
+    fillCountPixels(out, counts, 3, { values: 'row', log: false }, lut);
     assert.equal(out[0], lut[lutIndex(0.8)]);
     assert.equal(out[1], lut[lutIndex(0.2)]);
     assert.equal(out[2], lut[0]);
     assert.equal(out[4], out[5]);
     assert.equal(out[6], lut[LUT_SIZE - 1], 'the whole row in one cell');
-    fillCountPixels(out, counts, 3, stats, { values: 'raw', log: false }, lut);
+    fillCountPixels(out, counts, 3, { values: 'raw', log: false }, lut);
     assert.equal(out[0], lut[LUT_SIZE - 1]);
     assert.equal(out[6], lut[lutIndex(1 / 8)]);
   });
@@ -92,7 +96,7 @@ describe('colour scales', () => {
     assert.equal(divergingIndex(1), 255);
     assert.equal(divergingIndex(-1), 1);
     const out = new Uint32Array(4);
-    fillDifferencePixels(out, d, lut);
+    fillDifferencePixels(out, d, 2, lut);
     assert.deepEqual(unpackRGBA(out[2]!), bg);
     const neg = unpackRGBA(out[0]!);
     const pos = unpackRGBA(out[1]!);
@@ -101,23 +105,65 @@ describe('colour scales', () => {
 });
 
 describe('zoomed-out levels', () => {
-  it('max-pooling keeps a lone non-zero cell visible', () => {
-    // 5x5 slots, one faint cell at (3, 4); odd sizes pool their last row/column alone.
-    const src = new Uint8Array(25);
-    src[3 * 5 + 4] = 7;
-    src[0] = 3;
-    const l1 = maxPool2(src, 5, SEQUENTIAL_MAGNITUDE);
-    assert.equal(l1.size, 3);
-    assert.deepEqual([...l1.data], [3, 0, 0, 0, 0, 7, 0, 0, 0]);
-    const l2 = maxPool2(l1.data, l1.size, SEQUENTIAL_MAGNITUDE);
-    assert.deepEqual([...l2.data], [3, 7, 0, 0]);
+  /** Reference: 2x2 max-pooling of a dense slot image, by brute force. */
+  function pool(src: Uint8Array, size: number, magnitude: Uint8Array): { data: Uint8Array; size: number } {
+    const half = Math.ceil(size / 2);
+    const out = new Uint8Array(half * half);
+    for (let r = 0; r < size; r++) {
+      for (let c = 0; c < size; c++) {
+        const j = (r >> 1) * half + (c >> 1);
+        if (magnitude[src[r * size + c]!]! > magnitude[out[j]!]!) out[j] = src[r * size + c]!;
+      }
+    }
+    return { data: out, size: half };
+  }
+
+  it('scans row totals, the largest value and the non-zero cells in one pass', () => {
+    const scan = scanMatrix([0, 2, 0, 5, 0, 1, 0, 0, 0], 3);
+    assert.deepEqual([...scan.nonZero], [1, 3, 5]);
+    assert.deepEqual([...scan.rowTotals], [2, 6, 0]);
+    assert.equal(scan.max, 5);
   });
 
-  it('differences pool by distance from zero, keeping the sign', () => {
-    const src = Uint8Array.from([130, 20, 128, 128]);
-    assert.deepEqual([...maxPool2(src, 2, DIVERGING_MAGNITUDE).data], [20]);
+  it('levels built from the non-zero cells equal pooling the full image, and keep a lone cell', () => {
+    const size = 37;
+    const counts = new Float64Array(size * size);
+    let seed = 3;
+    for (let i = 0; i < 60; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      counts[seed % (size * size)] = 1 + (seed % 9);
+    }
+    counts[36 * size + 35] = 1; // a lone faint cell at the ragged edge
+    const scan = scanMatrix(counts, size);
+    const slots = countSlots(counts, size, scan, { values: 'raw', log: false });
+    let ref = slotLevel(size, scan.nonZero, slots, 0, SEQUENTIAL_MAGNITUDE, 0);
+    const dense = new Uint8Array(size * size);
+    fillDenseSlots(dense, counts, scan);
+    assert.deepEqual([...ref.data], [...dense], 'level 0 is the full slot image');
+    for (let level = 1; level <= 6; level++) {
+      ref = pool(ref.data, ref.size, SEQUENTIAL_MAGNITUDE);
+      const got = slotLevel(size, scan.nonZero, slots, level, SEQUENTIAL_MAGNITUDE, 0);
+      assert.equal(got.size, Math.ceil(size / 2 ** level));
+      assert.deepEqual([...got.data], [...ref.data], `level ${level}`);
+    }
+    const l2 = slotLevel(size, scan.nonZero, slots, 2, SEQUENTIAL_MAGNITUDE, 0);
+    assert.notEqual(l2.data[(36 >> 2) * l2.size + (35 >> 2)], 0, 'the lone cell survives pooling');
+  });
+
+  it('differences pool by distance from zero, keeping the sign, on a zero-slot background', () => {
+    const diff = [0.5, -0.9, 0, 0];
+    const cells = scanMatrix(diff, 2).nonZero;
+    const slots = differenceSlots(diff, cells);
+    const l1 = slotLevel(2, cells, slots, 1, DIVERGING_MAGNITUDE, DIVERGING_ZERO_SLOT);
+    assert.deepEqual([...l1.data], [divergingIndex(-0.9)]);
+    const l0 = slotLevel(2, cells, slots, 0, DIVERGING_MAGNITUDE, DIVERGING_ZERO_SLOT);
+    assert.deepEqual([...l0.data], [divergingIndex(0.5), divergingIndex(-0.9), 128, 128]);
   });
 });
+
+function fillDenseSlots(out: Uint8Array, counts: ArrayLike<number>, scan: ReturnType<typeof scanMatrix>): void {
+  for (let i = 0; i < out.length; i++) out[i] = counts[i] === 0 ? 0 : lutIndex(cellIntensity(counts[i]!, 0, scan.max, { values: 'raw', log: false }));
+}
 
 describe('group summary', () => {
   it('counts true group against predicted group', () => {

@@ -116,77 +116,97 @@ export interface MatrixStats {
   max: number;
 }
 
-export function matrixStats(counts: ArrayLike<number>, size: number): MatrixStats {
+/** Row totals, the largest value, and the flat indices of the non-zero cells, in one pass. */
+export interface MatrixScan extends MatrixStats {
+  nonZero: Int32Array;
+}
+
+export function matrixStats(values: ArrayLike<number>, size: number): MatrixStats {
+  return scanMatrix(values, size);
+}
+
+export function scanMatrix(values: ArrayLike<number>, size: number): MatrixScan {
   const rowTotals = new Float64Array(size);
   let max = 0;
+  let count = 0;
+  let list = new Int32Array(Math.max(16, size * 4));
   for (let r = 0; r < size; r++) {
     let sum = 0;
     const base = r * size;
     for (let c = 0; c < size; c++) {
-      const v = counts[base + c]!;
+      const v = values[base + c]!;
+      if (v === 0) continue;
       sum += v;
       if (v > max) max = v;
+      if (count === list.length) {
+        const grown = new Int32Array(list.length * 2);
+        grown.set(list);
+        list = grown;
+      }
+      list[count++] = base + c;
     }
     rowTotals[r] = sum;
   }
-  return { rowTotals, max };
+  return { rowTotals, max, nonZero: list.slice(0, count) };
 }
 
 /**
- * The table slot of every cell (row-major): the hot loop of a first draw, one multiply and a
- * few compares per cell, no allocation. Slots rather than pixels so the zoomed-out levels can
- * be max-pooled on one byte per cell.
+ * The table slot of each listed (non-zero) cell. Every other cell is slot 0. Only the
+ * non-zero cells are visited, so a first draw costs one pass over the matrix (the scan) and
+ * then work in proportion to the cells that hold something.
  */
-export function countIndices(out: Uint8Array, counts: ArrayLike<number>, size: number, stats: MatrixStats, mode: ScaleMode): void {
-  for (let r = 0; r < size; r++) {
-    const base = r * size;
-    const total = stats.rowTotals[r]!;
-    for (let c = 0; c < size; c++) {
-      const v = counts[base + c]!;
-      out[base + c] = v === 0 ? 0 : lutIndex(cellIntensity(v, total, stats.max, mode));
-    }
+export function countSlots(counts: ArrayLike<number>, size: number, scan: MatrixScan, mode: ScaleMode): Uint8Array {
+  const out = new Uint8Array(scan.nonZero.length);
+  for (let k = 0; k < scan.nonZero.length; k++) {
+    const i = scan.nonZero[k]!;
+    out[k] = lutIndex(cellIntensity(counts[i]!, scan.rowTotals[Math.floor(i / size)]!, scan.max, mode));
   }
+  return out;
 }
 
-export function differenceIndices(out: Uint8Array, diff: ArrayLike<number>): void {
-  for (let i = 0; i < diff.length; i++) out[i] = divergingIndex(diff[i]!);
+/** Slots of the listed cells of a difference matrix (diverging table). */
+export function differenceSlots(diff: ArrayLike<number>, cells: Int32Array): Uint8Array {
+  const out = new Uint8Array(cells.length);
+  for (let k = 0; k < cells.length; k++) out[k] = divergingIndex(diff[cells[k]!]!);
+  return out;
+}
+
+/** How far a slot is from "nothing": the slot itself for counts, the distance from 128 for differences. */
+export const SEQUENTIAL_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => i);
+export const DIVERGING_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => Math.abs(i - DIVERGING_ZERO));
+export const SEQUENTIAL_ZERO_SLOT = 0;
+export const DIVERGING_ZERO_SLOT = DIVERGING_ZERO;
+
+/**
+ * The slot image of zoom level L (one pixel per 2^L x 2^L block of cells, ceil(size / 2^L) on
+ * a side): each block keeps the slot of largest magnitude among its cells. Zoomed out (more
+ * cells than pixels) the view draws these levels, so a single confused cell never vanishes
+ * between pixels as nearest-neighbour sampling would make it. Level 0 is the full image.
+ */
+export function slotLevel(size: number, cells: Int32Array, slots: Uint8Array, level: number, magnitude: Uint8Array, zeroSlot: number): { data: Uint8Array; size: number } {
+  const side = Math.ceil(size / 2 ** level);
+  const out = new Uint8Array(side * side);
+  if (zeroSlot !== 0) out.fill(zeroSlot);
+  for (let k = 0; k < cells.length; k++) {
+    const i = cells[k]!;
+    const r = Math.floor(i / size) >> level;
+    const c = (i % size) >> level;
+    const j = r * side + c;
+    const v = slots[k]!;
+    if (magnitude[v]! > magnitude[out[j]!]!) out[j] = v;
+  }
+  return { data: out, size: side };
 }
 
 export function indicesToPixels(out: Uint32Array, indices: Uint8Array, lut: Uint32Array): void {
   for (let i = 0; i < indices.length; i++) out[i] = lut[indices[i]!]!;
 }
 
-/** Fills one packed pixel per cell from the table (slots, then pixels). */
-export function fillCountPixels(out: Uint32Array, counts: ArrayLike<number>, size: number, stats: MatrixStats, mode: ScaleMode, lut: Uint32Array): void {
-  const idx = new Uint8Array(size * size);
-  countIndices(idx, counts, size, stats, mode);
-  indicesToPixels(out, idx, lut);
-}
-
-/** How far a slot is from "nothing": the slot itself for counts, the distance from 128 for differences. */
-export const SEQUENTIAL_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => i);
-export const DIVERGING_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => Math.abs(i - DIVERGING_ZERO));
-
-/**
- * Halves a size x size slot image, keeping in each 2x2 block the slot of largest magnitude.
- * Zoomed out (more cells than pixels) the view draws these levels, so a single confused cell
- * never disappears between pixels as nearest-neighbour sampling would make it.
- */
-export function maxPool2(src: Uint8Array, size: number, magnitude: Uint8Array): { data: Uint8Array; size: number } {
-  const half = Math.ceil(size / 2);
-  const out = new Uint8Array(half * half);
-  for (let r = 0; r < half; r++) {
-    const r0 = 2 * r;
-    const r1 = Math.min(size - 1, r0 + 1);
-    for (let c = 0; c < half; c++) {
-      const c0 = 2 * c;
-      const c1 = Math.min(size - 1, c0 + 1);
-      let best = src[r0 * size + c0]!;
-      for (const v of [src[r0 * size + c1]!, src[r1 * size + c0]!, src[r1 * size + c1]!]) if (magnitude[v]! > magnitude[best]!) best = v;
-      out[r * half + c] = best;
-    }
-  }
-  return { data: out, size: half };
+/** One packed pixel per cell (level 0), for tests and exports: scan, slots, image, table. */
+export function fillCountPixels(out: Uint32Array, counts: ArrayLike<number>, size: number, mode: ScaleMode, lut: Uint32Array): void {
+  const scan = scanMatrix(counts, size);
+  const level = slotLevel(size, scan.nonZero, countSlots(counts, size, scan, mode), 0, SEQUENTIAL_MAGNITUDE, SEQUENTIAL_ZERO_SLOT);
+  indicesToPixels(out, level.data, lut);
 }
 
 /** Row shares of b minus row shares of a, per cell (the compare panel's difference matrix). */
@@ -205,8 +225,8 @@ export function shareDifference(a: ArrayLike<number>, b: ArrayLike<number>, size
   return out;
 }
 
-export function fillDifferencePixels(out: Uint32Array, diff: ArrayLike<number>, lut: Uint32Array): void {
-  const idx = new Uint8Array(diff.length);
-  differenceIndices(idx, diff);
-  indicesToPixels(out, idx, lut);
+export function fillDifferencePixels(out: Uint32Array, diff: ArrayLike<number>, size: number, lut: Uint32Array): void {
+  const cells = scanMatrix(diff, size).nonZero;
+  const level = slotLevel(size, cells, differenceSlots(diff, cells), 0, DIVERGING_MAGNITUDE, DIVERGING_ZERO_SLOT);
+  indicesToPixels(out, level.data, lut);
 }

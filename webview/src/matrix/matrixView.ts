@@ -7,16 +7,20 @@ import { h, perFrame, setText } from '../dom';
 import type { Theme } from '../theme';
 import {
   DIVERGING_MAGNITUDE,
+  DIVERGING_ZERO_SLOT,
   SEQUENTIAL_MAGNITUDE,
-  countIndices,
-  differenceIndices,
+  SEQUENTIAL_ZERO_SLOT,
+  countSlots,
+  differenceSlots,
   divergingLut,
   indicesToPixels,
   matrixStats,
-  maxPool2,
+  scanMatrix,
   sequentialLut,
   shareDifference,
+  slotLevel,
   toHex,
+  type MatrixScan,
   type MatrixStats,
   type ScaleMode,
 } from './colors';
@@ -71,11 +75,18 @@ export class MatrixView {
   private readonly overlay: HTMLCanvasElement;
   private readonly readout: HTMLElement;
   private input: MatrixInput | null = null;
-  private stats: MatrixStats | null = null;
+  /** Row totals, max and non-zero cells of `input.counts`. */
+  private stats: MatrixScan | null = null;
+  /** Row totals of `input.base` (difference mode). */
   private statsB: MatrixStats | null = null;
   private diff: Float64Array | null = null;
-  private levels: Level[] = [];
-  private slots: { data: Uint8Array; size: number }[] = [];
+  /** Non-zero cells (flat indices) and their colour-table slots: all a level is built from. */
+  private cells: Int32Array = new Int32Array(0);
+  private slots: Uint8Array = new Uint8Array(0);
+  /** Level bitmaps, built on demand: level L has one pixel per 2^L x 2^L cells. */
+  private levels: (Level | undefined)[] = [];
+  /** Level canvases kept across rebuilds (same sizes), so new data does not reallocate them. */
+  private readonly spare = new Map<number, HTMLCanvasElement>();
   private view: View = { scale: 1, offsetX: 0, offsetY: 0 };
   private plot: Size = { width: 1, height: 1 };
   private cursor: Cell | null = null;
@@ -115,9 +126,10 @@ export class MatrixView {
     if (same) return;
     const resized = !this.input || this.input.size !== input.size;
     this.input = input;
-    this.stats = matrixStats(input.counts, input.size);
+    this.stats = scanMatrix(input.counts, input.size);
     this.statsB = input.base ? matrixStats(input.base, input.size) : null;
     this.diff = input.kind === 'difference' && input.base ? shareDifference(input.base, input.counts, input.size) : null;
+    this.cells = this.diff ? scanMatrix(this.diff, input.size).nonZero : this.stats.nonZero;
     if (resized) {
       this.cursor = null;
       this.userMoved = false;
@@ -128,7 +140,8 @@ export class MatrixView {
   clearData(message: string): void {
     this.input = null;
     this.levels = [];
-    this.slots = [];
+    this.cells = new Int32Array(0);
+    this.slots = new Uint8Array(0);
     this.canvas.removeAttribute('data-revision');
     setText(this.readout, message);
     this.draw();
@@ -142,16 +155,14 @@ export class MatrixView {
     this.drawOverlay();
   }
 
-  /** Rebuilds the 1-px-per-cell bitmap (new data, mode or theme) and draws at once. */
+  /** Rebuilds the colour slots (new data, mode or theme) and draws at once. */
   private rebuild(): void {
     const input = this.input;
     if (!input || !this.stats) return;
     const started = performance.now();
     const n = input.size;
-    const slots = new Uint8Array(n * n);
-    if (this.diff) differenceIndices(slots, this.diff);
-    else countIndices(slots, input.counts, n, this.stats, this.mode);
-    this.slots = [{ data: slots, size: n }];
+    this.slots = this.diff ? differenceSlots(this.diff, this.cells) : countSlots(input.counts, n, this.stats, this.mode);
+    for (const l of this.levels) if (l) this.spare.set(l.canvas.width, l.canvas);
     this.levels = [];
     this.layout(false);
     this.draw();
@@ -170,27 +181,28 @@ export class MatrixView {
     return this.diff ? divergingLut(t.diffNegative, t.matrixZero, t.diffPositive) : sequentialLut(t.matrixZero, t.matrixFull);
   }
 
-  /** The bitmap level for the current scale: level L holds 2^L x 2^L cells per pixel. */
+  /** The bitmap for the current scale: the level whose pixels are at least one screen pixel. */
   private level(): Level | null {
-    if (!this.slots.length) return null;
-    const want = this.view.scale >= 1 ? 0 : Math.ceil(Math.log2(1 / this.view.scale) - 1e-9);
-    const magnitude = this.diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE;
-    while (this.slots.length <= want && this.slots[this.slots.length - 1]!.size > 1) {
-      const last = this.slots[this.slots.length - 1]!;
-      this.slots.push(maxPool2(last.data, last.size, magnitude));
+    const input = this.input;
+    if (!input) return null;
+    const maxLevel = Math.max(0, Math.ceil(Math.log2(input.size)));
+    const index = Math.min(maxLevel, this.view.scale >= 1 ? 0 : Math.ceil(Math.log2(1 / this.view.scale) - 1e-9));
+    const have = this.levels[index];
+    if (have) return have;
+    const diff = this.diff !== null;
+    const slots = slotLevel(input.size, this.cells, this.slots, index, diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE, diff ? DIVERGING_ZERO_SLOT : SEQUENTIAL_ZERO_SLOT);
+    const canvas = this.spare.get(slots.size) ?? document.createElement('canvas');
+    this.spare.delete(slots.size);
+    if (canvas.width !== slots.size) {
+      canvas.width = slots.size;
+      canvas.height = slots.size;
     }
-    const index = Math.min(want, this.slots.length - 1);
-    if (!this.levels[index]) {
-      const s = this.slots[index]!;
-      const canvas = document.createElement('canvas');
-      canvas.width = s.size;
-      canvas.height = s.size;
-      const image = new ImageData(s.size, s.size);
-      indicesToPixels(new Uint32Array(image.data.buffer), s.data, this.lut());
-      canvas.getContext('2d')!.putImageData(image, 0, 0);
-      this.levels[index] = { canvas, factor: 2 ** index };
-    }
-    return this.levels[index]!;
+    const image = new ImageData(slots.size, slots.size);
+    indicesToPixels(new Uint32Array(image.data.buffer), slots.data, this.lut());
+    canvas.getContext('2d')!.putImageData(image, 0, 0);
+    const level = { canvas, factor: 2 ** index };
+    this.levels[index] = level;
+    return level;
   }
 
   private layout(redraw = true): void {
@@ -202,8 +214,12 @@ export class MatrixView {
     const height = MARGIN.top + side + MARGIN.bottom;
     const ratio = window.devicePixelRatio || 1;
     for (const c of [this.canvas, this.overlay]) {
-      c.width = Math.round(width * ratio);
-      c.height = Math.round(height * ratio);
+      // Resizing a canvas reallocates and clears it: only when the size really changed.
+      const w = Math.round(width * ratio);
+      const h = Math.round(height * ratio);
+      if (c.width === w && c.height === h) continue;
+      c.width = w;
+      c.height = h;
       c.style.width = `${width}px`;
       c.style.height = `${height}px`;
     }
