@@ -26,6 +26,9 @@ import { RunsStatusBar } from './views/statusBar';
 
 export type { GpacoApi } from './api';
 
+// Every imported module has been evaluated by the time this line runs.
+const bundleEvaluated = performance.now();
+
 const RESTRICTED_MESSAGE =
   'Restricted Mode: runs are shown read-only. Launching, resuming, evaluating or deleting runs is disabled because it would run code (the trainer, with the configured Node and native modules) for a workspace you have not trusted.';
 
@@ -325,7 +328,9 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
     const opts = optionsFromArgs<{ confirm?: boolean }>(args);
     const runs = await pickRuns(args, 'Delete Run', (x) => !isActive(x), true);
     if (!runs.length) return { ok: false, reason: 'no-run', message: 'no run given' };
-    const busy = runs.filter((v) => isActive(v) || launcherFor(v).isAlive(v));
+    // A trainer that has written its final status may still be exiting: only a running run (or a
+    // queued one whose trainer is starting) is refused.
+    const busy = runs.filter((v) => isActive(v) || (v.status === 'queued' && launcherFor(v).isAlive(v)));
     if (busy.length) {
       const message = `Run "${busy[0]!.manifest?.name ?? busy[0]!.id}" is running: stop it before deleting it.`;
       void notifier.show('warning', message, ['Stop Run'], undefined).then((c) => {
@@ -395,7 +400,11 @@ export function activate(context: vscode.ExtensionContext): GpacoApi {
   };
   return {
     activationMs,
-    activationBreakdown: { moduleEvaluationMs: activationTimes.activateStart - bundleStart, activateMs: activationTimes.activateEnd - activationTimes.activateStart },
+    activationBreakdown: {
+      moduleEvaluationMs: bundleEvaluated - bundleStart,
+      hostGapMs: activationTimes.activateStart - bundleEvaluated,
+      activateMs: activationTimes.activateEnd - activationTimes.activateStart,
+    },
     roots: () => runsRoots().map((r) => r.root),
     runs: () => store.views(),
     treeItem: findItem,

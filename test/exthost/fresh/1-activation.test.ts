@@ -15,7 +15,8 @@ suite('activation without runs', () => {
     const gpaco = await extension().activate();
     const wall = performance.now() - t0;
     figure('activation (extension.activate(), incl. loading the bundle)', `${wall.toFixed(1)} ms`);
-    figure('activation (inside the bundle: evaluation + activate())', `${gpaco.activationMs.toFixed(1)} ms (modules ${gpaco.activationBreakdown.moduleEvaluationMs.toFixed(1)} ms, activate() ${gpaco.activationBreakdown.activateMs.toFixed(1)} ms)`);
+    const b = gpaco.activationBreakdown;
+    figure('activation (our code: module evaluation + activate())', `${(b.moduleEvaluationMs + b.activateMs).toFixed(1)} ms (modules ${b.moduleEvaluationMs.toFixed(1)} ms, activate() ${b.activateMs.toFixed(1)} ms; extension host in between ${b.hostGapMs.toFixed(1)} ms)`);
     assert.ok(gpaco.activationMs > 0 && gpaco.activationMs < wall + 1);
     // TensorFlow.js is neither bundled into the extension nor loaded into the host.
     const bundle = fs.readFileSync(path.join(extension().extensionPath, 'dist', 'extension.js'), 'utf8');
