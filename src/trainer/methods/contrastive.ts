@@ -3,6 +3,7 @@
 // gradient caching for micro-batches. The subclasses say how each view is embedded.
 import * as tf from '@tensorflow/tfjs';
 import { arrangeContrast, lossHyper, logPriorTensor, parametricContrastiveLoss, type ContrastVariant, type LossHyper } from '../losses/parametricContrastive';
+import { expectedHeadPositives } from '../losses/alphaScale';
 import { KeyQueue } from '../losses/queue';
 import { syncReadsAvailable } from '../backends/webgpuReads';
 import type { NamedVariable } from '../nn/params';
@@ -271,13 +272,7 @@ export abstract class ContrastiveMethod {
 
   /** Expected |P| of an anchor of the largest class once the queue is full (spec section 12). */
   protected headPositives(): number {
-    const counts = this.ctx.trainCounts;
-    const total = counts.reduce((s, n) => s + n, 0);
-    const share = total > 0 ? Math.max(...counts) / total : 0;
-    const B = this.ctx.config.optim.batchSize;
-    const others = (this.variant === 'gpaco_single_view' ? B - 1 : 2 * B - 2) + this.queue.size;
-    const ownView = this.variant === 'gpaco_single_view' ? 0 : 1;
-    return ownView + others * share;
+    return expectedHeadPositives(this.variant, this.ctx.config.optim.batchSize, this.queue.size, this.ctx.trainCounts);
   }
 
   protected describeLoss(): string {
