@@ -85,8 +85,13 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-bench-dash-'));
   try {
     const runs = path.join(tmp, 'runs');
-    const run = makeFixtureRun(runs, { classes: 1000, id: 'r1000', name: 'bench-1000', epochs: 6 });
-    console.log(`fixture: 1000 classes, ${run.classes.testCounts.reduce((a, b) => a + b, 0)} test images, 6 evaluations`);
+    // Sparse (10 test images per class) and dense (50 per class, ImageNet-LT's test set size).
+    for (const [id, testPerClass] of [
+      ['r1000', 10],
+      ['r1000dense', 50],
+    ] as const) {
+    const run = makeFixtureRun(runs, { classes: 1000, id, name: `bench-${id}`, epochs: 6, testPerClass });
+    console.log(`\n######## fixture ${id}: 1000 classes, ${run.classes.testCounts.reduce((a, b) => a + b, 0)} test images, 6 evaluations`);
 
     // ---- snapshot message -------------------------------------------------------------------
     let t = performance.now();
@@ -106,11 +111,12 @@ async function main(): Promise<void> {
     const nestedBytes = JSON.stringify(ev.confusion).length;
     console.log('\n== snapshot message, 1000 classes');
     console.log(`message: ${(message.length / 1024).toFixed(1)} KiB (matrix gaps-encoded: ${(JSON.stringify(snap.selected!.confusion.data).length / 1024).toFixed(1)} KiB; the same matrix dense ${(denseBytes / 1024).toFixed(1)} KiB, nested arrays ${(nestedBytes / 1024).toFixed(1)} KiB)`);
+    console.log(`non-zero cells: ${snap.selected!.confusion.encoding === 'gaps' ? snap.selected!.confusion.data.length / 2 : 'dense'}`);
     console.log(`build: cold ${cold.toFixed(1)} ms (reads and permutes the eval file), warm ${fmt(stats(warm), 'ms', 1)} (nothing changed: cached)`);
 
     // ---- matrix in Chromium -----------------------------------------------------------------
     const html = path.join(tmp, 'report.html');
-    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', 'r1000', '--runs-dir', runs, '--out', html], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', id, '--runs-dir', runs, '--out', html], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`gpaco report failed: ${r.stderr}`);
     const browser = await launchBrowser();
     try {
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
       console.log(`pan at ${pan.scale.toFixed(1)} px per cell, frame interval: ${fmt(stats(pan.frames), 'ms', 1)} (60 Hz = 16.7 ms)`);
     } finally {
       await browser.close();
+    }
     }
 
     // ---- appended evaluation -> open panel, in code-server ------------------------------------

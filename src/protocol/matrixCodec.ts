@@ -40,3 +40,22 @@ export function decodeMatrix(m: EncodedMatrix): Float64Array {
   }
   return out;
 }
+
+/**
+ * Decodes and also lists the non-zero cells (flat indices, ascending). For the gaps form this
+ * comes free from the encoding, so a viewer never has to scan all C*C cells to find them.
+ */
+export function decodeMatrixCells(m: EncodedMatrix): { values: Float64Array; cells: Int32Array } {
+  const values = decodeMatrix(m);
+  if (m.encoding === 'gaps') {
+    const cells = new Int32Array(m.data.length / 2);
+    let pos = -1;
+    for (let k = 0; k < cells.length; k++) cells[k] = pos += m.data[2 * k]!;
+    return { values, cells };
+  }
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
+  const cells = new Int32Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i] !== 0) cells[k++] = i;
+  return { values, cells };
+}

@@ -16,6 +16,9 @@ import {
   differenceSlots,
   lutIndex,
   matrixStats,
+  indicesToPixels,
+  levelPixels,
+  scanCells,
   scanMatrix,
   slotLevel,
   mix,
@@ -136,7 +139,7 @@ describe('zoomed-out levels', () => {
     counts[36 * size + 35] = 1; // a lone faint cell at the ragged edge
     const scan = scanMatrix(counts, size);
     const slots = countSlots(counts, size, scan, { values: 'raw', log: false });
-    let ref = slotLevel(size, scan.nonZero, slots, 0, SEQUENTIAL_MAGNITUDE, 0);
+    let ref: { data: Uint8Array; size: number } = slotLevel(size, scan.nonZero, slots, 0, SEQUENTIAL_MAGNITUDE, 0);
     const dense = new Uint8Array(size * size);
     fillDenseSlots(dense, counts, scan);
     assert.deepEqual([...ref.data], [...dense], 'level 0 is the full slot image');
@@ -148,6 +151,15 @@ describe('zoomed-out levels', () => {
     }
     const l2 = slotLevel(size, scan.nonZero, slots, 2, SEQUENTIAL_MAGNITUDE, 0);
     assert.notEqual(l2.data[(36 >> 2) * l2.size + (35 >> 2)], 0, 'the lone cell survives pooling');
+
+    // Sparse paths agree with the dense ones.
+    assert.deepEqual(scanCells(counts, size, scan.nonZero), scan);
+    const lut = sequentialLut(bg, fg);
+    const sparse = new Uint32Array(l2.size * l2.size);
+    levelPixels(sparse, l2, lut, 0);
+    const full = new Uint32Array(l2.size * l2.size);
+    indicesToPixels(full, l2.data, lut);
+    assert.deepEqual([...sparse], [...full]);
   });
 
   it('differences pool by distance from zero, keeping the sign, on a zero-slot background', () => {
@@ -183,6 +195,8 @@ describe('group summary', () => {
     assert.deepEqual(s.totals, [11, 5, 5]);
     assert.equal(s.shares[2]![0], 0.8, 'four of five tail images predicted as head classes');
     assert.deepEqual(s.classes, [2, 1, 1]);
+    const cells = Int32Array.from(counts.flatMap((v, i) => (v ? [i] : [])));
+    assert.deepEqual(groupSummary(counts, 4, ['many', 'many', 'medium', 'few'], cells), s, 'from the non-zero cells alone');
     const empty = groupSummary([1], 1, ['many']);
     assert.deepEqual(empty.shares[2], [0, 0, 0]);
   });

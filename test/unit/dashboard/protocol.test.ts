@@ -1,7 +1,7 @@
 // The protocol's runtime checks and the matrix wire format.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMatrix, encodeMatrix } from '../../../src/protocol/matrixCodec';
+import { decodeMatrix, decodeMatrixCells, encodeMatrix } from '../../../src/protocol/matrixCodec';
 import { checkCompareWebviewMessage, checkPanelState, checkRunWebviewMessage } from '../../../src/protocol/validate';
 
 describe('messages from the webview', () => {
@@ -64,10 +64,12 @@ describe('matrix codec', () => {
     assert.equal(e.encoding, 'gaps');
     assert.deepEqual(e.data, [1, 3, 57, 1, 42, 12]);
     assert.deepEqual([...decodeMatrix(e)], [...sparse]);
+    assert.deepEqual([...decodeMatrixCells(e).cells], [0, 57, 99], 'the non-zero cells come with the decoding');
     const dense = Array.from({ length: 9 }, (_, i) => i + 1);
     const d = encodeMatrix(dense, 3);
     assert.equal(d.encoding, 'dense');
     assert.deepEqual([...decodeMatrix(d)], dense);
+    assert.deepEqual([...decodeMatrixCells(d).cells], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('refuses data that does not fit the size', () => {

@@ -125,6 +125,19 @@ export function matrixStats(values: ArrayLike<number>, size: number): MatrixStat
   return scanMatrix(values, size);
 }
 
+/** The same as scanMatrix when the non-zero cells are already known: O(non-zero cells). */
+export function scanCells(values: ArrayLike<number>, size: number, cells: Int32Array): MatrixScan {
+  const rowTotals = new Float64Array(size);
+  let max = 0;
+  for (let k = 0; k < cells.length; k++) {
+    const i = cells[k]!;
+    const v = values[i]!;
+    rowTotals[Math.floor(i / size)]! += v;
+    if (v > max) max = v;
+  }
+  return { rowTotals, max, nonZero: cells };
+}
+
 export function scanMatrix(values: ArrayLike<number>, size: number): MatrixScan {
   const rowTotals = new Float64Array(size);
   let max = 0;
@@ -183,19 +196,31 @@ export const DIVERGING_ZERO_SLOT = DIVERGING_ZERO;
  * cells than pixels) the view draws these levels, so a single confused cell never vanishes
  * between pixels as nearest-neighbour sampling would make it. Level 0 is the full image.
  */
-export function slotLevel(size: number, cells: Int32Array, slots: Uint8Array, level: number, magnitude: Uint8Array, zeroSlot: number): { data: Uint8Array; size: number } {
+export function slotLevel(size: number, cells: Int32Array, slots: Uint8Array, level: number, magnitude: Uint8Array, zeroSlot: number): { data: Uint8Array; size: number; touched: Int32Array } {
   const side = Math.ceil(size / 2 ** level);
   const out = new Uint8Array(side * side);
   if (zeroSlot !== 0) out.fill(zeroSlot);
+  // Level pixels that hold a listed cell (may repeat): only these differ from the zero slot.
+  const touched = new Int32Array(cells.length);
   for (let k = 0; k < cells.length; k++) {
     const i = cells[k]!;
     const r = Math.floor(i / size) >> level;
     const c = (i % size) >> level;
     const j = r * side + c;
+    touched[k] = j;
     const v = slots[k]!;
     if (magnitude[v]! > magnitude[out[j]!]!) out[j] = v;
   }
-  return { data: out, size: side };
+  return { data: out, size: side, touched };
+}
+
+/** Pixels of a level: the zero colour everywhere (a native fill), then only the touched pixels. */
+export function levelPixels(out: Uint32Array, level: { data: Uint8Array; touched: Int32Array }, lut: Uint32Array, zeroSlot: number): void {
+  out.fill(lut[zeroSlot]!);
+  for (let k = 0; k < level.touched.length; k++) {
+    const j = level.touched[k]!;
+    out[j] = lut[level.data[j]!]!;
+  }
 }
 
 export function indicesToPixels(out: Uint32Array, indices: Uint8Array, lut: Uint32Array): void {

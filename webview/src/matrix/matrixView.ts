@@ -13,8 +13,9 @@ import {
   countSlots,
   differenceSlots,
   divergingLut,
-  indicesToPixels,
+  levelPixels,
   matrixStats,
+  scanCells,
   scanMatrix,
   sequentialLut,
   shareDifference,
@@ -49,6 +50,8 @@ export interface MatrixInput {
   trainCounts: number[];
   /** counts: the confusion counts; difference: run B's counts. */
   counts: Float64Array;
+  /** The non-zero cells of `counts` (flat, ascending) when known: spares a scan of every cell. */
+  cells?: Int32Array;
   /** difference: run A's counts (shown as B minus A, in row shares). */
   base?: Float64Array;
   /** Names of A and B for the read-out of a difference. */
@@ -126,7 +129,7 @@ export class MatrixView {
     if (same) return;
     const resized = !this.input || this.input.size !== input.size;
     this.input = input;
-    this.stats = scanMatrix(input.counts, input.size);
+    this.stats = input.cells ? scanCells(input.counts, input.size, input.cells) : scanMatrix(input.counts, input.size);
     this.statsB = input.base ? matrixStats(input.base, input.size) : null;
     this.diff = input.kind === 'difference' && input.base ? shareDifference(input.base, input.counts, input.size) : null;
     this.cells = this.diff ? scanMatrix(this.diff, input.size).nonZero : this.stats.nonZero;
@@ -190,7 +193,8 @@ export class MatrixView {
     const have = this.levels[index];
     if (have) return have;
     const diff = this.diff !== null;
-    const slots = slotLevel(input.size, this.cells, this.slots, index, diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE, diff ? DIVERGING_ZERO_SLOT : SEQUENTIAL_ZERO_SLOT);
+    const zero = diff ? DIVERGING_ZERO_SLOT : SEQUENTIAL_ZERO_SLOT;
+    const slots = slotLevel(input.size, this.cells, this.slots, index, diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE, zero);
     const canvas = this.spare.get(slots.size) ?? document.createElement('canvas');
     this.spare.delete(slots.size);
     if (canvas.width !== slots.size) {
@@ -198,7 +202,7 @@ export class MatrixView {
       canvas.height = slots.size;
     }
     const image = new ImageData(slots.size, slots.size);
-    indicesToPixels(new Uint32Array(image.data.buffer), slots.data, this.lut());
+    levelPixels(new Uint32Array(image.data.buffer), slots, this.lut(), zero);
     canvas.getContext('2d')!.putImageData(image, 0, 0);
     const level = { canvas, factor: 2 ** index };
     this.levels[index] = level;

@@ -16,15 +16,23 @@ export interface GroupSummary {
   classes: number[];
 }
 
-export function groupSummary(counts: ArrayLike<number>, size: number, groups: readonly GroupName[]): GroupSummary {
+/** `cells`, the non-zero cells when known, spares visiting every cell. */
+export function groupSummary(counts: ArrayLike<number>, size: number, groups: readonly GroupName[], cells?: Int32Array): GroupSummary {
   const gi = groups.map((g) => GROUP_ORDER.indexOf(g));
   const sums = [0, 1, 2].map(() => [0, 0, 0]);
-  for (let r = 0; r < size; r++) {
-    const row = sums[gi[r]!]!;
-    const base = r * size;
-    for (let c = 0; c < size; c++) {
-      const v = counts[base + c]!;
-      if (v !== 0) row[gi[c]!]! += v;
+  if (cells) {
+    for (let k = 0; k < cells.length; k++) {
+      const i = cells[k]!;
+      sums[gi[Math.floor(i / size)]!]![gi[i % size]!]! += counts[i]!;
+    }
+  } else {
+    for (let r = 0; r < size; r++) {
+      const row = sums[gi[r]!]!;
+      const base = r * size;
+      for (let c = 0; c < size; c++) {
+        const v = counts[base + c]!;
+        if (v !== 0) row[gi[c]!]! += v;
+      }
     }
   }
   const totals = sums.map((row) => row.reduce((a, b) => a + b, 0));

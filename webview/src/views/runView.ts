@@ -1,7 +1,7 @@
 // The run panel: header, live curves, shot groups, confusion matrix, per-class accuracy and
 // checkpoints of one run, drawn from full snapshots (RunSnapshot). Used by the VS Code panel
 // (hooks post messages to the host) and by the report (hooks work on inlined data).
-import { decodeMatrix } from '../../../src/protocol/matrixCodec';
+import { decodeMatrixCells } from '../../../src/protocol/matrixCodec';
 import { SHOT_GROUP_NAMES, type EvalDetail, type RunSnapshot } from '../../../src/protocol/snapshot';
 import { BarChart } from '../charts/barChart';
 import { LineChart } from '../charts/lineChart';
@@ -57,7 +57,7 @@ export class RunView {
   private readonly summary = h('table', { class: 'summary', 'data-testid': 'group-summary' });
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
-  private matrixCache: { revision: string; counts: Float64Array } | null = null;
+  private matrixCache: { revision: string; counts: Float64Array; cells: Int32Array } | null = null;
   private perClassOrder: number[] = [];
   private ticker: number | undefined;
   private received = 0;
@@ -303,9 +303,9 @@ export class RunView {
       this.summary.replaceChildren();
       return;
     }
-    const counts = this.countsOf(d);
+    const { counts, cells } = this.decoded(d);
     const n = classes.names.length;
-    this.matrix.setData({ kind: 'counts', size: n, names: classes.names, groups: classes.groups, trainCounts: classes.trainCounts, counts, revision: d.revision });
+    this.matrix.setData({ kind: 'counts', size: n, names: classes.names, groups: classes.groups, trainCounts: classes.trainCounts, counts, cells, revision: d.revision });
 
     // Shot groups: bars and the table of classes / images per group.
     const g = this.theme.groups;
@@ -346,7 +346,7 @@ export class RunView {
     );
 
     // 3x3 summary: share of each true group's images predicted as each group.
-    const sum = groupSummary(counts, n, classes.groups);
+    const sum = groupSummary(counts, n, classes.groups, cells);
     this.summary.replaceChildren(
       h('thead', {}, h('tr', {}, h('th', {}, 'true \\ predicted'), ...GROUP_ORDER.map((x) => h('th', {}, x)), h('th', {}, 'images'))),
       h(
@@ -385,9 +385,12 @@ export class RunView {
     setText(this.perClassReadout, `${c.names[i]} (${c.groups[i]}): ${c.trainCounts[i]} training images, accuracy ${pct(s.selected.perClassAccuracy[i])}`);
   }
 
-  private countsOf(d: EvalDetail): Float64Array {
-    if (this.matrixCache?.revision !== d.revision) this.matrixCache = { revision: d.revision, counts: decodeMatrix(d.confusion) };
-    return this.matrixCache.counts;
+  private decoded(d: EvalDetail): { counts: Float64Array; cells: Int32Array } {
+    if (this.matrixCache?.revision !== d.revision) {
+      const { values, cells } = decodeMatrixCells(d.confusion);
+      this.matrixCache = { revision: d.revision, counts: values, cells };
+    }
+    return this.matrixCache;
   }
 
   private exportPerClassCsv(): void {
@@ -399,6 +402,6 @@ export class RunView {
   private exportConfusionCsv(): void {
     const s = this.snapshot;
     if (!s?.classes || !s.selected) return;
-    this.hooks.exportFile('csv', exportName(s.run.name, s.selected.tag, 'confusion', 'csv'), confusionCsv(s.classes.names, this.countsOf(s.selected), s.classes.names.length));
+    this.hooks.exportFile('csv', exportName(s.run.name, s.selected.tag, 'confusion', 'csv'), confusionCsv(s.classes.names, this.decoded(s.selected).counts, s.classes.names.length));
   }
 }
