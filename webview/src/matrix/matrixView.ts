@@ -98,6 +98,8 @@ export class MatrixView {
   private readonly schedule = perFrame(() => this.draw());
   private readonly resize: ResizeObserver;
   private userMoved = false;
+  /** The element's width as last observed (reading clientWidth would force a page layout mid-update). */
+  private width = 0;
 
   constructor(private theme: Theme, label: string) {
     this.canvas = h('canvas', {
@@ -109,7 +111,10 @@ export class MatrixView {
     this.overlay = h('canvas', { class: 'matrix-overlay', 'aria-hidden': 'true' });
     this.readout = h('div', { class: 'matrix-readout', 'aria-live': 'polite' }, 'Hover a cell, or focus the matrix and use the arrow keys.');
     this.element = h('div', { class: 'matrix' }, h('div', { class: 'matrix-stack' }, this.canvas, this.overlay), this.readout);
-    this.resize = new ResizeObserver(() => this.layout());
+    this.resize = new ResizeObserver((entries) => {
+      this.width = Math.floor(entries[entries.length - 1]!.contentRect.width);
+      this.layout();
+    });
     this.resize.observe(this.element);
     this.bindEvents();
   }
@@ -127,6 +132,7 @@ export class MatrixView {
   setData(input: MatrixInput): void {
     const same = this.input && this.input.revision === input.revision && this.input.kind === input.kind;
     if (same) return;
+    const started = performance.now();
     const resized = !this.input || this.input.size !== input.size;
     this.input = input;
     this.stats = input.cells ? scanCells(input.counts, input.size, input.cells) : scanMatrix(input.counts, input.size);
@@ -137,7 +143,7 @@ export class MatrixView {
       this.cursor = null;
       this.userMoved = false;
     }
-    this.rebuild();
+    this.rebuild(started);
   }
 
   clearData(message: string): void {
@@ -158,11 +164,13 @@ export class MatrixView {
     this.drawOverlay();
   }
 
-  /** Rebuilds the colour slots (new data, mode or theme) and draws at once. */
-  private rebuild(): void {
+  /**
+   * Rebuilds the colour slots (new data, mode or theme) and draws at once. `data-draw-ms` is the
+   * time from `started` (new data: setData's start) to the matrix on the canvas.
+   */
+  private rebuild(started = performance.now()): void {
     const input = this.input;
     if (!input || !this.stats) return;
-    const started = performance.now();
     const n = input.size;
     this.slots = this.diff ? differenceSlots(this.diff, this.cells) : countSlots(input.counts, n, this.stats, this.mode);
     for (const l of this.levels) if (l) this.spare.set(l.canvas.width, l.canvas);
@@ -211,7 +219,7 @@ export class MatrixView {
 
   private layout(redraw = true): void {
     // A square plot as wide as the element allows (up to 760 px): the fitted matrix fills it.
-    const available = Math.max(240, Math.floor(this.element.clientWidth || 480));
+    const available = Math.max(240, this.width || Math.floor(this.element.clientWidth) || 480);
     const side = Math.max(160, Math.min(available - MARGIN.left - MARGIN.right, 760));
     const plot = { width: side, height: side };
     const width = MARGIN.left + side + MARGIN.right;

@@ -387,8 +387,10 @@ export class RunView {
 
   private decoded(d: EvalDetail): { counts: Float64Array; cells: Int32Array } {
     if (this.matrixCache?.revision !== d.revision) {
+      const started = performance.now();
       const { values, cells } = decodeMatrixCells(d.confusion);
       this.matrixCache = { revision: d.revision, counts: values, cells };
+      this.matrix.canvas.dataset.decodeMs = (performance.now() - started).toFixed(2);
     }
     return this.matrixCache;
   }
