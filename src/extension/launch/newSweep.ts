@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Config } from '../../core/config/schema';
 import type { RunManifest } from '../../core/contract';
-import { splitGridText } from '../../core/sweep';
 import { runsRoots, type RootInfo } from '../settings';
 
 export interface NewSweepOptions {
@@ -75,6 +74,8 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
   }
   if (!grid?.length) {
     if (!interactive) return { ok: false, reason: 'invalid', errors: ['give at least one grid axis, e.g. loss.alpha=0.01,0.05'] };
+    // core/sweep pulls in config validation (TypeBox): loaded on use, so activation stays light.
+    const { splitGridText } = await import('../../core/sweep');
     const text = await vscode.window.showInputBox({
       title: 'New GPaCo Sweep (2/3): grid',
       prompt: 'Config keys and their values; each combination becomes a run',
