@@ -68,7 +68,7 @@ suite('a workspace with runs', () => {
     await waitFor('the external run gone', () => gpaco.treeItem('fx-external') === undefined);
   });
 
-  test('show log, open dashboard (run.json until the dashboard lands) and compare open editors', async () => {
+  test('show log opens trainer.log; open dashboard and compare open their panels', async () => {
     let r = (await vscode.commands.executeCommand('gpaco.showLog', 'fx-completed')) as CommandResult;
     assert.ok(r.ok);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(root(), 'fx-completed', 'trainer.log'));
