@@ -4,6 +4,8 @@
 //   node dist/trainer.js verify-loss <cases.json> [--backend B] [--tolerance T]
 // Exit codes: 0 completed / stopped, 1 failed, 2 bad usage, config or data.
 import * as os from 'node:os';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BACKENDS, type BackendName, type Config } from '../core/config/schema';
 import { formatIssue, validateConfig } from '../core/config/validate';
 import { evalRecordOf } from '../core/evalMath';
@@ -14,6 +16,7 @@ import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
 import type { SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
 import { DataError, loadDataset, writeSplitFile } from './data';
+import { compareSplits, readSplitFile, splitFileOf, SPLIT_FILE } from './data/splitFile';
 import type { Dataset } from './data/types';
 import { explainError } from './errors';
 import { evaluate } from './evaluate';
@@ -82,6 +85,16 @@ async function chooseBackend(config: Config): Promise<SelectedBackend> {
   return selected;
 }
 
+/** A resumed run must train on the split it started with: refuse when the data changed under it. */
+function checkSameSplit(runDir: string, dataset: Dataset): void {
+  const now = splitFileOf(dataset);
+  if (!now || !fs.existsSync(path.join(runDir, SPLIT_FILE))) return;
+  const problems = compareSplits(readSplitFile(runDir), now);
+  if (problems.length > 0) {
+    throw new DataError(`the training data changed since this run started (${problems.slice(0, 3).join('; ')}); resuming would train on another split`, path.join(runDir, SPLIT_FILE));
+  }
+}
+
 async function loadData(config: Config): Promise<Dataset> {
   const t0 = performance.now();
   const dataset = await loadDataset(config, { onWarning: (m) => log(`data warning: ${m}`) });
@@ -139,6 +152,7 @@ async function runCommand(args: Args): Promise<number> {
     for (const w of dataset.warnings) event('warn', w);
     const classes = classesFileOf(config, dataset);
     writeClassesFile(runDir, classes);
+    if (args.resume) checkSameSplit(runDir, dataset);
     writeSplitFile(runDir, dataset);
 
     // WebGPU: refuse sizes over the device's buffer limits (they would give wrong numbers).

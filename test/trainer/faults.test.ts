@@ -10,6 +10,7 @@ import type { CheckpointIndex, RunManifest } from '../../src/core/contract';
 import { isProcessAlive } from '../../src/core/catalog';
 import { runPaths } from '../../src/core/runDirectory';
 import { epochNumbers, makeRun, metrics, readJson, runTrainer, startTrainer, tinyConfig, waitFor } from './harness';
+import { balancedLabels, tempDir as tempDataDir, writeIdxSet } from '../unit/data/writers';
 
 const manifestOf = (dir: string) => readJson<RunManifest>(runPaths(dir).run);
 
@@ -134,4 +135,31 @@ test('an invalid config.json: exit 2, run marked failed with the field path', as
   assert.equal(run.status, 'failed');
   assert.match(run.error?.message ?? '', /loss\.alpha/);
   assert.ok(!fs.existsSync(runPaths(dir).checkpoints));
+});
+
+test('resume refuses when the training data changed under the run (split.json no longer matches)', async (t) => {
+  const dataDir = tempDataDir(t);
+  const labels = balancedLabels(10, 8); // MNIST has ten classes
+  writeIdxSet(dataDir, { train: { labels }, test: { labels: balancedLabels(10, 2) }, gzip: false, rows: 12, cols: 12 });
+  const config = tinyConfig({
+    data: { kind: 'mnist', path: dataDir, maxPerClass: 8, imbalanceFactor: 4 },
+    eval: { every: 1, manyThreshold: 6, fewThreshold: 3 },
+  });
+  const dir = makeRun(t, config);
+  const stopped = await runTrainer(['run', dir], { GPACO_STOP_AFTER_STEPS: '2' });
+  assert.equal(stopped.code, 0, stopped.log);
+  assert.ok(fs.existsSync(path.join(dir, 'split.json')));
+  const splitBefore = fs.readFileSync(path.join(dir, 'split.json'), 'utf8');
+  // Same files, other labels: the same seed now picks other images.
+  writeIdxSet(dataDir, { train: { labels: [...labels].reverse() }, test: { labels: balancedLabels(10, 2) }, gzip: false, rows: 12, cols: 12 });
+  const resumed = await runTrainer(['run', dir, '--resume']);
+  assert.equal(resumed.code, 2, resumed.log);
+  assert.match(resumed.log, /training data changed since this run started/);
+  assert.equal(fs.readFileSync(path.join(dir, 'split.json'), 'utf8'), splitBefore, 'the recorded split is kept');
+  assert.equal(manifestOf(dir).status, 'failed');
+  // With the original data back, the same run resumes and completes.
+  writeIdxSet(dataDir, { train: { labels }, test: { labels: balancedLabels(10, 2) }, gzip: false, rows: 12, cols: 12 });
+  const again = await runTrainer(['run', dir, '--resume']);
+  assert.equal(again.code, 0, again.log);
+  assert.equal(manifestOf(dir).status, 'completed');
 });
