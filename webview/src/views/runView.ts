@@ -266,10 +266,13 @@ export class RunView {
   }
 
   private renderCheckpoints(s: RunSnapshot): void {
+    // A run resumes from its latest complete checkpoint, so that row offers it.
+    const latest = s.checkpoints.find((c) => c.hasCheckpoint)?.tag;
     const rows = s.checkpoints.map((c) => {
       const actions = h('td', { class: 'row-actions' });
       if (c.hasEval) actions.append(button('View', () => this.hooks.select(c.tag), { 'data-action': 'view', ...(c.tag === s.selectedTag ? { disabled: true } : {}) }));
-      if (this.hooks.interactive && c.hasCheckpoint) actions.append(button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate' }));
+      if (this.hooks.interactive && c.hasCheckpoint) actions.append(button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate', title: `Evaluate ${c.tag} on the test set` }));
+      if (this.hooks.interactive && s.run.canResume && c.tag === latest) actions.append(button('Resume', () => this.hooks.resume(), { 'data-action': 'resume', title: `Resume the run from ${c.tag}` }));
       const tr = h(
         'tr',
         { 'data-tag': c.tag, 'aria-selected': c.tag === s.selectedTag ? 'true' : 'false' },
