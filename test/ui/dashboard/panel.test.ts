@@ -122,6 +122,7 @@ test('an appended evaluation updates the open panel; malformed messages change n
     { type: 'select', runId: 'r10ce', tag: 'epoch-0001' },
     { type: 'select', runId: 'r10', tag: 'epoch-0099' },
     { type: 'evaluate', runId: 'r10', tag: '/tmp/x' },
+    { type: 'evaluate', runId: 'r10', tag: 'epoch-0099' },
     { type: 'export', format: 'csv', fileName: '/tmp/gpaco-evil.csv', data: 'x' },
     { type: 'launch', command: 'rm -rf /' },
     'ready',
