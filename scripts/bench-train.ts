@@ -18,6 +18,7 @@ import { resolvePreset } from '../src/core/config/presets';
 import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
 import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
+import { useCachedSoftwareDriver } from '../src/trainer/backends/webgpuDriver';
 import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
 import { createMethod } from '../src/trainer/methods';
 import { createNetwork } from '../src/trainer/models';
@@ -257,6 +258,8 @@ function row(r: Result | { error: string }, torchIps: number | null, batch: numb
 }
 
 async function main(): Promise<void> {
+  // --backends webgpu on a machine without a GPU: the software driver of scripts/setup-webgpu-driver.sh.
+  useCachedSoftwareDriver(path.resolve(__dirname, '..'));
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const [, backend, batch, ...rest] = argv;

@@ -110,7 +110,7 @@ export const webgpuProvider: BackendProvider = {
     const activated: ActivatedBackend = {
       tfjsName: 'webgpu',
       detail: facts.emulated
-        ? `webgpu on ${name}: SOFTWARE EMULATION on the CPU, not a GPU (${facts.emulationReason})`
+        ? `webgpu on ${name} (SOFTWARE EMULATION on the CPU, not a GPU)`
         : `webgpu on ${name}${o.backend ? ` (Dawn backend ${o.backend})` : ''}`,
       adapter: {
         vendor: facts.vendor,
