@@ -1,11 +1,16 @@
 // Packages the extension as a .vsix with @vscode/vsce, offline: the files named by package.json
 // "files" are staged into .cache/vsix-stage first, because vsce walks the whole folder it runs in
 // (here that would include node_modules and the code-server test install: ~50 s instead of ~3 s).
-//   node scripts/package-vsix.mjs [--out FILE]        (npm run package: production build first)
+//   node scripts/package-vsix.mjs [--out FILE] [--target T | --all-targets]
+//                                                    (npm run package: production build first)
+// --target: a platform-specific package with that platform's Dawn (WebGPU) binaries; default
+// the machine's own platform; `universal` has none (scripts/package-webgpu.mjs says why).
+// --all-targets: gpaco-lab-<target>.vsix for every platform Dawn supports, plus universal.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAWN_DIRS, hostTarget, stageDawn } from './package-webgpu.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,7 +38,7 @@ function listFiles(dir, rel = '') {
 }
 
 /** Stages the package's files and runs vsce; returns the .vsix path. */
-export function packageVsix(out = path.join(root, 'gpaco-lab.vsix')) {
+export function packageVsix(out = path.join(root, 'gpaco-lab.vsix'), target = hostTarget()) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const stage = path.join(root, '.cache', `vsix-stage-${process.pid}`);
   fs.rmSync(stage, { recursive: true, force: true });
@@ -52,10 +57,12 @@ export function packageVsix(out = path.join(root, 'gpaco-lab.vsix')) {
       }
     }
     if (!fs.existsSync(path.join(stage, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: build first (npm run build)');
+    stageDawn(root, stage, target);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
     // --allow-unused-files-pattern: "files" may name optional files (LICENSE, CSS) not present yet.
-    const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-unused-files-pattern', '-o', path.resolve(out)], { cwd: stage, encoding: 'utf8' });
+    const targetArgs = target === 'universal' ? [] : ['--target', target];
+    const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-unused-files-pattern', ...targetArgs, '-o', path.resolve(out)], { cwd: stage, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vsce package failed:\n${r.stdout}\n${r.stderr}`);
     return path.resolve(out);
   } finally {
@@ -65,9 +72,17 @@ export function packageVsix(out = path.join(root, 'gpaco-lab.vsix')) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--out');
+  const t = process.argv.indexOf('--target');
   try {
-    const file = packageVsix(i > 0 ? process.argv[i + 1] : undefined);
-    console.log(`${path.relative(process.cwd(), file)}: ${(fs.statSync(file).size / 1024).toFixed(0)} KiB`);
+    const jobs = process.argv.includes('--all-targets')
+      ? Object.keys(DAWN_DIRS)
+          .filter((k) => DAWN_DIRS[k] || k === 'universal')
+          .map((k) => [path.join(root, `gpaco-lab-${k}.vsix`), k])
+      : [[i > 0 ? process.argv[i + 1] : t > 0 ? path.join(root, `gpaco-lab-${process.argv[t + 1]}.vsix`) : undefined, t > 0 ? process.argv[t + 1] : undefined]];
+    for (const [out, target] of jobs) {
+      const file = packageVsix(out, target);
+      console.log(`${path.relative(process.cwd(), file)}: ${(fs.statSync(file).size / 1024).toFixed(0)} KiB (${target ?? hostTarget()})`);
+    }
   } catch (err) {
     console.error(err.message);
     process.exit(1);
