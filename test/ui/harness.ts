@@ -100,6 +100,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const bin = ensureCodeServer();
+  // A folder made here is removed by stop() (GPACO_KEEP_TEST_DIRS=1 keeps it, for its logs).
+  const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-cs-'));
   const userDataDir = path.join(workDir, 'user-data');
   const extensionsDir = options.extensionsDir ?? path.join(workDir, 'extensions');
@@ -139,6 +141,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     }
     killGroup(child, 'SIGKILL');
     live.delete(child);
+    if (ownWorkDir && !process.env.GPACO_KEEP_TEST_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
   };
   // /healthz answers as soon as the server listens.
   const deadline = Date.now() + 60_000;
@@ -195,6 +198,11 @@ export function packagedExtensionsDir(): string {
   const dir = path.join(repoRoot, '.cache', 'ui', `extensions-${process.pid}`);
   const vsix = packageVsix(path.join(repoRoot, '.cache', 'ui', `gpaco-lab-${process.pid}.vsix`));
   installVsix(vsix, dir);
+  process.env.GPACO_UI_EXTENSIONS_DIR = dir;
+  process.once('exit', () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(vsix, { force: true });
+  });
   return dir;
 }
 
