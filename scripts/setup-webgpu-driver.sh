@@ -38,7 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. The cached driver, if it is complete.
-if [ -f "$ICD" ] && [ -f "$LIB" ]; then
+# (The ICD names the library by absolute path: a moved checkout fetches again.)
+if [ -f "$ICD" ] && [ -f "$LIB" ] && grep -qF "\"$LIB\"" "$ICD"; then
   echo "setup-webgpu-driver: cached $(cat "$DIR/version" 2>/dev/null || echo lavapipe) ($(( $(date +%s) - t0 )) s)"
   echo "$ICD"
   exit 0
@@ -75,7 +76,7 @@ if ldd "$LIB" | grep -q 'not found'; then
 fi
 # Only lavapipe is kept: the other drivers of the package are for hardware.
 find "$DIR/x" -name 'libvulkan_*.so' ! -name libvulkan_lvp.so -delete
-rm -rf "$DIR/lists" "$DIR/cache" "$DIR"/*.bin "$DIR"/*.deb
+rm -rf "$DIR/lists" "$DIR/cache" "$DIR/sp" "$DIR"/*.bin "$DIR"/*.deb
 API=$(grep -o '"api_version" *: *"[^"]*"' "$DIR/x/usr/share/vulkan/icd.d/lvp_icd.json" | grep -o '[0-9][0-9.]*' || true)
 API=${API:-1.4.0}
 printf '{"file_format_version":"1.0.1","ICD":{"library_path":"%s","api_version":"%s"}}\n' "$LIB" "$API" >"$ICD.tmp"
