@@ -120,15 +120,9 @@ export class RunSnapshotSource {
     this.tail = new MetricsTail(runPaths(dir).metrics);
   }
 
-  /** Tags the panel may ask for: evaluations and complete checkpoints that exist now. */
-  knownTags(): Set<string> {
-    const tags = new Set(listEvalTags(this.dir));
-    try {
-      for (const c of readCheckpointIndex(this.dir).checkpoints) tags.add(c.tag);
-    } catch {
-      // A malformed index offers no checkpoints.
-    }
-    return tags;
+  /** Tags of the evaluations that exist now: what a panel may ask to show. */
+  evaluationTags(): Set<string> {
+    return new Set(listEvalTags(this.dir));
   }
 
   build(options: SnapshotOptions = {}): RunSnapshot {

@@ -88,7 +88,7 @@ export class DashboardPanel implements vscode.Disposable {
         this.throttle.flush();
         return;
       case 'select':
-        if (m.tag !== null && !this.source.knownTags().has(m.tag)) return this.reject(`run ${this.run.id} has no evaluation or checkpoint ${m.tag}`);
+        if (m.tag !== null && !this.source.evaluationTags().has(m.tag)) return this.reject(`run ${this.run.id} has no evaluation ${m.tag}`);
         this.selectedTag = m.tag;
         this.throttle.flush();
         return;

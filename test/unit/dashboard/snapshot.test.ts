@@ -87,7 +87,7 @@ describe('run snapshot', () => {
     assert.deepEqual(next.curves.epoch, [1, 2, 3, 4]);
     assert.equal(next.selected!.tag, 'epoch-0004');
     assert.equal(next.run.epoch, 4);
-    assert.ok(source.knownTags().has('epoch-0004'));
+    assert.ok(source.evaluationTags().has('epoch-0004'));
   });
 
   it('a running run whose process is gone is interrupted and resumable', () => {
