@@ -57,6 +57,7 @@ export class RunView {
   private readonly summary = h('table', { class: 'summary', 'data-testid': 'group-summary' });
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
+  private readonly pending = h('p', { class: 'note pending', hidden: true });
   private matrixCache: { revision: string; counts: Float64Array; cells: Int32Array } | null = null;
   private perClassOrder: number[] = [];
   private ticker: number | undefined;
@@ -156,6 +157,7 @@ export class RunView {
       ),
       this.warnings,
       h('section', {}, h('h2', {}, 'Curves'), h('div', { class: 'grid three' }, this.loss.element, this.lr.element, this.accuracy.element)),
+      this.pending,
       this.selection,
       h(
         'section',
@@ -297,13 +299,12 @@ export class RunView {
     const d = s.selected;
     const classes = s.classes;
     for (const t of this.selectedTitles) setText(t, d ? ` · ${d.tag} (epoch ${d.epoch}, ${d.n} test images)` : '');
-    this.selection.hidden = false;
+    // Until the first evaluation there is nothing to draw: one line instead of empty charts.
+    this.selection.hidden = !d || !classes;
+    this.pending.hidden = !this.selection.hidden;
     if (!d || !classes) {
-      this.matrix.clearData(classes ? 'No evaluation yet.' : 'Waiting for classes.json.');
-      this.groupTable.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, 'No evaluation yet.')));
-      this.bars.update([]);
-      this.perClass.update([], []);
-      this.summary.replaceChildren();
+      setText(this.pending, classes ? 'No evaluation yet: shot groups, the confusion matrix and per-class accuracy appear after the first one.' : 'Waiting for the trainer to write classes.json.');
+      this.matrix.clearData('No evaluation yet.');
       return;
     }
     const { counts, cells } = this.decoded(d);
