@@ -5,13 +5,12 @@ import * as vscode from 'vscode';
 import { CompareSnapshotSource } from '../../core/snapshot';
 import type { CompareHostMessage } from '../../protocol/messages';
 import { checkCompareWebviewMessage } from '../../protocol/validate';
-import { SNAPSHOT_INTERVAL_MS, type PanelDeps, type PanelStats, type RunRef } from './dashboardPanel';
+import { SNAPSHOT_INTERVAL_MS, type PanelDeps, type RunRef } from './dashboardPanel';
 import { saveExport } from './exportFile';
 import { panelHtml } from './html';
 import { Throttle } from './throttle';
 
 export class ComparePanel implements vscode.Disposable {
-  static readonly viewType = 'gpaco.compare'; // COMPARE_VIEW_TYPE in index.ts
   private readonly source: CompareSnapshotSource;
   private readonly throttle: Throttle;
   private readonly disposables: vscode.Disposable[] = [];
@@ -19,7 +18,6 @@ export class ComparePanel implements vscode.Disposable {
   private ready = false;
   private lastSent = '';
   private disposed = false;
-  readonly stats: PanelStats = { received: 0, rejected: 0, snapshots: 0 };
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
 
@@ -51,7 +49,6 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    this.stats.received++;
     const checked = checkCompareWebviewMessage(raw);
     if (!checked.ok) return this.reject(checked.reason);
     const m = checked.value;
@@ -78,7 +75,6 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private reject(reason: string): void {
-    this.stats.rejected++;
     this.deps.log(`[compare] ignored a message from the webview: ${reason}`);
   }
 
@@ -97,7 +93,6 @@ export class ComparePanel implements vscode.Disposable {
       this.lastSent = text;
       message = { type: 'notice', level: 'error', text };
     }
-    this.stats.snapshots += message.type === 'snapshot' ? 1 : 0;
     this.post(message);
   }
 

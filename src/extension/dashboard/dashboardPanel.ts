@@ -24,12 +24,6 @@ export interface PanelDeps {
 /** At most this often a changing run re-sends its snapshot (the first change goes at once). */
 export const SNAPSHOT_INTERVAL_MS = 100;
 
-export interface PanelStats {
-  received: number;
-  rejected: number;
-  snapshots: number;
-}
-
 function hasCheckpoint(dir: string, tag: string): boolean {
   try {
     return readCheckpointIndex(dir).checkpoints.some((c) => c.tag === tag);
@@ -39,14 +33,12 @@ function hasCheckpoint(dir: string, tag: string): boolean {
 }
 
 export class DashboardPanel implements vscode.Disposable {
-  static readonly viewType = 'gpaco.dashboard'; // RUN_VIEW_TYPE in index.ts
   private readonly source: RunSnapshotSource;
   private readonly throttle: Throttle;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private lastSent = '';
   private disposed = false;
-  readonly stats: PanelStats = { received: 0, rejected: 0, snapshots: 0 };
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
 
@@ -76,7 +68,6 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    this.stats.received++;
     const checked = checkRunWebviewMessage(raw);
     if (!checked.ok) return this.reject(checked.reason);
     const m: RunWebviewMessage = checked.value;
@@ -120,7 +111,6 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private reject(reason: string): void {
-    this.stats.rejected++;
     this.deps.log(`[dashboard ${this.run.id}] ignored a message from the webview: ${reason}`);
   }
 
@@ -141,7 +131,6 @@ export class DashboardPanel implements vscode.Disposable {
       this.lastSent = text;
       message = { type: 'notice', level: 'error', text };
     }
-    this.stats.snapshots += message.type === 'snapshot' ? 1 : 0;
     this.post(message);
   }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../core/contract';
 import type * as PanelsModule from './panels';
-import type { ComparePanel, DashboardPanel, PanelStats, RunRef } from './panels';
+import type { ComparePanel, DashboardPanel, RunRef } from './panels';
 
 export type { ComparePanel, DashboardPanel, RunRef } from './panels';
 
@@ -76,14 +76,6 @@ export class Dashboards implements vscode.Disposable {
     const panels = await import('./panels');
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'GPaCo: compare', vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
     return this.adoptCompare(panels, panel, runs);
-  }
-
-  /** Open panels and their message counts (tests and diagnostics). */
-  panels(): { kind: 'run' | 'compare'; runIds: string[]; stats: PanelStats }[] {
-    return [
-      ...[...this.runPanels.values()].map((p) => ({ kind: 'run' as const, runIds: [p.run.id], stats: { ...p.stats } })),
-      ...[...this.comparePanels].map((p) => ({ kind: 'compare' as const, runIds: p.runs.map((r) => r.id), stats: { ...p.stats } })),
-    ];
   }
 
   private adoptRun(panels: Panels, panel: vscode.WebviewPanel, run: RunRef, tag: string | null): DashboardPanel {
