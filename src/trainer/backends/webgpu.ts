@@ -24,6 +24,7 @@ import {
   loadDawn,
   needsCompatibilityMode,
   noAdapterHint,
+  vulkanDriverManifests,
   webgpuOptionsFromEnv,
 } from './webgpuAdapter';
 import { type GuardedBackend, WebgpuGuard } from './webgpuGuard';
@@ -82,6 +83,10 @@ export const webgpuProvider: BackendProvider = {
       return active.activated;
     }
     const o = webgpuOptionsFromEnv();
+    if (process.platform === 'linux' && !needsCompatibilityMode(o)) {
+      const icd = vulkanDriverManifests();
+      if (!icd.found) throw new BackendUnavailable(`no Vulkan driver is installed (no driver manifest in ${icd.where}; VK_ICD_FILENAMES can name one)`, noAdapterHint(o));
+    }
     quietLoaderEnv(o);
     const { module: dawn } = await loadDawn(ctx.searchDirs);
     let gpu: Gpu;

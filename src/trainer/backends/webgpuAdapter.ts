@@ -171,6 +171,31 @@ export function driverEnvSummary(env: NodeJS.ProcessEnv = process.env): string {
   return keys.length ? keys.map((k) => `${k}=${env[k]}`).join(' ') : 'no VK_ICD_FILENAMES / VK_DRIVER_FILES set';
 }
 
+/**
+ * Linux: the Vulkan driver manifests (ICD files) the loader would find, or the variables that
+ * name them. Without any, Dawn's Vulkan backend cannot find an adapter; checking first avoids
+ * loading Dawn (and its "Found no drivers" warnings in the log) on machines without Vulkan.
+ */
+export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env, system: { etc: string; share: string } = { etc: '/etc', share: '/usr/share' }): { found: boolean; where: string } {
+  const named = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'].find((k) => env[k]);
+  if (named) return { found: true, where: `${named}=${env[named]}` };
+  const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter(Boolean);
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter(Boolean);
+  // The loader's own search order: XDG_CONFIG_HOME, XDG_CONFIG_DIRS, /etc, XDG_DATA_HOME, XDG_DATA_DIRS.
+  const configHome = env.XDG_CONFIG_HOME || (env.HOME ? path.join(env.HOME, '.config') : null);
+  const dataHome = env.XDG_DATA_HOME || (env.HOME ? path.join(env.HOME, '.local/share') : null);
+  const roots = [configHome, ...config, system.etc, dataHome, ...data, system.share].filter((d): d is string => !!d);
+  const dirs = [...new Set(roots.map((d) => path.join(d, 'vulkan', 'icd.d')))];
+  for (const d of dirs) {
+    try {
+      if (fs.readdirSync(d).some((f) => f.endsWith('.json'))) return { found: true, where: d };
+    } catch {
+      // no such folder
+    }
+  }
+  return { found: false, where: dirs.join(', ') };
+}
+
 /** Why no adapter came back, with what to check (Linux: the Vulkan loader and a driver). */
 export function noAdapterHint(o: WebgpuOptions): string {
   const parts: string[] = [];
