@@ -11,7 +11,8 @@ import { displayStatus } from '../../core/catalog';
 import { compareNewestFirst, type EvalSummary, type RunView } from '../model/runView';
 
 /** Which part of a run changed (from the path of a file event). */
-export type RunPart = 'manifest' | 'metrics' | 'checkpoints' | 'all';
+/** `files`: evals/ or classes.json, which the store does not cache; open panels re-read them. */
+export type RunPart = 'manifest' | 'metrics' | 'checkpoints' | 'files' | 'all';
 
 export interface StoreChange {
   /** Runs whose view changed. */
@@ -40,6 +41,7 @@ export function classifyPath(root: string, file: string): { dir: string; part: R
   if (rest === RUN_FILES.run) return { dir, part: 'manifest' };
   if (rest === RUN_FILES.metrics) return { dir, part: 'metrics' };
   if (rest === RUN_FILES.checkpointIndex || rest === RUN_FILES.checkpoints) return { dir, part: 'checkpoints' };
+  if (rest === RUN_FILES.classes || rest.startsWith(`${RUN_FILES.evals}/`)) return { dir, part: 'files' };
   return undefined;
 }
 
@@ -210,7 +212,8 @@ export class RunStore {
       this.readCheckpoints(e);
     } else if (part === 'manifest') this.readManifest(e);
     else if (part === 'metrics') this.readMetrics(e);
-    else this.readCheckpoints(e);
+    else if (part === 'checkpoints') this.readCheckpoints(e);
+    // 'files': nothing cached here; emitting the change makes open panels re-read them.
     e.view = { ...e.view, pending: this.pendingOf(dir) };
     return e.view;
   }

@@ -109,3 +109,27 @@ test('appends closer together than chokidar\u2019s 50 ms change throttle are all
     store.dispose();
   }
 });
+
+test('an evaluation file or classes.json written without a metrics line still reaches listeners (open panels re-read)', async () => {
+  const root = path.join(tmp, 'files');
+  const dir = writeFixtureRun(root, { id: 'files', status: 'stopped', epochs: 10, done: 3 });
+  const store = new RunStore();
+  const watcher = new RunsWatcher(store);
+  const seen: string[] = [];
+  store.onDidChange((c) => seen.push(...c.changed.map((v) => v.id)));
+  try {
+    watcher.setRoots([root]);
+    await until('watching', () => watcher.watchedRoots === 1 && store.find('files') !== undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    seen.length = 0;
+    fs.mkdirSync(path.join(dir, 'evals'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'evals', 'epoch-0099.json'), '{}');
+    await until('a change for the new eval file', () => seen.includes('files'));
+    seen.length = 0;
+    fs.writeFileSync(path.join(dir, 'classes.json'), '{}');
+    await until('a change for classes.json', () => seen.includes('files'));
+  } finally {
+    watcher.dispose();
+    store.dispose();
+  }
+});
