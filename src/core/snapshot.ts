@@ -7,6 +7,7 @@ import type { ClassesFile, EpochRecord, EvalFile, EvalRecord, RunManifest } from
 import { isRunProcessAlive } from './catalog';
 import { headToTailOrder } from './evalMath';
 import { MetricsTail } from './metricsLog';
+import { slurmDisplayStatus } from './slurm/states';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
 import { encodeMatrix } from '../protocol/matrixCodec';
 import {
@@ -44,7 +45,9 @@ export function defaultIsAlive(manifest: RunManifest): boolean {
 }
 
 export function displayStatusOf(manifest: RunManifest, isAlive: (m: RunManifest) => boolean = defaultIsAlive): RunDisplayStatus {
-  return manifest.status === 'running' && !isAlive(manifest) ? 'interrupted' : manifest.status;
+  const base = manifest.status === 'running' && !isAlive(manifest) ? 'interrupted' : manifest.status;
+  // A Slurm run's trainer may live on another host: its recorded job state says when it is over.
+  return slurmDisplayStatus(manifest, base) === 'interrupted' ? 'interrupted' : base;
 }
 
 /** Classes in display order (head to tail). */

@@ -167,4 +167,15 @@ describe('display status', () => {
     assert.equal(displayStatusOf(m, () => false), 'completed');
     assert.equal(displayStatusOf({ ...m, status: 'running' }, () => false), 'interrupted');
   });
+
+  it('a Slurm run follows its recorded job: stopped at the time limit or running after its job ended is interrupted', () => {
+    const run = makeFixtureRun(root, { classes: 10, id: 'st-slurm' });
+    const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8'));
+    const slurm = (over: Record<string, unknown>) => ({ kind: 'slurm', jobId: '12', ...over });
+    assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'TIMEOUT', timeLimit: true }) }), 'interrupted');
+    assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'CANCELLED' }) }), 'stopped');
+    // The trainer lives on a compute node: no pid check here, the job state decides.
+    assert.equal(displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'NODE_FAIL' }) }, () => true), 'interrupted');
+    assert.equal(displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'RUNNING' }) }, () => true), 'running');
+  });
 });
