@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/random';
 import { BatchNorm, Conv2d, Dense, globalAvgPool, shortcutDownsample } from '../nn/layers';
 import { ParameterStore } from '../nn/params';
+import { batchNormFused } from './fusedBatchNorm';
+import { basicBlockTraining } from './fusedBlock';
 import type { ForwardOutput, Network, NetworkSpec } from './types';
 
 export const RESNET32_WIDTHS = [16, 32, 64] as const;
@@ -32,7 +34,16 @@ export class ResNet32 implements Network {
   private readonly blocks: BasicBlock[] = [];
   private readonly classifier: Dense;
 
-  constructor(spec: NetworkSpec, rng: Rng) {
+  /**
+   * fused (default): in training, each BasicBlock is one custom-gradient op (fusedBlock.ts) and the
+   * stem's BN + ReLU another (fusedBatchNorm.ts): the same numbers with a fraction of the tape
+   * memory. false: layer-by-layer autodiff of the nn/layers.ts primitives (the reference).
+   */
+  constructor(
+    spec: NetworkSpec,
+    rng: Rng,
+    private readonly opts: { fused?: boolean } = {},
+  ) {
     this.inputShape = spec.inputShape;
     this.numClasses = spec.numClasses;
     const stem = this.params.scope('stem');
@@ -59,10 +70,24 @@ export class ResNet32 implements Network {
     this.classifier = new Dense(this.params.scope('classifier'), { inFeatures: cin, outFeatures: spec.numClasses }, rng);
   }
 
+  private get fused(): boolean {
+    return this.opts.fused ?? true;
+  }
+
+  private bn(bn: BatchNorm, x: tf.Tensor4D, training: boolean, relu: boolean): tf.Tensor4D {
+    if (this.fused) return batchNormFused(bn, x, training, relu);
+    const y = bn.apply(x, training);
+    return relu ? tf.relu(y) : y;
+  }
+
   forward(x: tf.Tensor4D, training: boolean): ForwardOutput {
-    let h = tf.relu(this.stem.bn.apply(this.stem.conv.apply(x), training));
+    let h = this.bn(this.stem.bn, this.stem.conv.apply(x), training, true);
     for (const b of this.blocks) {
-      const o = b.bn2.apply(b.conv2.apply(tf.relu(b.bn1.apply(b.conv1.apply(h), training))), training);
+      if (training && this.fused) {
+        h = basicBlockTraining(b, h);
+        continue;
+      }
+      const o = this.bn(b.bn2, b.conv2.apply(this.bn(b.bn1, b.conv1.apply(h), training, true)), training, false);
       const sc = b.downsample ? shortcutDownsample(h, b.outChannels) : h;
       h = tf.relu(tf.add<tf.Tensor4D>(o, sc));
     }

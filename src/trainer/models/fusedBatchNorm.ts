@@ -1,0 +1,68 @@
+// Training-mode batch norm (optionally followed by ReLU) as ONE custom-gradient op, for the
+// ResNet-32 hot path. The autodiff of the affine form (nn/layers.ts BatchNorm) keeps 3-4
+// activation-sized tensors per layer on the tape (x - mean, x * a, the pre-ReLU sum, ...) and runs
+// a dozen elementwise kernels backwards; this op saves only its input and its output (which the
+// next convolution saves anyway) and uses the closed-form gradient
+//   dx = gamma r (g - mean(g) - xhat mean(g xhat)),  dgamma = sum(g xhat),  dbeta = sum(g)
+// with g = dy * [y > 0] (ReLU) or dy, xhat = (x - mu) r, r = 1 / sqrt(var + eps), biased batch
+// variance (as PyTorch's forward). Same values and parameters as BatchNorm.apply (it reads and
+// updates that layer's variables), so checkpoints are unchanged.
+import * as tf from '@tensorflow/tfjs';
+import type { BatchNorm } from '../nn/layers';
+
+type Args = (tf.Tensor | tf.GradSaveFunc)[];
+
+function makeOp(bn: BatchNorm, relu: boolean) {
+  return tf.customGrad((...args: Args) => {
+    const x = args[0] as tf.Tensor;
+    const gamma = args[1] as tf.Tensor1D;
+    const beta = args[2] as tf.Tensor1D;
+    const save = args[3] as tf.GradSaveFunc;
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const n = axes.reduce((s, a) => s * x.shape[a]!, 1);
+    const { mean, variance } = tf.moments(x, axes);
+    const r = tf.rsqrt(tf.add(variance, bn.epsilon));
+    const a = tf.mul(r, gamma);
+    const b = tf.sub(beta, tf.mul(mean, a));
+    const pre = tf.add(tf.mul(x, a), b);
+    const y = relu ? tf.relu(pre) : pre;
+    // Running statistics (unbiased variance, as PyTorch): outside any gradient.
+    const m = bn.momentum;
+    const unbiased = n > 1 ? n / (n - 1) : 1;
+    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
+    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
+    save(relu ? [x, mean, r, gamma, y] : [x, mean, r, gamma]);
+    return {
+      value: y,
+      // Inside a tidy: tfjs runs custom gradients outside any per-node scope.
+      gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+        const dy = dyIn as tf.Tensor;
+        const [sx, smean, sr, sgamma, sy] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor?];
+        const g = sy ? tf.mul(dy, tf.step(sy)) : dy;
+        const xhat = tf.mul(tf.sub(sx, smean), sr);
+        const dbeta = tf.sum(g, axes);
+        const dgamma = tf.sum(tf.mul(g, xhat), axes);
+        const inner = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
+        const dx = tf.mul(inner, tf.mul(sgamma, sr));
+        return [dx, dgamma, dbeta];
+        }),
+    };
+  });
+}
+
+const ops = new WeakMap<BatchNorm, { relu: ReturnType<typeof makeOp>; plain: ReturnType<typeof makeOp> }>();
+
+/** bn(x) (and relu) in training mode with batch statistics; evaluation uses the running ones. */
+export function batchNormFused<T extends tf.Tensor>(bn: BatchNorm, x: T, training: boolean, relu: boolean): T {
+  if (!training) {
+    const y = bn.apply(x, false);
+    return (relu ? tf.relu(y) : y) as T;
+  }
+  let o = ops.get(bn);
+  if (!o) {
+    o = { relu: makeOp(bn, true), plain: makeOp(bn, false) };
+    ops.set(bn, o);
+  }
+  return (relu ? o.relu : o.plain)(x, bn.gamma, bn.beta) as T;
+}
