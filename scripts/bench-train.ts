@@ -8,6 +8,8 @@
 //   separate passes, projector, queue 1024, parametric-contrastive loss); images/s counts images,
 //   not views. On wasm the trainer's heap plan applies (gradient caching at ResNet-32 batch 128).
 //   npm run bench:train:gpaco runs ResNet-32, batch 128, GPaCo, wasm, against PyTorch.
+//   --torch-threads 1,2: PyTorch thread counts to measure (default 2); "vs PyTorch" is against the
+//   fastest. --unfused: ResNet-32 with layer-by-layer autodiff instead of the fused blocks.
 // Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
 // first, then the median of the timed steps. A fixed batch is reused, as the PyTorch twin does;
 // the host-side batch assembly (augmentation + upload) is timed separately.
@@ -22,6 +24,7 @@ import { useCachedSoftwareDriver } from '../src/trainer/backends/webgpuDriver';
 import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
 import { createMethod } from '../src/trainer/methods';
 import { createNetwork } from '../src/trainer/models';
+import { ResNet32 } from '../src/trainer/models/resnet32';
 import { SgdMomentum } from '../src/trainer/optim/sgd';
 import { measureStepBytes, planMicroBatch } from '../src/trainer/memoryPlan';
 import { StepRunner } from '../src/trainer/step';
@@ -38,6 +41,8 @@ interface Options {
   width: number;
   torch: boolean;
   loss: Loss;
+  torchThreads: number[];
+  unfused: boolean;
 }
 
 interface Result {
@@ -82,6 +87,8 @@ function parseOptions(argv: string[]): Options {
     width: Number(arg(argv, 'width') ?? 32),
     torch: !argv.includes('--no-torch'),
     loss,
+    torchThreads: (arg(argv, 'torch-threads') ?? '2').split(',').map(Number),
+    unfused: argv.includes('--unfused'),
   };
 }
 
@@ -125,7 +132,7 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
   const shape = SHAPES[o.model];
   const config = benchConfig(o, batch);
   const spec = { inputShape: [shape.size, shape.size, shape.channels] as const, numClasses: shape.classes };
-  const network = createNetwork(config.model, spec, Rng.derive(0, 'bench/init'));
+  const network = o.unfused && o.model === 'resnet32' ? new ResNet32(spec, Rng.derive(0, 'bench/init'), { fused: false }) : createNetwork(config.model, spec, Rng.derive(0, 'bench/init'));
   const method = createMethod({
     network,
     createNetwork: (rng) => createNetwork(config.model, spec, rng),
@@ -184,7 +191,7 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
   const med = median(times);
   const heap = wasmHeapBytes();
   return {
-    impl: `tfjs-${selected.detail}`,
+    impl: `tfjs-${selected.detail}${o.unfused && o.model === 'resnet32' ? ', unfused' : ''}`,
     model: o.model,
     batch,
     params: network.params.trainableCount(),
@@ -215,14 +222,14 @@ function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
-function runTorch(o: Options, batch: number): Result | { error: string } {
+function runTorch(o: Options, batch: number, threads: number): Result | { error: string } {
   const shape = SHAPES[o.model];
   const { warmup, steps } = { warmup: o.warmup ?? 3, steps: o.steps ?? 10 };
   const r = spawnSync(
     '/usr/bin/python3',
     [path.join(__dirname, 'bench_train_torch.py'), '--model', o.model, '--batch', String(batch), '--width', String(o.width),
       '--size', String(shape.size), '--channels', String(shape.channels), '--classes', String(shape.classes),
-      '--warmup', String(warmup), '--steps', String(steps), '--threads', '2', '--loss', o.loss],
+      '--warmup', String(warmup), '--steps', String(steps), '--threads', String(threads), '--loss', o.loss],
     { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -238,12 +245,13 @@ async function parent(o: Options): Promise<void> {
   if (o.torch && !withTorch) console.log('PyTorch: not measured (Debian python3-torch is not installed: apt-get install -y python3-torch)');
   const rows: string[] = [];
   for (const batch of o.batches) {
-    const torch = withTorch ? runTorch(o, batch) : null;
-    const torchIps = torch && 'imagesPerSecond' in torch ? torch.imagesPerSecond : null;
-    if (torch) rows.push(row(torch, null, batch, undefined, o.loss));
+    const torches = withTorch ? o.torchThreads.map((t) => runTorch(o, batch, t)) : [];
+    const speeds = torches.flatMap((t) => ('imagesPerSecond' in t ? [t.imagesPerSecond] : []));
+    const torchIps = speeds.length ? Math.max(...speeds) : null;
+    for (const t of torches) rows.push(row(t, torchIps, batch, undefined, o.loss));
     for (const backend of o.backends) {
       const res = runChild([backend, String(batch), ...process.argv.slice(2)], 30 * 60_000);
-      rows.push(row(res, torchIps, batch, backend, o.loss));
+      rows.push(row(res, torchIps, batch, o.unfused ? `${backend} (unfused)` : backend, o.loss));
     }
   }
   console.log('\n| impl | loss | batch | micro-batch | params | median step s | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB | tensors flat |');
@@ -253,7 +261,7 @@ async function parent(o: Options): Promise<void> {
 
 function row(r: Result | { error: string }, torchIps: number | null, batch: number, backend?: string, loss = ''): string {
   if ('error' in r) return `| ${backend ?? 'pytorch'} | | ${batch} | | failed: ${r.error} | | | | | | | |`;
-  const ratio = torchIps ? `${(r.imagesPerSecond / torchIps).toFixed(3)}x` : r.impl.startsWith('pytorch') ? '1.000x' : 'n/a';
+  const ratio = torchIps ? `${(r.imagesPerSecond / torchIps).toFixed(3)}x` : 'n/a';
   return `| ${r.impl} | ${loss} | ${r.batch} | ${r.microBatchSize ?? ''} | ${r.params} | ${r.medianStepSeconds} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${r.wasmHeapMiB ?? ''} | ${r.tensorsFlat ?? ''} |`;
 }
 
