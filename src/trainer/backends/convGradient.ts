@@ -55,6 +55,31 @@ export function filterGradViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: 
   });
 }
 
+/**
+ * [N, H, W, C] -> [N, H*s0, W*s1, C] with x[n, i, j] at (i*s0, j*s1) and zeros between (the
+ * inverse of a strided subsample's gradient routing). Two rank-4 pads, not one rank-6 pad:
+ * tfjs-backend-webgpu cannot compile Pad above rank 4 (its shader indexes a "vec6", a WGSL
+ * error that the WebGPU guard reports).
+ */
+export function zeroInterleave(x: tf.Tensor4D, s: [number, number]): tf.Tensor4D {
+  const [N, H, W, C] = x.shape;
+  return tf.tidy(() => {
+    const cols = tf.pad(tf.reshape(x, [N * H, W, 1, C]), [
+      [0, 0],
+      [0, 0],
+      [0, s[1] - 1],
+      [0, 0],
+    ]);
+    const rows = tf.pad(tf.reshape(cols, [N, H, 1, W * s[1] * C]), [
+      [0, 0],
+      [0, 0],
+      [0, s[0] - 1],
+      [0, 0],
+    ]);
+    return tf.reshape(rows, [N, H * s[0], W * s[1], C]);
+  });
+}
+
 /** Input gradient of conv2d(x, W, strides, pad) as one forward conv. */
 export function inputGradViaConv(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: [number, number, number, number], strides: number | [number, number], pad: Pad): tf.Tensor4D {
   const [N, H, W] = xShape;
@@ -64,19 +89,7 @@ export function inputGradViaConv(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: [
   const [ph, pw] = spatialPads(pad, H, W, Ho, Wo, s, kh, kw);
   return tf.tidy(() => {
     let d: tf.Tensor4D = dy;
-    if (s[0] > 1 || s[1] > 1) {
-      // insert (s-1) zeros after every row / column
-      d = tf
-        .pad(tf.reshape(d, [N, Ho, 1, Wo, 1, co]), [
-          [0, 0],
-          [0, 0],
-          [0, s[0] - 1],
-          [0, 0],
-          [0, s[1] - 1],
-          [0, 0],
-        ])
-        .reshape([N, Ho * s[0], Wo * s[1], co]);
-    }
+    if (s[0] > 1 || s[1] > 1) d = zeroInterleave(d, s);
     const L = [Ho * s[0], Wo * s[1]] as const;
     const K = [kh, kw] as const;
     const P = [ph[0], pw[0]] as const;

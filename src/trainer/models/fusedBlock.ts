@@ -18,7 +18,7 @@
 // Convolution gradients are written as forward convolutions (backends/convGradient.ts), which
 // wasm runs with XNNPACK and every other backend runs as well.
 import * as tf from '@tensorflow/tfjs';
-import { filterGradViaConv, inputGradViaConv } from '../backends/convGradient';
+import { filterGradViaConv, inputGradViaConv, zeroInterleave } from '../backends/convGradient';
 import type { BatchNorm, Conv2d } from '../nn/layers';
 
 export interface BlockLayers {
@@ -81,16 +81,7 @@ function shortcutBackward(g: tf.Tensor4D, hShape: [number, number, number, numbe
   const [, Ho, Wo] = g.shape;
   const sliced = tf.slice(g, [0, 0, 0, before], [N, Ho, Wo, C]);
   // x[:, ::2, ::2] of an H x W map: rows / columns 0, 2, 4, ... (Ho = ceil(H / 2)).
-  const spread = tf
-    .pad(tf.reshape(sliced, [N, Ho, 1, Wo, 1, C]), [
-      [0, 0],
-      [0, 0],
-      [0, 1],
-      [0, 0],
-      [0, 1],
-      [0, 0],
-    ])
-    .reshape([N, 2 * Ho, 2 * Wo, C]) as tf.Tensor4D;
+  const spread = zeroInterleave(sliced, [2, 2]); // rank-4 pads only (WebGPU)
   return 2 * Ho === H && 2 * Wo === W ? spread : tf.slice(spread, [0, 0, 0, 0], [N, H, W, C]);
 }
 
