@@ -27,6 +27,8 @@ const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
 interface RootWatch {
   root: string;
   watcher?: FSWatcher;
+  /** Whether `watcher` finished its initial scan (see close()). */
+  ready?: boolean;
   parentWatch?: fs.FSWatcher;
 }
 
@@ -54,8 +56,7 @@ export class RunsWatcher {
     this.pollIntervalMs = ms;
     for (const w of this.roots.values()) {
       if (!w.watcher) continue;
-      void w.watcher.close();
-      w.watcher = undefined;
+      this.closeWatcher(w);
       this.attach(w);
     }
   }
@@ -87,6 +88,9 @@ export class RunsWatcher {
   }
 
   private attach(w: RootWatch): void {
+    // A parent-folder event can arrive after dispose(), or after an earlier event already attached
+    // this root (fs.watch queues several): a second watcher made then would never be closed.
+    if (this.disposed || w.watcher) return;
     w.parentWatch?.close();
     w.parentWatch = undefined;
     const watcher = watch(w.root, {
@@ -97,9 +101,14 @@ export class RunsWatcher {
       ignored: (p: string) => this.ignored(w.root, p),
       // Atomic replace (temp file + rename) is the contract's normal write; report it as a change.
       atomic: false,
+      // The extension host (or a test) lives on its own; a handle chokidar fails to close in a
+      // race (see closeWatcher) must not keep a process alive.
+      persistent: false,
       ...(this.pollIntervalMs > 0 ? { usePolling: true, interval: this.pollIntervalMs, binaryInterval: this.pollIntervalMs } : {}),
     });
+    w.ready = false;
     const onEvent = (event: string, p: string) => {
+      if (this.disposed || w.watcher !== watcher) return;
       if (p === w.root && event === 'unlinkDir') {
         this.store.setRoots([...this.roots.keys()]);
         return;
@@ -118,7 +127,8 @@ export class RunsWatcher {
     w.watcher = watcher;
     // Runs that appeared between the scan and the watch starting.
     watcher.on('ready', () => {
-      if (!this.disposed) this.store.setRoots([...this.roots.keys()]);
+      w.ready = true;
+      if (!this.disposed && w.watcher === watcher) this.store.setRoots([...this.roots.keys()]);
     });
   }
 
@@ -187,10 +197,18 @@ export class RunsWatcher {
     return [...this.roots.values()].filter((w) => w.watcher).length;
   }
 
-  private close(w: RootWatch): void {
-    void w.watcher?.close();
-    w.parentWatch?.close();
+  private closeWatcher(w: RootWatch): void {
+    const watcher = w.watcher;
     w.watcher = undefined;
+    // chokidar 4 drops (never closes) a folder's fs.watch handle that it opens while close() is
+    // pending during a scan, so a watcher still scanning is closed once its scan is done.
+    if (watcher && w.ready) void watcher.close();
+    else if (watcher) watcher.once('ready', () => void watcher.close());
+  }
+
+  private close(w: RootWatch): void {
+    this.closeWatcher(w);
+    w.parentWatch?.close();
     w.parentWatch = undefined;
   }
 
