@@ -21,9 +21,16 @@ for (let i = 0; i < args.length; i++) {
 const ALL = ['static', 'unit', 'trainer', 'exthost', 'ui', 'slurm'];
 const selected = layers.length ? layers : ALL;
 
-function run(cmd, argv, opts = {}) {
+// A hung test process (a handle left open) must fail CI with a message, not use up its time:
+// each layer runs under GNU timeout, which signals the whole process group it starts.
+const LAYER_LIMIT_S = { unit: 1500, trainer: 1500, exthost: 1500, ui: 1200, slurm: 1200 };
+const hasTimeout = spawnSync('timeout', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function run(cmd, argv, opts = {}, limitS = 0) {
   console.log(`\n$ ${[cmd, ...argv].join(' ')}`);
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
+  const [c, a] = limitS && hasTimeout ? ['timeout', ['-k', '30', String(limitS), cmd, ...argv]] : [cmd, argv];
+  const r = spawnSync(c, a, { cwd: root, stdio: 'inherit', ...opts });
+  if (limitS && hasTimeout && (r.status === 124 || r.status === 137)) console.log(`\n[timeout] gave up after ${limitS} s: a test or a handle it left open hung`);
   return r.status ?? 1;
 }
 
@@ -65,7 +72,7 @@ for (const layer of selected) {
         results.push([layer, filters.length ? 0 : 1]);
         break;
       }
-      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files])]);
+      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {}, LAYER_LIMIT_S[layer])]);
       break;
     }
     case 'exthost':
@@ -76,7 +83,7 @@ for (const layer of selected) {
         results.push([layer, 1]);
         break;
       }
-      results.push([layer, run(process.execPath, [runner, ...filters])]);
+      results.push([layer, run(process.execPath, [runner, ...filters], {}, LAYER_LIMIT_S[layer])]);
       break;
     }
     case 'slurm': {
@@ -102,7 +109,7 @@ for (const layer of selected) {
         conf = path.join(dir, 'etc', 'slurm.conf');
       }
       // One file at a time: a test stops the controller, which would disturb the others.
-      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: { ...process.env, SLURM_CONF: conf } })]);
+      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: { ...process.env, SLURM_CONF: conf } }, LAYER_LIMIT_S.slurm)]);
       if (startedHere) run('bash', ['scripts/slurm/stop-slurm.sh', dir]);
       break;
     }
