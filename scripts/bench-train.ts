@@ -10,12 +10,15 @@
 //   npm run bench:train:gpaco runs ResNet-32, batch 128, GPaCo, wasm, against PyTorch.
 //   --torch-threads 1,2: PyTorch thread counts to measure (default 2); "vs PyTorch" is against the
 //   fastest. --unfused: ResNet-32 with layer-by-layer autodiff instead of the fused blocks.
+//   --wasm-threads N: EXPERIMENT, the threaded wasm build through scripts/wasm-threads-shim.cjs
+//   (patches Blob / URL.createObjectURL / os.cpus globally; the trainer never does this).
 // Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
 // first, then the median of the timed steps. A fixed batch is reused, as the PyTorch twin does;
 // the host-side batch assembly (augmentation + upload) is timed separately.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { resolvePreset } from '../src/core/config/presets';
 import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
@@ -43,6 +46,7 @@ interface Options {
   loss: Loss;
   torchThreads: number[];
   unfused: boolean;
+  wasmThreads?: number;
 }
 
 interface Result {
@@ -89,6 +93,7 @@ function parseOptions(argv: string[]): Options {
     loss,
     torchThreads: (arg(argv, 'torch-threads') ?? '2').split(',').map(Number),
     unfused: argv.includes('--unfused'),
+    ...(arg(argv, 'wasm-threads') ? { wasmThreads: Number(arg(argv, 'wasm-threads')) } : {}),
   };
 }
 
@@ -128,6 +133,12 @@ function benchConfig(o: Options, batch: number): Config {
 }
 
 async function child(backend: string, batch: number, o: Options): Promise<Result> {
+  if (backend === 'wasm' && o.wasmThreads) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./wasm-threads-shim.cjs') as { install(): string }).install();
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    setThreadsCount(o.wasmThreads);
+  }
   const selected = await selectBackend(backend as BackendName);
   const shape = SHAPES[o.model];
   const config = benchConfig(o, batch);
