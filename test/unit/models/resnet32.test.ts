@@ -23,7 +23,7 @@ test('ResNet-32: 31 convolutions in 3 stages of 5 blocks, 16/32/64 channels, F =
   assert.equal(net.params.trainableCount(), 470004);
   assert.ok(!net.params.entries().some((e) => /shortcut|downsample/.test(e.name)), 'no shortcut parameters');
   // Kaiming normal (fan-in): the 3x3x64x64 convolutions have std sqrt(2 / 576).
-  const w = convs[convs.length - 1]!.variable.dataSync();
+  const w = Array.from(convs[convs.length - 1]!.variable.dataSync() as Float32Array);
   const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
   assert.ok(Math.abs(std - Math.sqrt(2 / 576)) < 0.004, `std ${std}`);
   const out = tf.tidy(() => {
