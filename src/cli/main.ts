@@ -5,6 +5,12 @@ import { runCli } from './run';
 import type { Output } from './registry';
 
 const stdout = process.stdout;
+// `gpaco ls | head`: the reader went away; stop quietly, as Unix tools do, instead of an
+// unhandled EPIPE stack trace.
+stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const io: Output = {
   out: (line = '') => stdout.write(`${line}\n`),
   err: (line = '') => process.stderr.write(`${line}\n`),

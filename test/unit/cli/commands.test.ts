@@ -9,7 +9,7 @@ import { createRunDirectory, runPaths, updateRunManifest, writeCheckpointIndex, 
 import { buildEvalFile } from '../../../src/core/evalMath';
 import { checkpointEntry, makeCheckpointFolder, presetConfig } from '../core/fixtures';
 import { tempDir } from '../core/tmp';
-import { cli } from './harness';
+import { cli, startCli } from './harness';
 
 test('help: the command list, per-command help, exit codes', async (t) => {
   const cwd = tempDir(t);
@@ -25,6 +25,16 @@ test('help: the command list, per-command help, exit codes', async (t) => {
   const none = await cli([], { cwd });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /usage: gpaco <command>/);
+});
+
+test('a closed output pipe (gpaco ls | head) ends the command quietly, without an EPIPE trace', async (t) => {
+  const cwd = tempDir(t);
+  const run = startCli(['help'], { cwd });
+  // Close the read end before the CLI has started: its first write gets EPIPE.
+  run.child.stdout!.destroy();
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
 });
 
 test('unknown command, unknown option, missing and extra arguments exit 2 with a hint', async (t) => {
