@@ -61,8 +61,10 @@ export function packageVsix(out = path.join(root, 'gpaco-lab.vsix'), target = ho
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
     // --allow-unused-files-pattern: "files" may name optional files (LICENSE, CSS) not present yet.
+    // --no-rewrite-relative-links: there is no public repository to point README images at; the
+    // screenshot travels in the package (docs/dashboard.png) and resolves next to the README.
     const targetArgs = target === 'universal' ? [] : ['--target', target];
-    const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-unused-files-pattern', ...targetArgs, '-o', path.resolve(out)], { cwd: stage, encoding: 'utf8' });
+    const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '--allow-unused-files-pattern', ...targetArgs, '-o', path.resolve(out)], { cwd: stage, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vsce package failed:\n${r.stdout}\n${r.stderr}`);
     return path.resolve(out);
   } finally {
