@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Config } from '../../core/config/schema';
-import { runsRoots, defaultBackend, type RootInfo } from '../settings';
+import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot, withDefaultBackend } from './configSource';
 
 export interface NewRunOptions {
   /** A built-in preset (see src/core/config/presets.ts). */
@@ -27,15 +27,6 @@ export type NewRunResult =
   | { ok: true; runId: string; dir: string; configPath: string }
   | { ok: false; reason: 'cancelled' | 'untrusted' | 'no-folder' | 'invalid-config' | 'runs-directory'; errors: string[] };
 
-/** The glob of run config files (also the `jsonValidation` patterns in package.json). */
-export const CONFIG_GLOB = '{**/*.gpaco.json,**/experiments/*.json}';
-
-function pickRoot(folder: string | undefined): RootInfo | undefined {
-  const roots = runsRoots();
-  if (folder) return roots.find((r) => path.resolve(r.folder.uri.fsPath) === path.resolve(folder)) ?? roots[0];
-  return roots[0];
-}
-
 /** Writes the preset's config to experiments/<preset>.json, reusing an identical file. */
 function writePresetConfig(folder: string, preset: string, config: Config): string {
   const dir = path.join(folder, 'experiments');
@@ -52,38 +43,6 @@ function writePresetConfig(folder: string, preset: string, config: Config): stri
   throw new Error(`too many preset copies in ${dir}`);
 }
 
-/** Checks that the runs directory exists or can be created, and can be written. */
-export function ensureRunsDirectory(root: string): string | undefined {
-  try {
-    fs.mkdirSync(root, { recursive: true });
-    fs.accessSync(root, fs.constants.W_OK);
-    const probe = path.join(root, `.gpaco-write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe, { force: true });
-    return undefined;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a file is in the way' : e.message;
-    return `The runs directory ${root} cannot be created or written (${why}). Change the setting gpaco.runsDirectory or the folder's permissions.`;
-  }
-}
-
-async function chooseSource(): Promise<{ preset?: string; configPath?: string } | undefined> {
-  const { PRESETS } = await import('../../core/config/presets');
-  const files = await vscode.workspace.findFiles(CONFIG_GLOB, '**/{node_modules,runs,.git}/**', 100);
-  type Item = vscode.QuickPickItem & { preset?: string; configPath?: string };
-  const items: Item[] = [
-    { label: 'Presets', kind: vscode.QuickPickItemKind.Separator },
-    ...PRESETS.map((p) => ({ label: `$(beaker) ${p.name}`, detail: p.description, preset: p.name })),
-  ];
-  if (files.length) {
-    items.push({ label: 'Config files', kind: vscode.QuickPickItemKind.Separator });
-    for (const f of files) items.push({ label: `$(json) ${vscode.workspace.asRelativePath(f)}`, configPath: f.fsPath });
-  }
-  const pick = await vscode.window.showQuickPick(items, { title: 'New GPaCo Run', placeHolder: 'A preset or a config file' });
-  return pick ? { preset: pick.preset, configPath: pick.configPath } : undefined;
-}
-
 export interface NewRunDeps {
   /** Creates the run directory and queues it; returns the id and folder. */
   launch(root: string, config: Config, name: string | undefined, start: boolean): Promise<{ id: string; dir: string }>;
@@ -95,16 +54,15 @@ export async function newRun(opts: NewRunOptions, interactive: boolean, deps: Ne
   if (!preset && !configPath) {
     if (!interactive) preset = 'synthetic-lt';
     else {
-      const src = await chooseSource();
+      const src = await chooseConfigSource('New GPaCo Run');
       if (!src) return { ok: false, reason: 'cancelled', errors: [] };
       ({ preset, configPath } = src);
     }
   }
-  const root = pickRoot(opts.folder);
+  const root = pickRunsRoot(opts.folder);
   if (!root) {
-    const msg = 'Open a folder first: runs are kept in the runs directory of a workspace folder.';
-    deps.showErrors('No workspace folder', [msg]);
-    return { ok: false, reason: 'no-folder', errors: [msg] };
+    deps.showErrors('No workspace folder', [NO_FOLDER_MESSAGE]);
+    return { ok: false, reason: 'no-folder', errors: [NO_FOLDER_MESSAGE] };
   }
   if (interactive && name === undefined) {
     name = await vscode.window.showInputBox({ title: 'New GPaCo Run', prompt: 'Run name (optional)', placeHolder: preset ?? path.basename(configPath ?? 'run', '.json') });
@@ -153,10 +111,7 @@ export async function newRun(opts: NewRunOptions, interactive: boolean, deps: Ne
     overrides.push(ov);
   }
   if (overrides.length) value = applyOverrides(value, overrides);
-  // gpaco.backend applies to configs that do not name a backend themselves.
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('backend' in value)) {
-    value = { ...(value as Record<string, unknown>), backend: defaultBackend(root.folder) };
-  }
+  value = withDefaultBackend(value, root);
   const result = validateConfig(value, { file, text });
   if (!result.ok) {
     const errors = result.errors.map(formatIssue);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Config } from '../../core/config/schema';
 import type { RunManifest } from '../../core/contract';
-import { runsRoots, type RootInfo } from '../settings';
+import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot, withDefaultBackend } from '../commands/configSource';
 
 export interface NewSweepOptions {
   preset?: string;
@@ -26,7 +26,7 @@ export interface NewSweepOptions {
 
 export type NewSweepResult =
   | { ok: true; sweepId: string; runs: { runId: string; dir: string; label: string }[]; jobId?: string }
-  | { ok: false; reason: 'cancelled' | 'no-folder' | 'invalid' | 'launch-failed'; errors: string[] };
+  | { ok: false; reason: 'cancelled' | 'no-folder' | 'invalid' | 'runs-directory' | 'launch-failed'; errors: string[] };
 
 export interface NewSweepDeps {
   /** Created runs: make them known to the tree before launching. */
@@ -40,34 +40,12 @@ export interface NewSweepDeps {
   maxCompared: number;
 }
 
-async function pickBase(): Promise<{ preset?: string; configPath?: string } | undefined> {
-  const { PRESETS } = await import('../../core/config/presets');
-  const files = await vscode.workspace.findFiles('{**/*.gpaco.json,**/experiments/*.json}', '**/{node_modules,runs,.git}/**', 100);
-  type Item = vscode.QuickPickItem & { preset?: string; configPath?: string };
-  const items: Item[] = [
-    { label: 'Presets', kind: vscode.QuickPickItemKind.Separator },
-    ...PRESETS.map((p) => ({ label: `$(beaker) ${p.name}`, detail: p.description, preset: p.name })),
-  ];
-  if (files.length) {
-    items.push({ label: 'Config files', kind: vscode.QuickPickItemKind.Separator });
-    for (const f of files) items.push({ label: `$(json) ${vscode.workspace.asRelativePath(f)}`, configPath: f.fsPath });
-  }
-  const pick = await vscode.window.showQuickPick(items, { title: 'New GPaCo Sweep (1/3): base config', placeHolder: 'A preset or a config file' });
-  return pick ? { ...(pick.preset ? { preset: pick.preset } : {}), ...(pick.configPath ? { configPath: pick.configPath } : {}) } : undefined;
-}
-
-function pickRoot(folder: string | undefined): RootInfo | undefined {
-  const roots = runsRoots();
-  if (folder) return roots.find((r) => path.resolve(r.folder.uri.fsPath) === path.resolve(folder)) ?? roots[0];
-  return roots[0];
-}
-
 export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps: NewSweepDeps): Promise<NewSweepResult> {
   let { preset, configPath, grid, launch } = opts;
   if (!preset && !configPath) {
     if (!interactive) preset = 'synthetic-lt';
     else {
-      const b = await pickBase();
+      const b = await chooseConfigSource('New GPaCo Sweep (1/3): base config');
       if (!b) return { ok: false, reason: 'cancelled', errors: [] };
       ({ preset, configPath } = b);
     }
@@ -85,11 +63,10 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
     if (text === undefined) return { ok: false, reason: 'cancelled', errors: [] };
     grid = splitGridText(text);
   }
-  const root = pickRoot(opts.folder);
+  const root = pickRunsRoot(opts.folder);
   if (!root) {
-    const msg = 'Open a folder first: runs are kept in the runs directory of a workspace folder.';
-    deps.showErrors('No workspace folder', [msg]);
-    return { ok: false, reason: 'no-folder', errors: [msg] };
+    deps.showErrors('No workspace folder', [NO_FOLDER_MESSAGE]);
+    return { ok: false, reason: 'no-folder', errors: [NO_FOLDER_MESSAGE] };
   }
 
   // Heavy modules load only when a sweep is made (activation stays light).
@@ -140,7 +117,7 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
     launch = pick.label as 'local' | 'slurm';
   }
   if (launch) overrides.push({ path: ['launch', 'kind'], value: launch });
-  const merged = applyOverrides(raw, overrides);
+  const merged = applyOverrides(withDefaultBackend(raw, root), overrides);
   const vopts = { ...(file ? { file } : {}), baseDir: file ? path.dirname(file) : root.folder.uri.fsPath };
   const base = validateConfig(merged, { ...vopts, ...(text !== undefined ? { text } : {}) });
   if (!base.ok) return fail('Invalid config', base.errors.map(formatIssue), file);
@@ -155,6 +132,12 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
   const kind = base.config.launch.kind;
   if (kind === 'slurm' && expanded.points.some((p) => JSON.stringify(p.config.launch) !== JSON.stringify(base.config.launch))) {
     return fail('Invalid sweep', ['launch.* cannot vary within a Slurm sweep: a job array gives every task the same resources']);
+  }
+
+  const problem = ensureRunsDirectory(root.root);
+  if (problem) {
+    deps.showErrors('Runs directory', [problem]);
+    return { ok: false, reason: 'runs-directory', errors: [problem] };
   }
 
   const name = opts.name ?? base.config.name ?? 'sweep';
