@@ -28,7 +28,7 @@ export interface StepBytes {
 /** Peak tfjs bytes of one taped training forward/backward of `network` at batch n. */
 async function peakBytes(network: Network, n: number): Promise<number> {
   const [h, w, c] = network.inputShape;
-  const vars = network.trainableVariables();
+  const vars = network.params.trainable();
   const info = await tf.profile(() => {
     const x = tf.randomUniform([n, h, w, c]) as tf.Tensor4D;
     const { value, grads } = tf.variableGrads(() => {
@@ -45,7 +45,7 @@ async function peakBytes(network: Network, n: number): Promise<number> {
  * touch are restored, so training starts exactly as without the probe.
  */
 export async function measureStepBytes(network: Network): Promise<StepBytes> {
-  const state = network.stateVariables();
+  const state = network.params.state();
   const saved = state.map((v) => tf.clone(v));
   try {
     const p2 = await peakBytes(network, 2);

@@ -209,7 +209,7 @@ export abstract class ContrastiveMethod {
 
   /** BN running statistics written by the embedding passes (network + the method's own). */
   protected stateVariables(): tf.Variable[] {
-    return [...this.ctx.network.stateVariables(), ...this.params.state()];
+    return [...this.ctx.network.params.state(), ...this.params.state()];
   }
 
   afterStep(batch: TrainBatch): void | Promise<void> {

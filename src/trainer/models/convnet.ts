@@ -49,14 +49,6 @@ export class ConvNet implements Network {
     return { features, logits: this.classifier.apply(features) };
   }
 
-  trainableVariables(): tf.Variable[] {
-    return this.params.trainable();
-  }
-
-  stateVariables(): tf.Variable[] {
-    return this.params.state();
-  }
-
   dispose(): void {
     this.params.dispose();
   }

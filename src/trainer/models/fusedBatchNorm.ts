@@ -6,11 +6,52 @@
 //   dx = gamma r (g - mean(g) - xhat mean(g xhat)),  dgamma = sum(g xhat),  dbeta = sum(g)
 // with g = dy * [y > 0] (ReLU) or dy, xhat = (x - mu) r, r = 1 / sqrt(var + eps), biased batch
 // variance (as PyTorch's forward). Same values and parameters as BatchNorm.apply (it reads and
-// updates that layer's variables), so checkpoints are unchanged.
+// updates that layer's variables), so checkpoints are unchanged. bnTrainForward / bnTrainBackward are
+// also the BN steps of the fused BasicBlock (fusedBlock.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNorm } from '../nn/layers';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
+
+/** Batch mean and r = 1 / sqrt(var + eps) of a training forward pass (saved for the backward). */
+export interface BnStats {
+  mean: tf.Tensor1D;
+  r: tf.Tensor1D;
+}
+
+/** All axes but the channel axis (the last). */
+function channelAxes(x: tf.Tensor): number[] {
+  return x.shape.slice(0, -1).map((_, i) => i);
+}
+
+/**
+ * x normalised with its batch statistics and transformed by gamma / beta; updates bn's running
+ * statistics (unbiased variance, as PyTorch), outside any gradient.
+ */
+export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, gamma: tf.Tensor1D = bn.gamma, beta: tf.Tensor1D = bn.beta): { y: T; stats: BnStats } {
+  const axes = channelAxes(x);
+  const n = axes.reduce((s, a) => s * x.shape[a]!, 1);
+  const { mean, variance } = tf.moments(x, axes);
+  const r = tf.rsqrt(tf.add(variance, bn.epsilon)) as tf.Tensor1D;
+  const a = tf.mul(r, gamma);
+  const b = tf.sub(beta, tf.mul(mean, a));
+  const m = bn.momentum;
+  const unbiased = n > 1 ? n / (n - 1) : 1;
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
+  return { y: tf.add(tf.mul(x, a), b) as T, stats: { mean: mean as tf.Tensor1D, r } };
+}
+
+/** The closed-form gradient above for upstream gradient g (ReLU already applied by the caller). */
+export function bnTrainBackward<T extends tf.Tensor>(g: T, x: T, s: BnStats, gamma: tf.Tensor1D): { dx: T; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
+  const axes = channelAxes(x);
+  const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+  const xhat = tf.mul(tf.sub(x, s.mean), s.r);
+  const dbeta = tf.sum(g, axes) as tf.Tensor1D;
+  const dgamma = tf.sum(tf.mul(g, xhat), axes) as tf.Tensor1D;
+  const inner = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
+  return { dx: tf.mul(inner, tf.mul(gamma, s.r)) as T, dgamma, dbeta };
+}
 
 function makeOp(bn: BatchNorm, relu: boolean) {
   return tf.customGrad((...args: Args) => {
@@ -18,34 +59,19 @@ function makeOp(bn: BatchNorm, relu: boolean) {
     const gamma = args[1] as tf.Tensor1D;
     const beta = args[2] as tf.Tensor1D;
     const save = args[3] as tf.GradSaveFunc;
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    const n = axes.reduce((s, a) => s * x.shape[a]!, 1);
-    const { mean, variance } = tf.moments(x, axes);
-    const r = tf.rsqrt(tf.add(variance, bn.epsilon));
-    const a = tf.mul(r, gamma);
-    const b = tf.sub(beta, tf.mul(mean, a));
-    const pre = tf.add(tf.mul(x, a), b);
+    const { y: pre, stats } = bnTrainForward(bn, x, gamma, beta);
     const y = relu ? tf.relu(pre) : pre;
-    // Running statistics (unbiased variance, as PyTorch): outside any gradient.
-    const m = bn.momentum;
-    const unbiased = n > 1 ? n / (n - 1) : 1;
-    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
-    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
-    save(relu ? [x, mean, r, gamma, y] : [x, mean, r, gamma]);
+    save(relu ? [x, stats.mean, stats.r, gamma, y] : [x, stats.mean, stats.r, gamma]);
     return {
       value: y,
       // Inside a tidy: tfjs runs custom gradients outside any per-node scope.
       gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.tidy(() => {
-        const dy = dyIn as tf.Tensor;
-        const [sx, smean, sr, sgamma, sy] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor?];
-        const g = sy ? tf.mul(dy, tf.step(sy)) : dy;
-        const xhat = tf.mul(tf.sub(sx, smean), sr);
-        const dbeta = tf.sum(g, axes);
-        const dgamma = tf.sum(tf.mul(g, xhat), axes);
-        const inner = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
-        const dx = tf.mul(inner, tf.mul(sgamma, sr));
-        return [dx, dgamma, dbeta];
+          const dy = dyIn as tf.Tensor;
+          const [sx, smean, sr, sgamma, sy] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor?];
+          const g = sy ? tf.mul(dy, tf.step(sy)) : dy;
+          const b = bnTrainBackward(g, sx, { mean: smean, r: sr }, sgamma);
+          return [b.dx, b.dgamma, b.dbeta];
         }),
     };
   });

@@ -19,7 +19,8 @@
 // wasm runs with XNNPACK and every other backend runs as well.
 import * as tf from '@tensorflow/tfjs';
 import { filterGradViaConv, inputGradViaConv, zeroInterleave } from '../backends/convGradient';
-import type { BatchNorm, Conv2d } from '../nn/layers';
+import { shortcutDownsample, type BatchNorm, type Conv2d } from '../nn/layers';
+import { bnTrainBackward, bnTrainForward } from './fusedBatchNorm';
 
 export interface BlockLayers {
   conv1: Conv2d;
@@ -31,50 +32,7 @@ export interface BlockLayers {
   outChannels: number;
 }
 
-const AXES = [0, 1, 2];
-
-interface BnStats {
-  mean: tf.Tensor1D;
-  r: tf.Tensor1D;
-}
-
-/** Normalised and affine-transformed x with batch statistics; updates the running statistics. */
-function bnForward(bn: BatchNorm, x: tf.Tensor4D): { y: tf.Tensor4D; stats: BnStats } {
-  const n = x.shape[0] * x.shape[1] * x.shape[2];
-  const { mean, variance } = tf.moments(x, AXES);
-  const r = tf.rsqrt(tf.add(variance, bn.epsilon)) as tf.Tensor1D;
-  const a = tf.mul(r, bn.gamma);
-  const b = tf.sub(bn.beta, tf.mul(mean, a));
-  const m = bn.momentum;
-  const unbiased = n > 1 ? n / (n - 1) : 1;
-  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
-  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
-  return { y: tf.add(tf.mul(x, a), b) as tf.Tensor4D, stats: { mean: mean as tf.Tensor1D, r } };
-}
-
-function bnBackward(g: tf.Tensor4D, x: tf.Tensor4D, s: BnStats, gamma: tf.Tensor1D): { dx: tf.Tensor4D; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
-  const n = x.shape[0] * x.shape[1] * x.shape[2];
-  const xhat = tf.mul(tf.sub(x, s.mean), s.r);
-  const dbeta = tf.sum(g, AXES) as tf.Tensor1D;
-  const dgamma = tf.sum(tf.mul(g, xhat), AXES) as tf.Tensor1D;
-  const inner = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
-  return { dx: tf.mul(inner, tf.mul(gamma, s.r)) as tf.Tensor4D, dgamma, dbeta };
-}
-
-function shortcut(h: tf.Tensor4D, outChannels: number): tf.Tensor4D {
-  const sub = tf.avgPool(h, 1, 2, 'valid');
-  const extra = outChannels - h.shape[3];
-  if (extra <= 0) return sub;
-  const before = Math.floor(extra / 2);
-  return tf.pad(sub, [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [before, extra - before],
-  ]);
-}
-
-/** Gradient of shortcut(h) w.r.t. h: drop the padded channels, put values back at even pixels. */
+/** Gradient of shortcutDownsample(h) w.r.t. h: drop the padded channels, put values back at even pixels. */
 function shortcutBackward(g: tf.Tensor4D, hShape: [number, number, number, number]): tf.Tensor4D {
   const [N, H, W, C] = hShape;
   const before = Math.floor((g.shape[3] - C) / 2);
@@ -93,11 +51,11 @@ function makeBlockOp(L: BlockLayers) {
     const [h, w1, g1, , w2, g2] = args as unknown as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
     const save = args[7] as tf.GradSaveFunc;
     const x1 = tf.conv2d(h, w1, s1, 'same');
-    const bn1 = bnForward(L.bn1, x1);
+    const bn1 = bnTrainForward(L.bn1, x1);
     const y1 = tf.relu(bn1.y);
     const x2 = tf.conv2d(y1, w2, 1, 'same');
-    const bn2 = bnForward(L.bn2, x2);
-    const sc = L.downsample ? shortcut(h, L.outChannels) : h;
+    const bn2 = bnTrainForward(L.bn2, x2);
+    const sc = L.downsample ? shortcutDownsample(h, L.outChannels) : h;
     const out = tf.relu(tf.add(bn2.y, sc));
     save([h, x1, y1, x2, out, bn1.stats.mean, bn1.stats.r, bn2.stats.mean, bn2.stats.r, w1, g1, w2, g2]);
     return {
@@ -112,10 +70,10 @@ function makeBlockOp(L: BlockLayers) {
           tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D,
         ];
         const g = tf.mul(dyIn as tf.Tensor4D, tf.step(sout)) as tf.Tensor4D;
-        const b2 = bnBackward(g, sx2, { mean: m2, r: r2 }, sg2);
+        const b2 = bnTrainBackward(g, sx2, { mean: m2, r: r2 }, sg2);
         const dW2 = filterGradViaConv(sy1, b2.dx, sw2.shape, 1, 'same');
         const dy1 = inputGradViaConv(b2.dx, sw2, sy1.shape, 1, 'same');
-        const b1 = bnBackward(tf.mul(dy1, tf.step(sy1)) as tf.Tensor4D, sx1, { mean: m1, r: r1 }, sg1);
+        const b1 = bnTrainBackward(tf.mul(dy1, tf.step(sy1)) as tf.Tensor4D, sx1, { mean: m1, r: r1 }, sg1);
         const dW1 = filterGradViaConv(sh, b1.dx, sw1.shape, s1, 'same');
         const dhConv = inputGradViaConv(b1.dx, sw1, sh.shape, s1, 'same');
         const dh = tf.add(dhConv, L.downsample ? shortcutBackward(g, sh.shape) : g);

@@ -8,21 +8,14 @@ import type { Rng } from '../../core/random';
 import { BatchNorm, Conv2d, Dense, globalAvgPool, shortcutDownsample } from '../nn/layers';
 import { ParameterStore } from '../nn/params';
 import { batchNormFused } from './fusedBatchNorm';
-import { basicBlockTraining } from './fusedBlock';
+import { basicBlockTraining, type BlockLayers } from './fusedBlock';
 import type { ForwardOutput, Network, NetworkSpec } from './types';
 
 export const RESNET32_WIDTHS = [16, 32, 64] as const;
 export const RESNET32_BLOCKS_PER_STAGE = 5;
 
-interface BasicBlock {
-  conv1: Conv2d;
-  bn1: BatchNorm;
-  conv2: Conv2d;
-  bn2: BatchNorm;
-  /** Option-A shortcut needed (stride 2 and/or more channels). */
-  downsample: boolean;
-  outChannels: number;
-}
+/** A BasicBlock's layers (the fused training op and the layer-by-layer path share them). */
+type BasicBlock = BlockLayers;
 
 export class ResNet32 implements Network {
   readonly arch = 'resnet32';
@@ -93,14 +86,6 @@ export class ResNet32 implements Network {
     }
     const features = globalAvgPool(h);
     return { features, logits: this.classifier.apply(features) };
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.params.trainable();
-  }
-
-  stateVariables(): tf.Variable[] {
-    return this.params.state();
   }
 
   dispose(): void {

@@ -24,7 +24,8 @@ export interface Network {
   readonly numClasses: number;
   /**
    * Every variable with its checkpoint name: trainable weights and the BN running statistics
-   * (state). The loop checkpoints all of them under `net/<name>`.
+   * (state). The loop checkpoints all of them under `net/<name>`; `params.trainable()` is the
+   * optimizer's list (weight decay applies to all of it), `params.state()` the BN running statistics.
    */
   readonly params: ParameterStore;
   /**
@@ -33,10 +34,6 @@ export interface Network {
    * Creates tensors freely: callers run it inside tf.tidy / tf.variableGrads.
    */
   forward(x: tf.Tensor4D, training: boolean): ForwardOutput;
-  /** Trainable variables (the optimizer's list; weight decay applies to all of them). */
-  trainableVariables(): tf.Variable[];
-  /** Non-trainable state (BN running mean / variance). */
-  stateVariables(): tf.Variable[];
   dispose(): void;
 }
 

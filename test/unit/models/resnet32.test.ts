@@ -50,11 +50,11 @@ for (const [backend, size] of [['wasm', 16], ['wasm', 18], ['cpu', 14]] as const
         const { value, grads } = tf.variableGrads(() => {
           const o = net.forward(x, true);
           return tf.add(tf.sum(tf.mul(o.logits, target)), tf.mul(tf.sum(tf.square(o.features)), 0.1)) as tf.Scalar;
-        }, net.trainableVariables());
+        }, net.params.trainable());
         const r = {
           loss: value.dataSync()[0]!,
           grads: net.params.entries().filter((e) => e.trainable).map((e) => [e.name, Float32Array.from(grads[e.variable.name]!.dataSync())] as const),
-          state: net.stateVariables().map((v) => Float32Array.from(v.dataSync())),
+          state: net.params.state().map((v) => Float32Array.from(v.dataSync())),
         };
         tf.dispose([value, ...Object.values(grads)]);
         return r;

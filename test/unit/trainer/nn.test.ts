@@ -159,11 +159,11 @@ test('the convnet: F = 4 x width, logits [N, C], same seed same weights, trainin
   assert.deepEqual(out.logits.shape, [3, 5]);
   assert.deepEqual(out.logits.dataSync(), b.forward(x, false).logits.dataSync());
   // 3 x (conv w + BN gamma/beta) + classifier w/b trainable; 3 x 2 BN statistics.
-  assert.equal(a.trainableVariables().length, 3 * 3 + 2);
-  assert.equal(a.stateVariables().length, 6);
-  const rm = a.stateVariables()[0]!.dataSync().slice();
+  assert.equal(a.params.trainable().length, 3 * 3 + 2);
+  assert.equal(a.params.state().length, 6);
+  const rm = a.params.state()[0]!.dataSync().slice();
   tf.tidy(() => a.forward(x, true).logits);
-  assert.notDeepEqual(a.stateVariables()[0]!.dataSync(), rm);
+  assert.notDeepEqual(a.params.state()[0]!.dataSync(), rm);
   // No max pooling anywhere: wasm's MaxPoolGrad is wrong.
   const kernels = new Set<string>();
   const profile = await tf.profile(() => tf.grad((xi: tf.Tensor) => tf.sum(a.forward(xi as tf.Tensor4D, true).logits))(x));
