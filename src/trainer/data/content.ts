@@ -21,13 +21,17 @@ function gzipError(file: string, err: unknown): DataError {
   return new DataError(`${file}: cannot decompress: ${reason}`, file);
 }
 
-function readFirst(file: string, n: number): Buffer {
-  let fd: number;
+/** A file descriptor for reading; a failure is a DataError naming the file. */
+function openForReading(file: string): number {
   try {
-    fd = fs.openSync(file, 'r');
+    return fs.openSync(file, 'r');
   } catch (err) {
     throw ioError(file, err);
   }
+}
+
+function readFirst(file: string, n: number): Buffer {
+  const fd = openForReading(file);
   try {
     const buf = Buffer.alloc(n);
     const got = fs.readSync(fd, buf, 0, n, 0);
@@ -57,7 +61,7 @@ export function contentSize(file: string): number {
   }
   if (!isGzip(file)) return stat.size;
   if (stat.size < 18) throw new DataError(`${file}: gzip file of ${stat.size} bytes is truncated`, file);
-  const fd = fs.openSync(file, 'r');
+  const fd = openForReading(file);
   try {
     const tail = Buffer.alloc(4);
     fs.readSync(fd, tail, 0, 4, stat.size - 4);
@@ -121,12 +125,7 @@ export async function streamContent(file: string, onChunk: (chunk: Uint8Array, o
     }
     return offset;
   }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    throw ioError(file, err);
-  }
+  const fd = openForReading(file);
   try {
     const buf = Buffer.allocUnsafe(BLOCK);
     let offset = 0;

@@ -1,22 +1,15 @@
 // Reader of loss cases in the golden file's format (schema gpaco-loss-golden/v1, spec section 9).
 // Used by `verify-loss` and the tests. Bad input gets a message naming the JSON field path.
 import * as fs from 'node:fs';
-import { EPS_DEN, EPS_PRIOR, type LossHyper, type Matrix, type MethodInput64, type Variant } from './reference64';
+import { EPS_DEN, EPS_PRIOR, type LossHyper, type Matrix, type MethodInput64, type MethodResult64, type Variant } from './reference64';
 
 export const GOLDEN_SCHEMA = 'gpaco-loss-golden/v1';
 
-export interface GoldenExpected {
-  loss: number;
-  perAnchor: number[];
+/** The reference's result as the golden file stores it (positives / centre logits may be absent). */
+export type GoldenExpected = Omit<MethodResult64, 'positives' | 'centerLogits'> & {
   positives: number[] | null;
   centerLogits: Matrix | null;
-  gradQ: Matrix;
-  gradK: Matrix | null;
-  gradHQ: Matrix;
-  gradHK: Matrix | null;
-  gradW: Matrix;
-  gradB: number[];
-}
+};
 
 export interface GoldenCase {
   name: string;
