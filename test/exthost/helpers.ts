@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GpacoApi } from '../../src/extension/api';
+import { pollUntil } from '../shared/poll';
 
 export const EXTENSION_ID = 'gpaco-lab.gpaco-lab';
 
@@ -32,20 +33,8 @@ export function fixtureScript(name: string): string {
   return path.join(repoRoot(), 'test', 'fixtures', 'runs', name);
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  return pollUntil(what, probe, timeoutMs, everyMs);
 }
 
 /** Sets gpaco.runsDirectory for the workspace and waits until the extension watches it. */

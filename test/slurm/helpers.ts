@@ -6,34 +6,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { displayStatus } from '../../src/core/catalog';
-import { validateConfig } from '../../src/core/config/validate';
 import type { Config } from '../../src/core/config/schema';
 import { RUN_SCHEMA, type CheckpointIndex, type ClassesFile, type DisplayStatus, type EvalFile, type MetricRecord, type RunManifest } from '../../src/core/contract';
 import { parseMetricRecord } from '../../src/core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths } from '../../src/core/runDirectory';
 import { SlurmClient } from '../../src/core/slurm/exec';
 import type { SlurmSubmitContext } from '../../src/core/slurm/launch';
+import { pollUntil } from '../shared/poll';
+import { tinyConfig } from '../trainer/harness';
 import { tempDir } from '../unit/core/tmp';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const TRAINER = path.join(REPO, 'dist', 'trainer.js');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 
-/** 4 classes of 12x12 synthetic images, a tiny conv net, cpu-friendly: a few seconds a run. */
+/** The trainer layer's tiny run (seconds of training) as a Slurm run: 2 epochs, eval and checkpoint every epoch. */
 export function tinySlurmConfig(over: Record<string, Record<string, unknown>> = {}): Config {
-  const base: Record<string, Record<string, unknown>> = {
-    data: { kind: 'synthetic', classes: 4, imageSize: 12, channels: 1, maxPerClass: 48, imbalanceFactor: 12, testPerClass: 8 },
-    model: { arch: 'convnet', width: 4 },
-    loss: { kind: 'balanced-softmax' },
-    optim: { batchSize: 16, epochs: 2, lr: 0.05, warmupEpochs: 1 },
-    eval: { every: 1, manyThreshold: 30, fewThreshold: 8 },
-    checkpoint: { every: 1, keepLast: 2, keepBest: true },
-    launch: { kind: 'slurm', slurm: { cpus: 1 } },
-  };
-  for (const [k, v] of Object.entries(over)) base[k] = { ...(base[k] ?? {}), ...v };
-  const r = validateConfig(base, { checkPaths: false });
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-  return r.config;
+  const slurm: Record<string, Record<string, unknown>> = { optim: { epochs: 2 }, eval: { every: 1 }, checkpoint: { every: 1 }, launch: { kind: 'slurm', slurm: { cpus: 1 } } };
+  for (const [k, v] of Object.entries(over)) slurm[k] = k === 'launch' ? v : { ...(slurm[k] ?? {}), ...v };
+  return tinyConfig(slurm);
 }
 
 export function runsRoot(t: TestContext): string {
@@ -57,20 +48,8 @@ export function status(dir: string): DisplayStatus {
   return displayStatus(readRunManifest(dir));
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  return pollUntil(what, probe, timeoutMs, everyMs);
 }
 
 export function figure(name: string, value: string): void {

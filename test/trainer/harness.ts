@@ -10,6 +10,7 @@ import type { Config } from '../../src/core/config/schema';
 import type { MetricRecord } from '../../src/core/contract';
 import { readAllMetrics } from '../../src/core/metricsLog';
 import { createRunDirectory, runPaths } from '../../src/core/runDirectory';
+import { pollUntil } from '../shared/poll';
 import { tempDir } from '../unit/core/tmp';
 
 export const TRAINER = path.resolve(__dirname, '../../dist/trainer.js');
@@ -69,11 +70,7 @@ export function epochNumbers(runDir: string): number[] {
 }
 
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await pollUntil(what, cond, timeoutMs, 10);
 }
 
 export function readJson<T>(file: string): T {

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pollUntil } from '../../shared/poll';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const fakeTrainer = path.join(repoRoot, 'test', 'fixtures', 'cli', 'fake-trainer.js');
@@ -60,12 +61,6 @@ export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv
 }
 
 /** Polls `check` every 20 ms until it returns a value (or fails after `ms`). */
-export async function waitFor<T>(check: () => T | undefined | false, ms = 10000, what = 'condition'): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function waitFor<T>(check: () => T | undefined | false, ms = 10000, what = 'condition'): Promise<T> {
+  return pollUntil(what, check, ms, 20);
 }

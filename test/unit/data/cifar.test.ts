@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { DataError, loadDataset, preflightData } from '../../../src/trainer/data/index';
-import { balancedLabels, cifarFile, cifarPixel, configWith, tempDir, writeCifar10, writeCifar100 } from './writers';
+import { loadDataset, preflightData } from '../../../src/trainer/data/index';
+import { balancedLabels, cifarFile, cifarPixel, configWith, errorOf, tempDir, writeCifar10, writeCifar100 } from './writers';
 
 /** Image k of an HWC set equals record `position` of the file, converted from planar. */
 function assertRecord(images: Uint8Array, k: number, position: number): void {
@@ -13,16 +13,6 @@ function assertRecord(images: Uint8Array, k: number, position: number): void {
       if (images[k * 3072 + p * 3 + c] !== cifarPixel(position, c, p)) assert.fail(`image ${k} (record ${position}) pixel ${p} channel ${c} differs`);
     }
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the load to fail');
 }
 
 test('CIFAR-10 binary: five batches + test batch, names from batches.meta.txt, CHW records become HWC', async (t) => {

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { assignShotGroups, groupSizes } from '../../../src/core/evalMath';
-import { DataError, loadDataset, preflightData } from '../../../src/trainer/data/index';
-import { balancedLabels, configWith, idxBytes, idxImages, pixelOf, tempDir, writeIdxSet } from './writers';
+import { loadDataset, preflightData } from '../../../src/trainer/data/index';
+import { balancedLabels, configWith, errorOf, idxBytes, idxImages, pixelOf, tempDir, writeIdxSet } from './writers';
 
 const ROWS = 4;
 const COLS = 3;
@@ -109,16 +109,6 @@ test('Fashion-MNIST from Debian\u2019s dataset-fashion-mnist: 60,000 / 10,000 im
 
 // ---------------------------------------------------------------------------------------------
 // Bad input: every message names the file or field and what was expected.
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the load to fail');
-}
 
 test('IDX: a missing file is named, with where to get the files', async (t) => {
   const dir = tempDir(t);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DataError, loadDataset, preflightData, readSplitFile, verifySplit, writeSplitFile } from '../../../src/trainer/data/index';
-import { configWith, encodePng, solidJpeg, solidPng, tempDir, writeTree } from './writers';
+import { configWith, encodePng, errorOf, solidJpeg, solidPng, tempDir, writeTree } from './writers';
 
 type RGB = [number, number, number];
 const COLOUR: Record<string, RGB> = { cat: [250, 10, 10], dog: [10, 250, 10], emu: [10, 10, 250] };
@@ -21,16 +21,6 @@ function classFiles(name: string, n: number, kind: 'png' | 'jpg' | 'grey'): Reco
 
 function pixel(images: Uint8Array, k: number, size: number, channels: number): number[] {
   return Array.from(images.subarray(k * size * size * channels, k * size * size * channels + channels));
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the load to fail');
 }
 
 test('image folders: train and test folders, classes ordered by size (head first), decoded and resized', async (t) => {

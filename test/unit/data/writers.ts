@@ -1,5 +1,6 @@
 // Writers of small data files in the real formats (IDX raw / gzip, CIFAR binary, PNG, JPEG),
 // used by the data tests to make their fixtures in temporary folders at run time.
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import type { TestContext } from 'node:test';
 import * as jpeg from 'jpeg-js';
 import { validateConfig } from '../../../src/core/config/validate';
 import type { Config } from '../../../src/core/config/schema';
+import { DataError } from '../../../src/trainer/data/index';
 
 export function tempDir(t: TestContext, prefix = 'gpaco-data-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -200,4 +202,15 @@ export function writeTree(root: string, files: Record<string, Uint8Array | strin
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
   }
+}
+
+/** The DataError a load or preflight fails with (the test fails if it succeeds or throws something else). */
+export async function errorOf(p: Promise<unknown>): Promise<DataError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the load to fail');
 }
