@@ -1,7 +1,8 @@
 // `npm test`: builds, type-checks, lints, then runs every test layer (DESIGN.md section 8).
 //   node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
 // Layers: static (tsc + eslint), unit, trainer, exthost (real VS Code), ui (real browser),
-// slurm (a real single-node Slurm: scripts/slurm/start-slurm.sh; needs root the first time).
+// slurm (a real single-node Slurm: scripts/slurm/start-slurm.sh; needs root the first time),
+// python (the Python run-folder writer: its unittest suite and the contract checks on its folders).
 // A layer whose folder has no tests yet is reported as such, never as passed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,12 +19,12 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === '--no-build') build = false;
   else filters.push(args[i]);
 }
-const ALL = ['static', 'unit', 'trainer', 'exthost', 'ui', 'slurm'];
+const ALL = ['static', 'unit', 'python', 'trainer', 'exthost', 'ui', 'slurm'];
 const selected = layers.length ? layers : ALL;
 
 // A hung test process (a handle left open) must fail CI with a message, not use up its time:
 // each layer runs under GNU timeout, which signals the whole process group it starts.
-const LAYER_LIMIT_S = { unit: 1500, trainer: 1500, exthost: 1500, ui: 1200, slurm: 1200 };
+const LAYER_LIMIT_S = { unit: 1500, python: 600, trainer: 1500, exthost: 1500, ui: 1200, slurm: 1200 };
 const hasTimeout = spawnSync('timeout', ['--version'], { stdio: 'ignore' }).status === 0;
 
 function run(cmd, argv, opts = {}, limitS = 0) {
@@ -65,6 +66,7 @@ for (const layer of selected) {
       results.push(['lint', run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.'])]);
       break;
     case 'unit':
+    case 'python':
     case 'trainer': {
       const files = findTests(`test/${layer}`);
       if (files.length === 0) {
