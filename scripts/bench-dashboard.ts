@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { denseFromSparse } from '../src/core/evalEncoding';
 import { readEvalFile } from '../src/core/runDirectory';
 import { RunSnapshotSource, buildRunSnapshot } from '../src/core/snapshot';
 import { appendEpoch, makeFixtureRun } from '../test/fixtures/dashboard/fixtureRuns';
@@ -107,8 +108,8 @@ async function main(): Promise<void> {
     }
     const message = JSON.stringify({ type: 'snapshot', snapshot: snap });
     const ev = readEvalFile(run.dir, snap.selectedTag!);
-    const denseBytes = JSON.stringify(ev.confusion.flat()).length;
-    const nestedBytes = JSON.stringify(ev.confusion).length;
+    const denseBytes = JSON.stringify(denseFromSparse(ev.confusion).flat()).length;
+    const nestedBytes = JSON.stringify(denseFromSparse(ev.confusion)).length;
     console.log('\n== snapshot message, 1000 classes');
     console.log(`message: ${(message.length / 1024).toFixed(1)} KiB (matrix gaps-encoded: ${(JSON.stringify(snap.selected!.confusion.data).length / 1024).toFixed(1)} KiB; the same matrix dense ${(denseBytes / 1024).toFixed(1)} KiB, nested arrays ${(nestedBytes / 1024).toFixed(1)} KiB)`);
     console.log(`non-zero cells: ${snap.selected!.confusion.encoding === 'gaps' ? snap.selected!.confusion.data.length / 2 : 'dense'}`);

@@ -1,9 +1,13 @@
 // The run-directory contract v1 (DESIGN.md section 3): the only channel between a trainer and
 // every viewer. Writers may add fields; readers must ignore what they do not know.
 import type { Config } from './config/schema';
+import type { EvalPredictions, SparseConfusion } from './evalEncoding';
 
 export const RUN_SCHEMA = 'gpaco-run/1';
-export const EVAL_SCHEMA = 'gpaco-eval/1';
+/** Written by every trainer: sparse confusion + per-image predictions (docs/run-folder.md). */
+export const EVAL_SCHEMA = 'gpaco-eval/2';
+/** Still read: the dense confusion of the first contract. */
+export const EVAL_SCHEMA_V1 = 'gpaco-eval/1';
 
 /** File and folder names inside `<runs root>/<run-id>/`. */
 export const RUN_FILES = {
@@ -160,11 +164,20 @@ export interface EvalFile {
   top5: number;
   groupAccuracy: Record<ShotGroup, number>;
   perClassAccuracy: number[];
-  /** Dense C x C counts, row = true class, column = predicted class (label order). */
-  confusion: number[][];
+  /** Non-zero counts, true class x predicted class (label order); v1 files are converted on read. */
+  confusion: SparseConfusion;
+  /** Each test image's true and predicted class; absent in v1 files and from trainers that skip it. */
+  predictions?: EvalPredictions;
   /** Optional: the checkpoint the evaluation was made from. */
   checkpoint?: string;
 }
+
+/** An eval file as the first contract wrote it: dense confusion, no predictions (still read). */
+export type EvalFileV1 = Omit<EvalFile, 'schema' | 'confusion' | 'predictions'> & {
+  schema: typeof EVAL_SCHEMA_V1;
+  /** Dense C x C counts, row = true class, column = predicted class (label order). */
+  confusion: number[][];
+};
 
 export interface CheckpointEntry {
   tag: string;

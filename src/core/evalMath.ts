@@ -3,6 +3,7 @@
 // trainer, the CLI, the extension and the tests all compute the same numbers.
 import type { Config } from './config/schema';
 import { EVAL_SCHEMA, RUN_FILES, SHOT_GROUPS, type EvalFile, type EvalRecord, type GroupRule, type ShotGroup } from './contract';
+import { confusionTotals, encodePredictions, sparseConfusionOf, sparseFromDense, type SparseConfusion } from './evalEncoding';
 
 /** Dense C x C counts, row = true class, column = predicted class. */
 export type Confusion = number[][];
@@ -33,26 +34,28 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
 
 /** Test images per class (row sums). */
 export function classTotals(confusion: Confusion): number[] {
-  return confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  return confusionTotals(sparseFromDense(confusion)).totals;
 }
 
 /** Correct / total per true class; 0 for a class with no test images. */
 export function perClassAccuracy(confusion: Confusion): number[] {
-  return confusion.map((row, c) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total === 0 ? 0 : row[c]! / total;
-  });
+  return sparsePerClassAccuracy(sparseFromDense(confusion));
+}
+
+export function sparsePerClassAccuracy(confusion: SparseConfusion): number[] {
+  const { totals, correct } = confusionTotals(confusion);
+  return totals.map((total, c) => (total === 0 ? 0 : correct[c]! / total));
 }
 
 /** Correct / total over all test images (the diagonal over the sum); 0 when empty. */
 export function top1Accuracy(confusion: Confusion): number {
-  let correct = 0;
-  let total = 0;
-  confusion.forEach((row, c) => {
-    correct += row[c]!;
-    for (const v of row) total += v;
-  });
-  return total === 0 ? 0 : correct / total;
+  return sparseTop1Accuracy(sparseFromDense(confusion));
+}
+
+export function sparseTop1Accuracy(confusion: SparseConfusion): number {
+  const { totals, correct } = confusionTotals(confusion);
+  const total = totals.reduce((a, b) => a + b, 0);
+  return total === 0 ? 0 : correct.reduce((a, b) => a + b, 0) / total;
 }
 
 /**
@@ -205,16 +208,22 @@ export interface EvalMeta {
 
 /**
  * Accumulates an evaluation batch by batch, so the trainer never holds all scores at once.
- * `add(labels, scores)` takes row-major scores (labels.length x numClasses).
+ * `add(labels, scores)` takes row-major scores (labels.length x numClasses). It keeps each
+ * image's true and predicted class (4 bytes an image), never a dense C x C matrix, so 8,142
+ * classes cost what the test set costs.
  */
 export class EvalAccumulator {
-  readonly confusion: Confusion;
+  private labels: number[] = [];
+  private preds: number[] = [];
+  private top5: number[] | null;
   private top5Hits = 0;
-  private count = 0;
 
-  constructor(readonly numClasses: number) {
+  constructor(
+    readonly numClasses: number,
+    options: { top5Predictions?: boolean } = {},
+  ) {
     if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
-    this.confusion = emptyConfusion(numClasses);
+    this.top5 = options.top5Predictions ? [] : null;
   }
 
   add(labels: ArrayLike<number>, scores: ArrayLike<number>): void {
@@ -224,35 +233,67 @@ export class EvalAccumulator {
     for (let i = 0; i < labels.length; i++) {
       const t = labels[i]!;
       checkLabel(t, c, 'label');
-      this.confusion[t]![preds[i]!]!++;
+      this.labels.push(t);
+      this.preds.push(preds[i]!);
       if (rankOfTrueClass(scores, i * c, c, t) < 5) this.top5Hits++;
+      if (this.top5) this.top5.push(...topClasses(scores, i * c, c, 5));
     }
-    this.count += labels.length;
   }
 
   get n(): number {
-    return this.count;
+    return this.labels.length;
+  }
+
+  get confusion(): SparseConfusion {
+    return sparseConfusionOf(this.labels, this.preds, this.numClasses);
   }
 
   toEvalFile(meta: EvalMeta): EvalFile {
     if (meta.assignment.length !== this.numClasses) {
       throw new RangeError(`${meta.assignment.length} group assignments for ${this.numClasses} classes`);
     }
-    const perClass = perClassAccuracy(this.confusion);
+    const confusion = this.confusion;
+    const perClass = sparsePerClassAccuracy(confusion);
+    const n = this.n;
     return {
       schema: EVAL_SCHEMA,
       tag: meta.tag,
       epoch: meta.epoch,
       split: meta.split ?? 'test',
-      n: this.count,
-      top1: top1Accuracy(this.confusion),
-      top5: this.count === 0 ? 0 : this.top5Hits / this.count,
-      groupAccuracy: groupAccuracy(perClass, meta.assignment, classTotals(this.confusion)),
+      n,
+      top1: sparseTop1Accuracy(confusion),
+      top5: n === 0 ? 0 : this.top5Hits / n,
+      groupAccuracy: groupAccuracy(perClass, meta.assignment, confusionTotals(confusion).totals),
       perClassAccuracy: perClass,
-      confusion: this.confusion.map((row) => [...row]),
+      confusion,
+      predictions: encodePredictions(this.numClasses, this.labels, this.preds, this.top5 ?? undefined),
       ...(meta.checkpoint !== undefined ? { checkpoint: meta.checkpoint } : {}),
     };
   }
+}
+
+/**
+ * The k best classes of one row (best first; ties by lower index, as argmax), k capped at C,
+ * padded with the last class found when C < k so every image has exactly k entries.
+ */
+export function topClasses(scores: ArrayLike<number>, offset: number, numClasses: number, k: number): number[] {
+  const best: number[] = [];
+  const better = (a: number, b: number) => {
+    const va = scores[offset + a]!;
+    const vb = scores[offset + b]!;
+    return va > vb || (va === vb && a < b) || (Number.isNaN(vb) && !Number.isNaN(va));
+  };
+  for (let j = 0; j < numClasses; j++) {
+    if (best.length === k && !better(j, best[k - 1]!)) continue;
+    let pos = best.length === k ? k - 1 : best.length;
+    best[pos] = j;
+    while (pos > 0 && better(best[pos]!, best[pos - 1]!)) {
+      [best[pos - 1], best[pos]] = [best[pos]!, best[pos - 1]!];
+      pos--;
+    }
+  }
+  while (best.length < k) best.push(best[best.length - 1]!);
+  return best;
 }
 
 export interface EvalInput extends EvalMeta {

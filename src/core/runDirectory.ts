@@ -8,6 +8,7 @@ import { writeJsonAtomic } from './atomicWrite';
 import type { Config } from './config/schema';
 import {
   EVAL_SCHEMA,
+  EVAL_SCHEMA_V1,
   RUN_FILES,
   RUN_SCHEMA,
   RUN_STATUSES,
@@ -16,12 +17,14 @@ import {
   type CheckpointIndex,
   type ClassesFile,
   type EvalFile,
+  type EvalFileV1,
   type GroupRule,
   type RunManifest,
   type RunProgress,
   type RunStatus,
   type ShotGroup,
 } from './contract';
+import { EvalEncodingError, decodeConfusion, decodePredictionsField } from './evalEncoding';
 
 /** A run file that is missing a required field, is not JSON, or cannot be read. */
 export class RunFileError extends Error {
@@ -319,7 +322,8 @@ export function writeClassesFile(dir: string, classes: ClassesFile): void {
 
 export function parseEvalFile(value: unknown, file: string): EvalFile {
   if (!isObject(value)) throw new RunFileError(file, 'must be a JSON object');
-  if (value.schema !== EVAL_SCHEMA) throw new RunFileError(file, `field "schema" must be "${EVAL_SCHEMA}" (got ${JSON.stringify(value.schema)})`);
+  const version = value.schema === EVAL_SCHEMA ? 2 : value.schema === EVAL_SCHEMA_V1 ? 1 : 0;
+  if (version === 0) throw new RunFileError(file, `field "schema" must be "${EVAL_SCHEMA}" or "${EVAL_SCHEMA_V1}" (got ${JSON.stringify(value.schema)})`);
   field(file, value, 'tag', isString, 'a string');
   field(file, value, 'epoch', isFiniteNumber, 'a number');
   field(file, value, 'n', isFiniteNumber, 'a number');
@@ -328,11 +332,17 @@ export function parseEvalFile(value: unknown, file: string): EvalFile {
   const ga = field(file, value, 'groupAccuracy', isObject, 'an object');
   for (const g of SHOT_GROUPS) field(file, ga, g, isFiniteNumber, 'a number');
   const per = field(file, value, 'perClassAccuracy', isNumberArray, 'an array of numbers');
-  const confusion = field(file, value, 'confusion', (v): v is number[][] => Array.isArray(v) && v.every(isNumberArray), 'an array of number arrays');
-  if (confusion.length !== per.length || confusion.some((row) => row.length !== per.length)) {
-    throw new RunFileError(file, `confusion must be ${per.length} x ${per.length} (one row and column per class)`);
+  const n = value.n as number;
+  try {
+    // v1 (dense) and v2 (sparse + predictions) decode in one place: src/core/evalEncoding.ts.
+    const confusion = decodeConfusion(version, value.confusion, per.length);
+    const predictions = version === 2 ? decodePredictionsField(value.predictions, per.length, n) : null;
+    const { predictions: _dropped, ...rest } = value;
+    return { split: 'test', ...rest, schema: EVAL_SCHEMA, confusion, ...(predictions ? { predictions } : {}) } as unknown as EvalFile;
+  } catch (err) {
+    if (err instanceof EvalEncodingError) throw new RunFileError(file, err.message);
+    throw err;
   }
-  return { split: 'test', ...value } as unknown as EvalFile;
 }
 
 export function readEvalFile(dir: string, tag: string): EvalFile {
@@ -340,7 +350,8 @@ export function readEvalFile(dir: string, tag: string): EvalFile {
   return parseEvalFile(readJson(file), file);
 }
 
-export function writeEvalFile(dir: string, evalFile: EvalFile): void {
+/** Trainers write v2 (EvalFile); v1 is accepted so tests can lay down files of the first contract. */
+export function writeEvalFile(dir: string, evalFile: EvalFile | EvalFileV1): void {
   const paths = runPaths(dir);
   fs.mkdirSync(paths.evals, { recursive: true });
   writeJsonAtomic(paths.evalFile(evalFile.tag), evalFile);

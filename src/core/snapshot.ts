@@ -9,7 +9,7 @@ import { headToTailOrder } from './evalMath';
 import { MetricsTail } from './metricsLog';
 import { slurmDisplayStatus } from './slurm/states';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
-import { encodeMatrix } from '../protocol/matrixCodec';
+import { encodeSparseMatrix } from '../protocol/matrixCodec';
 import {
   SNAPSHOT_SCHEMA,
   type CheckpointRow,
@@ -66,15 +66,21 @@ export function classTable(classes: ClassesFile): ClassTable {
 /** An evaluation permuted into display order, its matrix encoded for the wire. */
 export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: string): EvalDetail {
   const c = table.label.length;
-  if (evalFile.confusion.length !== c) {
-    throw new Error(`evaluation ${evalFile.tag} has ${evalFile.confusion.length} classes but classes.json has ${c}`);
+  const m = evalFile.confusion;
+  if (m.classes !== c) {
+    throw new Error(`evaluation ${evalFile.tag} has ${m.classes} classes but classes.json has ${c}`);
   }
-  const flat = new Float64Array(c * c);
-  for (let i = 0; i < c; i++) {
-    const row = evalFile.confusion[table.label[i]!]!;
-    const base = i * c;
-    for (let j = 0; j < c; j++) flat[base + j] = row[table.label[j]!]!;
-  }
+  // Display position of each label; the non-zero cells are moved there and sorted.
+  const pos = new Int32Array(c);
+  table.label.forEach((l, i) => (pos[l] = i));
+  const k = m.cells.length / 3;
+  const keys = new Float64Array(k);
+  for (let i = 0; i < k; i++) keys[i] = pos[m.cells[3 * i]!]! * c + pos[m.cells[3 * i + 1]!]!;
+  const byKey = new Map<number, number>();
+  for (let i = 0; i < k; i++) byKey.set(keys[i]!, m.cells[3 * i + 2]!);
+  keys.sort();
+  const values = new Float64Array(k);
+  for (let i = 0; i < k; i++) values[i] = byKey.get(keys[i]!)!;
   return {
     tag: evalFile.tag,
     epoch: evalFile.epoch,
@@ -84,7 +90,7 @@ export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: stri
     top5: evalFile.top5,
     groupAccuracy: { ...evalFile.groupAccuracy },
     perClassAccuracy: table.label.map((l) => evalFile.perClassAccuracy[l]!),
-    confusion: encodeMatrix(flat, c),
+    confusion: encodeSparseMatrix(keys, values, c),
     revision,
   };
 }

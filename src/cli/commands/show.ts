@@ -1,6 +1,7 @@
 // gpaco show RUN [--runs-dir DIR] [--json]
 import { summarizeRun } from '../../core/catalog';
 import type { ClassesFile, EvalFile } from '../../core/contract';
+import { denseFromSparse } from '../../core/evalEncoding';
 import { groupSizes } from '../../core/evalMath';
 import { listEvalTags, readClassesFile, readEvalFile } from '../../core/runDirectory';
 import { describeConfig, summaryJson } from '../describe';
@@ -93,11 +94,11 @@ async function show(ctx: CommandContext): Promise<number> {
     for (const l of table) io.out(`  ${l}`);
 
     const last = evals[evals.length - 1]!;
-    const c = last.confusion.length;
+    const c = last.confusion.classes;
     if (classes && classes.names.length === c && c <= MAX_TEXT_CONFUSION_CLASSES) {
       io.out('');
       io.out(`confusion matrix at ${last.tag}`);
-      const lines = renderConfusion({ confusion: last.confusion, names: classes.names, trainCounts: classes.trainCounts, assignment: classes.groups.assignment });
+      const lines = renderConfusion({ confusion: denseFromSparse(last.confusion), names: classes.names, trainCounts: classes.trainCounts, assignment: classes.groups.assignment });
       for (const l of lines) io.out(`  ${l}`);
     } else if (c > MAX_TEXT_CONFUSION_CLASSES) {
       io.out('');

@@ -3,6 +3,7 @@
 // webview inside code-server) alike, through locators.
 import assert from 'node:assert/strict';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { SparseConfusion } from '../../../src/core/evalEncoding';
 import { cellIntensity, lutIndex, matrixStats, parseColor, sequentialLut, unpackRGBA, type RGB } from '../../../webview/src/matrix/colors';
 
 export type Root = Page | FrameLocator;
@@ -90,10 +91,12 @@ export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row
 }
 
 /** Counts in display order (head to tail), from the fixture's eval file and classes. */
-export function displayCounts(confusion: number[][], order: number[]): Float64Array {
+export function displayCounts(confusion: SparseConfusion, order: number[]): Float64Array {
   const n = order.length;
+  const pos = new Int32Array(n);
+  order.forEach((label, i) => (pos[label] = i));
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = confusion[order[i]!]![order[j]!]!;
+  for (let k = 0; k < confusion.cells.length; k += 3) out[pos[confusion.cells[k]!]! * n + pos[confusion.cells[k + 1]!]!] = confusion.cells[k + 2]!;
   return out;
 }
 

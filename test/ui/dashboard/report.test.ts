@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { confusionCell } from '../../../src/core/evalEncoding';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
 import { makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
@@ -121,7 +122,7 @@ describe('report interactions', () => {
       const rows = confusion.text.trim().split('\n').map((l) => l.split(','));
       assert.equal(rows.length, 11);
       assert.deepEqual(rows[0]!.slice(1), order.map((i) => cls.names[i]));
-      for (let i = 0; i < 10; i++) assert.deepEqual(rows[i + 1]!.slice(1).map(Number), order.map((j) => ev.confusion[order[i]!]![j]));
+      for (let i = 0; i < 10; i++) assert.deepEqual(rows[i + 1]!.slice(1).map(Number), order.map((j) => confusionCell(ev.confusion, order[i]!, j)));
     } finally {
       await page.close();
     }

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { MetricsWriter } from '../../../src/core/metricsLog';
 import { createRunDirectory, runPaths, updateRunManifest, writeCheckpointIndex, writeClassesFile, writeEvalFile } from '../../../src/core/runDirectory';
+import type { EvalFile } from '../../../src/core/contract';
+import { confusionCell } from '../../../src/core/evalEncoding';
 import { buildEvalFile } from '../../../src/core/evalMath';
 import { checkpointEntry, makeCheckpointFolder, presetConfig } from '../core/fixtures';
 import { tempDir } from '../core/tmp';
@@ -189,10 +191,13 @@ test('show: summary, evaluation table with class counts per group, confusion mat
 
   const j = await cli(['show', done.dir, '--json'], { cwd: '/' });
   assert.equal(j.code, 0);
-  const data = JSON.parse(j.stdout) as { id: string; evals: { tag: string; confusion: number[][] }[]; classes: { names: string[] } };
+  const data = JSON.parse(j.stdout) as { id: string; evals: EvalFile[]; classes: { names: string[] } };
   assert.equal(data.id, done.id);
   assert.deepEqual(data.evals.map((e) => e.tag), ['epoch-0002', 'epoch-0004']);
-  assert.equal(data.evals[1]!.confusion[4]![0], 3);
+  // --json prints evaluations in the v2 form: sparse confusion cells + per-image predictions.
+  assert.equal(data.evals[1]!.confusion.layout, 'sparse');
+  assert.equal(confusionCell(data.evals[1]!.confusion, 4, 0), 3);
+  assert.ok(data.evals[1]!.predictions);
   assert.equal(data.classes.names[4], 'four');
 });
 

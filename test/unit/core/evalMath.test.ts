@@ -18,6 +18,7 @@ import {
   top5Accuracy,
   topKAccuracy,
 } from '../../../src/core/evalMath';
+import { decodePredictions, denseFromSparse } from '../../../src/core/evalEncoding';
 import { longTailCounts } from '../../../src/core/longTail';
 import { Rng } from '../../../src/core/random';
 import { presetConfig } from './fixtures';
@@ -126,14 +127,19 @@ test('buildEvalFile computes every field from labels and scores', () => {
     0.1, 0.1, 0.8,
   ];
   const e = buildEvalFile({ tag: 'epoch-0003', epoch: 3, numClasses: 3, labels, scores, assignment: ['many', 'medium', 'few'], checkpoint: 'epoch-0003' });
-  assert.equal(e.schema, 'gpaco-eval/1');
+  assert.equal(e.schema, 'gpaco-eval/2');
   assert.equal(e.split, 'test');
   assert.equal(e.n, 6);
-  assert.deepEqual(e.confusion, [
+  assert.deepEqual(denseFromSparse(e.confusion), [
     [1, 1, 0],
     [0, 2, 0],
     [1, 0, 1],
   ]);
+  assert.deepEqual(e.confusion.cells, [0, 0, 1, 0, 1, 1, 1, 1, 2, 2, 0, 1, 2, 2, 1], 'non-zero cells only, row-major');
+  const pred = decodePredictions(e.predictions!, 3);
+  assert.deepEqual([...pred.true], labels);
+  assert.deepEqual([...pred.top1], [0, 1, 1, 1, 0, 2]);
+  assert.equal(pred.top5, null, 'top-5 per image only on request');
   assert.deepEqual(e.perClassAccuracy, [0.5, 1, 0.5]);
   assert.equal(e.top1, 4 / 6);
   assert.equal(e.top5, 1);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../../../src/core/config/schema';
 import { resolvePreset } from '../../../src/core/config/presets';
-import type { CheckpointEntry, ClassesFile, EvalFile } from '../../../src/core/contract';
+import type { CheckpointEntry, ClassesFile, EvalFileV1 } from '../../../src/core/contract';
 import { CHECKPOINT_MANIFEST } from '../../../src/core/runDirectory';
 
 export function presetConfig(name = 'synthetic-lt'): Config {
@@ -47,7 +47,8 @@ export function classesFile(trainCounts: number[], assignment: ClassesFile['grou
   };
 }
 
-export function evalFile(tag: string, epoch: number, confusion: number[][], extra: Partial<EvalFile> = {}): EvalFile {
+/** A v1 (dense) eval file as written on disk by the first contract. */
+export function evalFile(tag: string, epoch: number, confusion: number[][], extra: Partial<EvalFileV1> = {}): EvalFileV1 {
   const per = confusion.map((row, c) => row[c]! / Math.max(1, row.reduce((a, b) => a + b, 0)));
   return {
     schema: 'gpaco-eval/1',

@@ -20,6 +20,8 @@ import {
   writeClassesFile,
   writeEvalFile,
 } from '../../../src/core/runDirectory';
+import { EVAL_SCHEMA } from '../../../src/core/contract';
+import { sparseFromDense } from '../../../src/core/evalEncoding';
 import { checkpointEntry, classesFile, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
 import { tempDir } from './tmp';
 
@@ -121,7 +123,8 @@ test('eval files round-trip and are listed in epoch order, temp files ignored', 
   writeEvalFile(dir, evalFile('epoch-0002', 2, [[1, 3], [2, 2]]));
   fs.writeFileSync(path.join(runPaths(dir).evals, '.epoch-0012.json.99.1.tmp'), '{');
   assert.deepEqual(listEvalTags(dir), ['epoch-0002', 'epoch-0010']);
-  assert.deepEqual(readEvalFile(dir, 'epoch-0010'), e10);
+  // A v1 file reads as the v2 in-memory form: same figures, sparse confusion.
+  assert.deepEqual(readEvalFile(dir, 'epoch-0010'), { ...e10, schema: EVAL_SCHEMA, confusion: sparseFromDense(e10.confusion) });
   fs.writeFileSync(runPaths(dir).evalFile('epoch-0002'), JSON.stringify({ ...e10, confusion: [[1]] }));
   assert.throws(() => readEvalFile(dir, 'epoch-0002'), /confusion must be 2 x 2/);
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { confusionCell } from '../../../src/core/evalEncoding';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readEvalFile } from '../../../src/core/runDirectory';
 import {
@@ -40,7 +41,7 @@ describe('run snapshot', () => {
     assert.equal(snap.pinned, false);
     const m = decodeMatrix(snap.selected!.confusion);
     for (let i = 0; i < 10; i++) {
-      for (let j = 0; j < 10; j++) assert.equal(m[i * 10 + j], ev.confusion[order[i]!]![order[j]!], `cell ${i},${j}`);
+      for (let j = 0; j < 10; j++) assert.equal(m[i * 10 + j], confusionCell(ev.confusion, order[i]!, order[j]!), `cell ${i},${j}`);
       assert.equal(snap.selected!.perClassAccuracy[i], ev.perClassAccuracy[order[i]!]);
     }
     assert.equal(snap.selected!.top1, ev.top1);
