@@ -1,0 +1,319 @@
+// One run folder as the experiments table needs it: identity, status, progress, the flattened
+// config, tags / note and every evaluation's headline figures (never a confusion matrix). Read
+// from run.json, classes.json, meta.json and metrics.jsonl's eval records (eval files only for
+// evaluations metrics.jsonl does not list). `SummaryCache` re-reads a run only when its files
+// changed, and reads metrics.jsonl incrementally, so a table of 1,000 runs stays cheap to refresh.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createdAtFromId, displayStatus, isRunDirectory } from '../catalog';
+import type { DisplayStatus, RunManifest } from '../contract';
+import { evalRecordOf } from '../evalMath';
+import { MetricsTail } from '../metricsLog';
+import { listEvalTags, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../runDirectory';
+import { metaPath, readRunMeta, type RunMeta } from './meta';
+
+/** The headline figures of one evaluation (fractions 0..1). */
+export interface EvalPoint {
+  tag: string;
+  epoch: number;
+  top1: number;
+  top5: number;
+  many: number;
+  medium: number;
+  few: number;
+}
+
+/** A flattened config value: arrays and objects that are leaves are JSON text. */
+export type ConfigValue = string | number | boolean | null;
+
+export interface ExperimentSummary {
+  /** The folder name. */
+  id: string;
+  dir: string;
+  name: string;
+  status: DisplayStatus;
+  /** Why the run is unreadable or partly readable (as in the Runs tree); absent when all is well. */
+  problem?: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Seconds from start to end (or to the last record of a run that has not ended); null before it starts. */
+  durationSeconds: number | null;
+  epoch: number | null;
+  epochs: number | null;
+  backend: string | null;
+  /** Number of classes (classes.json, else the config's synthetic class count); null when unknown. */
+  classes: number | null;
+  sweepId: string | null;
+  /** The config as dotted keys (`loss.alpha`, `optim.lr`, `seed`); `name` is left out (it names, it does not configure). */
+  config: Record<string, ConfigValue>;
+  meta: RunMeta & { problem?: string };
+  /** Every evaluation, by epoch (one per tag; a re-evaluation of a tag replaces it). */
+  evals: EvalPoint[];
+}
+
+/** Config keys that never make two runs different experiments. */
+export const IGNORED_CONFIG_KEYS: readonly string[] = ['name', '$schema'];
+
+/** `{loss: {alpha: 1}}` -> `{'loss.alpha': 1}`; arrays are leaves (as JSON text). */
+export function flattenConfig(value: unknown): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  const walk = (v: unknown, prefix: string) => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const keys = Object.keys(v).sort();
+      if (keys.length === 0 && prefix) out[prefix] = '{}';
+      for (const k of keys) walk((v as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k);
+      return;
+    }
+    if (!prefix || IGNORED_CONFIG_KEYS.includes(prefix)) return;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[prefix] = v;
+    else out[prefix] = JSON.stringify(v) ?? null;
+  };
+  walk(value, '');
+  return out;
+}
+
+/** Incremental state of one run's metrics.jsonl (kept by the cache between reads). */
+export interface EvalTrack {
+  tail: MetricsTail;
+  /** Eval records by tag (a later record of the same tag replaces the earlier one). */
+  byTag: Map<string, EvalPoint>;
+  lastTime: string | null;
+}
+
+export function newEvalTrack(dir: string): EvalTrack {
+  return { tail: new MetricsTail(runPaths(dir).metrics).onlyKinds(['eval', 'epoch']), byTag: new Map(), lastTime: null };
+}
+
+function pointOf(r: { tag: string; epoch: number; top1: number; top5: number; many: number; medium: number; few: number }): EvalPoint {
+  return { tag: r.tag, epoch: r.epoch, top1: r.top1, top5: r.top5, many: r.many, medium: r.medium, few: r.few };
+}
+
+/** Reads what metrics.jsonl gained since the last call into `track`. */
+function advance(track: EvalTrack, problems: string[]): void {
+  try {
+    const batch = track.tail.readBatch();
+    if (batch.restarted) {
+      track.byTag.clear();
+      track.lastTime = null;
+    }
+    for (const r of batch.records) {
+      if (r.kind === 'eval') track.byTag.set(r.tag, pointOf(r));
+      if (r.kind === 'eval' || r.kind === 'epoch') track.lastTime = r.time;
+    }
+  } catch (err) {
+    problems.push(`${track.tail.file}: cannot read: ${(err as Error).message}`);
+  }
+}
+
+/** The evaluations: metrics.jsonl's records plus eval files it does not list (read from the file). */
+function evalsOf(dir: string, track: EvalTrack, problems: string[], tags: readonly string[]): EvalPoint[] {
+  const points = new Map(track.byTag);
+  for (const tag of tags) {
+    if (points.has(tag)) continue;
+    try {
+      points.set(tag, pointOf(evalRecordOf(readEvalFile(dir, tag))));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return [...points.values()].sort((a, b) => a.epoch - b.epoch || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+}
+
+function classCount(dir: string, manifest: RunManifest | null, problems: string[]): number | null {
+  try {
+    const classes = readClassesFile(dir);
+    if (classes) return classes.names.length;
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const data = (manifest?.config as { data?: { kind?: unknown; classes?: unknown } } | undefined)?.data;
+  return data?.kind === 'synthetic' && typeof data.classes === 'number' ? data.classes : null;
+}
+
+function seconds(from: string | null, to: string | null): number | null {
+  if (!from || !to) return null;
+  const s = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(s) && s >= 0 ? s : null;
+}
+
+/**
+ * Summary of one run folder; never throws. `track` carries metrics.jsonl state between calls
+ * (pass the same one to read only appended bytes).
+ */
+export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir), hostname = os.hostname()): ExperimentSummary {
+  const id = path.basename(dir);
+  const problems: string[] = [];
+  let manifest: RunManifest | null = null;
+  try {
+    manifest = readRunManifest(dir);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  let configSource: unknown = manifest?.config;
+  if (!manifest) {
+    // run.json is broken: config.json still says what the run was.
+    try {
+      configSource = readRunConfig(dir);
+    } catch {
+      configSource = undefined;
+    }
+  }
+  const rawMeta = readRunMeta(dir);
+  advance(track, problems);
+  const evals = evalsOf(dir, track, problems, listEvalTags(dir));
+  const startedAt = manifest?.startedAt ?? null;
+  const endedAt = manifest?.endedAt ?? null;
+  const summary: ExperimentSummary = {
+    id,
+    dir,
+    name: manifest?.name ?? id,
+    status: manifest ? displayStatus(manifest, hostname) : 'unreadable',
+    createdAt: manifest?.createdAt ?? createdAtFromId(id) ?? folderTime(dir),
+    startedAt,
+    endedAt,
+    durationSeconds: seconds(startedAt, endedAt ?? track.lastTime),
+    epoch: manifest?.progress.epoch ?? null,
+    epochs: manifest?.progress.epochs ?? null,
+    backend: manifest?.backend ?? null,
+    classes: classCount(dir, manifest, problems),
+    sweepId: manifest?.sweepId ?? null,
+    config: configSource === undefined ? {} : flattenConfig(configSource),
+    meta: rawMeta.problem === undefined ? rawMeta.meta : { ...rawMeta.meta, problem: rawMeta.problem },
+    evals,
+  };
+  if (problems.length) summary.problem = problems.join('; ');
+  return summary;
+}
+
+function folderTime(dir: string): string {
+  try {
+    return fs.statSync(dir).mtime.toISOString();
+  } catch {
+    return new Date(0).toISOString();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache
+
+/** The files whose change makes a summary stale (metrics.jsonl is read incrementally instead). */
+function fingerprint(dir: string): string {
+  const p = runPaths(dir);
+  const parts: string[] = [];
+  for (const f of [p.run, p.config, p.classes, metaPath(dir), p.metrics, p.evals]) {
+    try {
+      const st = fs.statSync(f);
+      parts.push(`${st.mtimeMs}:${st.size}:${st.ino}`);
+    } catch {
+      parts.push('-');
+    }
+  }
+  return parts.join('|');
+}
+
+interface Entry {
+  summary: ExperimentSummary;
+  track: EvalTrack;
+  fingerprint: string;
+  /** Set by `invalidate`: the next `get` re-reads without looking at the files first. */
+  stale: boolean;
+}
+
+export interface CacheStats {
+  /** Summaries read from the files. */
+  reads: number;
+  /** Summaries returned from the cache. */
+  hits: number;
+}
+
+/**
+ * Summaries by run folder. `get` re-reads a run when its files changed (stat of run.json,
+ * config.json, classes.json, meta.json, metrics.jsonl and the evals/ folder) or when it was
+ * invalidated; `peek` returns what is cached without touching the disk (for a watcher-driven view
+ * that invalidates exactly the runs whose files changed). A `running` run's status is
+ * re-derived on every `get` (its trainer may have died without a file changing).
+ */
+export class SummaryCache {
+  private readonly entries = new Map<string, Entry>();
+  readonly stats: CacheStats = { reads: 0, hits: 0 };
+
+  constructor(private readonly hostname = os.hostname()) {}
+
+  get(dir: string): ExperimentSummary {
+    const key = path.resolve(dir);
+    const entry = this.entries.get(key);
+    const fp = fingerprint(key);
+    if (entry && !entry.stale && entry.fingerprint === fp) {
+      this.stats.hits++;
+      if (entry.summary.status === 'running') this.refreshStatus(entry);
+      return entry.summary;
+    }
+    const track = entry?.track ?? newEvalTrack(key);
+    const summary = readRunSummary(key, track, this.hostname);
+    this.stats.reads++;
+    this.entries.set(key, { summary, track, fingerprint: fp, stale: false });
+    return summary;
+  }
+
+  /** The cached summary, without reading anything (undefined when the run was never read). */
+  peek(dir: string): ExperimentSummary | undefined {
+    return this.entries.get(path.resolve(dir))?.summary;
+  }
+
+  /** The next `get(dir)` re-reads the run (a watcher saw one of its files change). */
+  invalidate(dir: string): void {
+    const entry = this.entries.get(path.resolve(dir));
+    if (entry) entry.stale = true;
+  }
+
+  /** Drops a run (its folder was deleted). */
+  forget(dir: string): void {
+    this.entries.delete(path.resolve(dir));
+  }
+
+  /** Every run folder under `root` (folders with a run.json, dot-folders skipped), newest first. */
+  listRoot(root: string): ExperimentSummary[] {
+    const dirs = runFolders(root);
+    const wanted = new Set(dirs.map((d) => path.resolve(d)));
+    for (const key of this.entries.keys()) if (path.dirname(key) === path.resolve(root) && !wanted.has(key)) this.entries.delete(key);
+    return sortNewestFirst(dirs.map((d) => this.get(d)));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private refreshStatus(entry: Entry): void {
+    try {
+      entry.summary = { ...entry.summary, status: displayStatus(readRunManifest(entry.summary.dir), this.hostname) };
+    } catch {
+      entry.stale = true;
+    }
+  }
+}
+
+/** Run folders under `root` (a missing root has none). */
+export function runFolders(root: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => path.join(root, e.name))
+    .filter(isRunDirectory);
+}
+
+export function sortNewestFirst(summaries: ExperimentSummary[]): ExperimentSummary[] {
+  return summaries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/** Every run under `root`, read without a cache (the CLI's one-shot path). */
+export function readRunSummaries(root: string, hostname = os.hostname()): ExperimentSummary[] {
+  return sortNewestFirst(runFolders(root).map((d) => readRunSummary(d, newEvalTrack(d), hostname)));
+}
