@@ -15,7 +15,7 @@ import * as zlib from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { validateConfig } from '../src/core/config/validate';
-import { loadDataset, preflightData } from '../src/trainer/data/index';
+import { loadDataset, preflightData } from '../src/data/index';
 
 interface Result {
   case: string;

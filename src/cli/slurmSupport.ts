@@ -1,4 +1,4 @@
-// The CLI side of Slurm runs (issue 8): submitting a run or a resume as a batch job, and
+// The CLI side of Slurm runs: submitting a run or a resume as a batch job, and
 // following Slurm runs from their files plus one batched squeue per poll. Used by `gpaco train`
 // and `gpaco resume` for runs whose config says `launch.kind: "slurm"`, and by `gpaco sweep`,
 // `gpaco jobs` and `gpaco cancel`.
@@ -10,7 +10,6 @@ import { createRunDirectory, readRunManifest, runPaths } from '../core/runDirect
 import { SlurmClient } from '../core/slurm/exec';
 import { SlurmFollower, type RunObservation } from '../core/slurm/follow';
 import { resolveExecutable, submitRun, type SlurmSubmitContext } from '../core/slurm/launch';
-import { resolveJobOptions } from '../core/slurm/options';
 import { describeJob, explainPendingReason, slurmDisplayStatus, slurmLaunchOf } from '../core/slurm/states';
 import { displayStatus } from '../core/catalog';
 import { EXIT, type CommandContext, type OptionSpec } from './registry';
@@ -69,15 +68,9 @@ export function slurmSubmitContext(ctx: CommandContext): SlurmSubmitContext | st
   return { client, nodePath, trainerPath: path.resolve(trainerScript(ctx)), ...(native ? { env: { GPACO_NATIVE_MODULES: native } } : {}) };
 }
 
-/** `gpaco train` with `launch.kind: "slurm"`: checks the Slurm options, makes the run, submits it. */
+/** `gpaco train` with `launch.kind: "slurm"` (options already checked by the config pipeline): makes the run, submits it. */
 export async function trainOnSlurm(ctx: CommandContext, config: Config, runsDir: string, name: string | undefined): Promise<number> {
   const { io } = ctx;
-  const opts = resolveJobOptions(config.launch.slurm);
-  if (!opts.ok) {
-    io.err(`gpaco train: invalid Slurm options (${opts.errors.length} problem${opts.errors.length === 1 ? '' : 's'}); nothing was started:`);
-    for (const e of opts.errors) io.err(`  ${e.path}: ${e.message}`);
-    return EXIT.usage;
-  }
   const sc = slurmSubmitContext(ctx);
   if (typeof sc === 'string') {
     io.err(`gpaco train: ${sc}`);

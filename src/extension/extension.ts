@@ -13,7 +13,7 @@ import { newRun, type NewRunOptions, type NewRunResult } from './commands/newRun
 import { createDashboards, MAX_COMPARED_RUNS } from './dashboard';
 import { LaunchError } from './launch/launcher';
 import { LocalLauncher } from './launch/localLauncher';
-import { newSweep, type NewSweepOptions, type NewSweepResult } from './launch/newSweep';
+import { newSweep, type NewSweepOptions, type NewSweepResult } from './commands/newSweep';
 import { isSlurmRun, readSlurmSettings, SlurmLauncher } from './launch/slurmLauncher';
 import { Scheduler } from './launch/scheduler';
 import { canResume, isActive, type RunView } from './model/runView';

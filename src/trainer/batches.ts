@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/random';
 import { type AugmentOptions, type ImageGeometry, augmentView } from './augment';
-import type { ImageSet } from './data/types';
+import type { ImageSet } from '../data/types';
 import type { TrainBatch } from './methods/types';
 
 /** A fresh random order of 0..count-1. */

@@ -5,7 +5,7 @@ import type { EvalFile, ShotGroup } from '../core/contract';
 import { EvalAccumulator } from '../core/evalMath';
 import type { ImageGeometry } from './augment';
 import { evalImages } from './batches';
-import type { ImageSet } from './data/types';
+import type { ImageSet } from '../data/types';
 import type { Network } from './models/types';
 
 export interface EvaluateOptions {

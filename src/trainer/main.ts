@@ -15,9 +15,9 @@ import { AUTO_ORDER, NoBackendError, describeAttempt, selectBackend, wasmHeapByt
 import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
 import type { SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
-import { DataError, loadDataset, writeSplitFile } from './data';
-import { compareSplits, readSplitFile, splitFileOf, SPLIT_FILE } from './data/splitFile';
-import type { Dataset } from './data/types';
+import { DataError, loadDataset, writeSplitFile } from '../data';
+import { compareSplits, readSplitFile, splitFileOf, SPLIT_FILE } from '../data/splitFile';
+import type { Dataset } from '../data/types';
 import { explainError } from './errors';
 import { evaluate } from './evaluate';
 import { formatBytes, log } from './log';

@@ -7,7 +7,7 @@ import { assignShotGroups, configToGroupRule } from '../core/evalMath';
 import { Rng } from '../core/random';
 import type { ImageGeometry } from './augment';
 import type { HostTensor } from './checkpoint';
-import type { Dataset } from './data/types';
+import type { Dataset } from '../data/types';
 import { createMethod } from './methods';
 import type { JsonValue, TrainingMethod } from './methods/types';
 import { createNetwork } from './models';

@@ -1,19 +1,16 @@
 // gpaco sweep (CONFIG | --preset NAME) --grid key=v1,v2 ... [--set key=value ...] [--runs-dir DIR]
 //             [--name N] [--launch local|slurm] [--max-concurrent N] [--detach]
 import type { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyOverrides, isOverride, parseOverride, type Override } from '../../core/config/overrides';
-import { findPreset, PRESETS } from '../../core/config/presets';
+import type { ConfigSource, FlagOverride } from '../../core/config/pipeline';
+import { PRESETS } from '../../core/config/presets';
 import { LAUNCH_KINDS } from '../../core/config/schema';
-import { formatIssue, parseConfigText, validateConfig } from '../../core/config/validate';
 import { summarizeRun } from '../../core/catalog';
 import { MetricsTail } from '../../core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
 import { submitArray } from '../../core/slurm/launch';
-import { resolveJobOptions } from '../../core/slurm/options';
-import { expandSweep, isGridAxis, newSweepId, parseGridAxis, sweepDir, writeSweepRecord, type GridAxis, type SweepRecord } from '../../core/sweep';
-import { preflightData } from '../../trainer/data/index';
+import { newSweepId, sweepDir, writeSweepRecord, type SweepRecord } from '../../core/sweep';
+import { prepareForCli } from '../prepare';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { pct } from '../render/format';
 import { renderRecordLine } from '../render/progress';
@@ -22,34 +19,13 @@ import { runsDirOf } from '../runLookup';
 import { followSlurmRuns, POLL_INTERVAL_OPTION, SLURM_INTERVAL_OPTION, slurmSubmitContext } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
-interface Base {
-  raw: unknown;
-  source: string;
-  file?: string;
-  text?: string;
-}
-
-function loadBase(ctx: CommandContext): Base {
+function sourceOf(ctx: CommandContext): ConfigSource {
   const preset = ctx.string('preset');
   const file = ctx.positionals[0];
   if ((preset === undefined) === (file === undefined)) {
     throw new UsageError(`give a CONFIG file or --preset NAME (presets: ${PRESETS.map((p) => p.name).join(', ')})`);
   }
-  if (preset !== undefined) {
-    const p = findPreset(preset);
-    if (!p) throw new UsageError(`unknown preset "${preset}"; presets: ${PRESETS.map((x) => x.name).join(', ')}`);
-    return { raw: p.config, source: `preset ${p.name}` };
-  }
-  const abs = path.resolve(ctx.cwd, file!);
-  let text: string;
-  try {
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${abs}: ${(err as Error).message}`);
-  }
-  const parsed = parseConfigText(text, abs);
-  if (!parsed.ok) throw new UsageError(`${abs} is not valid JSON:\n${parsed.errors.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
-  return { raw: parsed.value, source: abs, file: abs, text };
+  return preset !== undefined ? { kind: 'preset', name: preset } : { kind: 'file', path: file! };
 }
 
 function positiveInt(ctx: CommandContext, name: string, fallback: number): number {
@@ -62,70 +38,21 @@ function positiveInt(ctx: CommandContext, name: string, fallback: number): numbe
 
 async function sweep(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const base = loadBase(ctx);
-  const overrides: Override[] = [];
-  for (const text of ctx.strings('set')) {
-    const o = parseOverride(text);
-    if (!isOverride(o)) throw new UsageError(formatIssue(o));
-    overrides.push(o);
-  }
+  const source = sourceOf(ctx);
+  const flags: FlagOverride[] = [];
   const launch = ctx.string('launch');
   if (launch !== undefined) {
     if (!(LAUNCH_KINDS as readonly string[]).includes(launch)) throw new UsageError(`--launch must be ${LAUNCH_KINDS.join(' or ')} (got "${launch}")`);
-    overrides.push({ path: ['launch', 'kind'], value: launch });
+    flags.push({ path: ['launch', 'kind'], value: launch, flag: `--launch ${launch}` });
   }
-  const axes: GridAxis[] = [];
-  for (const text of ctx.strings('grid')) {
-    const a = parseGridAxis(text);
-    if (!isGridAxis(a)) throw new UsageError(formatIssue(a));
-    axes.push(a);
-  }
-  if (axes.length === 0) throw new UsageError('give at least one --grid key=value1,value2');
-  const merged = applyOverrides(base.raw, overrides);
-  const validate = { ...(base.file ? { file: base.file } : {}), baseDir: base.file ? path.dirname(base.file) : ctx.cwd };
-  // The base first, so its own problems point at lines of the file.
-  const b = validateConfig(merged, { ...validate, ...(base.text !== undefined ? { text: base.text } : {}) });
-  if (!b.ok) {
-    io.err(`gpaco sweep: invalid config from ${base.source}; nothing was started:`);
-    for (const e of b.errors) io.err(`  ${formatIssue(e)}`);
-    return EXIT.usage;
-  }
-  const expanded = expandSweep(merged, axes, validate);
-  if (!expanded.ok) {
-    io.err(`gpaco sweep: ${expanded.errors.length} grid point${expanded.errors.length === 1 ? ' is' : 's are'} invalid; nothing was started:`);
-    for (const e of expanded.errors) io.err(`  ${e}`);
-    return EXIT.usage;
-  }
-  const points = expanded.points;
-  const kind = b.config.launch.kind;
-  if (points.some((p) => p.config.launch.kind !== kind)) throw new UsageError('launch.kind cannot vary within a sweep (use --launch)');
+  const grid = ctx.strings('grid');
+  if (grid.length === 0) throw new UsageError('give at least one --grid key=value1,value2');
   const maxConcurrent = positiveInt(ctx, 'max-concurrent', 1);
-
-  if (kind === 'slurm') {
-    const first = JSON.stringify(points[0]!.config.launch.slurm);
-    for (const p of points) {
-      const o = resolveJobOptions(p.config.launch.slurm);
-      if (!o.ok) {
-        io.err(`gpaco sweep: invalid Slurm options; nothing was started:`);
-        for (const e of o.errors) io.err(`  ${e.path}: ${e.message}`);
-        return EXIT.usage;
-      }
-      if (JSON.stringify(p.config.launch.slurm) !== first) throw new UsageError('launch.slurm.* cannot vary within a sweep: a job array gives every task the same resources');
-    }
-  }
-  // Data preflight for each distinct data section (cheap; no run folder for data that cannot load).
-  const seen = new Set<string>();
-  for (const p of points) {
-    const key = JSON.stringify(p.config.data);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const errors = (await preflightData(p.config)).filter((i) => i.level === 'error');
-    if (errors.length) {
-      io.err(`gpaco sweep: the data of grid point ${p.index + 1} (${p.label}) cannot be used; nothing was started:`);
-      for (const e of errors) io.err(`  ${e.message.startsWith(e.where) ? e.message : `${e.where}: ${e.message}`}`);
-      return EXIT.usage;
-    }
-  }
+  const prepared = await prepareForCli(ctx, { source, cwd: ctx.cwd, sets: ctx.strings('set'), flags, grid });
+  if (typeof prepared === 'number') return prepared;
+  const { points, axes } = prepared;
+  const b = prepared;
+  const kind = b.config.launch.kind;
   const script = trainerScript(ctx);
   const missing = checkTrainer(script);
   if (missing) {

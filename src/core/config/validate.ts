@@ -201,16 +201,3 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
   }
   return errors;
 }
-
-/** Reads, parses and validates a config file; every message names the file and line. */
-export function loadConfigFile(file: string, options: Omit<ValidateOptions, 'file' | 'text'> = {}): ConfigResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { ok: false, errors: [{ path: '', file, message: `cannot read: ${(err as Error).message}` }] };
-  }
-  const parsed = parseConfigText(text, file);
-  if (!parsed.ok) return parsed;
-  return validateConfig(parsed.value, { ...options, file, text });
-}

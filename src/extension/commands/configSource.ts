@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { defaultBackend, runsRoots, type RootInfo } from '../settings';
+import { runsRoots, type RootInfo } from '../settings';
 
 /** The glob of run config files (also the `jsonValidation` patterns in package.json). */
 export const CONFIG_GLOB = '{**/*.gpaco.json,**/experiments/*.json}';
@@ -53,10 +53,4 @@ export async function chooseConfigSource(title: string): Promise<ConfigSource | 
   }
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'A preset or a config file' });
   return pick ? { ...(pick.preset ? { preset: pick.preset } : {}), ...(pick.configPath ? { configPath: pick.configPath } : {}) } : undefined;
-}
-
-/** gpaco.backend applies to configs that do not name a backend themselves. */
-export function withDefaultBackend(value: unknown, root: RootInfo): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || 'backend' in value) return value;
-  return { ...(value as Record<string, unknown>), backend: defaultBackend(root.folder) };
 }

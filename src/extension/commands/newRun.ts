@@ -1,12 +1,15 @@
 // gpaco.newRun: a preset or a config file in the workspace, an optional name; a preset's config
 // is first written into the workspace (experiments/<preset>.json) so it can be edited and
-// versioned. The config is validated (every error with its field path and line) before anything
-// is created; then the run directory is created as `queued` and handed to the scheduler.
-import * as fs from 'node:fs';
+// versioned. The config goes through the config pipeline (every error with its field path and
+// line, Slurm options, the data preflight) before anything is created; then the run directory is
+// created as `queued` and handed to the scheduler.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Config } from '../../core/config/schema';
-import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot, withDefaultBackend } from './configSource';
+import { readSlurmSettings } from '../launch/slurmLauncher';
+import { defaultBackend } from '../settings';
+import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot } from './configSource';
+import { prepareInEditor, writePresetConfig } from './prepare';
 
 export interface NewRunOptions {
   /** A built-in preset (see src/core/config/presets.ts). */
@@ -26,22 +29,6 @@ export interface NewRunOptions {
 export type NewRunResult =
   | { ok: true; runId: string; dir: string; configPath: string }
   | { ok: false; reason: 'cancelled' | 'untrusted' | 'no-folder' | 'invalid-config' | 'runs-directory'; errors: string[] };
-
-/** Writes the preset's config to experiments/<preset>.json, reusing an identical file. */
-function writePresetConfig(folder: string, preset: string, config: Config): string {
-  const dir = path.join(folder, 'experiments');
-  fs.mkdirSync(dir, { recursive: true });
-  const text = `${JSON.stringify(config, null, 2)}\n`;
-  for (let n = 1; n < 1000; n++) {
-    const file = path.join(dir, n === 1 ? `${preset}.json` : `${preset}-${n}.json`);
-    if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, text);
-      return file;
-    }
-    if (fs.readFileSync(file, 'utf8') === text) return file;
-  }
-  throw new Error(`too many preset copies in ${dir}`);
-}
 
 export interface NewRunDeps {
   /** Creates the run directory and queues it; returns the id and folder. */
@@ -69,54 +56,26 @@ export async function newRun(opts: NewRunOptions, interactive: boolean, deps: Ne
     if (name === undefined) return { ok: false, reason: 'cancelled', errors: [] };
     name = name.trim() || undefined;
   }
-  // Heavy modules (TypeBox) load only when a run is made, keeping activation light.
-  const { resolvePreset } = await import('../../core/config/presets');
-  const { validateConfig, parseConfigText, formatIssue } = await import('../../core/config/validate');
-  const { parseOverride, isOverride, applyOverrides } = await import('../../core/config/overrides');
-
   const folderPath = root.folder.uri.fsPath;
   if (preset) {
-    const resolved = resolvePreset(preset, folderPath);
-    if (!resolved.ok) {
-      const errors = resolved.errors.map(formatIssue);
-      deps.showErrors('Unknown preset', errors);
-      return { ok: false, reason: 'invalid-config', errors };
+    const written = await writePresetConfig(folderPath, preset);
+    if (!written.ok) {
+      deps.showErrors(written.title, written.errors);
+      return { ok: false, reason: 'invalid-config', errors: written.errors };
     }
-    configPath = writePresetConfig(folderPath, preset, resolved.config);
+    configPath = written.file;
   }
   const file = path.resolve(folderPath, configPath!);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const errors = [`${file}: cannot read: ${(err as Error).message}`];
-    deps.showErrors('Cannot read the config', errors, file);
-    return { ok: false, reason: 'invalid-config', errors };
-  }
-  const parsed = parseConfigText(text, file);
-  if (!parsed.ok) {
-    const errors = parsed.errors.map(formatIssue);
-    deps.showErrors('The config is not valid JSON', errors, file);
-    return { ok: false, reason: 'invalid-config', errors };
-  }
-  let value = parsed.value;
-  const overrides = [];
-  for (const o of opts.overrides ?? []) {
-    const ov = parseOverride(o);
-    if (!isOverride(ov)) {
-      const errors = [formatIssue(ov)];
-      deps.showErrors('Bad override', errors);
-      return { ok: false, reason: 'invalid-config', errors };
-    }
-    overrides.push(ov);
-  }
-  if (overrides.length) value = applyOverrides(value, overrides);
-  value = withDefaultBackend(value, root);
-  const result = validateConfig(value, { file, text });
+  const result = await prepareInEditor({
+    source: { kind: 'file', path: file },
+    cwd: folderPath,
+    sets: opts.overrides ?? [],
+    defaultBackend: defaultBackend(root.folder),
+    slurmDefaults: readSlurmSettings().defaults,
+  });
   if (!result.ok) {
-    const errors = result.errors.map(formatIssue);
-    deps.showErrors(`The config has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was started`, errors, file);
-    return { ok: false, reason: 'invalid-config', errors };
+    deps.showErrors(result.title, result.errors, result.file);
+    return { ok: false, reason: 'invalid-config', errors: result.errors };
   }
   const problem = ensureRunsDirectory(root.root);
   if (problem) {

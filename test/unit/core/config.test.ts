@@ -4,13 +4,18 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { applyOverrides, isOverride, parseOverride, type Override } from '../../../src/core/config/overrides';
 import { DEFAULT_PRESET, PRESETS, findPreset, resolvePreset } from '../../../src/core/config/presets';
-import { formatIssue, loadConfigFile, validateConfig, type ConfigIssue } from '../../../src/core/config/validate';
+import { prepareConfig, type PipelineResult } from '../../../src/core/config/pipeline';
+import { formatIssue, validateConfig, type ConfigIssue } from '../../../src/core/config/validate';
 import { tempDir } from './tmp';
 
-function errorsOf(r: ReturnType<typeof validateConfig>): ConfigIssue[] {
+function errorsOf(r: ReturnType<typeof validateConfig> | PipelineResult): ConfigIssue[] {
   assert.equal(r.ok, false, 'expected the config to be refused');
-  return r.ok ? [] : r.errors;
+  if (r.ok) return [];
+  return 'errors' in r ? r.errors : r.issues;
 }
+
+/** The config pipeline up to validation (no data preflight) on a file. */
+const loadConfigFile = (file: string) => prepareConfig({ source: { kind: 'file', path: file }, cwd: path.dirname(file), preflight: async () => [] });
 
 test('an empty config is valid and gets every default', () => {
   const r = validateConfig({});
@@ -41,12 +46,12 @@ test('every problem is reported at once, each with its dotted path', () => {
   assert.match(byPath.get('backend')!, /must be one of "auto", "tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu" \(got "tpu"\)/);
 });
 
-test('a config file error names the file, line and column of the field', (t) => {
+test('a config file error names the file, line and column of the field', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'exp.json');
   const text = ['{', '  // comments are allowed', '  "loss": {', '    "kind": "gpaco",', '    "alpha": -1,', '  },', '  "model": { "arch": "vgg" },', '  "extra": true', '}'].join('\n');
   fs.writeFileSync(file, text);
-  const r = loadConfigFile(file);
+  const r = await loadConfigFile(file);
   const errors = errorsOf(r);
   const alpha = errors.find((e) => e.path === 'loss.alpha')!;
   assert.equal(alpha.file, file);
@@ -57,27 +62,27 @@ test('a config file error names the file, line and column of the field', (t) => 
   assert.equal(errors.find((e) => e.path === 'extra')?.line, 8);
 });
 
-test('invalid JSON is reported with its position; an unreadable file with its reason', (t) => {
+test('invalid JSON is reported with its position; an unreadable file with its reason', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'bad.json');
   fs.writeFileSync(file, '{\n  "seed": 1\n  "backend": "cpu"\n}');
-  const [e] = errorsOf(loadConfigFile(file));
+  const [e] = errorsOf(await loadConfigFile(file));
   assert.match(formatIssue(e!), new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:3: invalid JSON`));
-  const [missing] = errorsOf(loadConfigFile(path.join(dir, 'none.json')));
+  const [missing] = errorsOf(await loadConfigFile(path.join(dir, 'none.json')));
   assert.match(missing!.message, /cannot read/);
 });
 
-test('data paths: required for file data sets, must exist, relative to the config file', (t) => {
+test('data paths: required for file data sets, must exist, relative to the config file', async (t) => {
   const dir = tempDir(t);
   fs.mkdirSync(path.join(dir, 'data', 'mnist'), { recursive: true });
   const file = path.join(dir, 'exp.json');
   fs.writeFileSync(file, JSON.stringify({ data: { kind: 'mnist', path: 'data/mnist' } }));
-  const ok = loadConfigFile(file);
+  const ok = await loadConfigFile(file);
   assert.ok(ok.ok);
   assert.equal(ok.config.data.path, path.join(dir, 'data', 'mnist'));
 
   fs.writeFileSync(file, JSON.stringify({ data: { kind: 'cifar10', path: 'data/cifar-missing' } }));
-  const [notThere] = errorsOf(loadConfigFile(file));
+  const [notThere] = errorsOf(await loadConfigFile(file));
   assert.equal(notThere!.path, 'data.path');
   assert.match(notThere!.message, /does not exist: .*cifar-missing/);
 

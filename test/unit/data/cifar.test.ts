@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { loadDataset, preflightData } from '../../../src/trainer/data/index';
+import { loadDataset, preflightData } from '../../../src/data/index';
 import { balancedLabels, cifarFile, cifarPixel, configWith, errorOf, tempDir, writeCifar10, writeCifar100 } from './writers';
 
 /** Image k of an HWC set equals record `position` of the file, converted from planar. */

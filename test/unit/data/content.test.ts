@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { Rng } from '../../../src/core/random';
-import { contentSize, readContentHead, recordReader, streamContent } from '../../../src/trainer/data/content';
+import { contentSize, readContentHead, recordReader, streamContent } from '../../../src/data/content';
 import { tempDir } from './writers';
 
 test('recordReader: records that span chunks of any size arrive whole, in order, after the header', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { assignShotGroups, groupSizes } from '../../../src/core/evalMath';
-import { loadDataset, preflightData } from '../../../src/trainer/data/index';
+import { loadDataset, preflightData } from '../../../src/data/index';
 import { balancedLabels, configWith, errorOf, idxBytes, idxImages, pixelOf, tempDir, writeIdxSet } from './writers';
 
 const ROWS = 4;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as jpeg from 'jpeg-js';
-import { convertChannels, decodeImage, decodeToModelInput, resizeInto } from '../../../src/trainer/data/imageDecode';
+import { convertChannels, decodeImage, decodeToModelInput, resizeInto } from '../../../src/data/imageDecode';
 import { encodePng, solidJpeg } from './writers';
 
 // A 7x5 RGB test card, and Pillow 9.4.0's Image.resize(..., BILINEAR) of it (the filter

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 // The CLI imports the data layer for preflight checks: it must never pull in TensorFlow.js.
-test('src/trainer/data/index.ts reaches no TensorFlow.js module through its imports', () => {
-  const root = path.resolve(__dirname, '../../../src/trainer/data/index.ts');
+test('src/data/index.ts reaches no TensorFlow.js module through its imports', () => {
+  const root = path.resolve(__dirname, '../../../src/data/index.ts');
   const seen = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string): void => {

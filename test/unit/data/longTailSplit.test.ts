@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validateConfig } from '../../../src/core/config/validate';
 import { assignShotGroups, groupSizes } from '../../../src/core/evalMath';
-import { classCounts, flattenIndices, largestFeasibleMax, planLongTailSplit, resolveMaxPerClass } from '../../../src/trainer/data/longTailSplit';
-import { DataError } from '../../../src/trainer/data/types';
+import { classCounts, flattenIndices, largestFeasibleMax, planLongTailSplit, resolveMaxPerClass } from '../../../src/data/longTailSplit';
+import { DataError } from '../../../src/data/types';
 import { balancedLabels } from './writers';
 
 const names = (c: number) => Array.from({ length: c }, (_, i) => `class${i}`);

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import * as jpeg from 'jpeg-js';
 import { validateConfig } from '../../../src/core/config/validate';
 import type { Config } from '../../../src/core/config/schema';
-import { DataError } from '../../../src/trainer/data/index';
+import { DataError } from '../../../src/data/index';
 
 export function tempDir(t: TestContext, prefix = 'gpaco-data-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

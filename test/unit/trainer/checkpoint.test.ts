@@ -12,7 +12,7 @@ import { Rng } from '../../../src/core/random';
 import { readCheckpointIndex } from '../../../src/core/runDirectory';
 import { disposeBatch, epochOrder, evalImages, makeTrainBatch } from '../../../src/trainer/batches';
 import { type HostTensor, type ManifestInput, findLatestCheckpoint, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from '../../../src/trainer/checkpoint';
-import { makeSyntheticDataset } from '../../../src/trainer/data/synthetic';
+import { makeSyntheticDataset } from '../../../src/data/synthetic';
 import { TrainingSession } from '../../../src/trainer/session';
 import { StepRunner } from '../../../src/trainer/step';
 import { tempDir } from '../core/tmp';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { longTailCounts } from '../../../src/core/longTail';
 import { resolvePreset } from '../../../src/core/config/presets';
 import type { DataConfig } from '../../../src/core/config/schema';
-import { makeSyntheticDataset } from '../../../src/trainer/data/synthetic';
+import { makeSyntheticDataset } from '../../../src/data/synthetic';
 
 function data(over: Partial<DataConfig> = {}): DataConfig {
   const r = resolvePreset('synthetic-lt');

@@ -3,8 +3,8 @@
 // only the images a split keeps are decoded.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DataConfig } from '../../core/config/schema';
-import { Rng } from '../../core/random';
+import type { DataConfig } from '../core/config/schema';
+import { Rng } from '../core/random';
 import { requireFolder } from './folders';
 import { imageSignature } from './imageSignature';
 import type { Gathered, Source, SourcePart, SourceWarning } from './source';

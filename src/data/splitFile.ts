@@ -2,7 +2,7 @@
 // rebuilt and checked later (verifySplit), or compared across runs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../core/atomicWrite';
+import { writeFileAtomic } from '../core/atomicWrite';
 import type { Dataset, SplitRecord } from './types';
 import { DataError } from './types';
 

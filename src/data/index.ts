@@ -2,8 +2,8 @@
 // launchers (cheap checks before anything is created), and the split file helpers.
 // No TensorFlow.js here: the CLI imports this folder.
 import * as path from 'node:path';
-import type { Config, DataConfig } from '../../core/config/schema';
-import { DEBIAN_FASHION_MNIST } from '../../core/config/validate';
+import type { Config, DataConfig } from '../core/config/schema';
+import { DEBIAN_FASHION_MNIST } from '../core/config/validate';
 import { openCifar } from './cifar';
 import { openIdx } from './idx';
 import { checkBadImages, openImageFolder, scanSignatures } from './imageFolder';

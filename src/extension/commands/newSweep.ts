@@ -1,12 +1,14 @@
-// gpaco.newSweep (issue 8): a base config (preset or file) and a grid over config keys become
-// runs sharing a sweep id; local runs go through the launch queue (gpaco.maxConcurrentRuns),
-// Slurm runs are one job array. The compare panel then opens on the sweep's runs.
-import * as fs from 'node:fs';
+// gpaco.newSweep: a base config (preset or file) and a grid over config keys become runs sharing
+// a sweep id; local runs go through the launch queue (gpaco.maxConcurrentRuns), Slurm runs are
+// one job array. The compare panel then opens on the sweep's runs. A preset is written into the
+// workspace first and the config goes through the config pipeline, as for New Run.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Config } from '../../core/config/schema';
 import type { RunManifest } from '../../core/contract';
-import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot, withDefaultBackend } from '../commands/configSource';
+import { readSlurmSettings } from '../launch/slurmLauncher';
+import { defaultBackend } from '../settings';
+import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot } from './configSource';
+import { prepareInEditor, writePresetConfig } from './prepare';
 
 export interface NewSweepOptions {
   preset?: string;
@@ -69,43 +71,20 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
     return { ok: false, reason: 'no-folder', errors: [NO_FOLDER_MESSAGE] };
   }
 
-  // Heavy modules load only when a sweep is made (activation stays light).
-  const { findPreset } = await import('../../core/config/presets');
-  const { validateConfig, parseConfigText, formatIssue } = await import('../../core/config/validate');
-  const { parseOverride, isOverride, applyOverrides } = await import('../../core/config/overrides');
-  const sweeps = await import('../../core/sweep');
-  const { createRunDirectory } = await import('../../core/runDirectory');
-
-  const fail = (title: string, errors: string[], file?: string): NewSweepResult => {
-    deps.showErrors(title, errors, file);
-    return { ok: false, reason: 'invalid', errors };
-  };
-  let raw: unknown;
-  let file: string | undefined;
-  let text: string | undefined;
+  const folderPath = root.folder.uri.fsPath;
   if (preset) {
-    const p = findPreset(preset);
-    if (!p) return fail('Unknown preset', [`unknown preset "${preset}"`]);
-    raw = p.config;
-  } else {
-    file = path.resolve(root.folder.uri.fsPath, configPath!);
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      return fail('Cannot read the config', [`${file}: ${(err as Error).message}`]);
+    const written = await writePresetConfig(folderPath, preset);
+    if (!written.ok) {
+      deps.showErrors(written.title, written.errors);
+      return { ok: false, reason: 'invalid', errors: written.errors };
     }
-    const parsed = parseConfigText(text, file);
-    if (!parsed.ok) return fail('Invalid config', parsed.errors.map(formatIssue), file);
-    raw = parsed.value;
+    configPath = written.file;
   }
-  const overrides = [];
-  for (const s of opts.overrides ?? []) {
-    const o = parseOverride(s);
-    if (!isOverride(o)) return fail('Invalid override', [formatIssue(o)]);
-    overrides.push(o);
-  }
+  const file = path.resolve(folderPath, configPath!);
   if (interactive && !launch) {
-    const current = (raw as { launch?: { kind?: string } })?.launch?.kind === 'slurm' ? 'slurm' : 'local';
+    const { readConfigFile } = await import('../../core/config/pipeline');
+    const read = readConfigFile(file);
+    const current = read.ok && (read.raw as { launch?: { kind?: string } } | null)?.launch?.kind === 'slurm' ? 'slurm' : 'local';
     const pick = await vscode.window.showQuickPick(
       [
         { label: 'local', description: 'on this machine, at most gpaco.maxConcurrentRuns at once', picked: current === 'local' },
@@ -116,23 +95,21 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
     if (!pick) return { ok: false, reason: 'cancelled', errors: [] };
     launch = pick.label as 'local' | 'slurm';
   }
-  if (launch) overrides.push({ path: ['launch', 'kind'], value: launch });
-  const merged = applyOverrides(withDefaultBackend(raw, root), overrides);
-  const vopts = { ...(file ? { file } : {}), baseDir: file ? path.dirname(file) : root.folder.uri.fsPath };
-  const base = validateConfig(merged, { ...vopts, ...(text !== undefined ? { text } : {}) });
-  if (!base.ok) return fail('Invalid config', base.errors.map(formatIssue), file);
-  const axes = [];
-  for (const g of grid) {
-    const a = sweeps.parseGridAxis(g);
-    if (!sweeps.isGridAxis(a)) return fail('Invalid grid', [formatIssue(a)]);
-    axes.push(a);
+  const prepared = await prepareInEditor({
+    source: { kind: 'file', path: file },
+    cwd: folderPath,
+    sets: opts.overrides ?? [],
+    ...(launch ? { flags: [{ path: ['launch', 'kind'], value: launch, flag: `launch ${launch}` }] } : {}),
+    grid,
+    defaultBackend: defaultBackend(root.folder),
+    slurmDefaults: readSlurmSettings().defaults,
+  });
+  if (!prepared.ok) {
+    deps.showErrors(prepared.title, prepared.errors, prepared.file);
+    return { ok: false, reason: 'invalid', errors: prepared.errors };
   }
-  const expanded = sweeps.expandSweep(merged, axes, vopts);
-  if (!expanded.ok) return fail('Invalid sweep', expanded.errors, file);
-  const kind = base.config.launch.kind;
-  if (kind === 'slurm' && expanded.points.some((p) => JSON.stringify(p.config.launch) !== JSON.stringify(base.config.launch))) {
-    return fail('Invalid sweep', ['launch.* cannot vary within a Slurm sweep: a job array gives every task the same resources']);
-  }
+  const { axes, points } = prepared;
+  const kind = prepared.config.launch.kind;
 
   const problem = ensureRunsDirectory(root.root);
   if (problem) {
@@ -140,9 +117,11 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
     return { ok: false, reason: 'runs-directory', errors: [problem] };
   }
 
-  const name = opts.name ?? base.config.name ?? 'sweep';
+  const sweeps = await import('../../core/sweep');
+  const { createRunDirectory } = await import('../../core/runDirectory');
+  const name = opts.name ?? prepared.config.name ?? 'sweep';
   const sweepId = sweeps.newSweepId(name);
-  const runs = expanded.points.map((p: { config: Config; label: string; values: Record<string, unknown> }) => {
+  const runs = points.map((p) => {
     const launchRecord: RunManifest['launch'] = kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' };
     const { id, dir } = createRunDirectory(root.root, { config: p.config, name: `${name} ${p.label}`, sweepId, launch: launchRecord });
     return { runId: id, dir, label: p.label, values: p.values };

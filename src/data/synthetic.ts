@@ -9,9 +9,9 @@
 // shift and contrast, adds a distracting stroke borrowed from another random class, and strong
 // Gaussian noise. Class counts follow the papers' exponential profile (longTailCounts); the test
 // set is balanced (`testPerClass` per class) and drawn from its own random stream.
-import { longTailCounts } from '../../core/longTail';
-import { Rng } from '../../core/random';
-import type { DataConfig } from '../../core/config/schema';
+import { longTailCounts } from '../core/longTail';
+import { Rng } from '../core/random';
+import type { DataConfig } from '../core/config/schema';
 import type { Dataset, ImageSet } from './types';
 
 /** Default head-class size of the synthetic data when `data.maxPerClass` is not set. */

@@ -1,9 +1,9 @@
 // The long-tailed training split (gpaco-spec.md section 6): class i (0 = head) keeps
 // n_i = floor(maxPerClass * IF^(-i/(C-1))) images, a random subset drawn from the split seed.
 // Only labels are needed, so the CLI's preflight and `verifySplit` run it without any pixels.
-import type { DataConfig } from '../../core/config/schema';
-import { longTailCounts } from '../../core/longTail';
-import { Rng } from '../../core/random';
+import type { DataConfig } from '../core/config/schema';
+import { longTailCounts } from '../core/longTail';
+import { Rng } from '../core/random';
 import { DataError } from './types';
 
 export interface SplitPlan {
