@@ -3,6 +3,7 @@
 // 9 s and then fail; a hung network file system can block them longer. Both are transient and
 // are reported as `unreachable`, never as a failure of the job.
 import { execFile, type ExecFileException } from 'node:child_process';
+import { Emitter } from '../emitter';
 
 export type SlurmProgram = 'sbatch' | 'squeue' | 'scontrol' | 'sacct' | 'scancel';
 
@@ -58,7 +59,9 @@ export class SlurmClient {
   readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly binDir: string | undefined;
-  private readonly listeners = new Set<(r: SlurmCallRecord) => void>();
+  private readonly calls = new Emitter<SlurmCallRecord>();
+  /** Listens to every call (tests and the follow-cost figure). */
+  readonly onCall = this.calls.event;
   /** Calls made, per program. */
   readonly counts: Record<SlurmProgram, number> = { sbatch: 0, squeue: 0, scontrol: 0, sacct: 0, scancel: 0 };
 
@@ -66,12 +69,6 @@ export class SlurmClient {
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.env = slurmEnvironment(options.env ?? process.env);
     this.binDir = options.binDir;
-  }
-
-  /** Listens to every call (tests and the follow-cost figure). */
-  onCall(listener: (r: SlurmCallRecord) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
   }
 
   call(program: SlurmProgram, args: readonly string[]): Promise<SlurmCallResult> {
@@ -89,7 +86,7 @@ export class SlurmClient {
         },
       );
     }).then((result) => {
-      for (const l of this.listeners) l({ program, args, result: result.kind, ms: result.ms });
+      this.calls.fire({ program, args, result: result.kind, ms: result.ms });
       return result;
     });
   }

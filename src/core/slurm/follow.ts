@@ -6,6 +6,7 @@
 // it ended. A controller that does not answer makes runs `unknown`, never failed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Emitter } from '../emitter';
 import type { DisplayStatus, RunManifest, SlurmLaunchRecord } from '../contract';
 import { readRunManifest, updateRunManifest, type ManifestPatch } from '../runDirectory';
 import { SLURM_FILES } from './batchScript';
@@ -238,7 +239,8 @@ export class SlurmFollower {
   private readonly runs = new Map<string, Tracked>();
   /** Last observations of runs whose end is recorded (listeners read them after the change event). */
   private readonly ended = new Map<string, RunObservation>();
-  private readonly listeners = new Set<(dirs: string[]) => void>();
+  private readonly changes = new Emitter<string[]>();
+  readonly onDidChange = this.changes.event;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight: Promise<void> | undefined;
   private next: Promise<void> | undefined;
@@ -262,11 +264,6 @@ export class SlurmFollower {
     this.maxBackoffMs = options.maxBackoffMs ?? 120_000;
     this.fastPollsMs = options.fastPollsMs ?? [1000, 2000, 4000, 8000];
     this.now = options.now ?? (() => new Date());
-  }
-
-  onDidChange(listener: (dirs: string[]) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
   }
 
   /** Starts following a Slurm run (no-op for other runs, or if already followed). */
@@ -444,14 +441,14 @@ export class SlurmFollower {
 
   private emit(dirs: string[]): void {
     if (!dirs.length) return;
-    for (const l of this.listeners) l(dirs);
+    this.changes.fire(dirs);
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.listeners.clear();
+    this.changes.dispose();
     this.runs.clear();
     this.ended.clear();
   }

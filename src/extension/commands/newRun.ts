@@ -6,10 +6,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Config } from '../../core/config/schema';
+import type { Lab } from '../lab';
 import { readSlurmSettings } from '../launch/slurmLauncher';
 import { defaultBackend } from '../settings';
+import type { LabCommand } from './command';
+import { optionsFromArgs } from './commandArgs';
 import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot } from './configSource';
 import { prepareInEditor, writePresetConfig } from './prepare';
+import { requireTrust } from './trust';
 
 export interface NewRunOptions {
   /** A built-in preset (see src/core/config/presets.ts). */
@@ -85,3 +89,31 @@ export async function newRun(opts: NewRunOptions, interactive: boolean, deps: Ne
   const { id, dir } = await deps.launch(root.root, result.config, name, !opts.noStart);
   return { ok: true, runId: id, dir, configPath: file };
 }
+
+/** New Run with the editor's objects: the run is created, shown in the tree and started. */
+export async function newRunInEditor(lab: Lab, opts: NewRunOptions, interactive: boolean): Promise<NewRunResult> {
+  const blocked = requireTrust(lab, 'start a run');
+  if (blocked) return { ok: false, reason: 'untrusted', errors: [blocked.message] };
+  const result = await newRun(opts, interactive, {
+    showErrors: lab.showErrors,
+    launch: async (root, config, name, start) => {
+      const { createRunDirectory } = await import('../../core/runDirectory');
+      const created = createRunDirectory(root, { config, name, launch: config.launch.kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' } });
+      lab.watcher.rootCreated(root);
+      lab.store.reload(created.dir);
+      lab.output.appendLine(`[new run] ${created.dir}`);
+      if (start) await lab.startRun(created.dir, 'start');
+      return created;
+    },
+  });
+  if (result.ok && interactive) void vscode.commands.executeCommand('gpaco.runs.focus');
+  return result;
+}
+
+export const newRunCommand: LabCommand = {
+  id: 'gpaco.newRun',
+  run: (lab, ...args) => {
+    const opts = optionsFromArgs<NewRunOptions>(args);
+    return newRunInEditor(lab, opts, args.length === 0 || Object.keys(opts).length === 0);
+  },
+};

@@ -5,10 +5,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunManifest } from '../../core/contract';
+import { MAX_COMPARED_RUNS } from '../dashboard';
+import type { Lab } from '../lab';
 import { readSlurmSettings } from '../launch/slurmLauncher';
 import { defaultBackend } from '../settings';
+import type { LabCommand } from './command';
+import { optionsFromArgs } from './commandArgs';
 import { NO_FOLDER_MESSAGE, chooseConfigSource, ensureRunsDirectory, pickRunsRoot } from './configSource';
 import { prepareInEditor, writePresetConfig } from './prepare';
+import { requireTrust } from './trust';
 
 export interface NewSweepOptions {
   preset?: string;
@@ -160,3 +165,22 @@ export async function newSweep(opts: NewSweepOptions, interactive: boolean, deps
   if (opts.compare !== false && runs.length >= 2) void deps.compare(runs.slice(0, deps.maxCompared).map((r) => r.runId));
   return { ok: true, sweepId, runs: runs.map(({ runId, dir, label }) => ({ runId, dir, label })), ...(jobId ? { jobId } : {}) };
 }
+
+async function newSweepInEditor(lab: Lab, ...args: unknown[]): Promise<NewSweepResult> {
+  const blocked = requireTrust(lab, 'start a sweep');
+  if (blocked) return { ok: false, reason: 'cancelled', errors: [blocked.message] };
+  const opts = optionsFromArgs<NewSweepOptions>(args);
+  return newSweep(opts, Object.keys(opts).length === 0, {
+    created: (root, dirs) => {
+      lab.watcher.rootCreated(root);
+      for (const d of dirs) lab.store.reload(d);
+    },
+    queueLocal: (dir) => lab.scheduler.request(dir, 'start'),
+    submitArray: (dirs, sweepDir, name) => lab.slurm.startArray(dirs, sweepDir, name),
+    showErrors: lab.showErrors,
+    compare: (runIds) => vscode.commands.executeCommand('gpaco.compareRuns', { runIds }),
+    maxCompared: MAX_COMPARED_RUNS,
+  });
+}
+
+export const newSweepCommand: LabCommand = { id: 'gpaco.newSweep', run: newSweepInEditor };

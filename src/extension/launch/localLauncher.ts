@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { Emitter } from '../../core/emitter';
 import { RUN_FILES } from '../../core/contract';
 import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
 import { isProcessAlive } from '../../core/catalog';
@@ -20,7 +21,8 @@ export interface LocalLauncherSettings {
 export class LocalLauncher implements Launcher {
   readonly kind = 'local' as const;
   private readonly children = new Map<string, ChildProcess>();
-  private readonly exitListeners = new Set<(e: TrainerExit) => void>();
+  private readonly exits = new Emitter<TrainerExit>();
+  readonly onDidExit = this.exits.event;
 
   constructor(
     /** Absolute path of dist/trainer.js. */
@@ -75,7 +77,7 @@ export class LocalLauncher implements Launcher {
     child.once('exit', (code, signal) => {
       this.children.delete(run.dir);
       this.markIfSilent(run, code, signal);
-      for (const l of this.exitListeners) l({ target: run, code, signal });
+      this.exits.fire({ target: run, code, signal });
     });
   }
 
@@ -126,15 +128,10 @@ export class LocalLauncher implements Launcher {
     return pid !== null && isProcessAlive(pid);
   }
 
-  onDidExit(listener: (exit: TrainerExit) => void): { dispose(): void } {
-    this.exitListeners.add(listener);
-    return { dispose: () => this.exitListeners.delete(listener) };
-  }
-
   /** Trainers keep running (that is the point); only this window's bookkeeping ends. */
   dispose(): void {
     for (const c of this.children.values()) c.removeAllListeners('exit');
     this.children.clear();
-    this.exitListeners.clear();
+    this.exits.dispose();
   }
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dequeue, enqueue, nextLaunches, type LaunchMode, type LaunchRequest } from '../model/queuePolicy';
+import { Emitter } from '../../core/emitter';
 import type { RunStore } from '../watch/runStore';
 import type { Launcher } from './launcher';
 
@@ -24,7 +25,8 @@ export class Scheduler {
   private queue: LaunchRequest[];
   private pumping = false;
   private again = false;
-  private readonly failureListeners = new Set<(f: LaunchFailure) => void>();
+  private readonly failures = new Emitter<LaunchFailure>();
+  readonly onDidFailToLaunch = this.failures.event;
 
   constructor(
     private readonly store: RunStore,
@@ -35,11 +37,6 @@ export class Scheduler {
     const saved = storage.get<LaunchRequest[]>(KEY);
     this.queue = Array.isArray(saved) ? saved.filter((r) => typeof r?.dir === 'string' && fs.existsSync(r.dir)) : [];
     store.setPendingLookup((dir) => this.queue.find((r) => r.dir === dir)?.mode ?? null);
-  }
-
-  onDidFailToLaunch(listener: (f: LaunchFailure) => void): { dispose(): void } {
-    this.failureListeners.add(listener);
-    return { dispose: () => this.failureListeners.delete(listener) };
   }
 
   pendingMode(dir: string): LaunchMode | null {
@@ -83,7 +80,7 @@ export class Scheduler {
             const error = err instanceof Error ? err : new Error(String(err));
             // Node missing or too old: the run stays where it was (queued / stopped), not failed,
             // so it can be started once the setting is fixed.
-            for (const l of this.failureListeners) l({ dir: view.dir, error });
+            this.failures.fire({ dir: view.dir, error });
             continue;
           }
           // The trainer marks itself running within a moment; it takes a slot meanwhile.
@@ -119,6 +116,6 @@ export class Scheduler {
   }
 
   dispose(): void {
-    this.failureListeners.clear();
+    this.failures.dispose();
   }
 }

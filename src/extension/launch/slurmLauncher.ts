@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DisplayStatus, RunManifest } from '../../core/contract';
+import { Emitter } from '../../core/emitter';
 import { readRunManifest } from '../../core/runDirectory';
 import { SlurmClient } from '../../core/slurm/exec';
 import { SlurmFollower } from '../../core/slurm/follow';
@@ -79,8 +80,11 @@ export class SlurmLauncher implements Launcher {
   readonly kind = 'slurm' as const;
   private client: SlurmClient;
   private follower: SlurmFollower;
-  private readonly exitListeners = new Set<(e: TrainerExit) => void>();
-  private readonly changeListeners = new Set<(dirs: string[]) => void>();
+  private readonly exits = new Emitter<TrainerExit>();
+  readonly onDidExit = this.exits.event;
+  private readonly jobChanges = new Emitter<string[]>();
+  /** Fires with run folders whose job state changed (the tree re-reads them). */
+  readonly onDidChangeJobs = this.jobChanges.event;
   private key = '';
 
   constructor(
@@ -119,20 +123,14 @@ export class SlurmLauncher implements Launcher {
   }
 
   private onFollowerChange(dirs: string[]): void {
-    for (const l of this.changeListeners) l(dirs);
+    this.jobChanges.fire(dirs);
     for (const dir of dirs) {
       if (this.follower.isTracked(dir)) continue;
       // Its end is recorded: tell listeners as the local launcher does when a trainer exits.
       const obs = this.follower.observation(dir);
       const target = { dir, id: path.basename(dir) };
-      for (const l of this.exitListeners) l({ target, code: obs?.job?.exitCode ? Number(obs.job.exitCode.split(':')[0]) : null, signal: null });
+      this.exits.fire({ target, code: obs?.job?.exitCode ? Number(obs.job.exitCode.split(':')[0]) : null, signal: null });
     }
-  }
-
-  /** Fires with run folders whose job state changed (the tree re-reads them). */
-  onDidChangeJobs(listener: (dirs: string[]) => void): { dispose(): void } {
-    this.changeListeners.add(listener);
-    return { dispose: () => this.changeListeners.delete(listener) };
   }
 
   /** Follows every Slurm run whose job may not be over (runs found on disk, submitted by anyone). */
@@ -221,15 +219,10 @@ export class SlurmLauncher implements Launcher {
     return !isJobFinished(l.state) && (m.status === 'queued' || m.status === 'running');
   }
 
-  onDidExit(listener: (exit: TrainerExit) => void): { dispose(): void } {
-    this.exitListeners.add(listener);
-    return { dispose: () => this.exitListeners.delete(listener) };
-  }
-
   /** Jobs keep running on the cluster; only this window's following ends. */
   dispose(): void {
     this.follower.dispose();
-    this.exitListeners.clear();
-    this.changeListeners.clear();
+    this.exits.dispose();
+    this.jobChanges.dispose();
   }
 }

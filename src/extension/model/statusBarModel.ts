@@ -1,6 +1,6 @@
 // What the status-bar item says: running and queued counts and the progress of the most recent
 // running run, e.g. `$(sync~spin) GPaCo 12/100 · 54.1%`. Pure.
-import { percent } from './presentation';
+import { percent, runLabel } from './presentation';
 import type { RunView } from './runView';
 
 export interface StatusBarModel {
@@ -29,7 +29,7 @@ export function statusBarModel(views: readonly RunView[]): StatusBarModel | null
   const parts = [`${latest.epoch}/${latest.epochs}`];
   if (latest.latestEval) parts.push(percent(latest.latestEval.top1));
   const text = `$(sync~spin) GPaCo ${parts.join(' · ')}${counts.length ? ` (${counts.join(', ')})` : ''}`;
-  const name = latest.manifest?.name ?? latest.id;
+  const name = runLabel(latest);
   const tooltip = `GPaCo Lab: ${name} at epoch ${latest.epoch} of ${latest.epochs}${latest.latestEval ? `, top-1 ${percent(latest.latestEval.top1)}` : ''}. ${running.length} running, ${waiting.length} queued. Click to open its dashboard.`;
   return { text, tooltip, targetDir: latest.dir };
 }

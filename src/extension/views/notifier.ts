@@ -2,7 +2,8 @@
 // "Open Dashboard" / "Show Log". Runs that were already finished at start-up stay quiet.
 import * as vscode from 'vscode';
 import type { DisplayStatus } from '../../core/contract';
-import { percent } from '../model/presentation';
+import { LaunchError } from '../launch/launcher';
+import { percent, runLabel } from '../model/presentation';
 import type { RunView } from '../model/runView';
 import type { RunStore } from '../watch/runStore';
 
@@ -33,7 +34,7 @@ export class Notifier implements vscode.Disposable {
     const before = this.last.get(v.dir);
     this.last.set(v.dir, v.status);
     if (before === undefined || !LIVE.has(before) || before === v.status) return;
-    const name = v.manifest?.name ?? v.id;
+    const name = runLabel(v);
     if (v.status === 'completed') {
       const e = v.latestEval;
       const figures = e ? `: top-1 ${percent(e.top1)} · many ${percent(e.many)} · medium ${percent(e.medium)} · few ${percent(e.few)}` : '';
@@ -54,6 +55,14 @@ export class Notifier implements vscode.Disposable {
       else if (choice === 'Show Log') void vscode.commands.executeCommand('gpaco.showLog', dir);
     });
     return p;
+  }
+
+  /** An error from launching a run, with its fix (e.g. "Open Setting") as the action. */
+  showLaunchError(error: Error): Thenable<void> {
+    const fix = error instanceof LaunchError ? error.fix : undefined;
+    return this.show('error', error.message, fix ? [fix.label] : []).then((choice) => {
+      if (choice && fix?.setting) void vscode.commands.executeCommand('workbench.action.openSettings', fix.setting);
+    });
   }
 
   dispose(): void {

@@ -105,7 +105,7 @@ function checkpointItem(view: RunView, tag: string): vscode.TreeItem {
   item.description = c ? checkpointDescription(c) : '';
   item.iconPath = new vscode.ThemeIcon(c?.best ? 'star-full' : 'save');
   item.contextValue = CHECKPOINT_CONTEXT;
-  item.tooltip = `${view.manifest?.name ?? view.id} · ${tag}${c ? `\n${checkpointDescription(c)}` : ''}`;
+  item.tooltip = `${runLabel(view)} · ${tag}${c ? `\n${checkpointDescription(c)}` : ''}`;
   return item;
 }
 

@@ -8,6 +8,7 @@ import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type MetricRecord,
 import { MetricsTail } from '../../core/metricsLog';
 import { readCheckpointIndex, readRunManifest } from '../../core/runDirectory';
 import { displayStatus } from '../../core/catalog';
+import { Emitter } from '../../core/emitter';
 import { compareNewestFirst, type EvalSummary, type RunView } from '../model/runView';
 
 /** Which part of a run changed (from the path of a file event). */
@@ -47,16 +48,13 @@ export function classifyPath(root: string, file: string): { dir: string; part: R
 
 export class RunStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners = new Set<(c: StoreChange) => void>();
+  private readonly changes = new Emitter<StoreChange>();
   private pendingOf: (dir: string) => 'start' | 'resume' | null = () => null;
   private overlay: (dir: string, manifest: RunManifest, status: DisplayStatus) => DisplayStatus = (_d, _m, s) => s;
 
   constructor(private readonly host: string = os.hostname()) {}
 
-  onDidChange(listener: (c: StoreChange) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onDidChange = this.changes.event;
 
   /** Lets a launcher refine a run's status (a Slurm run is `unknown` while its cluster cannot be asked). */
   setStatusOverlay(fn: (dir: string, manifest: RunManifest, status: DisplayStatus) => DisplayStatus): void {
@@ -278,11 +276,11 @@ export class RunStore {
   }
 
   private emit(change: StoreChange): void {
-    for (const l of this.listeners) l(change);
+    this.changes.fire(change);
   }
 
   dispose(): void {
-    this.listeners.clear();
+    this.changes.dispose();
     this.entries.clear();
   }
 }
