@@ -59,6 +59,8 @@ export interface CommandSpec {
   positionals: string[];
   /** How many positionals are required (default: all named ones). */
   minPositionals?: number;
+  /** Arguments such as `-old` are positionals, not options (`gpaco tag RUN +new -old`). */
+  dashPositionals?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }
 

@@ -85,8 +85,15 @@ export async function runCli(argv: readonly string[], envr: CliEnvironment): Pro
   if (!spec) return unknownCommand(io, first);
 
   let parsed: ReturnType<typeof parseArgs>;
+  let args = [...rest];
+  if (spec.dashPositionals) {
+    // `-word` (one dash, not a known short option) is a positional here: pass it after `--`.
+    const shorts = new Set([...spec.options, HELP_OPTION].flatMap((o) => (o.short ? [`-${o.short}`] : [])));
+    const signed = args.filter((a) => /^-[^-]/.test(a) && !shorts.has(a));
+    if (signed.length) args = [...args.filter((a) => !signed.includes(a)), '--', ...signed];
+  }
   try {
-    parsed = parseArgs({ args: [...rest], options: parseArgsOptions(spec.options), allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: parseArgsOptions(spec.options), allowPositionals: true, strict: true });
   } catch (err) {
     return usageError(io, spec, parseErrorMessage(spec, err as Error));
   }

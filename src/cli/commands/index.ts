@@ -3,6 +3,8 @@ import './train';
 import './resume';
 import './eval';
 import './ls';
+import './tag';
+import './note';
 import './show';
 import './report';
 import './verifyLoss';

@@ -199,7 +199,11 @@ export function rowCell(row: ExperimentRow, col: ColumnId): CellValue {
 }
 
 export interface RowFilter {
-  /** Words that must all appear (case-insensitive) in the id, name, status, tags, note, backend or a `key=value` of the config. */
+  /**
+   * Words that must all match (case-insensitive): a `key=value` word matches that config entry
+   * exactly (`data.classes=10` is not `data.classes=100`); any other word is looked for in the
+   * id, name, status, tags, note, backend, sweep id and config entries.
+   */
   text?: string;
   /** Keep only these statuses (empty or absent: all). */
   statuses?: readonly DisplayStatus[];
@@ -224,7 +228,7 @@ export function filterRows<R extends { summary: ExperimentSummary }>(rows: reado
     if (!tags.every((t) => s.meta.tags.includes(t))) return false;
     if (words.length === 0) return true;
     const hay = searchText(s);
-    return words.every((w) => hay.includes(w));
+    return words.every((w) => (w.includes('=') ? hay.split('\n').includes(w) : hay.includes(w)));
   });
 }
 

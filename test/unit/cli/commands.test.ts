@@ -161,10 +161,11 @@ test('ls: a table of runs newest first with interrupted and unreadable runs; --j
 
   const j = await cli(['ls', '--runs-dir', root, '--json'], { cwd });
   assert.equal(j.code, 0);
-  const runs = JSON.parse(j.stdout) as { id: string; status: string; latestEval: { top1: number } | null; checkpoints: unknown[] }[];
+  const runs = JSON.parse(j.stdout) as { id: string; status: string; latestEval: { top1: number } | null; metrics: { top1: number | null }; problem: string | null }[];
   assert.deepEqual(runs.map((x) => [x.id, x.status]), [[broken.id, 'unreadable'], [dead.id, 'interrupted'], [done.id, 'completed']]);
   assert.equal(runs[2]!.latestEval?.top1, 0.6);
-  assert.equal(runs[2]!.checkpoints.length, 1);
+  assert.equal(runs[2]!.metrics.top1, 0.6);
+  assert.match(runs[0]!.problem!, /run\.json: not valid JSON/);
 
   const empty = await cli(['ls'], { cwd });
   assert.equal(empty.code, 0);

@@ -204,7 +204,11 @@ test('filterRows: words in name / tags / note / key=value, statuses, tags (all r
   );
   const ids = (f: Parameters<typeof filterRows>[1]) => filterRows(rows, f).map((r) => r.summary.id);
   assert.deepEqual(ids({ text: 'loss.kind=gpaco' }), ['r1']);
-  assert.deepEqual(ids({ text: 'alpha=0.05' }), ['r1', 'r2']);
+  assert.deepEqual(ids({ text: 'loss.alpha=0.05' }), ['r1', 'r2']);
+  // key=value is an exact entry: alpha=0.1 is not alpha=0.15, and a bare value is a substring.
+  assert.deepEqual(ids({ text: 'loss.alpha=0.1' }), ['r3']);
+  assert.deepEqual(ids({ text: 'loss.alpha=0.' }), []);
+  assert.deepEqual(ids({ text: '0.0' }), ['r1', 'r2']);
   assert.deepEqual(ids({ text: 'paco LONG' }), ['r3']);
   assert.deepEqual(ids({ text: 'stable' }), ['r1']);
   assert.deepEqual(ids({ statuses: ['failed'] }), ['r2']);
