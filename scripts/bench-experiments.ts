@@ -55,7 +55,7 @@ try {
   const cache = new SummaryCache();
   const [summaries, coldMs] = time(() => cache.listRoot(root));
   const [, warmMs] = time(() => cache.listRoot(root));
-  const [rowsLast, rowsMs] = time(() => buildRows(summaries, { kind: 'last' }));
+  const [, rowsMs] = time(() => buildRows(summaries, { kind: 'last' }));
   const [snapshotJson, jsonMs] = time(() => JSON.stringify(summaries));
   const snapshotMs = coldMs + rowsMs + jsonMs;
   console.log('snapshot (host side)');
