@@ -25,16 +25,22 @@ export interface FollowOptions {
   fromStart?: boolean;
   /** Print metrics progress; false for commands that only wait (eval). */
   showProgress?: boolean;
+  /** How a forwarded signal reaches the trainer (default: its process; a command run: its group). */
+  send?: (sig: NodeJS.Signals) => void;
 }
 
 /** Resolves when the child exits; meanwhile forwards SIGINT / SIGTERM to it. */
-export function waitForChild(child: ChildProcess, onSignal?: (sig: NodeJS.Signals) => void): Promise<ChildOutcome> {
+export function waitForChild(
+  child: ChildProcess,
+  onSignal?: (sig: NodeJS.Signals) => void,
+  send: (sig: NodeJS.Signals) => void = (sig) => child.kill(sig),
+): Promise<ChildOutcome> {
   const forwarded: NodeJS.Signals[] = [];
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const h = () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       forwarded.push(sig);
-      child.kill(sig);
+      send(sig);
       onSignal?.(sig);
     };
     process.on(sig, h);
@@ -93,8 +99,10 @@ export async function followRun(child: ChildProcess, dir: string, options: Follo
 
   const timer = setInterval(poll, options.pollMs ?? 200);
   try {
-    return await waitForChild(child, (sig) =>
-      view.line(`${sig}: asking the trainer to finish its step, save a checkpoint and stop (press again to repeat)`),
+    return await waitForChild(
+      child,
+      (sig) => view.line(`${sig}: asking the trainer to finish its step, save a checkpoint and stop (press again to repeat)`),
+      options.send,
     );
   } finally {
     clearInterval(timer);

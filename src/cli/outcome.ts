@@ -54,7 +54,7 @@ function readManifest(dir: string): RunManifest | undefined {
  * Reports how a `trainer.js run` child ended and returns the exit code: 0 completed or stopped,
  * 1 failed or killed, 2 when the trainer refused the config or data (its exit code 2).
  */
-export function concludeRun(dir: string, outcome: ChildOutcome, io: Output): number {
+export function concludeRun(dir: string, outcome: ChildOutcome, io: Output, resumable = true): number {
   let m = readManifest(dir);
   const id = m?.id ?? dir;
   const paths = runPaths(dir);
@@ -70,7 +70,7 @@ export function concludeRun(dir: string, outcome: ChildOutcome, io: Output): num
 
   if (outcome.code === 0 && m && (m.status === 'completed' || m.status === 'stopped')) {
     if (m.status === 'stopped') {
-      io.out(`stopped at epoch ${m.progress.epoch}/${m.progress.epochs}; continue with: gpaco resume ${id}`);
+      io.out(`stopped at epoch ${m.progress.epoch}/${m.progress.epochs}${resumable ? `; continue with: gpaco resume ${id}` : ''}`);
     } else {
       io.out(`completed ${m.progress.epoch}/${m.progress.epochs} epochs`);
     }

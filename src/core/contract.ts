@@ -71,7 +71,13 @@ export interface RunManifest {
   /** Set for runs that belong to a sweep (issue 8). */
   sweepId?: string;
   /** Launcher facts (issue 8): local process or Slurm job. */
-  launch?: { kind: 'local' } | SlurmLaunchRecord;
+  launch?: LocalLaunchRecord | SlurmLaunchRecord;
+}
+
+/** A local run. `processGroup`: the group a command trainer was started in (Stop signals it). */
+export interface LocalLaunchRecord {
+  kind: 'local';
+  processGroup?: number;
 }
 
 /**

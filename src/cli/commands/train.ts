@@ -6,6 +6,7 @@ import type { ConfigSource, FlagOverride } from '../../core/config/pipeline';
 import { createRunDirectory, runPaths } from '../../core/runDirectory';
 import { describeConfig } from '../describe';
 import { followRun } from '../follow';
+import { trainCommand } from '../commandRun';
 import { concludeRun } from '../outcome';
 import { prepareForCli } from '../prepare';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
@@ -30,8 +31,10 @@ async function train(ctx: CommandContext): Promise<number> {
   if (typeof prepared === 'number') return prepared;
   const config = prepared.config;
 
+  // A command trainer (trainer.kind "command") needs no trainer bundle.
+  const isCommand = config.trainer?.kind === 'command';
   const script = trainerScript(ctx);
-  const missing = checkTrainer(script);
+  const missing = isCommand ? undefined : checkTrainer(script);
   if (missing) {
     io.err(`gpaco train: ${missing}`);
     return EXIT.failed;
@@ -48,6 +51,7 @@ async function train(ctx: CommandContext): Promise<number> {
   io.out(`  log ${runPaths(dir).log}`);
 
   const detach = ctx.flag('detach');
+  if (config.trainer?.kind === 'command') return trainCommand(ctx, config.trainer, { id, dir }, detach);
   const child = spawnTrainer(script, ['run', dir], dir, { detach });
   if (detach) {
     io.out(`started in the background (pid ${child.pid ?? '?'}); watch it with: gpaco show ${id}`);

@@ -218,6 +218,8 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
   const seen = new Set<string>();
   const dataErrors: ConfigIssue[] = [];
   for (const c of configs) {
+    // A command trainer (trainer.kind "command") reads its data itself.
+    if (c.config.trainer?.kind === 'command') continue;
     const key = JSON.stringify(c.config.data);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -214,6 +214,33 @@ export const LaunchSchema = section(
   'Where the run executes.',
 );
 
+export const TRAINER_KINDS = ['gpaco', 'command'] as const;
+
+/**
+ * Who trains the run: GPaCo Lab's own trainer, or any command (a PyTorch script, say) that
+ * writes the run folder itself, e.g. through the Python writer (docs/architecture.md).
+ */
+export const TrainerSchema = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('gpaco', { description: 'GPaCo Lab\u2019s TensorFlow.js trainer (dist/trainer.js).' }) }, strict),
+    Type.Object(
+      {
+        kind: Type.Literal('command', { description: 'Any program, started with GPACO_RUN_DIR and GPACO_RUN_ID set.' }),
+        argv: Type.Array(Type.String({ minLength: 1 }), {
+          minItems: 1,
+          description: 'The program and its arguments, e.g. ["python3", "train.py", "--epochs", "2"]. Never run through a shell.',
+        }),
+        cwd: Type.Optional(
+          Type.String({ minLength: 1, description: 'Working folder of the command (relative paths: against the config file). Default: the config file\u2019s folder.' }),
+        ),
+        env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { description: 'Extra environment variables of the command.' })),
+      },
+      strict,
+    ),
+  ],
+  { default: { kind: 'gpaco' }, description: 'Who trains the run: gpaco (default) or a command that writes the run folder itself.' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -231,6 +258,8 @@ export const ConfigSchema = Type.Object(
     eval: EvalSchema,
     checkpoint: CheckpointSchema,
     launch: LaunchSchema,
+    // Optional in the type: configs of runs made before this section existed lack it.
+    trainer: Type.Optional(TrainerSchema),
   },
   {
     ...strict,
@@ -245,6 +274,8 @@ export type DataConfig = Config['data'];
 export type ModelConfig = Config['model'];
 export type LossConfig = Config['loss'];
 export type OptimConfig = Config['optim'];
+export type TrainerConfig = NonNullable<Config['trainer']>;
+export type CommandTrainerConfig = Extract<TrainerConfig, { kind: 'command' }>;
 export type DataKind = (typeof DATA_KINDS)[number];
 export type LossKind = (typeof LOSS_KINDS)[number];
 export type BackendName = (typeof BACKENDS)[number];

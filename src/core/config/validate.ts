@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, type Config } from './schema';
 
 export interface ConfigIssue {
@@ -117,6 +118,28 @@ function schemaMessage(e: { message: string; path: string; value: unknown; schem
 }
 
 /**
+ * A union of objects told apart by `kind` (e.g. `trainer`): the errors of the member the value
+ * names, field by field, instead of one "expected union value"; undefined for other unions.
+ */
+function taggedUnionErrors(schema: TSchema, value: unknown, at: string): ConfigIssue[] | undefined {
+  const members = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!members?.length || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const kindOf = (m: TSchema) => (m as { properties?: { kind?: { const?: unknown } } }).properties?.kind?.const;
+  const kinds = members.map(kindOf);
+  if (kinds.some((k) => typeof k !== 'string')) return undefined;
+  const kind = (value as { kind?: unknown }).kind;
+  const member = members[kinds.indexOf(kind)];
+  if (!member) return [{ path: `${at}.kind`, message: `must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (got ${JSON.stringify(kind)})` }];
+  const out: ConfigIssue[] = [];
+  for (const e of Value.Errors(member, value)) {
+    const rel = pointerToPath(e.path).join('.');
+    const p = rel ? `${at}.${rel}` : at;
+    if (!out.some((o) => o.path === p)) out.push({ path: p, message: schemaMessage(e as Parameters<typeof schemaMessage>[0]) });
+  }
+  return out;
+}
+
+/**
  * Validates a parsed config: schema (unknown fields, types, ranges), defaults, then the rules
  * that span fields. Relative data paths are made absolute.
  */
@@ -136,7 +159,9 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): C
     // A union error is followed by one error per member; report the field once.
     if (seen.has(p)) continue;
     seen.add(p);
-    errors.push(where({ path: p, message: schemaMessage(e as Parameters<typeof schemaMessage>[0]) }));
+    const tagged = taggedUnionErrors(e.schema, e.value, p);
+    if (tagged) errors.push(...tagged.map(where));
+    else errors.push(where({ path: p, message: schemaMessage(e as Parameters<typeof schemaMessage>[0]) }));
   }
   if (errors.length > 0) return { ok: false, errors };
 
@@ -183,6 +208,7 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
       }
     }
   }
+  errors.push(...trainerIssues(config, baseDir, checkPaths));
   if (config.eval.groups === 'shots' && config.eval.fewThreshold > config.eval.manyThreshold) {
     errors.push({ path: 'eval.fewThreshold', message: `must not exceed eval.manyThreshold (${config.eval.manyThreshold})` });
   }
@@ -198,6 +224,28 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
     if (sorted.some((v, i) => v !== optim.stepEpochs[i])) {
       errors.push({ path: 'optim.stepEpochs', message: 'must be in increasing order' });
     }
+  }
+  return errors;
+}
+
+/** A command trainer's folder is made absolute (default: the config's folder) and must exist. */
+function trainerIssues(config: Config, baseDir: string, checkPaths: boolean): ConfigIssue[] {
+  const trainer = config.trainer;
+  if (trainer?.kind !== 'command') return [];
+  const errors: ConfigIssue[] = [];
+  trainer.cwd = path.resolve(baseDir, trainer.cwd ?? '.');
+  if (checkPaths) {
+    let isDir: boolean;
+    try {
+      isDir = fs.statSync(trainer.cwd).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) errors.push({ path: 'trainer.cwd', message: `is not an existing folder: ${trainer.cwd}` });
+  }
+  for (const name of Object.keys(trainer.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) errors.push({ path: `trainer.env.${name}`, message: 'is not a valid environment variable name' });
+    else if (name === 'GPACO_RUN_DIR' || name === 'GPACO_RUN_ID') errors.push({ path: `trainer.env.${name}`, message: 'is set by GPaCo Lab for each run' });
   }
   return errors;
 }
