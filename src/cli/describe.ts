@@ -1,8 +1,13 @@
 // One-line and JSON descriptions of runs and configs shared by several commands.
 import type { RunSummary } from '../core/catalog';
+import { commandTrainerOf, describeArgv } from '../core/commandTrainer';
 import type { Config } from '../core/config/schema';
 
 export function describeConfig(c: Config): string {
+  const command = commandTrainerOf({ config: c });
+  if (command) return `command ${describeArgv(command.argv)}`;
+  // A run written by another program (the Python writer's Run.create) has a config of its own.
+  if (typeof c.data !== 'object' || typeof c.model !== 'object' || typeof c.optim !== 'object' || typeof c.loss !== 'object') return 'config of its own (config.json)';
   const data = c.data.kind === 'synthetic' ? `synthetic (${c.data.classes} classes)` : `${c.data.kind} (${c.data.path ?? 'default path'})`;
   return `data ${data}, imbalance ${c.data.imbalanceFactor}; model ${c.model.arch}; loss ${c.loss.kind}; ${c.optim.epochs} epochs, batch ${c.optim.batchSize}, lr ${c.optim.lr}; backend ${c.backend}`;
 }

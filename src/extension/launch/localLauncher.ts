@@ -1,5 +1,6 @@
 // Runs the trainer as a child process of this machine: `<node> dist/trainer.js run <dir>
-// [--resume]`, never through a shell, stdout + stderr appended to <dir>/trainer.log. The child
+// [--resume]`, or a command run's own argv (core/commandTrainer), never through a shell,
+// stdout + stderr appended to <dir>/trainer.log. The child
 // is detached (its own process group) so it keeps training when the window reloads; the next
 // window finds it again from run.json (pid, host).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,8 @@ import { Emitter } from '../../core/emitter';
 import { RUN_FILES } from '../../core/contract';
 import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
 import { isProcessAlive } from '../../core/catalog';
+import { commandProcessGroup, commandTrainerOf, describeArgv, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
+import type { CommandTrainerConfig } from '../../core/config/schema';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
 
@@ -23,6 +26,8 @@ export class LocalLauncher implements Launcher {
   private readonly children = new Map<string, ChildProcess>();
   private readonly exits = new Emitter<TrainerExit>();
   readonly onDidExit = this.exits.event;
+  /** Command runs asked to stop: their exit by SIGINT is `stopped`, not `failed`. */
+  private readonly stopping = new Set<string>();
 
   constructor(
     /** Absolute path of dist/trainer.js. */
@@ -52,6 +57,8 @@ export class LocalLauncher implements Launcher {
   }
 
   async start(run: LaunchTarget, mode: LaunchMode = 'start'): Promise<void> {
+    const command = this.commandOf(run);
+    if (command) return this.startCommand(run, command, mode);
     const node = await this.preflight();
     const args = [this.trainerScript, 'run', run.dir, ...(mode === 'resume' ? ['--resume'] : [])];
     const log = fs.openSync(runPaths(run.dir).log, 'a');
@@ -77,6 +84,32 @@ export class LocalLauncher implements Launcher {
     child.once('exit', (code, signal) => {
       this.children.delete(run.dir);
       this.markIfSilent(run, code, signal);
+      this.exits.fire({ target: run, code, signal });
+    });
+  }
+
+  private commandOf(run: LaunchTarget): CommandTrainerConfig | undefined {
+    try {
+      return commandTrainerOf(readRunManifest(run.dir));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A command run (trainer.kind "command"): the command itself, in its own process group. */
+  private async startCommand(run: LaunchTarget, command: CommandTrainerConfig, mode: LaunchMode): Promise<void> {
+    if (mode === 'resume') throw new LaunchError(`Run ${run.id} was trained by a command (${describeArgv(command.argv)}); GPaCo Lab cannot resume it. Start a new run instead.`);
+    let child: ChildProcess;
+    try {
+      child = await startCommandTrainer(run, command);
+    } catch (err) {
+      throw new LaunchError(`Run ${run.id}: ${(err as Error).message}`);
+    }
+    this.children.set(run.dir, child);
+    child.unref();
+    child.once('exit', (code, signal) => {
+      this.children.delete(run.dir);
+      recordCommandExit(run.dir, code, signal, this.stopping.delete(run.dir));
       this.exits.fire({ target: run, code, signal });
     });
   }
@@ -117,10 +150,30 @@ export class LocalLauncher implements Launcher {
   }
 
   async stop(run: LaunchTarget, options: { force?: boolean } = {}): Promise<void> {
+    const group = this.processGroupOf(run);
+    if (group !== undefined) {
+      // A command run: the whole group (a wrapper script and what it started) gets the signal;
+      // the Python writer's stop_requested() turns SIGINT into a clean `stopped`.
+      this.stopping.add(run.dir);
+      signalProcessGroup(group, options.force ? 'SIGKILL' : 'SIGINT');
+      return;
+    }
     const pid = this.pidOf(run);
     if (pid === null || !isProcessAlive(pid)) return;
     // SIGINT: the trainer finishes the step, checkpoints, writes `stopped` and exits 0.
     process.kill(pid, options.force ? 'SIGKILL' : 'SIGINT');
+  }
+
+  private processGroupOf(run: LaunchTarget): number | undefined {
+    const child = this.children.get(run.dir);
+    try {
+      const m = readRunManifest(run.dir);
+      if (!commandTrainerOf(m)) return undefined;
+      if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) return child.pid;
+      return commandProcessGroup(m);
+    } catch {
+      return undefined;
+    }
   }
 
   isAlive(run: LaunchTarget): boolean {
