@@ -13,7 +13,7 @@ test(`${RUN_CONFIG_SCHEMA_FILE} is current (regenerate: node --import tsx script
   assert.equal(committed, runConfigJsonSchemaText());
 });
 
-type Node = { properties?: Record<string, Node>; required?: string[]; additionalProperties?: boolean; enum?: unknown[]; type?: string };
+type Node = { properties?: Record<string, Node>; anyOf?: Node[]; const?: unknown; required?: string[]; additionalProperties?: boolean; enum?: unknown[]; type?: string };
 
 test('the editor schema: strict objects, enums, nothing required that has a default', () => {
   const schema = runConfigJsonSchema() as Node & { $schema: string };
@@ -31,6 +31,10 @@ test('every field of every resolved preset is described by the schema', () => {
   const schema = runConfigJsonSchema() as Node;
   const walk = (value: unknown, node: Node, at: string) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    // A section told apart by `kind` (trainer): the member of that kind describes it.
+    const member = node.anyOf?.find((m) => m.properties?.kind?.const === (value as { kind?: unknown }).kind);
+    if (node.anyOf) assert.ok(member, `${at}kind selects a member of the schema's union`);
+    if (member) node = member;
     for (const [k, v] of Object.entries(value)) {
       const child = node.properties?.[k];
       assert.ok(child, `${at}${k} is in the schema`);
