@@ -1,6 +1,7 @@
 // Command runs (trainer.kind "command"): the config section, and starting a real command in its
 // own process group with the run's folder in its environment, then recording how it ended.
 import { test } from 'node:test';
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,7 +49,7 @@ function commandRun(t: Parameters<typeof tempDir>[0], argv: string[], env?: Reco
   return { run, trainer, root };
 }
 
-function exited(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
