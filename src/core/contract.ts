@@ -121,15 +121,21 @@ export interface StepRecord {
   lr: number;
   time: string;
 }
+/**
+ * A value a writer could not measure: null in JSON (an imported log that never printed the
+ * learning rate, say). Our trainer always writes numbers.
+ */
+export type Unrecorded = null;
+
 export interface EpochRecord {
   kind: 'epoch';
   epoch: number;
   loss: number;
   /** Training accuracy of the epoch (on augmented views), 0..1. */
-  accuracy: number;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
+  accuracy: number | Unrecorded;
+  lr: number | Unrecorded;
+  seconds: number | Unrecorded;
+  imagesPerSecond: number | Unrecorded;
   time: string;
 }
 export interface EvalRecord {
@@ -137,12 +143,16 @@ export interface EvalRecord {
   epoch: number;
   tag: string;
   top1: number;
-  top5: number;
-  many: number;
-  medium: number;
-  few: number;
-  /** Path of the eval file relative to the run directory, e.g. `evals/epoch-0012.json`. */
-  file: string;
+  top5: number | Unrecorded;
+  /** Group accuracies; null when the source had no group figures (an imported log). */
+  many: number | Unrecorded;
+  medium: number | Unrecorded;
+  few: number | Unrecorded;
+  /**
+   * Path of the eval file relative to the run directory, e.g. `evals/epoch-0012.json`; absent
+   * for an imported evaluation that has only these summary figures (no per-class numbers).
+   */
+  file?: string;
   time: string;
 }
 export interface CheckpointRecord {

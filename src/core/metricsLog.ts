@@ -5,14 +5,19 @@ import type { MetricKind, MetricRecord } from './contract';
 
 const NEWLINE = 0x0a;
 
-/** Fields that must be finite numbers / strings for each record kind (others are ignored). */
-const REQUIRED: Record<MetricKind, { numbers: readonly string[]; strings: readonly string[] }> = {
-  step: { numbers: ['epoch', 'step', 'loss', 'lr'], strings: [] },
-  epoch: { numbers: ['epoch', 'loss', 'accuracy', 'lr', 'seconds', 'imagesPerSecond'], strings: [] },
-  eval: { numbers: ['epoch', 'top1', 'top5', 'many', 'medium', 'few'], strings: ['tag'] },
-  checkpoint: { numbers: ['epoch'], strings: ['tag'] },
-  event: { numbers: [], strings: ['level', 'message'] },
+/**
+ * Fields that must be finite numbers / strings for each record kind (others are ignored);
+ * `nullable` ones may also be null: not recorded by the writer (docs/run-folder.md).
+ */
+const REQUIRED: Record<MetricKind, { numbers: readonly string[]; nullable: readonly string[]; strings: readonly string[] }> = {
+  step: { numbers: ['epoch', 'step', 'loss', 'lr'], nullable: [], strings: [] },
+  epoch: { numbers: ['epoch', 'loss'], nullable: ['accuracy', 'lr', 'seconds', 'imagesPerSecond'], strings: [] },
+  eval: { numbers: ['epoch', 'top1'], nullable: ['top5', 'many', 'medium', 'few'], strings: ['tag'] },
+  checkpoint: { numbers: ['epoch'], nullable: [], strings: ['tag'] },
+  event: { numbers: [], nullable: [], strings: ['level', 'message'] },
 };
+
+const isFinite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
 /**
  * A record when `value` has a known kind and the fields that kind needs; `undefined` otherwise.
@@ -25,7 +30,9 @@ export function parseMetricRecord(value: unknown): MetricRecord | undefined {
   const kind = rec.kind;
   if (typeof kind !== 'string' || !Object.hasOwn(REQUIRED, kind)) return undefined;
   const req = REQUIRED[kind as MetricKind];
-  if (!req.numbers.every((k) => typeof rec[k] === 'number' && Number.isFinite(rec[k]))) return undefined;
+  if (!req.numbers.every((k) => isFinite(rec[k]))) return undefined;
+  // A nullable field must be present: null says "not recorded", a missing field is a broken record.
+  if (!req.nullable.every((k) => rec[k] === null || isFinite(rec[k]))) return undefined;
   if (!req.strings.every((k) => typeof rec[k] === 'string')) return undefined;
   if (kind === 'event' && !['info', 'warn', 'error'].includes(rec.level as string)) return undefined;
   return rec as unknown as MetricRecord;

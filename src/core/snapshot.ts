@@ -172,7 +172,7 @@ export class RunSnapshotSource {
     const selectedTag = pinned ? options.selectedTag! : (latest?.tag ?? null);
     const selected = selectedTag !== null && table !== null ? this.detail(selectedTag, table, warnings) : null;
 
-    const recent = curves.seconds.slice(-ETA_EPOCHS);
+    const recent = curves.seconds.filter((s): s is number => s !== null).slice(-ETA_EPOCHS);
     const header: RunHeader = {
       id: manifest.id,
       name: manifest.name,

@@ -41,9 +41,10 @@ export interface EncodedMatrix {
 export interface EpochCurves {
   epoch: number[];
   loss: number[];
-  lr: number[];
-  accuracy: number[];
-  seconds: number[];
+  /** null where the run did not record the value (an imported log without it). */
+  lr: (number | null)[];
+  accuracy: (number | null)[];
+  seconds: (number | null)[];
 }
 
 /** Per-evaluation records, in epoch order (the last record of an epoch wins). */
@@ -51,10 +52,11 @@ export interface EvalCurves {
   epoch: number[];
   tag: string[];
   top1: number[];
-  top5: number[];
-  many: number[];
-  medium: number[];
-  few: number[];
+  /** null where the run did not record the value (an imported log without group figures). */
+  top5: (number | null)[];
+  many: (number | null)[];
+  medium: (number | null)[];
+  few: (number | null)[];
 }
 
 export interface GroupAccuracy {

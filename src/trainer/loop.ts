@@ -179,20 +179,22 @@ export class TrainingLoop {
       await flushWindow();
       sums.seconds += (performance.now() - t0) / 1000;
       this.epoch++;
+      const accuracy = sums.seen ? sums.correct / sums.seen : 0;
+      const imagesPerSecond = sums.seconds > 0 ? sums.seen / sums.seconds : 0;
       const epochRecord: EpochRecord = {
         kind: 'epoch',
         epoch: this.epoch,
         loss: sums.lossCount ? sums.lossSum / sums.lossCount : 0,
-        accuracy: sums.seen ? sums.correct / sums.seen : 0,
+        accuracy,
         lr,
         seconds: sums.seconds,
-        imagesPerSecond: sums.seconds > 0 ? sums.seen / sums.seconds : 0,
+        imagesPerSecond,
         time: new Date().toISOString(),
       };
       if (!Number.isFinite(epochRecord.loss)) throw new Error(`the loss became ${epochRecord.loss} in epoch ${this.epoch}: lower optim.lr`);
       log(
-        `epoch ${this.epoch}/${o.epochs}  loss ${epochRecord.loss.toFixed(4)}  train acc ${(epochRecord.accuracy * 100).toFixed(1)}%  lr ${lr.toPrecision(3)}  ` +
-          `${epochRecord.seconds.toFixed(1)} s  ${epochRecord.imagesPerSecond.toFixed(0)} img/s`,
+        `epoch ${this.epoch}/${o.epochs}  loss ${epochRecord.loss.toFixed(4)}  train acc ${(accuracy * 100).toFixed(1)}%  lr ${lr.toPrecision(3)}  ` +
+          `${sums.seconds.toFixed(1)} s  ${imagesPerSecond.toFixed(0)} img/s`,
       );
       const records: MetricRecord[] = [epochRecord];
       let evalSummary: CheckpointManifest['eval'] = null;

@@ -89,7 +89,7 @@ export function checkCompletedRun(dir: string, config: Config): { evals: EvalFil
   const evalRecs = recs.filter((r) => r.kind === 'eval');
   assert.deepEqual(evalRecs.map((r) => r.epoch), epochs);
   const evals = evalRecs.map((r) => {
-    const ev = readJson<EvalFile>(path.join(dir, r.kind === 'eval' ? r.file : ''));
+    const ev = readJson<EvalFile>(path.join(dir, r.kind === 'eval' ? (r.file ?? '') : ''));
     assert.equal(ev.epoch, r.epoch);
     assert.equal(r.kind === 'eval' && r.top1, ev.top1);
     assert.equal(ev.n, config.data.classes * config.data.testPerClass);

@@ -32,9 +32,9 @@ export function reduceProgress(state: ProgressState, rec: MetricRecord): Progres
     case 'step':
       return { ...state, loss: rec.loss };
     case 'epoch':
-      return { ...state, epoch: Math.max(state.epoch, rec.epoch), loss: rec.loss, imagesPerSecond: rec.imagesPerSecond, step: undefined };
+      return { ...state, epoch: Math.max(state.epoch, rec.epoch), loss: rec.loss, imagesPerSecond: rec.imagesPerSecond ?? undefined, step: undefined };
     case 'eval':
-      return { ...state, lastTop1: rec.top1, lastFew: rec.few };
+      return { ...state, lastTop1: rec.top1, lastFew: rec.few ?? undefined };
     case 'checkpoint':
     case 'event':
       return state;
@@ -81,7 +81,7 @@ export function renderRecordLine(rec: MetricRecord, epochs: number): string | un
     case 'step':
       return undefined;
     case 'epoch':
-      return `epoch ${rec.epoch}/${epochs}  loss ${num(rec.loss)}  train acc ${pct(rec.accuracy)}  lr ${num(rec.lr)}  ${duration(rec.seconds)}  ${Math.round(rec.imagesPerSecond)} img/s`;
+      return `epoch ${rec.epoch}/${epochs}  loss ${num(rec.loss)}  train acc ${pct(rec.accuracy)}  lr ${num(rec.lr)}  ${rec.seconds === null ? '-' : duration(rec.seconds)}  ${rec.imagesPerSecond === null ? '-' : Math.round(rec.imagesPerSecond)} img/s`;
     case 'eval':
       return `eval ${rec.tag}  top-1 ${pct(rec.top1)}  top-5 ${pct(rec.top5)}  many ${pct(rec.many)}  medium ${pct(rec.medium)}  few ${pct(rec.few)}`;
     case 'checkpoint':

@@ -5,7 +5,9 @@ import type { CheckpointEntry, DisplayStatus } from '../../core/contract';
 import { describeJob, explainPendingReason, slurmLaunchOf } from '../../core/slurm/states';
 import type { RunView } from './runView';
 
-export function percent(x: number): string {
+/** A fraction as a percentage; '–' for a value the run did not record. */
+export function percent(x: number | null): string {
+  if (x === null) return '–';
   return `${(x * 100).toFixed(1)}%`;
 }
 

@@ -6,9 +6,10 @@ export interface EvalSummary {
   epoch: number;
   tag: string;
   top1: number;
-  many: number;
-  medium: number;
-  few: number;
+  /** null: not recorded (an imported run without group figures). */
+  many: number | null;
+  medium: number | null;
+  few: number | null;
 }
 
 export interface RunView {

@@ -23,7 +23,7 @@ const METRICS: { value: Metric; label: string }[] = [
 ];
 
 /** Series on a shared x: uPlot needs one x array, runs may have evaluated different epochs. */
-function aligned(runs: CompareRun[], pick: (r: CompareRun) => [number[], number[]]): { x: number[]; ys: (number | null)[][] } {
+function aligned(runs: CompareRun[], pick: (r: CompareRun) => [number[], (number | null)[]]): { x: number[]; ys: (number | null)[][] } {
   if (runs.length === 0) return { x: [], ys: [] };
   const joined = uPlot.join(runs.map((r) => pick(r) as uPlot.AlignedData));
   return { x: Array.from(joined[0] as ArrayLike<number>), ys: joined.slice(1).map((s) => Array.from(s as ArrayLike<number | null | undefined>, (v) => (v === undefined ? null : v))) };
