@@ -67,7 +67,13 @@ export interface RunManifest {
   exitCode: number | null;
   error: RunError | null;
   progress: RunProgress;
-  config: Config;
+  /**
+   * The run's config: a gpaco `Config` for runs this tool created; for an imported run
+   * (`imported` set) the facts its source gave instead. Read it through `gpacoConfig()`.
+   */
+  config: Config | ForeignConfig;
+  /** Set for runs imported from another tool's output: such a run is read-only. */
+  imported?: ImportRecord;
   /** Set for runs that belong to a sweep (issue 8). */
   sweepId?: string;
   /** Launcher facts (issue 8): local process or Slurm job. */
@@ -78,6 +84,40 @@ export interface RunManifest {
 export interface LocalLaunchRecord {
   kind: 'local';
   processGroup?: number;
+}
+
+/** A config written by something other than this tool: any JSON object. */
+export type ForeignConfig = Record<string, unknown>;
+
+export type ImportKind = 'paco-log' | 'tensorboard';
+
+/**
+ * Where an imported run came from (docs/run-folder.md, "Imported runs"). Nothing can be
+ * resumed, evaluated or trained from it here; its source is never modified.
+ */
+export interface ImportRecord {
+  kind: ImportKind;
+  /** Absolute path of the file or folder that was read. */
+  source: string;
+  importedAt: string;
+  /** Lines (paco-log) or records (tensorboard) that became part of the run. */
+  read: number;
+  /** Lines or records that could not be used, in total. */
+  skipped: number;
+  /** Why, for the first of them: `file:line: reason` or `file@offset: reason`. */
+  problems: string[];
+}
+
+/**
+ * The run's gpaco config, or null for an imported run (whose config is its source's facts) and
+ * for a config some other program wrote (the Python writer's `Run.create`) without our sections.
+ */
+export function gpacoConfig(manifest: Pick<RunManifest, 'config' | 'imported'>): Config | null {
+  if (manifest.imported !== undefined) return null;
+  const c = manifest.config as Record<string, unknown>;
+  const sections = ['data', 'model', 'loss', 'optim', 'eval'];
+  // Runs this tool creates hold a validated Config (createRunDirectory), which has every section.
+  return sections.every((k) => typeof c[k] === 'object' && c[k] !== null) ? (manifest.config as Config) : null;
 }
 
 /**
@@ -208,6 +248,11 @@ export interface CheckpointEntry {
   bytes: number;
   time: string;
   best: boolean;
+  /**
+   * A checkpoint file this tool did not write (an imported run's `.pth.tar`): `path` is its
+   * absolute path. It is listed with its size and time, never resumed from or evaluated here.
+   */
+  external?: boolean;
 }
 
 export interface CheckpointIndex {

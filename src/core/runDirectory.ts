@@ -115,28 +115,7 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function createRunDirectory(root: string, options: CreateRunOptions): { id: string; dir: string } {
   const now = options.now ?? new Date();
   const name = options.name ?? options.config.name ?? 'run';
-  fs.mkdirSync(root, { recursive: true });
-
-  let id: string;
-  let dir: string;
-  if (options.id !== undefined) {
-    if (!SAFE_ID.test(options.id)) throw new Error(`invalid run id "${options.id}": use letters, digits, ".", "_" and "-"`);
-    id = options.id;
-    dir = path.join(root, id);
-    fs.mkdirSync(dir); // throws EEXIST for an existing run, which must never be overwritten
-  } else {
-    const base = `${timestampId(now)}-${slugify(name)}`;
-    for (let n = 1; ; n++) {
-      id = n === 1 ? base : `${base}-${n}`;
-      dir = path.join(root, id);
-      try {
-        fs.mkdirSync(dir);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
-      }
-    }
-  }
+  const { id, dir } = claimRunFolder(root, name, now, options.id);
 
   const manifest: RunManifest = {
     schema: RUN_SCHEMA,
@@ -166,6 +145,32 @@ export function createRunDirectory(root: string, options: CreateRunOptions): { i
     throw err;
   }
   return { id, dir };
+}
+
+/**
+ * Makes a new, empty run folder under `root` and returns it: `id` exactly (refused when it
+ * exists), else `YYYYMMDD-HHMMSS-<slug of name>` with `-2`, `-3`, ... appended when taken. The
+ * exclusive mkdir means two writers never share a folder.
+ */
+export function claimRunFolder(root: string, name: string, now: Date, exactId?: string): { id: string; dir: string } {
+  fs.mkdirSync(root, { recursive: true });
+  if (exactId !== undefined) {
+    if (!SAFE_ID.test(exactId)) throw new Error(`invalid run id "${exactId}": use letters, digits, ".", "_" and "-"`);
+    const dir = path.join(root, exactId);
+    fs.mkdirSync(dir); // throws EEXIST for an existing run, which must never be overwritten
+    return { id: exactId, dir };
+  }
+  const base = `${timestampId(now)}-${slugify(name)}`;
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const dir = path.join(root, id);
+    try {
+      fs.mkdirSync(dir);
+      return { id, dir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,11 +405,17 @@ function parseCheckpointEntry(v: unknown): CheckpointEntry | undefined {
     bytes: isFiniteNumber(v.bytes) ? v.bytes : 0,
     time: typeof v.time === 'string' ? v.time : '',
     best: v.best === true,
+    ...(v.external === true ? { external: true } : {}),
   };
 }
 
+/** An index entry worth listing: an external file (only listed, never read here) or a complete folder. */
+function isListedEntry(dir: string, e: CheckpointEntry): boolean {
+  return e.external === true || isCheckpointComplete(dir, e.path);
+}
+
 /**
- * The checkpoint index, keeping only entries whose folder is complete (a writer killed between
+ * The checkpoint index, keeping external entries and the others whose folder is complete (a writer killed between
  * writing the index and the folder, or a folder deleted by hand, leaves nothing false), sorted
  * by epoch. A missing index is an empty one; a malformed index throws `RunFileError`.
  */
@@ -415,7 +426,7 @@ export function readCheckpointIndex(dir: string): CheckpointIndex {
   if (!isObject(v) || !Array.isArray(v.checkpoints)) throw new RunFileError(file, 'field "checkpoints" must be an array');
   const checkpoints = v.checkpoints
     .map(parseCheckpointEntry)
-    .filter((e): e is CheckpointEntry => e !== undefined && isCheckpointComplete(dir, e.path))
+    .filter((e): e is CheckpointEntry => e !== undefined && isListedEntry(dir, e))
     .sort((a, b) => a.epoch - b.epoch || a.step - b.step);
   return { checkpoints };
 }
@@ -426,8 +437,8 @@ export function writeCheckpointIndex(dir: string, index: CheckpointIndex): void 
   writeJsonAtomic(paths.checkpointIndex, index);
 }
 
-/** The complete checkpoint with the highest epoch (what `--resume` continues from). */
+/** The complete checkpoint with the highest epoch (what `--resume` continues from); never an external one. */
 export function latestCheckpoint(dir: string): CheckpointEntry | undefined {
-  const { checkpoints } = readCheckpointIndex(dir);
-  return checkpoints[checkpoints.length - 1];
+  const own = readCheckpointIndex(dir).checkpoints.filter((c) => c.external !== true);
+  return own[own.length - 1];
 }

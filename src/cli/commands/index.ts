@@ -11,3 +11,5 @@ import './verifyLoss';
 import './sweep';
 import './jobs';
 import './cancel';
+import './import';
+import './export';

@@ -1,7 +1,8 @@
 // gpaco show RUN [--runs-dir DIR] [--json]
 import { summarizeRun } from '../../core/catalog';
-import type { ClassesFile, EvalFile } from '../../core/contract';
+import { gpacoConfig, type ClassesFile, type EvalFile } from '../../core/contract';
 import { denseFromSparse } from '../../core/evalEncoding';
+import { importedText } from '../../core/import/importedRun';
 import { groupSizes } from '../../core/evalMath';
 import { listEvalTags, readClassesFile, readEvalFile } from '../../core/runDirectory';
 import { describeConfig, summaryJson } from '../describe';
@@ -66,7 +67,9 @@ async function show(ctx: CommandContext): Promise<number> {
     const detail = m.backendInfo?.detail;
     fields.push(['backend', detail ? (m.backend && !detail.startsWith(m.backend) ? `${m.backend} (${detail})` : detail) : (m.backend ?? '-')]);
     fields.push(['host', `${m.host || '?'}${m.pid !== null ? `, pid ${m.pid}` : ''}`]);
-    fields.push(['config', describeConfig(m.config)]);
+    const config = gpacoConfig(m);
+    if (config) fields.push(['config', describeConfig(config)]);
+    if (m.imported) fields.push(['imported', importedText(m.imported)]);
     if (m.error) fields.push(['error', m.error.message]);
   }
   for (const l of renderFields(fields)) io.out(l);

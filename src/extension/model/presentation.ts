@@ -1,7 +1,8 @@
 // Labels, descriptions, tooltips, icons and context values of tree items: pure functions of a
 // RunView, so they are unit-tested without `vscode`.
 import { commandTrainerOf, describeArgv } from '../../core/commandTrainer';
-import type { CheckpointEntry, DisplayStatus } from '../../core/contract';
+import { gpacoConfig, type CheckpointEntry, type DisplayStatus } from '../../core/contract';
+import { importedText } from '../../core/import/importedRun';
 import { describeJob, explainPendingReason, slurmLaunchOf } from '../../core/slurm/states';
 import type { RunView } from './runView';
 
@@ -81,12 +82,14 @@ export function runContextValue(view: RunView): string {
 export const CHECKPOINT_CONTEXT = 'checkpoint';
 
 function configSummary(view: RunView): string[] {
-  const c = view.manifest?.config;
-  if (!c) return [];
-  const command = commandTrainerOf({ config: c });
+  const m = view.manifest;
+  if (!m) return [];
+  if (m.imported) return [importedText(m.imported)];
+  const command = commandTrainerOf(m);
   if (command) return [`command: ${describeArgv(command.argv)}`];
   // A run written by another program (the Python writer's Run.create) has a config of its own.
-  if (typeof c.data !== 'object' || typeof c.model !== 'object' || typeof c.optim !== 'object' || typeof c.loss !== 'object') return [];
+  const c = gpacoConfig(m);
+  if (!c) return [];
   const data = c.data.kind === 'synthetic' ? `synthetic (${c.data.classes} classes)` : c.data.kind;
   return [
     `data: ${data}, imbalance ${c.data.imbalanceFactor}`,

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { listRuns } from '../../../src/core/catalog';
+import { gpacoConfig } from '../../../src/core/contract';
 import { readAllMetrics } from '../../../src/core/metricsLog';
 import { readRunManifest, runPaths } from '../../../src/core/runDirectory';
 import { tempDir } from '../core/tmp';
@@ -39,7 +40,7 @@ test('train follows a run to completion: plain lines per epoch and eval, final a
   const m = readRunManifest(dir);
   assert.equal(m.status, 'completed');
   assert.equal(m.name, 'First Try');
-  assert.equal(m.config.optim.epochs, 4, 'the --set override reached config.json');
+  assert.equal(gpacoConfig(m)?.optim.epochs, 4, 'the --set override reached config.json');
   assert.deepEqual(m.launch, { kind: 'local' });
   assert.deepEqual(JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')).optim.epochs, 4);
 });
