@@ -1,6 +1,8 @@
 // Finding the run a user named on the command line.
 import * as path from 'node:path';
 import { findRun } from '../core/catalog';
+import { readOnlyReason } from '../core/import/importedRun';
+import { readRunManifest } from '../core/runDirectory';
 import { UsageError, type CommandContext } from './registry';
 
 /** `--runs-dir` (default ./runs) as an absolute path. */
@@ -17,4 +19,15 @@ export function locateRun(ctx: CommandContext, ref: string): string {
   if (looksLikePath) throw new UsageError(`${path.resolve(ctx.cwd, ref)} is not a run folder (it has no run.json)`);
   const hint = found.suggestions.length ? `\ndid you mean:\n${found.suggestions.map((s) => `  ${s}`).join('\n')}` : '\n`gpaco ls` lists the runs';
   throw new UsageError(`${found.message}${hint}`);
+}
+
+/** Throws a UsageError when the run is imported (read-only) and so cannot `what` ("be resumed"). */
+export function refuseReadOnly(dir: string, what: string): void {
+  let reason: string | undefined;
+  try {
+    reason = readOnlyReason(readRunManifest(dir), what);
+  } catch {
+    return; // an unreadable run.json is reported by the command's own checks
+  }
+  if (reason) throw new UsageError(reason);
 }

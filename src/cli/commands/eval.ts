@@ -7,14 +7,16 @@ import { listEvalTags, readCheckpointIndex, readEvalFile, readRunManifest, runPa
 import { waitForChild } from '../follow';
 import { evalSummaryLines } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
-import { locateRun } from '../runLookup';
+import { locateRun, refuseReadOnly } from '../runLookup';
 import { checkTrainer, lastLines, spawnTrainer, trainerScript } from '../trainerProcess';
 
 async function evaluate(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const dir = locateRun(ctx, ctx.positionals[0]!);
   const id = path.basename(dir);
-  const { checkpoints } = readCheckpointIndex(dir);
+  refuseReadOnly(dir, 'be evaluated');
+  // External files (an imported run's .pth.tar) are listed only: the trainer cannot read them.
+  const checkpoints = readCheckpointIndex(dir).checkpoints.filter((c) => c.external !== true);
   if (checkpoints.length === 0) throw new UsageError(`run ${id} has no complete checkpoint to evaluate`);
   const wanted = ctx.string('checkpoint');
   const cp = wanted === undefined || wanted === 'latest' ? checkpoints[checkpoints.length - 1]! : checkpoints.find((c) => c.tag === wanted);

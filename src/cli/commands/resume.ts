@@ -5,7 +5,7 @@ import { latestCheckpoint } from '../../core/runDirectory';
 import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
-import { locateRun } from '../runLookup';
+import { locateRun, refuseReadOnly } from '../runLookup';
 import { resumeOnSlurm } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
@@ -27,6 +27,7 @@ async function resume(ctx: CommandContext): Promise<number> {
   const dir = locateRun(ctx, ctx.positionals[0]!);
   const s = summarizeRun(dir);
   const id = s.manifest?.id ?? path.basename(dir);
+  refuseReadOnly(dir, 'be resumed');
   if (!RESUMABLE.has(s.status)) throw new UsageError(`run ${id} cannot be resumed: ${whyNot(s)}`);
   const cp = latestCheckpoint(dir);
   if (!cp) {

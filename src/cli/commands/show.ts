@@ -1,10 +1,12 @@
 // gpaco show RUN [--runs-dir DIR] [--json]
+import * as path from 'node:path';
 import { summarizeRun } from '../../core/catalog';
-import { gpacoConfig, type ClassesFile, type EvalFile } from '../../core/contract';
+import { gpacoConfig, type ClassesFile, type EvalFile, type EvalRecord } from '../../core/contract';
 import { denseFromSparse } from '../../core/evalEncoding';
-import { importedText } from '../../core/import/importedRun';
 import { groupSizes } from '../../core/evalMath';
-import { listEvalTags, readClassesFile, readEvalFile } from '../../core/runDirectory';
+import { importedText } from '../../core/import/importedRun';
+import { readAllMetrics } from '../../core/metricsLog';
+import { listEvalTags, readClassesFile, readEvalFile, runPaths } from '../../core/runDirectory';
 import { describeConfig, summaryJson } from '../describe';
 import { EXIT, RUNS_DIR_OPTION, registerCommand, type CommandContext } from '../registry';
 import { MAX_TEXT_CONFUSION_CLASSES, renderConfusion } from '../render/confusion';
@@ -24,6 +26,33 @@ function ruleText(classes: ClassesFile): string {
       return JSON.stringify(never);
     }
   }
+}
+
+/** Shown evaluations of an imported run: the last few records (the dashboard has them all). */
+const IMPORTED_EVALS_SHOWN = 10;
+
+/** An imported run's evaluations come from its records (its source had no per-class results). */
+function importedEvaluations(dir: string, source: string): string[] {
+  const recs = readAllMetrics(runPaths(dir).metrics).filter((r): r is EvalRecord => r.kind === 'eval');
+  if (recs.length === 0) return ['evaluations: none in the imported source'];
+  const shown = recs.slice(-IMPORTED_EVALS_SHOWN);
+  const table = renderTable(
+    [
+      { header: 'TAG' },
+      { header: 'EPOCH', align: 'right' },
+      { header: 'TOP-1', align: 'right' },
+      { header: 'TOP-5', align: 'right' },
+      { header: 'MANY', align: 'right' },
+      { header: 'MEDIUM', align: 'right' },
+      { header: 'FEW', align: 'right' },
+    ],
+    shown.map((e) => [e.tag, String(e.epoch), pct(e.top1), pct(e.top5), pct(e.many), pct(e.medium), pct(e.few)]),
+  );
+  return [
+    `evaluations from ${source} (${shown.length < recs.length ? `the last ${shown.length} of ${recs.length}` : recs.length})`,
+    ...table.map((l) => `  ${l}`),
+    '  no confusion matrix: the imported source has no per-class results',
+  ];
 }
 
 async function show(ctx: CommandContext): Promise<number> {
@@ -75,7 +104,9 @@ async function show(ctx: CommandContext): Promise<number> {
   for (const l of renderFields(fields)) io.out(l);
 
   io.out('');
-  if (evals.length === 0) {
+  if (evals.length === 0 && m?.imported) {
+    for (const l of importedEvaluations(dir, m.imported.source)) io.out(l);
+  } else if (evals.length === 0) {
     io.out('evaluations: none yet');
   } else {
     const sizes = classes ? groupSizes(classes.groups.assignment) : undefined;
@@ -128,6 +159,12 @@ async function show(ctx: CommandContext): Promise<number> {
       s.checkpoints.map((cp) => [cp.tag, String(cp.epoch), String(cp.step), pct(cp.top1), pct(cp.few), bytes(cp.bytes), localTime(cp.time, true), cp.best ? '*' : '']),
     );
     for (const l of table) io.out(`  ${l}`);
+    const external = s.checkpoints.filter((cp) => cp.external);
+    if (external.length) io.out(`  external files, listed only (not evaluable here): ${external.map((cp) => cp.path).join(', ')}`);
+  }
+  if (m?.imported?.skipped) {
+    io.out('');
+    io.out(`import: ${m.imported.read} read, ${m.imported.skipped} skipped (listed in ${path.join(dir, 'trainer.log')})`);
   }
   if (problems.length) {
     io.out('');
