@@ -25,7 +25,11 @@ export interface BandCurve {
 /** One run's values of a metric by epoch (a re-evaluated epoch keeps its last value). */
 export function metricSeries(evals: readonly EvalPoint[], metric: MetricKey): SeriesPoint[] {
   const byEpoch = new Map<number, number>();
-  for (const e of evals) byEpoch.set(e.epoch, e[metric]);
+  for (const e of evals) {
+    const v = e[metric];
+    // null: the run did not record this figure (an imported run); it adds no point.
+    if (v !== null) byEpoch.set(e.epoch, v);
+  }
   return [...byEpoch].sort((a, b) => a[0] - b[0]).map(([epoch, value]) => ({ epoch, value }));
 }
 

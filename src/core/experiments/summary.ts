@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createdAtFromId, displayStatus, isRunDirectory } from '../catalog';
-import type { DisplayStatus, RunManifest } from '../contract';
+import type { DisplayStatus, EvalRecord, RunManifest } from '../contract';
 import { evalRecordOf } from '../evalMath';
 import { MetricsTail } from '../metricsLog';
 import { listEvalTags, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../runDirectory';
@@ -18,10 +18,11 @@ export interface EvalPoint {
   tag: string;
   epoch: number;
   top1: number;
-  top5: number;
-  many: number;
-  medium: number;
-  few: number;
+  /** null: not recorded (an imported run without these figures). */
+  top5: number | null;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
 }
 
 /** A flattened config value: arrays and objects that are leaves are JSON text. */
@@ -86,7 +87,7 @@ export function newEvalTrack(dir: string): EvalTrack {
   return { tail: new MetricsTail(runPaths(dir).metrics).onlyKinds(['eval', 'epoch']), byTag: new Map(), lastTime: null };
 }
 
-function pointOf(r: { tag: string; epoch: number; top1: number; top5: number; many: number; medium: number; few: number }): EvalPoint {
+function pointOf(r: EvalRecord): EvalPoint {
   return { tag: r.tag, epoch: r.epoch, top1: r.top1, top5: r.top5, many: r.many, medium: r.medium, few: r.few };
 }
 

@@ -73,7 +73,13 @@ export function pickEvaluation(evals: readonly EvalPoint[], mode: ValueMode): Ev
     }
     case 'best': {
       let best: EvalPoint | undefined;
-      for (const e of evals) if (!best || e[mode.by] > best[mode.by] || (e[mode.by] === best[mode.by] && e.epoch < best.epoch)) best = e;
+      // An evaluation without the metric (null: not recorded) is never the best by it.
+      for (const e of evals) {
+        const v = e[mode.by];
+        if (v === null) continue;
+        const b = best?.[mode.by] ?? null;
+        if (!best || b === null || v > b || (v === b && e.epoch < best.epoch)) best = e;
+      }
       return best;
     }
     case 'epoch': {
@@ -89,7 +95,7 @@ export function pickEvaluation(evals: readonly EvalPoint[], mode: ValueMode): Ev
 export function buildRow(summary: ExperimentSummary, mode: ValueMode): ExperimentRow {
   const source = pickEvaluation(summary.evals, mode);
   const metrics = {} as Record<MetricKey, number | undefined>;
-  for (const k of METRIC_KEYS) metrics[k] = source?.[k];
+  for (const k of METRIC_KEYS) metrics[k] = source?.[k] ?? undefined;
   return { summary, source, metrics };
 }
 
