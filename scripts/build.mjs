@@ -16,6 +16,8 @@ const runtimeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 
 
 const nodeEntries = [
   { in: 'src/trainer/main.ts', out: 'trainer' },
+  // Worker threads of the trainer (src/trainer/parallel): loaded by dist/trainer.js from its own folder.
+  { in: 'src/trainer/parallel/workerEntry.ts', out: 'trainer-worker' },
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));

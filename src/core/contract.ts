@@ -76,6 +76,8 @@ export interface RunManifest {
   imported?: ImportRecord;
   /** Set for runs that belong to a sweep (issue 8). */
   sweepId?: string;
+  /** How the trainer split each step (docs/run-folder.md, run.json `parallel`); written at every (re)start. */
+  parallel?: ParallelRecord;
   /** Launcher facts (issue 8): local process or Slurm job. */
   launch?: LocalLaunchRecord | SlurmLaunchRecord;
 }
@@ -118,6 +120,16 @@ export function gpacoConfig(manifest: Pick<RunManifest, 'config' | 'imported'>):
   const sections = ['data', 'model', 'loss', 'optim', 'eval'];
   // Runs this tool creates hold a validated Config (createRunDirectory), which has every section.
   return sections.every((k) => typeof c[k] === 'object' && c[k] !== null) ? (manifest.config as Config) : null;
+}
+
+/** Worker threads and the shard layout of a run's steps (batch-norm statistics are per shard). */
+export interface ParallelRecord {
+  /** Worker threads of the latest (re)start; 1 = the main thread alone. */
+  workers: number;
+  /** Contiguous shards each batch is split into. */
+  shards: number;
+  /** Images of the largest shard. */
+  shardSize: number;
 }
 
 /**

@@ -23,9 +23,50 @@ export interface ViewOptions extends AugmentOptions {
   strongSecondView: boolean;
 }
 
+/** A training batch on the host: what the step (or the worker threads) receive. */
+export interface HostBatch {
+  /** Augmented views, float32 NHWC in [0, 1], `size` images each. */
+  views: Float32Array[];
+  labels: Int32Array;
+  size: number;
+}
+
 /**
- * Batch `step` of an epoch's order: `views` augmented views (view 1 weak, view 2 strong when
- * asked), labels and one-hot. The caller disposes the tensors (disposeBatch).
+ * Batch `step` of an epoch's order on the host: `views` augmented views (view 1 weak, view 2
+ * strong when asked) and the labels.
+ */
+export function makeHostBatch(
+  set: ImageSet,
+  geo: ImageGeometry,
+  order: Int32Array,
+  step: number,
+  batchSize: number,
+  views: 1 | 2,
+  opts: ViewOptions,
+  rng: Rng,
+): HostBatch {
+  const indices = order.subarray(step * batchSize, (step + 1) * batchSize);
+  const out: Float32Array[] = [];
+  for (let v = 0; v < views; v++) {
+    const recipe = v === 1 && opts.strongSecondView ? 'strong' : 'weak';
+    out.push(augmentView(set.images, indices, geo, recipe, opts, rng));
+  }
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) labels[i] = set.labels[indices[i]!]!;
+  return { views: out, labels, size: indices.length };
+}
+
+/** A host batch as tensors (the caller disposes them: disposeBatch). */
+export function uploadBatch(b: HostBatch, geo: ImageGeometry, numClasses: number): TrainBatch {
+  const shape: [number, number, number, number] = [b.size, geo.height, geo.width, geo.channels];
+  const labels = tf.tensor1d(b.labels, 'int32');
+  const oneHot = tf.tidy(() => tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D);
+  return { views: b.views.map((v) => tf.tensor4d(v, shape)), labels, oneHot, size: b.size };
+}
+
+/**
+ * Batch `step` of an epoch's order as tensors: `views` augmented views (view 1 weak, view 2
+ * strong when asked), labels and one-hot. The caller disposes the tensors (disposeBatch).
  */
 export function makeTrainBatch(
   set: ImageSet,
@@ -38,18 +79,7 @@ export function makeTrainBatch(
   opts: ViewOptions,
   rng: Rng,
 ): TrainBatch {
-  const indices = order.subarray(step * batchSize, (step + 1) * batchSize);
-  const shape: [number, number, number, number] = [indices.length, geo.height, geo.width, geo.channels];
-  const tensors: tf.Tensor4D[] = [];
-  for (let v = 0; v < views; v++) {
-    const recipe = v === 1 && opts.strongSecondView ? 'strong' : 'weak';
-    tensors.push(tf.tensor4d(augmentView(set.images, indices, geo, recipe, opts, rng), shape));
-  }
-  const labelValues = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) labelValues[i] = set.labels[indices[i]!]!;
-  const labels = tf.tensor1d(labelValues, 'int32');
-  const oneHot = tf.tidy(() => tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D);
-  return { views: tensors, labels, oneHot, size: indices.length };
+  return uploadBatch(makeHostBatch(set, geo, order, step, batchSize, views, opts, rng), geo, numClasses);
 }
 
 export function disposeBatch(b: TrainBatch): void {
@@ -68,11 +98,20 @@ export function sliceBatch(b: TrainBatch, start: number, n: number): TrainBatch 
   };
 }
 
-/** Unaugmented images [start, start+n) as float32 NHWC in [0, 1]. */
-export function evalImages(set: ImageSet, geo: ImageGeometry, start: number, n: number): tf.Tensor4D {
-  const per = geo.height * geo.width * geo.channels;
-  const src = set.images.subarray(start * per, (start + n) * per);
+/** uint8 pixels as float32 in [0, 1] (evaluation images: no augmentation). */
+export function evalValuesOf(src: Uint8Array): Float32Array {
   const values = new Float32Array(src.length);
   for (let i = 0; i < src.length; i++) values[i] = src[i]! / 255;
-  return tf.tensor4d(values, [n, geo.height, geo.width, geo.channels]);
+  return values;
+}
+
+/** The uint8 pixels of images [start, start+n). */
+export function imageBytes(set: ImageSet, geo: ImageGeometry, start: number, n: number): Uint8Array {
+  const per = geo.height * geo.width * geo.channels;
+  return set.images.subarray(start * per, (start + n) * per);
+}
+
+/** Unaugmented images [start, start+n) as float32 NHWC in [0, 1]. */
+export function evalImages(set: ImageSet, geo: ImageGeometry, start: number, n: number): tf.Tensor4D {
+  return tf.tensor4d(evalValuesOf(imageBytes(set, geo, start, n)), [n, geo.height, geo.width, geo.channels]);
 }

@@ -29,6 +29,8 @@ export interface TrainerState {
   rng: { shuffle: RngState; augment: RngState };
   /** Partial-epoch sums when the checkpoint was taken mid-epoch (a stop), else null. */
   partialEpoch: { lossSum: number; lossCount: number; correct: number; seen: number; seconds: number } | null;
+  /** Shards each batch was split into (batch-norm statistics per shard); absent in older checkpoints = 1. */
+  shards?: number;
 }
 
 export interface CheckpointManifest {

@@ -13,13 +13,23 @@ import { evalRecordOf } from '../core/evalMath';
 import { type MetricsWriter, readAllMetrics } from '../core/metricsLog';
 import { Rng } from '../core/random';
 import { runPaths, updateRunManifest, writeEvalFile } from '../core/runDirectory';
-import { disposeBatch, epochOrder, makeTrainBatch, stepsPerEpoch } from './batches';
+import { disposeBatch, epochOrder, makeHostBatch, stepsPerEpoch, uploadBatch } from './batches';
 import { type CheckpointManifest, type HostTensor, type RetentionPolicy, checkpointTag, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from './checkpoint';
 import { evaluate } from './evaluate';
 import { log } from './log';
 import { learningRate } from './schedule';
+import type { WorkerPool } from './parallel/pool';
+import type { ShardedStepRunner } from './parallel/shardedStep';
 import type { TrainingSession } from './session';
 import { type StepResult, StepRunner } from './step';
+
+/** A run whose steps are split over shards (worker threads or ghost batch norm on this thread). */
+export interface ShardedTraining {
+  shards: number;
+  runner: ShardedStepRunner;
+  /** The worker threads (evaluation is split over them too); null = shards run on this thread. */
+  pool: WorkerPool | null;
+}
 
 export interface LoopHooks {
   /** Polled after every step: true = finish this step, checkpoint, stop. */
@@ -56,6 +66,7 @@ export class TrainingLoop {
     private readonly session: TrainingSession,
     private readonly runDir: string,
     private readonly metrics: MetricsWriter,
+    private readonly sharded: ShardedTraining | null = null,
   ) {
     this.config = session.config;
     this.shuffleRng = Rng.derive(this.config.seed, 'shuffle');
@@ -137,12 +148,17 @@ export class TrainingLoop {
       };
 
       for (let s = resume?.stepInEpoch ?? 0; s < this.steps; s++) {
-        const batch = makeTrainBatch(train, session.geo, order, s, o.batchSize, session.network.numClasses, session.method.views, viewOpts, this.augmentRng);
+        const host = makeHostBatch(train, session.geo, order, s, o.batchSize, session.method.views, viewOpts, this.augmentRng);
         let out: StepResult;
-        try {
-          out = await this.runner.run(batch, lr);
-        } finally {
-          disposeBatch(batch);
+        if (this.sharded) {
+          out = await this.sharded.runner.run(host, lr);
+        } else {
+          const batch = uploadBatch(host, session.geo, session.network.numClasses);
+          try {
+            out = await this.runner.run(batch, lr);
+          } finally {
+            disposeBatch(batch);
+          }
         }
         this.step++;
         sums.seen += o.batchSize;
@@ -206,7 +222,7 @@ export class TrainingLoop {
           assignment: session.classes.groups.assignment,
           batchSize: config.eval.batchSize,
           checkpoint: tag,
-        });
+        }, this.sharded?.pool);
         writeEvalFile(this.runDir, ev);
         records.push(evalRecordOf(ev));
         evalSummary = { top1: ev.top1, many: ev.groupAccuracy.many, medium: ev.groupAccuracy.medium, few: ev.groupAccuracy.few };
@@ -246,7 +262,7 @@ export class TrainingLoop {
       time,
       arch: this.session.network.arch,
       backend: tf.getBackend(),
-      trainer: { rng: { shuffle: this.shuffleRng.state(), augment: this.augmentRng.state() }, partialEpoch: partial },
+      trainer: { rng: { shuffle: this.shuffleRng.state(), augment: this.augmentRng.state() }, partialEpoch: partial, shards: this.sharded?.shards ?? 1 },
       method: methodState.json,
       records,
       eval: evalSummary,

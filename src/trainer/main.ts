@@ -13,7 +13,7 @@ import { MetricsWriter } from '../core/metricsLog';
 import { readRunConfig, readRunManifest, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../core/runDirectory';
 import { AUTO_ORDER, NoBackendError, describeAttempt, selectBackend, wasmHeapBytes } from './backends';
 import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
-import type { SelectedBackend } from './backends/types';
+import type { BackendId, SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
 import { DataError, loadDataset, writeSplitFile } from '../data';
 import { compareSplits, readSplitFile, splitFileOf, SPLIT_FILE } from '../data/splitFile';
@@ -21,10 +21,13 @@ import type { Dataset } from '../data/types';
 import { explainError } from './errors';
 import { evaluate } from './evaluate';
 import { formatBytes, log } from './log';
-import { TrainingLoop } from './loop';
+import { type ShardedTraining, TrainingLoop } from './loop';
+import { WorkerPool, WorkerFailure } from './parallel/pool';
+import { InProcessShards, ShardedStepRunner } from './parallel/shardedStep';
+import { planParallel, shardSize } from '../core/parallel';
 import { TrainingSession, assignVariables, buildNetwork, classesFileOf, geometryOf, networkVariables } from './session';
 import { stepsPerEpoch } from './batches';
-import { measureStepBytes, planMicroBatch } from './memoryPlan';
+import { measureStepBytes, planMicroBatch, stepEstimate } from './memoryPlan';
 import { runVerifyLoss } from './verifyLoss';
 
 /** An error a user fixes in the config or data (exit 2). */
@@ -36,9 +39,10 @@ interface Args {
   resume: boolean;
   backend?: BackendName;
   checkpoint?: string;
+  workers?: 'auto' | number;
 }
 
-const USAGE = 'usage: trainer run <runDir> [--resume] [--backend B] | trainer eval <runDir> --checkpoint <tag> [--backend B]';
+const USAGE = 'usage: trainer run <runDir> [--resume] [--backend B] [--workers N|auto] | trainer eval <runDir> --checkpoint <tag> [--backend B]';
 
 function parseArgs(argv: string[]): Args {
   const [command, runDir, ...rest] = argv;
@@ -47,7 +51,13 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === '--resume') args.resume = true;
-    else if (a === '--backend' || a === '--checkpoint') {
+    else if (a === '--workers') {
+      const v = rest[++i];
+      const n = Number(v);
+      if (v === 'auto') args.workers = 'auto';
+      else if (v !== undefined && Number.isInteger(n) && n >= 1 && n <= 256) args.workers = n;
+      else throw new UsageError(`--workers: expected a whole number from 1 to 256 or "auto" (got ${v === undefined ? 'nothing' : `"${v}"`})`);
+    } else if (a === '--backend' || a === '--checkpoint') {
       const v = rest[++i];
       if (!v) throw new UsageError(`${a} needs a value; ${USAGE}`);
       if (a === '--checkpoint') args.checkpoint = v;
@@ -135,6 +145,7 @@ async function runCommand(args: Args): Promise<number> {
   const event = (level: 'info' | 'warn' | 'error', message: string) => metrics.append({ kind: 'event', level, message, time: new Date().toISOString() });
   let config: Config | null = null;
   let session: TrainingSession | null = null;
+  let sharded: ShardedTraining | null = null;
   const finish = (status: 'completed' | 'stopped' | 'failed', exitCode: number, message?: string) => {
     updateRunManifest(runDir, { status, exitCode, endedAt: new Date().toISOString(), error: message ? { message } : null });
     return exitCode;
@@ -158,23 +169,43 @@ async function runCommand(args: Args): Promise<number> {
     // WebGPU: refuse sizes over the device's buffer limits (they would give wrong numbers).
     checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
     session = new TrainingSession(config, dataset);
+    const parallel = planParallel({
+      workers: args.workers ?? config.optim.workers,
+      shards: config.optim.shards,
+      batchSize: config.optim.batchSize,
+      threads: THREADED_BACKENDS.has(backend.id),
+      ...(args.resume && latest ? { resumedShards: latest.trainer.shards ?? 1 } : {}),
+    });
+    if (!parallel.ok) throw new UsageError(`cannot ${args.resume ? 'resume' : 'start'} with this worker / shard layout: ${parallel.reason}`);
+    const { workers, shards } = parallel.plan;
+    const layout = { shards, batchSize: config.optim.batchSize };
+    if (parallel.plan.note) log(parallel.plan.note);
     if (backend.id === 'wasm') {
       // The wasm heap is capped at 4 GiB: pick micro-batches before the step could overflow it.
       const heapLimit = Number(process.env.GPACO_WASM_HEAP_LIMIT) || undefined; // bytes; tests shrink it
-      const plan = planMicroBatch({
-        batchSize: config.optim.batchSize,
-        configured: config.optim.microBatchSize,
+      const planInput = {
+        batchSize: shards > 1 ? shardSize(layout) : config.optim.batchSize,
+        configured: shards > 1 ? undefined : config.optim.microBatchSize,
         method: session.method,
         bytes: await measureStepBytes(session.network),
         ...(heapLimit ? { heapLimit } : {}),
-      });
+      };
+      const plan = planMicroBatch(planInput);
+      if (plan.change && shards > 1) {
+        throw new UsageError(`a shard of ${shardSize(layout)} images does not fit the wasm heap of one thread (~${formatBytes(stepEstimate(planInput, undefined))}, budget ${formatBytes(plan.budget)}): raise optim.shards`);
+      }
       if (plan.change) {
         config.optim.microBatchSize = plan.microBatchSize;
         log(plan.change);
         event('warn', plan.change);
       }
     }
-    const loop = new TrainingLoop(session, runDir, metrics);
+    if (shards > 1) sharded = await startSharded(session, backend.id, workers, shards, dataset);
+    const parallelText =
+      shards === 1 ? 'one thread, batch-norm statistics over the whole batch' : `${workers} worker thread${workers === 1 ? ' (this one)' : 's'}, ${shards} shards of ${shardSize(layout)} images (batch-norm statistics per shard)`;
+    log(`parallel: ${parallelText}`);
+    updateRunManifest(runDir, { parallel: { workers, shards, shardSize: shardSize(layout) } });
+    const loop = new TrainingLoop(session, runDir, metrics, sharded);
     const o = config.optim;
     const groups = classes.groups.assignment;
     const count = (g: string) => groups.filter((x) => x === g).length;
@@ -213,7 +244,11 @@ async function runCommand(args: Args): Promise<number> {
     return finish('completed', 0);
   } catch (e) {
     const usage = e instanceof UsageError || e instanceof DataError || e instanceof DeviceLimitError;
-    const message = explain(e, config);
+    let message = explain(e, config);
+    if (e instanceof WorkerFailure) {
+      const kept = findLatestCheckpoint(runDir);
+      message += kept ? `; the run keeps its last checkpoint ${kept.tag} (gpaco resume continues from it)` : '; no checkpoint was written yet';
+    }
     log(`${usage ? 'error' : 'failed'}: ${message}`);
     if (!usage && !(e instanceof NoBackendError) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     try {
@@ -223,9 +258,44 @@ async function runCommand(args: Args): Promise<number> {
     }
     return finish('failed', usage ? 2 : 1, message);
   } finally {
+    await sharded?.pool?.dispose();
     session?.dispose();
     metrics.close();
   }
+}
+
+/** Backends whose steps can be split over worker threads (each thread loads its own); GPU backends run the shards in sequence. */
+const THREADED_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
+
+/** The sharded step: worker threads when there are several, else the shards in sequence here (ghost batch norm). */
+async function startSharded(session: TrainingSession, backend: BackendId, workers: number, shards: number, dataset: Dataset): Promise<ShardedTraining> {
+  const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
+  const variables = session.namedVariables();
+  const state = variables.filter((v) => !v.trainable);
+  const numClasses = session.network.numClasses;
+  let pool: WorkerPool | null = null;
+  if (workers > 1) {
+    const t0 = performance.now();
+    const exit = /^(\d+):(\d+)$/.exec(process.env.GPACO_TEST_WORKER_EXIT ?? '');
+    pool = await WorkerPool.start({
+      workers,
+      shards,
+      config: session.config,
+      inputShape: imageShape,
+      numClasses,
+      trainCounts: session.classes.trainCounts,
+      backend,
+      variables,
+      widths: session.method.sharded.widths,
+      differentiable: session.method.sharded.differentiable,
+      maxShardSize: shardSize({ shards, batchSize: session.config.optim.batchSize }),
+      ...(exit ? { exitAt: { worker: Number(exit[1]), step: Number(exit[2]) } } : {}),
+    });
+    log(`worker threads: ${pool.workers} started in ${((performance.now() - t0) / 1000).toFixed(1)} s (${pool.details[0] ?? ''} each)`);
+  }
+  const executor = pool ?? new InProcessShards(session.method, session.trainables, state, imageShape);
+  const runner = new ShardedStepRunner(session.method, session.trainables, state, session.optimizer, shards, imageShape, numClasses, executor);
+  return { shards, runner, pool };
 }
 
 async function evalCommand(args: Args): Promise<number> {

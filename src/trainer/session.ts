@@ -11,7 +11,7 @@ import type { Dataset } from '../data/types';
 import { createMethod } from './methods';
 import type { JsonValue, TrainingMethod } from './methods/types';
 import { createNetwork } from './models';
-import type { Network } from './models/types';
+import type { Network, NetworkSpec } from './models/types';
 import type { NamedVariable } from './nn/params';
 import { SgdMomentum } from './optim/sgd';
 
@@ -41,6 +41,28 @@ export function buildNetwork(config: Config, d: Dataset, rng = Rng.derive(config
   return createNetwork(config.model, { inputShape: [d.height, d.width, d.channels], numClasses: d.classNames.length }, rng);
 }
 
+/** A network and its training method, built from the run seed (the session's, or a worker's replica). */
+export function buildModel(config: Config, spec: NetworkSpec, trainCounts: readonly number[]): { network: Network; method: TrainingMethod } {
+  const network = createNetwork(config.model, spec, Rng.derive(config.seed, 'init/network'));
+  const method = createMethod({
+    network,
+    createNetwork: (rng) => createNetwork(config.model, spec, rng),
+    config,
+    numClasses: network.numClasses,
+    trainCounts,
+    rng: Rng.derive(config.seed, 'init/method'),
+  });
+  return { network, method };
+}
+
+/** Every variable of network and method under its checkpoint name (`net/...`, `method/...`). */
+export function modelVariables(network: Network, method: TrainingMethod): NamedVariable[] {
+  return [
+    ...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
+    ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
+  ];
+}
+
 export class TrainingSession {
   readonly network: Network;
   readonly method: TrainingMethod;
@@ -56,26 +78,16 @@ export class TrainingSession {
   ) {
     this.geo = geometryOf(dataset);
     this.classes = classesFileOf(config, dataset);
-    this.network = buildNetwork(config, dataset);
-    const spec = { inputShape: this.network.inputShape, numClasses: this.network.numClasses };
-    this.method = createMethod({
-      network: this.network,
-      createNetwork: (rng) => createNetwork(config.model, spec, rng),
-      config,
-      numClasses: this.network.numClasses,
-      trainCounts: this.classes.trainCounts,
-      rng: Rng.derive(config.seed, 'init/method'),
-    });
+    const model = buildModel(config, { inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length }, this.classes.trainCounts);
+    this.network = model.network;
+    this.method = model.method;
     this.trainables = this.namedVariables().filter((v) => v.trainable);
     this.optimizer = new SgdMomentum(this.trainables, { momentum: config.optim.momentum, weightDecay: config.optim.weightDecay });
   }
 
   /** Every variable of network and method under its checkpoint name. */
   namedVariables(): NamedVariable[] {
-    return [
-      ...this.network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
-      ...this.method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
-    ];
+    return modelVariables(this.network, this.method);
   }
 
   /** Number of trainable scalars of the network alone (the model size users compare). */

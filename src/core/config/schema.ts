@@ -140,6 +140,19 @@ export const OptimSchema = section(
     microBatchSize: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).' }),
     ),
+    workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 256 })], {
+      default: 'auto',
+      description:
+        'Worker threads that share each step (data parallelism on CPU backends): auto = min(CPUs available to the process (SLURM_CPUS_PER_TASK under Slurm), batch / 16), at least 1.',
+    }),
+    shards: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 256,
+        description:
+          'Contiguous shards each batch is split into, each normalised with its own batch-norm statistics (default: the number of workers). Fixing it makes results independent of the core count: fewer workers then run several shards each.',
+      }),
+    ),
   },
   'SGD with momentum and weight decay, and the learning-rate schedule.',
 );

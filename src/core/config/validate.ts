@@ -216,6 +216,12 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
   if (optim.microBatchSize !== undefined && optim.microBatchSize > optim.batchSize) {
     errors.push({ path: 'optim.microBatchSize', message: `must not exceed optim.batchSize (${optim.batchSize})` });
   }
+  if (optim.shards !== undefined && optim.shards > optim.batchSize) {
+    errors.push({ path: 'optim.shards', message: `must not exceed optim.batchSize (${optim.batchSize}): every shard needs an image` });
+  }
+  if (optim.shards !== undefined && optim.shards > 1 && optim.microBatchSize !== undefined) {
+    errors.push({ path: 'optim.microBatchSize', message: 'cannot be combined with optim.shards > 1 (shards already bound the images per forward pass); remove one' });
+  }
   if (optim.schedule === 'cosine' && optim.warmupEpochs >= optim.epochs) {
     warnings.push({ path: 'optim.warmupEpochs', message: `is not below optim.epochs (${optim.epochs}): the run never leaves warm-up` });
   }

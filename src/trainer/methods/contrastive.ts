@@ -8,7 +8,7 @@ import { KeyQueue } from '../losses/queue';
 import { syncReadsAvailable } from '../backends/webgpuReads';
 import type { NamedVariable } from '../nn/params';
 import { ParameterStore } from '../nn/params';
-import type { GradientOutput, JsonValue, MethodContext, MethodState, StepOutput, TrainBatch } from './types';
+import type { GradientOutput, JsonValue, MethodContext, MethodState, ShardedLoss, StepOutput, TrainBatch } from './types';
 
 /** One view's outputs: unit projection e [n, d] and raw classifier logits z [n, C]. */
 export interface Embedding {
@@ -205,6 +205,33 @@ export abstract class ContrastiveMethod {
       tf.dispose(dxs);
     }
     return { loss, logits, grads };
+  }
+
+  /**
+   * Shard outputs: e and z of every view, in view order. The enqueued view's keys are kept by
+   * loss() (main thread) for afterStep, exactly as computeLoss does.
+   */
+  get sharded(): ShardedLoss {
+    const views = this.views;
+    const grads = new Set(this.gradientViews());
+    const perView = [this.ctx.config.model.projectionDim, this.ctx.numClasses];
+    return {
+      widths: Array.from({ length: views }, () => perView).flat(),
+      differentiable: Array.from({ length: views }, (_, v) => [grads.has(v), grads.has(v)]).flat(),
+      outputs: (xs) => {
+        if (xs.length !== views) throw new Error(`${this.variant}: expected ${views} views, got ${xs.length}`);
+        return xs.flatMap((x, v) => {
+          const m = this.embed(v, x);
+          return [m.e, m.z];
+        });
+      },
+      loss: (outputs, labels) => {
+        const es = outputs.filter((_, i) => i % 2 === 0);
+        const zs = outputs.filter((_, i) => i % 2 === 1);
+        this.setPending(es[this.enqueuedView()]!);
+        return { loss: this.lossFromEmbeddings(es, zs, labels), logits: zs[0]! };
+      },
+    };
   }
 
   /** BN running statistics written by the embedding passes (network + the method's own). */

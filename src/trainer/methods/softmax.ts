@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { logPriorTensor, parametricContrastiveLoss, softmaxHyper, type LossHyper } from '../losses/parametricContrastive';
 import { ParameterStore } from '../nn/params';
-import type { MethodContext, MethodState, StepOutput, TrainBatch, TrainingMethod } from './types';
+import type { MethodContext, MethodState, ShardedLoss, StepOutput, TrainBatch, TrainingMethod } from './types';
 
 export class SoftmaxMethod implements TrainingMethod {
   readonly views = 1;
@@ -20,6 +20,7 @@ export class SoftmaxMethod implements TrainingMethod {
   ) {
     this.hp = softmaxHyper(ctx.config.loss, kind === 'balanced-softmax');
     this.prior = this.hp.usePrior ? logPriorTensor(ctx.trainCounts, this.hp.epsPrior) : null;
+    this.sharded = this.shardedLoss();
   }
 
   computeLoss(batch: TrainBatch): StepOutput {
@@ -28,6 +29,25 @@ export class SoftmaxMethod implements TrainingMethod {
     const { logits } = this.ctx.network.forward(view, true);
     const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels: batch.labels, oneHot: batch.oneHot, logPrior: this.prior, contrast: null }, this.hp);
     return { loss, logits };
+  }
+
+  readonly sharded: ShardedLoss;
+
+  private shardedLoss(): ShardedLoss {
+    return {
+    widths: [this.ctx.numClasses],
+    differentiable: [true],
+    outputs: (views) => {
+      const view = views[0];
+      if (!view) throw new Error('softmax method: the shard has no view');
+      return [this.ctx.network.forward(view, true).logits];
+    },
+    loss: (outputs, labels, oneHot) => {
+      const logits = outputs[0]!;
+      const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels, oneHot, logPrior: this.prior, contrast: null }, this.hp);
+      return { loss, logits };
+    },
+    };
   }
 
   afterStep(): void {}

@@ -76,6 +76,24 @@ export interface MethodContext {
   rng: Rng;
 }
 
+/**
+ * How a step is split over shards (worker threads, or ghost batch norm on one thread): each shard
+ * computes `outputs` of its images (the tensors the loss couples across the batch), the main
+ * thread concatenates them in shard order, computes `loss` and its gradient with respect to the
+ * differentiable outputs, and each shard back-propagates that gradient through its own pass.
+ * The loss is the exact whole-batch loss; only batch-norm statistics are per shard.
+ */
+export interface ShardedLoss {
+  /** Columns of each output, in order (e.g. [d, C, d, C] for two contrastive views). */
+  readonly widths: readonly number[];
+  /** Which outputs receive gradients (PaCo's key view does not). */
+  readonly differentiable: readonly boolean[];
+  /** One shard's outputs, [n, widths[i]] each; runs with or without a tape, in a worker or on the main thread. */
+  outputs(views: readonly tf.Tensor4D[]): tf.Tensor2D[];
+  /** The step loss of the whole batch from its outputs (main thread, inside tf.valueAndGrads); logits of the first view. */
+  loss(outputs: readonly tf.Tensor2D[], labels: tf.Tensor1D, oneHot: tf.Tensor2D): StepOutput;
+}
+
 export interface TrainingMethod {
   readonly kind: LossKind;
   /** Augmented views per image per step. */
@@ -104,6 +122,8 @@ export interface TrainingMethod {
    * reads, i.e. WebGPU, read the keys asynchronously); the caller awaits it before the next step.
    */
   afterStep(batch: TrainBatch): void | Promise<void>;
+  /** The split of the step over shards (docs/architecture.md, "Worker threads and shards"). */
+  readonly sharded: ShardedLoss;
   saveState(): MethodState;
   restoreState(state: MethodState): void;
   /** Short description for the start banner, e.g. "balanced-softmax (log prior on the logits)". */

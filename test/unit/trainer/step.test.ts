@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { explainError } from '../../../src/trainer/errors';
-import type { MethodState, StepOutput, TrainBatch, TrainingMethod } from '../../../src/trainer/methods/types';
+import type { MethodState, ShardedLoss, StepOutput, TrainBatch, TrainingMethod } from '../../../src/trainer/methods/types';
 import { ParameterStore } from '../../../src/trainer/nn/params';
 import { SgdMomentum } from '../../../src/trainer/optim/sgd';
 import { StepRunner } from '../../../src/trainer/step';
@@ -28,6 +28,13 @@ class LinearMethod implements TrainingMethod {
     const loss = tf.neg(tf.mean(tf.sum(tf.mul(batch.oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
     return { loss, logits };
   }
+
+  readonly sharded: ShardedLoss = {
+    widths: [3],
+    differentiable: [true],
+    outputs: (views) => [tf.matMul(tf.reshape(views[0]!, [views[0]!.shape[0], 4]) as tf.Tensor2D, this.w) as tf.Tensor2D],
+    loss: (outputs, _labels, oneHot) => ({ loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(outputs[0]!)), 1))) as tf.Scalar, logits: outputs[0]! }),
+  };
 
   afterStep(): void {
     this.afterSteps++;
