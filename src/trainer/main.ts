@@ -250,7 +250,7 @@ async function runCommand(args: Args): Promise<number> {
       message += kept ? `; the run keeps its last checkpoint ${kept.tag} (gpaco resume continues from it)` : '; no checkpoint was written yet';
     }
     log(`${usage ? 'error' : 'failed'}: ${message}`);
-    if (!usage && !(e instanceof NoBackendError) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (!usage && !(e instanceof NoBackendError) && !(e instanceof WorkerFailure) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     try {
       event('error', message);
     } catch {
