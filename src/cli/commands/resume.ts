@@ -1,4 +1,4 @@
-// gpaco resume RUN [--runs-dir DIR] [--detach]
+// gpaco resume RUN [--runs-dir DIR] [--workers N|auto] [--detach]
 import * as path from 'node:path';
 import { summarizeRun, type RunSummary } from '../../core/catalog';
 import { latestCheckpoint } from '../../core/runDirectory';
@@ -6,6 +6,7 @@ import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { locateRun, refuseReadOnly } from '../runLookup';
+import { parseWorkersFlag, WORKERS_OPTION } from '../workersOption';
 import { resumeOnSlurm } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
 
@@ -33,6 +34,11 @@ async function resume(ctx: CommandContext): Promise<number> {
   if (!cp) {
     throw new UsageError(`run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`);
   }
+  const workersFlag = ctx.string('workers');
+  const workers = workersFlag === undefined ? undefined : parseWorkersFlag(workersFlag);
+  if (workers !== undefined && s.manifest?.launch?.kind === 'slurm') {
+    throw new UsageError('--workers applies to local runs; a Slurm run uses its allocation (optim.workers, auto = SLURM_CPUS_PER_TASK)');
+  }
   const script = trainerScript(ctx);
   const missing = checkTrainer(script);
   if (missing) {
@@ -44,7 +50,7 @@ async function resume(ctx: CommandContext): Promise<number> {
   // A Slurm run is resubmitted; its batch script continues from the latest checkpoint (issue 8).
   if (s.manifest?.launch?.kind === 'slurm') return resumeOnSlurm(ctx, dir);
   const detach = ctx.flag('detach');
-  const child = spawnTrainer(script, ['run', dir, '--resume'], dir, { detach });
+  const child = spawnTrainer(script, ['run', dir, '--resume', ...(workers !== undefined ? ['--workers', workers] : [])], dir, { detach });
   if (detach) {
     io.out(`started in the background (pid ${child.pid ?? '?'}); watch it with: gpaco show ${id}`);
     return EXIT.ok;
@@ -56,9 +62,13 @@ async function resume(ctx: CommandContext): Promise<number> {
 registerCommand({
   name: 'resume',
   summary: 'continue an interrupted, stopped or failed run from its latest checkpoint',
-  usage: ['gpaco resume RUN [--runs-dir DIR] [--detach]'],
-  options: [RUNS_DIR_OPTION, { name: 'detach', type: 'boolean', help: 'resume in the background and return at once' }],
+  usage: ['gpaco resume RUN [--runs-dir DIR] [--workers N|auto] [--detach]'],
+  options: [RUNS_DIR_OPTION, WORKERS_OPTION, { name: 'detach', type: 'boolean', help: 'resume in the background and return at once' }],
   positionals: ['RUN'],
-  details: ['RUN is a run id (or a unique part of one) under --runs-dir, or the path of a run folder.'],
+  details: [
+    'RUN is a run id (or a unique part of one) under --runs-dir, or the path of a run folder.',
+    '--workers may change the number of worker threads; the run keeps the shard layout of its checkpoint',
+    '(so it stays exact), and a count that would change it is refused with the reason.',
+  ],
   run: resume,
 });

@@ -1,5 +1,5 @@
 // gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...]
-//             [--backend B] [--detach]
+//             [--backend B] [--workers N|auto] [--detach]
 import { PRESETS } from '../../core/config/presets';
 import { BACKENDS } from '../../core/config/schema';
 import type { ConfigSource, FlagOverride } from '../../core/config/pipeline';
@@ -9,6 +9,7 @@ import { followRun } from '../follow';
 import { trainCommand } from '../commandRun';
 import { concludeRun } from '../outcome';
 import { prepareForCli } from '../prepare';
+import { workersValue, WORKERS_OPTION } from '../workersOption';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { runsDirOf } from '../runLookup';
 import { trainOnSlurm } from '../slurmSupport';
@@ -27,6 +28,8 @@ async function train(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const backend = ctx.string('backend');
   const flags: FlagOverride[] = backend !== undefined ? [{ path: ['backend'], value: backend, flag: `--backend ${backend}` }] : [];
+  const workers = ctx.string('workers');
+  if (workers !== undefined) flags.push({ path: ['optim', 'workers'], value: workersValue(workers), flag: `--workers ${workers}` });
   const prepared = await prepareForCli(ctx, { source: sourceOf(ctx), cwd: ctx.cwd, sets: ctx.strings('set'), flags });
   if (typeof prepared === 'number') return prepared;
   const config = prepared.config;
@@ -65,7 +68,7 @@ async function train(ctx: CommandContext): Promise<number> {
 registerCommand({
   name: 'train',
   summary: 'start a training run from a preset or a config file and follow it',
-  usage: ['gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...] [--backend B] [--detach]'],
+  usage: ['gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...] [--backend B] [--workers N|auto] [--detach]'],
   options: [
     { name: 'preset', type: 'string', value: 'NAME', help: `built-in config: ${PRESETS.map((p) => p.name).join(', ')}` },
     { name: 'config', type: 'string', value: 'FILE', help: 'a run config JSON file (comments allowed; schema: schemas/run-config.schema.json)' },
@@ -73,6 +76,7 @@ registerCommand({
     { name: 'name', type: 'string', value: 'N', help: 'display name of the run (default: the config name)' },
     { name: 'set', type: 'string', multiple: true, value: 'key=value', help: 'override a config field, e.g. --set loss.alpha=0.01 --set optim.epochs=5' },
     { name: 'backend', type: 'string', value: 'B', help: `TensorFlow.js backend: ${BACKENDS.join(', ')}` },
+    WORKERS_OPTION,
     { name: 'detach', type: 'boolean', help: 'start the run in the background and return at once' },
   ],
   positionals: [],
