@@ -14,5 +14,6 @@ export async function prepareForCli(ctx: CommandContext, req: Omit<PrepareReques
     return EXIT.usage;
   }
   for (const w of r.warnings) io.err(`warning: ${w}`);
+  for (const n of r.notes) io.err(n);
   return r;
 }

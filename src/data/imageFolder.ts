@@ -100,10 +100,19 @@ function folderPart(root: string, classes: ClassFolder[], order: Map<string, num
       labelList.push(order.get(c.name)!);
     }
   }
+  return imageFilePart(root, files, Int32Array.from(labelList), size, channels);
+}
+
+/**
+ * A part made of image files under `root` (image folders, split lists): `gather` reads ahead a
+ * few files at a time and decodes each into size x size x channels; files that cannot be read or
+ * decoded are left out and reported in `failed`.
+ */
+export function imageFilePart(root: string, files: string[], labels: Int32Array, size: number, channels: 1 | 3): SourcePart {
   const bytes = size * size * channels;
   return {
     count: files.length,
-    labels: Int32Array.from(labelList),
+    labels,
     files,
     root,
     async gather(positions: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Gathered> {

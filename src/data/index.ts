@@ -8,8 +8,12 @@ import { openCifar } from './cifar';
 import { openIdx } from './idx';
 import { checkBadImages, openImageFolder, scanSignatures } from './imageFolder';
 import { classCounts, flattenIndices, planLongTailSplit, resolveMaxPerClass, type SplitPlan } from './longTailSplit';
+import { assignShotGroups, configToGroupRule } from '../core/evalMath';
+import { SHOT_GROUPS } from '../core/contract';
 import type { Source } from './source';
 import { compareSplits, readSplitFile, splitFileOf, type SplitFile } from './splitFile';
+import { checkLists, sampleFiles } from './splitList';
+import { openListSource } from './splitList';
 import { makeSyntheticDataset } from './synthetic';
 import { DataError, type Dataset, type DataIssue, type LoadOptions, type SplitRecord } from './types';
 
@@ -37,6 +41,8 @@ export async function openSource(data: DataConfig & { kind: FileDataKind }): Pro
       return openCifar(kind, requirePath(data), data.labels);
     case 'image-folder':
       return openImageFolder(data);
+    case 'list':
+      return openListSource(data);
     default: {
       const never: never = kind;
       throw new DataError(`data.kind: unknown kind ${JSON.stringify(never)}`, 'data.kind');
@@ -49,12 +55,12 @@ function isFileKind(data: DataConfig): data is DataConfig & { kind: FileDataKind
 }
 
 /** The record saved as split.json, for a split whose training items are `kept` (positions). */
-function splitRecordOf(data: DataConfig, source: Source, plan: SplitPlan, kept: Int32Array, skipped: string[]): SplitRecord {
+function splitRecordOf(data: DataConfig, source: Source, plan: SplitPlan, kept: Int32Array, skipped: string[], testSkipped: string[] = []): SplitRecord {
   const labels = source.train.labels;
   const files = source.train.files;
   return {
     kind: data.kind,
-    source: data.path ?? DEBIAN_FASHION_MNIST,
+    source: data.kind === 'list' ? data.root! : (data.path ?? DEBIAN_FASHION_MNIST),
     ...(data.testPath ? { testSource: data.testPath } : {}),
     ...(source.labels ? { labels: source.labels } : {}),
     splitSeed: plan.splitSeed,
@@ -62,7 +68,10 @@ function splitRecordOf(data: DataConfig, source: Source, plan: SplitPlan, kept: 
     maxPerClass: plan.maxPerClass,
     availableCounts: plan.available,
     counts: classCounts(Array.from(kept, (p) => labels[p]!), source.classNames.length),
-    ...(files ? { files: Array.from(kept, (p) => files[p]!), skipped } : {}),
+    // A list names its own files (the list file is the record); others record the kept files.
+    ...(files && data.kind !== 'list' ? { files: Array.from(kept, (p) => files[p]!) } : {}),
+    ...(files ? { skipped } : {}),
+    ...(testSkipped.length > 0 ? { testSkipped } : {}),
     ...(source.holdout !== undefined ? { holdout: source.holdout, testFiles: source.test.files ?? [] } : {}),
   };
 }
@@ -82,7 +91,7 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
   };
   const source = await openSource(data);
   for (const w of source.warnings) warn(w.message);
-  const plan = planLongTailSplit(source.train.labels, source.classNames, data);
+  const plan = planOf(data, source);
   const wanted = flattenIndices(plan.indices);
   const train = await source.train.gather(wanted, (d, t) => opts.onProgress?.(d, t, 'train'));
   const test = await source.test.gather(
@@ -108,7 +117,10 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
     throw new DataError(`class "${source.classNames[emptied]}": none of its ${plan.counts[emptied]} chosen training images could be decoded`, data.path ?? 'data.path');
   }
   const skipped = train.failed.map((f) => source.train.files?.[f.position] ?? String(f.position));
-  const split = splitRecordOf(data, source, plan, train.kept, skipped);
+  // Test images that did not decode are left out of the test set: recorded, so a viewer can map
+  // an evaluation's image i back to its file (docs/run-folder.md).
+  const testSkipped = test.failed.map((f) => source.test.files?.[f.position] ?? String(f.position));
+  const split = splitRecordOf(data, source, plan, train.kept, skipped, testSkipped);
   return {
     description:
       `${source.description}: ${train.kept.length} training images of ${source.train.count} ` +
@@ -123,6 +135,57 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
     warnings,
     split,
   };
+}
+
+/**
+ * The training split: the papers' long-tailed profile drawn from the full set, or for a split
+ * list the list itself (its own profile; nothing is subsampled).
+ */
+function planOf(data: DataConfig, source: Source): SplitPlan {
+  if (data.kind !== 'list') return planLongTailSplit(source.train.labels, source.classNames, data);
+  const counts = classCounts(source.train.labels, source.classNames.length);
+  const indices = counts.map((n) => new Int32Array(n));
+  const fill = new Array<number>(counts.length).fill(0);
+  source.train.labels.forEach((l, p) => (indices[l]![fill[l]!++] = p));
+  const max = Math.max(...counts);
+  const min = Math.min(...counts);
+  return { maxPerClass: max, imbalanceFactor: min > 0 ? max / min : Infinity, splitSeed: data.splitSeed, available: counts, counts, indices };
+}
+
+/**
+ * Preflight of a split list: every line parses, labels are in range, the first and a random
+ * sample of each list's files exist, and the counts per shot group are reported (info).
+ */
+function preflightList(config: Config): DataIssue[] {
+  const data = config.data;
+  const lists = checkLists(data);
+  const issues: DataIssue[] = lists.problems.map((p) => ({ level: 'error', where: whereOf(p), message: p }));
+  const parsed = [lists.train, lists.test, ...(lists.val ? [lists.val] : [])];
+  for (const p of sampleFiles(data.root!, parsed)) issues.push({ level: 'error', where: whereOf(p), message: p });
+  if (lists.problems.length === 0) {
+    const groups = assignShotGroups(lists.trainCounts, configToGroupRule(config));
+    const parts = SHOT_GROUPS.map((g) => {
+      const classes = groups.filter((x) => x === g).length;
+      const images = lists.trainCounts.reduce((s, n, i) => s + (groups[i] === g ? n : 0), 0);
+      return `${g} ${classes} classes / ${images} images`;
+    });
+    const max = Math.max(...lists.trainCounts);
+    const min = Math.min(...lists.trainCounts);
+    issues.push({
+      level: 'info',
+      where: data.train!,
+      message:
+        `${data.train}: ${lists.train.paths.length} training images in ${lists.classNames.length} classes (largest ${max}, smallest ${min}, imbalance ${(max / min).toFixed(1)}): ${parts.join(', ')}; ` +
+        `test ${lists.test.paths.length} images${lists.val ? `, val ${lists.val.paths.length}` : ''}`,
+    });
+  }
+  return issues;
+}
+
+/** `file:line` of a `file:line: message` problem (the file alone when no line is named). */
+function whereOf(problem: string): string {
+  const m = /^(.*?:\d+): /.exec(problem) ?? /^(.*?): /.exec(problem);
+  return m ? m[1]! : 'data';
 }
 
 function issueOf(err: unknown): DataIssue {
@@ -140,6 +203,7 @@ export async function preflightData(config: Config): Promise<DataIssue[]> {
   if (!isFileKind(data)) return [];
   const issues: DataIssue[] = [];
   try {
+    if (data.kind === 'list') return preflightList(config);
     const source = await openSource(data);
     for (const w of source.warnings) issues.push({ level: 'warning', ...w });
     resolveMaxPerClass(data, classCounts(source.train.labels, source.classNames.length), source.classNames);
@@ -171,7 +235,7 @@ export async function verifySplit(config: Config, runDir: string): Promise<Split
   const data = config.data;
   if (!isFileKind(data)) return { ok: false, problems: ['data.kind is "synthetic": synthetic data has no recorded split'], file };
   const source = await openSource(data);
-  const plan = planLongTailSplit(source.train.labels, source.classNames, data);
+  const plan = planOf(data, source);
   let wanted = flattenIndices(plan.indices);
   // Images that did not decode when the run loaded were dropped from the split; drop them again.
   const skipped = recorded.skipped ?? [];

@@ -1,7 +1,7 @@
 // The long-tailed training split (gpaco-spec.md section 6): class i (0 = head) keeps
 // n_i = floor(maxPerClass * IF^(-i/(C-1))) images, a random subset drawn from the split seed.
 // Only labels are needed, so the CLI's preflight and `verifySplit` run it without any pixels.
-import type { DataConfig } from '../core/config/schema';
+import { DEFAULT_IMBALANCE_FACTOR, type DataConfig } from '../core/config/schema';
 import { longTailCounts } from '../core/longTail';
 import { Rng } from '../core/random';
 import { DataError } from './types';
@@ -59,7 +59,8 @@ type SplitParams = Pick<DataConfig, 'imbalanceFactor' | 'maxPerClass' | 'splitSe
  * config field and what the data allows.
  */
 export function resolveMaxPerClass(params: SplitParams, available: readonly number[], classNames: readonly string[]): number {
-  const { imbalanceFactor, maxPerClass } = params;
+  const { maxPerClass } = params;
+  const imbalanceFactor = params.imbalanceFactor ?? DEFAULT_IMBALANCE_FACTOR;
   const C = available.length;
   if (!(imbalanceFactor >= 1)) {
     throw new DataError(`data.imbalanceFactor: must be at least 1 (largest class / smallest class), got ${imbalanceFactor}`, 'data.imbalanceFactor');
@@ -112,7 +113,8 @@ export function planLongTailSplit(labels: Int32Array, classNames: readonly strin
   const C = classNames.length;
   const available = classCounts(labels, C);
   const maxPerClass = resolveMaxPerClass(params, available, classNames);
-  const counts = longTailCounts(maxPerClass, params.imbalanceFactor, C);
+  const imbalanceFactor = params.imbalanceFactor ?? DEFAULT_IMBALANCE_FACTOR;
+  const counts = longTailCounts(maxPerClass, imbalanceFactor, C);
   const byClass = available.map((n) => new Int32Array(n));
   const fill = new Array<number>(C).fill(0);
   for (let i = 0; i < labels.length; i++) {
@@ -121,7 +123,7 @@ export function planLongTailSplit(labels: Int32Array, classNames: readonly strin
   }
   const rng = Rng.derive(params.splitSeed, 'long-tail-split');
   const indices = byClass.map((positions, c) => rng.shuffle(positions).subarray(0, counts[c]).sort());
-  return { maxPerClass, imbalanceFactor: params.imbalanceFactor, splitSeed: params.splitSeed, available, counts, indices };
+  return { maxPerClass, imbalanceFactor, splitSeed: params.splitSeed, available, counts, indices };
 }
 
 /** All kept positions in class order (head first), the order of `Dataset.trainIndices`. */

@@ -11,7 +11,7 @@
 // set is balanced (`testPerClass` per class) and drawn from its own random stream.
 import { longTailCounts } from '../core/longTail';
 import { Rng } from '../core/random';
-import type { DataConfig } from '../core/config/schema';
+import { DEFAULT_IMBALANCE_FACTOR, type DataConfig } from '../core/config/schema';
 import type { Dataset, ImageSet } from './types';
 
 /** Default head-class size of the synthetic data when `data.maxPerClass` is not set. */
@@ -181,7 +181,7 @@ export function makeSyntheticDataset(data: DataConfig, seed: number): Dataset {
   const channels: 1 | 3 = data.channels === 3 ? 3 : 1;
   const maxPerClass = data.maxPerClass ?? SYNTHETIC_DEFAULT_MAX_PER_CLASS;
   // Every class keeps at least one training image, whatever the imbalance factor.
-  const counts = longTailCounts(maxPerClass, data.imbalanceFactor, classes).map((n) => Math.max(1, n));
+  const counts = longTailCounts(maxPerClass, data.imbalanceFactor ?? DEFAULT_IMBALANCE_FACTOR, classes).map((n) => Math.max(1, n));
   const protos = makePrototypes(classes, size, channels, Rng.derive(seed, 'synthetic/prototypes'));
   const train = renderSet(protos, counts, size, channels, Rng.derive(seed, 'synthetic/train'));
   const test = renderSet(

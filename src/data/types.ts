@@ -53,6 +53,8 @@ export interface SplitRecord {
   files?: string[];
   /** image-folder: images the split chose that could not be decoded (relative paths). */
   skipped?: string[];
+  /** Test images that could not be decoded and are not in the test set (relative paths). */
+  testSkipped?: string[];
   /** image-folder with data.holdout: the held-out test images (relative paths). */
   testFiles?: string[];
   /** image-folder: fraction held out for testing (0 when data.testPath was used). */
@@ -61,8 +63,9 @@ export interface SplitRecord {
 
 /** A problem found before a run starts; `message` names the file or config field itself. */
 export interface DataIssue {
-  level: 'error' | 'warning';
-  /** The file or config field path, e.g. `data.maxPerClass`. */
+  /** `info`: a fact to show before the run starts (e.g. a split list's counts per shot group). */
+  level: 'error' | 'warning' | 'info';
+  /** The file or config field path (or `file:line`), e.g. `data.maxPerClass`. */
   where: string;
   message: string;
 }

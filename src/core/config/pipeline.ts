@@ -23,7 +23,8 @@ export interface FlagOverride extends Override {
 
 /** A data problem found before a run starts (the shape of src/data's `DataIssue`). */
 export interface PreflightIssue {
-  level: 'error' | 'warning';
+  /** `info`: a fact shown before the run starts (a split list's counts per shot group). */
+  level: 'error' | 'warning' | 'info';
   where: string;
   message: string;
 }
@@ -61,6 +62,8 @@ export interface PreparedConfig {
   axes: GridAxis[];
   /** Non-fatal problems (config and data), formatted. */
   warnings: string[];
+  /** Facts the data preflight reports (e.g. counts per shot group), formatted. */
+  notes: string[];
   /** `preset NAME` or the file's absolute path, for messages. */
   label: string;
   file?: string;
@@ -217,6 +220,7 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
   const configs = points.length ? points.map((p) => ({ config: p.config, where: `grid point ${p.index + 1} (${p.label}): ` })) : [{ config: base.config, where: '' }];
   const seen = new Set<string>();
   const dataErrors: ConfigIssue[] = [];
+  const notes: string[] = [];
   for (const c of configs) {
     // A command trainer (trainer.kind "command") reads its data itself.
     if (c.config.trainer?.kind === 'command') continue;
@@ -226,9 +230,10 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     const prefix = seen.size > 1 || configs.some((o) => JSON.stringify(o.config.data) !== key) ? c.where : '';
     for (const i of await req.preflight(c.config)) {
       if (i.level === 'error') dataErrors.push({ path: '', message: `${prefix}${preflightLine(i)}` });
+      else if (i.level === 'info') notes.push(`${prefix}${preflightLine(i)}`);
       else warnings.push(`${prefix}${preflightLine(i)}`);
     }
   }
   if (dataErrors.length) return refuse('data', 'the data cannot be used', dataErrors);
-  return { ok: true, config: base.config, points, axes, warnings, label, ...(file ? { file } : {}) };
+  return { ok: true, config: base.config, points, axes, warnings, notes, label, ...(file ? { file } : {}) };
 }

@@ -9,7 +9,7 @@ function section<T extends Record<string, TSchema>>(props: T, description: strin
   return Type.Object(props, { ...strict, default: {}, description });
 }
 
-export const DATA_KINDS = ['synthetic', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder'] as const;
+export const DATA_KINDS = ['synthetic', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder', 'list'] as const;
 export const MODEL_ARCHS = ['convnet', 'resnet32'] as const;
 export const LOSS_KINDS = ['gpaco', 'paco', 'balanced-softmax', 'ce'] as const;
 export const SCHEDULES = ['cosine', 'cifar-step', 'step', 'constant'] as const;
@@ -25,12 +25,15 @@ const literalUnion = <T extends readonly string[]>(values: T, options: Record<st
     options,
   ) as unknown as TUnion<Literals<T>>;
 
+/** data.imbalanceFactor when a config leaves it out (every kind but "list", which has none). */
+export const DEFAULT_IMBALANCE_FACTOR = 100;
+
 export const DataSchema = Type.Object(
   {
     kind: literalUnion(DATA_KINDS, {
       default: 'synthetic',
       description:
-        'Data set: built-in synthetic long-tailed images, IDX files (MNIST / Fashion-MNIST), CIFAR binary files, or a folder of class sub-folders.',
+        'Data set: built-in synthetic long-tailed images, IDX files (MNIST / Fashion-MNIST), CIFAR binary files, a folder of class sub-folders, or split lists (`relative/path label` lines, as ImageNet-LT / iNaturalist / Places-LT ship).',
     }),
     path: Type.Optional(
       Type.String({
@@ -42,17 +45,30 @@ export const DataSchema = Type.Object(
     testPath: Type.Optional(
       Type.String({ minLength: 1, description: 'image-folder: a separate folder of test images (one sub-folder per class).' }),
     ),
+    root: Type.Optional(
+      Type.String({ minLength: 1, description: 'list: the image folder the list paths are relative to.' }),
+    ),
+    train: Type.Optional(
+      Type.String({ minLength: 1, description: 'list: the training list file, one `relative/path label` line per image (the long-tailed split itself).' }),
+    ),
+    test: Type.Optional(Type.String({ minLength: 1, description: 'list: the test list file (evaluated).' })),
+    val: Type.Optional(Type.String({ minLength: 1, description: 'list: an optional validation list file (checked, not trained on).' })),
+    classNames: Type.Optional(
+      Type.String({ minLength: 1, description: 'list: optional file of class names, one per line, line i naming label i.' }),
+    ),
     holdout: Type.Number({
       minimum: 0,
       maximum: 0.9,
       default: 0.2,
       description: 'image-folder without testPath: fraction of each class held out for testing.',
     }),
-    imbalanceFactor: Type.Number({
-      minimum: 1,
-      default: 100,
-      description: 'Largest class size divided by smallest (exponential profile, spec section 6). 1 keeps the data balanced.',
-    }),
+    imbalanceFactor: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        description:
+          'Largest class size divided by smallest (exponential profile, spec section 6); default 100. 1 keeps the data balanced. Not for data.kind "list" (the list is the split).',
+      }),
+    ),
     maxPerClass: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { TSchema } from '@sinclair/typebox';
-import { ConfigSchema, type Config } from './schema';
+import { ConfigSchema, DEFAULT_IMBALANCE_FACTOR, type Config } from './schema';
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. `loss.alpha`; empty for the whole document. */
@@ -168,9 +168,64 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): C
   const config = withDefaults as Config;
   const warnings: ConfigIssue[] = [];
   const baseDir = options.baseDir ?? (file ? path.dirname(path.resolve(file)) : process.cwd());
+  for (const issue of listKindIssues(config, baseDir, options.checkPaths ?? true)) errors.push(where(issue));
   for (const issue of crossFieldIssues(config, baseDir, options.checkPaths ?? true, warnings)) errors.push(where(issue));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config, warnings: warnings.map(where) };
+}
+
+const LIST_FILES = ['train', 'test', 'val', 'classNames'] as const;
+
+/**
+ * data.kind "list": root + train + test lists are required; the profile is the list's own, so
+ * imbalanceFactor / maxPerClass, which would subsample it, are refused (imbalanceFactor has no
+ * schema default for this reason); the list fields are refused for every other kind. Paths are
+ * made absolute.
+ */
+function listKindIssues(config: Config, baseDir: string, checkPaths: boolean): ConfigIssue[] {
+  const errors: ConfigIssue[] = [];
+  const { data } = config;
+  for (const key of ['root', ...LIST_FILES] as const) {
+    const p = data[key];
+    if (p !== undefined) data[key] = path.resolve(baseDir, p);
+  }
+  if (data.kind !== 'list') {
+    for (const key of ['root', ...LIST_FILES] as const) {
+      if (data[key] !== undefined) errors.push({ path: `data.${key}`, message: 'only used with data.kind "list"' });
+    }
+    return errors;
+  }
+  for (const key of ['imbalanceFactor', 'maxPerClass'] as const) {
+    if (data[key] !== undefined) {
+      errors.push({ path: `data.${key}`, message: 'not used with data.kind "list": the training list is already the long-tailed split (its own profile); remove the field' });
+    }
+  }
+  for (const key of ['path', 'testPath'] as const) {
+    if (data[key] !== undefined) errors.push({ path: `data.${key}`, message: 'not used with data.kind "list": use data.root and the list files' });
+  }
+  const required = { root: 'the image folder the list paths are relative to', train: 'the training list file', test: 'the test list file' } as const;
+  for (const key of ['root', 'train', 'test'] as const) {
+    if (data[key] === undefined) errors.push({ path: `data.${key}`, message: `required for data.kind "list": ${required[key]}` });
+  }
+  if (!checkPaths) return errors;
+  const kindOf = (p: string): 'file' | 'folder' | 'missing' => {
+    try {
+      return fs.statSync(p).isDirectory() ? 'folder' : 'file';
+    } catch {
+      return 'missing';
+    }
+  };
+  if (data.root !== undefined) {
+    const k = kindOf(data.root);
+    if (k !== 'folder') errors.push({ path: 'data.root', message: k === 'missing' ? `does not exist: ${data.root}` : `is not a folder: ${data.root}` });
+  }
+  for (const key of LIST_FILES) {
+    const p = data[key];
+    if (p === undefined) continue;
+    const k = kindOf(p);
+    if (k !== 'file') errors.push({ path: `data.${key}`, message: k === 'missing' ? `does not exist: ${p}` : `is a folder, expected a list file: ${p}` });
+  }
+  return errors;
 }
 
 function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, warnings: ConfigIssue[]): ConfigIssue[] {
@@ -181,6 +236,7 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
     if (p !== undefined) data[key] = path.resolve(baseDir, p);
   }
   if (data.kind === 'fashion-mnist' && data.path === undefined) data.path = DEBIAN_FASHION_MNIST;
+  if (data.kind !== 'list' && data.imbalanceFactor === undefined) data.imbalanceFactor = DEFAULT_IMBALANCE_FACTOR;
   if (PATH_DATA_KINDS.has(data.kind) && data.path === undefined) {
     errors.push({ path: 'data.path', message: `required for data.kind "${data.kind}": the folder holding its files` });
   }

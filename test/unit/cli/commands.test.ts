@@ -93,9 +93,12 @@ test('train: bad --set / --backend values are blamed on the flag; usage mistakes
   const both = await cli(['train', '--preset', 'synthetic-lt', '--config', 'x.json'], { cwd });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /give one of --preset NAME or --config FILE/);
-  const unknown = await cli(['train', '--preset', 'imagenet-lt'], { cwd });
+  const unknown = await cli(['train', '--preset', 'imagenet'], { cwd });
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown preset "imagenet-lt"; presets: synthetic-lt, fashion-mnist-lt, mnist-lt, cifar10-lt, cifar100-lt/);
+  assert.match(unknown.stderr, /unknown preset "imagenet"; presets: synthetic-lt, fashion-mnist-lt, mnist-lt, cifar10-lt, cifar100-lt, imagenet-lt/);
+  const lt = await cli(['train', '--preset', 'imagenet-lt'], { cwd });
+  assert.equal(lt.code, 2, 'a split-list preset needs data.root');
+  assert.match(lt.stderr, /data\.root: does not exist: .*ImageNet_LT/);
   const mnist = await cli(['train', '--preset', 'mnist-lt'], { cwd });
   assert.equal(mnist.code, 2, 'the preset data folder does not exist here');
   assert.match(mnist.stderr, /data\.path: does not exist/);

@@ -136,7 +136,7 @@ test('applyOverrides copies, creates missing sections, and validation names the 
 
 test('every preset resolves to a full valid config; the default preset exists', () => {
   assert.ok(findPreset(DEFAULT_PRESET));
-  assert.deepEqual(PRESETS.map((p) => p.name), ['synthetic-lt', 'fashion-mnist-lt', 'mnist-lt', 'cifar10-lt', 'cifar100-lt']);
+  assert.deepEqual(PRESETS.map((p) => p.name), ['synthetic-lt', 'fashion-mnist-lt', 'mnist-lt', 'cifar10-lt', 'cifar100-lt', 'imagenet-lt', 'inaturalist18', 'places-lt']);
   for (const p of PRESETS) {
     const r = resolvePreset(p.name);
     assert.ok(r.ok, `${p.name}: ${r.ok ? '' : r.errors.map(formatIssue).join('; ')}`);
@@ -148,7 +148,14 @@ test('every preset resolves to a full valid config; the default preset exists', 
   assert.ok(cifar.ok);
   assert.equal(cifar.config.model.arch, 'resnet32');
   assert.equal(cifar.config.optim.epochs, 400);
-  const unknown = resolvePreset('imagenet-lt');
+  for (const name of ['imagenet-lt', 'inaturalist18', 'places-lt']) {
+    const r = resolvePreset(name, '/proj');
+    assert.ok(r.ok);
+    assert.equal(r.config.data.kind, 'list');
+    assert.match(r.config.data.root!, /^\/proj\/data\//, `${name}: data.root resolved against the base folder`);
+    assert.equal(r.config.loss.queueSize, 8192, `${name}: the papers' K`);
+  }
+  const unknown = resolvePreset('imagenet');
   assert.ok(!unknown.ok);
-  assert.match(unknown.errors[0]!.message, /unknown preset "imagenet-lt"; presets: synthetic-lt, fashion-mnist-lt/);
+  assert.match(unknown.errors[0]!.message, /unknown preset "imagenet"; presets: synthetic-lt, fashion-mnist-lt/);
 });
