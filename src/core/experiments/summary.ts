@@ -1,7 +1,7 @@
 // One run folder as the experiments table needs it: identity, status, progress, the flattened
 // config, tags / note and every evaluation's headline figures (never a confusion matrix). Read
-// from run.json, classes.json, meta.json and metrics.jsonl's eval records (eval files only for
-// evaluations metrics.jsonl does not list). `SummaryCache` re-reads a run only when its files
+// from run.json, classes.json, meta.json and metrics.jsonl's eval records (the eval files only
+// when metrics.jsonl lists none). `SummaryCache` re-reads a run only when its files
 // changed, and reads metrics.jsonl incrementally, so a table of 1,000 runs stays cheap to refresh.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -163,7 +163,9 @@ export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir)
   }
   const rawMeta = readRunMeta(dir);
   advance(track, problems);
-  const evals = evalsOf(dir, track, problems, listEvalTags(dir));
+  // The trainer announces every eval file in metrics.jsonl; the folder is listed only when it
+  // announced none (metrics.jsonl lost or never written), as the catalog does.
+  const evals = evalsOf(dir, track, problems, track.byTag.size ? [] : listEvalTags(dir));
   const startedAt = manifest?.startedAt ?? null;
   const endedAt = manifest?.endedAt ?? null;
   const summary: ExperimentSummary = {

@@ -217,11 +217,32 @@ export interface RowFilter {
   tags?: readonly string[];
 }
 
+interface Searchable {
+  /** Everything a filter word may match, lower case, one entry a line. */
+  text: string;
+  /** The config's `key=value` entries, lower case (what a `key=value` word must equal). */
+  entries: Set<string>;
+}
+
+// Summaries are replaced, never changed, when a run is re-read: their search text is computed
+// once (filtering 1,000 rows on every keystroke then costs only the substring tests).
+const searchCache = new WeakMap<ExperimentSummary, Searchable>();
+
+function searchable(s: ExperimentSummary): Searchable {
+  let v = searchCache.get(s);
+  if (!v) {
+    const entries: string[] = [];
+    for (const [k, val] of Object.entries(s.config)) entries.push(`${k}=${val === null ? 'null' : String(val)}`.toLowerCase());
+    const parts = [s.id, s.name, s.status, s.backend ?? '', ...s.meta.tags, s.meta.note, ...(s.sweepId ? [s.sweepId] : [])];
+    v = { text: `${parts.join('\n').toLowerCase()}\n${entries.join('\n')}`, entries: new Set(entries) };
+    searchCache.set(s, v);
+  }
+  return v;
+}
+
 /** The text a row's filter words are searched in (lower case). */
 export function searchText(s: ExperimentSummary): string {
-  const parts = [s.id, s.name, s.status, s.backend ?? '', ...s.meta.tags, s.meta.note, ...(s.sweepId ? [s.sweepId] : [])];
-  for (const [k, v] of Object.entries(s.config)) parts.push(`${k}=${v === null ? 'null' : String(v)}`);
-  return parts.join('\n').toLowerCase();
+  return searchable(s).text;
 }
 
 export function filterRows<R extends { summary: ExperimentSummary }>(rows: readonly R[], filter: RowFilter): R[] {
@@ -233,8 +254,8 @@ export function filterRows<R extends { summary: ExperimentSummary }>(rows: reado
     if (statuses && !statuses.has(s.status)) return false;
     if (!tags.every((t) => s.meta.tags.includes(t))) return false;
     if (words.length === 0) return true;
-    const hay = searchText(s);
-    return words.every((w) => (w.includes('=') ? hay.split('\n').includes(w) : hay.includes(w)));
+    const hay = searchable(s);
+    return words.every((w) => (w.includes('=') ? hay.entries.has(w) : hay.text.includes(w)));
   });
 }
 
@@ -286,13 +307,20 @@ export interface GroupOptions {
   except?: readonly string[];
 }
 
-function groupKey(config: Record<string, ConfigValue>, except: ReadonlySet<string>): string {
-  return JSON.stringify(
-    Object.keys(config)
-      .filter((k) => !except.has(k))
-      .sort()
-      .map((k) => [k, config[k]]),
-  );
+// Group keys by config object and excepted keys (configs are replaced, never changed, on re-read).
+const keyCache = new WeakMap<Record<string, ConfigValue>, Map<string, string>>();
+
+function groupKey(config: Record<string, ConfigValue>, except: ReadonlySet<string>, exceptId: string): string {
+  let byExcept = keyCache.get(config);
+  if (!byExcept) keyCache.set(config, (byExcept = new Map()));
+  let key = byExcept.get(exceptId);
+  if (key === undefined) {
+    const parts: string[] = [];
+    for (const k of Object.keys(config).sort()) if (!except.has(k)) parts.push(`${JSON.stringify(k)}:${JSON.stringify(config[k])}`);
+    key = `{${parts.join(',')}}`;
+    byExcept.set(exceptId, key);
+  }
+  return key;
 }
 
 /**
@@ -303,10 +331,11 @@ function groupKey(config: Record<string, ConfigValue>, except: ReadonlySet<strin
  */
 export function groupRows(rows: readonly ExperimentRow[], options: GroupOptions = {}): ExperimentGroup[] {
   const except = new Set(options.except ?? ['seed']);
+  const exceptId = JSON.stringify([...except].sort());
   const byKey = new Map<string, { configKey: string; rows: ExperimentRow[] }>();
   for (const r of rows) {
     const s = r.summary;
-    const configKey = Object.keys(s.config).length ? groupKey(s.config, except) : `run:${s.id}`;
+    const configKey = Object.keys(s.config).length ? groupKey(s.config, except, exceptId) : `run:${s.id}`;
     const key = `${configKey}#classes=${s.classes ?? '?'}`;
     const g = byKey.get(key);
     if (g) g.rows.push(r);
