@@ -23,7 +23,7 @@ import { resolvePreset } from '../src/core/config/presets';
 import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
 import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
-import { useCachedSoftwareDriver } from '../src/trainer/backends/webgpuDriver';
+import { useCachedSoftwareDriver } from './webgpuDriver';
 import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
 import { createMethod } from '../src/trainer/methods';
 import { createNetwork } from '../src/trainer/models';

@@ -12,7 +12,7 @@
 # the script installs them, otherwise it says what to install. Idempotent: a second call
 # checks the cached driver and returns at once. Prints the ICD path last; the tests and the
 # trainer find <repo>/.cache/webgpu-driver/lvp_icd.json by themselves (src/trainer/backends/
-# webgpuDriver.ts), or set VK_ICD_FILENAMES=<that file> yourself.
+# scripts/webgpuDriver.ts), or set VK_ICD_FILENAMES=<that file> yourself.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-"$ROOT/.cache/webgpu-driver"}

@@ -6,9 +6,9 @@
 // integer labels: they carry no gradient, and building them there keeps Sum(rho) exact.
 import * as tf from '@tensorflow/tfjs';
 import type { LossConfig } from '../../core/config/schema';
-import { EPS_DEN, EPS_PRIOR, type LossHyper } from './reference64';
+import { EPS_DEN, EPS_PRIOR, type LossHyper } from './hyper';
 
-export type { LossHyper } from './reference64';
+export type { LossHyper } from './hyper';
 
 /** The spec's hyper-parameters from a run config (tau_b defaults to tau; eps constants fixed). */
 export function lossHyper(loss: LossConfig): LossHyper {

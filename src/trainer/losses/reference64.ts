@@ -3,24 +3,9 @@
 // and is what the float32 TF.js graph is checked against (and what verify-loss trusts).
 // Kept deliberately naive (row by row) so it reads like the spec.
 
-export interface LossHyper {
-  alpha: number;
-  beta: number;
-  gamma: number;
-  temperature: number;
-  /** tau_b; the loss is scaled by temperature / baseTemperature. */
-  baseTemperature: number;
-  /** T_s: divides the (prior-adjusted) class logits. */
-  supt: number;
-  labelSmoothing: number;
-  /** Add log(n_c / sum n + epsPrior) to the class logits. */
-  usePrior: boolean;
-  epsPrior: number;
-  epsDen: number;
-}
+import { EPS_PRIOR, type LossHyper } from './hyper';
 
-export const EPS_PRIOR = 1e-9;
-export const EPS_DEN = 1e-12;
+export { EPS_DEN, EPS_PRIOR, type LossHyper } from './hyper';
 
 export type Matrix = number[][];
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { NoBackendError, describeAttempt, selectBackend, type SelectedBackend } from '../../../src/trainer/backends';
-import { SETUP_SCRIPT, useCachedSoftwareDriver } from '../../../src/trainer/backends/webgpuDriver';
+import { SETUP_SCRIPT, useCachedSoftwareDriver } from '../../../scripts/webgpuDriver';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const OPT_OUT = 'GPACO_TEST_WEBGPU';
