@@ -1,4 +1,4 @@
-// Dashboard benchmark, measured in Debian's Chromium (DESIGN.md section 9 targets: confusion
+// Dashboard benchmark, measured in Debian's Chromium (targets: confusion
 // matrix 1000 x 1000 first draw < 50 ms, hover < 2 ms; appended metric visible p95 < 250 ms).
 //   npm run build && node --import tsx scripts/bench-dashboard.ts [--no-vscode] [--rounds N]
 // Prints:

@@ -3,7 +3,7 @@
 // Each case runs in its own Node process so its peak RSS is its own. Cases:
 //   - Fashion-MNIST, full (70,000 images) and long-tailed (IF 100, 500 per head class), from
 //     Debian's dataset-fashion-mnist; baseline: the plain way (readFileSync + gunzipSync of whole
-//     files + a float32 copy, as in reference/tfjs-bench/read_fashion_mnist.js).
+//     files + a float32 copy, the usual TF.js example code).
 //   - A synthetic CIFAR-100-sized binary file set (50,000 + 10,000 records written to a temp
 //     folder), full and long-tailed; baseline: readFileSync of both files.
 //   - Image folders (decode + resize cost per image, pure-JS codecs).

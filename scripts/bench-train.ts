@@ -120,7 +120,7 @@ function benchConfig(o: Options, batch: number): Config {
   c.model.width = o.width;
   c.loss.kind = o.loss;
   if (o.loss === 'gpaco') {
-    // The paper's CIFAR recipe (spec sections 5 and 12): two views, d = 32, K = 1024.
+    // The paper's CIFAR recipe (docs/method.md): two views, d = 32, K = 1024.
     c.loss.views = 2;
     c.loss.queueSize = 1024;
     c.loss.alpha = 0.01;

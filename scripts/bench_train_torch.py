@@ -2,7 +2,7 @@
 """PyTorch CPU twin of scripts/bench-train.ts: the same networks (the trainer's convnet and the
 CIFAR ResNet-32), batch, SGD (momentum 0.9, weight decay 5e-4), CE or the GPaCo step (--loss
 gpaco: two views in separate passes, projector Linear-ReLU-Linear-ReLU-Linear, L2 normalised,
-queue of 1024 keys, the parametric-contrastive loss of gpaco-spec.md section 3.2), warm-up then
+queue of 1024 keys, the parametric-contrastive loss of docs/method.md), warm-up then
 the median of the timed steps (forward, backward, update, loss read). Prints one line: RESULT {json}.
 Run with Debian's interpreter: /usr/bin/python3 (python3-torch)."""
 import argparse, json, resource, statistics, time
@@ -78,7 +78,7 @@ class ResNet32(nn.Module):
 
 
 def parametric_contrastive_loss(anchors, ya, contrast, yc, z, log_prior, alpha, tau):
-    """gpaco-spec.md section 3.2 with beta = gamma = 1, no smoothing; self(a) = a."""
+    """The loss of docs/method.md with beta = gamma = 1, no smoothing; self(a) = a."""
     A, C = z.shape
     N = contrast.shape[0]
     u = z + log_prior

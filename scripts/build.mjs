@@ -1,4 +1,4 @@
-// One bundler for every part (DESIGN.md section 2): Node bundles (CJS) for the trainer, the CLI
+// One bundler for every part (docs/architecture.md): Node bundles (CJS) for the trainer, the CLI
 // and the extension; browser bundles (ESM) for the webview. The wasm binaries of TensorFlow.js
 // are copied next to the trainer so a packaged extension needs no network.
 import * as esbuild from 'esbuild';
@@ -11,7 +11,7 @@ const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-/** Native or optional packages resolved at run time, never bundled (DESIGN.md section 5). */
+/** Native or optional packages resolved at run time, never bundled (docs/architecture.md, Backends). */
 const runtimeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'vscode'];
 
 const nodeEntries = [

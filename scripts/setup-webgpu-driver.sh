@@ -4,7 +4,7 @@
 # folder and writes a Vulkan ICD file that points at it. The system's apt configuration is left
 # alone: apt runs with its own lists / cache folders and only downloads and unpacks the .deb.
 # Stock bookworm lavapipe (Mesa 22.3) does not work: Dawn rejects it ("Vulkan
-# shaderUniform*ArrayDynamicIndexing required"). See reference/webgpu-node.md section 2.
+# shaderUniform*ArrayDynamicIndexing required"). See docs/architecture.md, Backends.
 #
 #   scripts/setup-webgpu-driver.sh [DIR]     (default: <repo>/.cache/webgpu-driver)
 #

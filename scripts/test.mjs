@@ -1,4 +1,4 @@
-// `npm test`: builds, type-checks, lints, then runs every test layer (DESIGN.md section 8).
+// `npm test`: builds, type-checks, lints, then runs every test layer (docs/architecture.md, Test layers).
 //   node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
 // Layers: static (tsc + eslint), unit, trainer, exthost (real VS Code), ui (real browser),
 // slurm (a real single-node Slurm: scripts/slurm/start-slurm.sh; needs root the first time),

@@ -1,6 +1,6 @@
 // Installs code-server 4.100.3 (VS Code 1.100.3, the newest whose engines accept Node 20) into the
 // git-ignored `.cache/code-server` of this repository, offline apart from the npm registry, with the
-// fixes of shared/reference/vscode-e2e (README "Pitfalls"). Idempotent; safe to run from several test
+// fixes for running it headless (below). Idempotent; safe to run from several test
 // processes at once (a lock folder; the install happens in a temporary folder renamed into place).
 //   node scripts/vscode-test-setup.mjs          prints the path of the code-server binary
 // Needs the Debian packages: chromium (tests), libkrb5-dev + pkg-config (native `kerberos`), ripgrep.

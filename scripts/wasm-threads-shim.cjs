@@ -1,5 +1,5 @@
 // Copied for scripts/bench-train.ts --wasm-threads from the team reference
-// (reference/tfjs-bench/wasm_threads_node.js); used by that benchmark only, never by the trainer.
+// (threaded wasm in Node, experimental); used by that benchmark only, never by the trainer.
 // EXPERIMENT ONLY: make tfjs-backend-wasm 4.22's threaded-SIMD build start in Node.
 //
 // Out of the box tfjs forces WASM_HAS_MULTITHREAD_SUPPORT=false when IS_NODE

@@ -1,4 +1,4 @@
-// Figures of the Slurm launcher on the test cluster (issue 8's report), printed, not asserted:
+// Figures of the Slurm launcher on the test cluster (docs/architecture.md, Test layers), printed, not asserted:
 //   1. time from submit (sbatch called) to the run's first metrics line, for a tiny run, against
 //      the same config started as a local child process in the same session (the baseline);
 //   2. status calls the follower makes per minute per job while following, with its defaults.

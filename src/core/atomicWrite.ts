@@ -1,4 +1,4 @@
-// Atomic file replacement (DESIGN.md section 3): a reader sees either the old file or the new
+// Atomic file replacement (docs/run-folder.md): a reader sees either the old file or the new
 // one, never a half-written one, even if the writer is killed mid-write.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,4 +1,4 @@
-// The run catalog: every run under a runs root, summarised from its files (DESIGN.md section 3).
+// The run catalog: every run under a runs root, summarised from its files (docs/run-folder.md).
 // It must stay fast for hundreds of runs, so per run it reads only run.json,
 // checkpoints/index.json and the end of metrics.jsonl.
 import * as fs from 'node:fs';

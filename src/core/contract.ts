@@ -1,4 +1,4 @@
-// The run-directory contract v1 (DESIGN.md section 3): the only channel between a trainer and
+// The run-directory contract v1 (docs/run-folder.md): the only channel between a trainer and
 // every viewer. Writers may add fields; readers must ignore what they do not know.
 import type { Config } from './config/schema';
 import type { EvalPredictions, SparseConfusion } from './evalEncoding';
@@ -28,7 +28,7 @@ export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'complet
 /**
  * Status as shown to a user: a `running` run whose process is gone is `interrupted`;
  * a run.json that cannot be parsed is `unreadable`; `unknown` is a live view's word for a
- * queued / running Slurm run whose scheduler cannot be asked right now (issue 8: never stored).
+ * queued / running Slurm run whose scheduler cannot be asked right now (never stored).
  */
 export type DisplayStatus = RunStatus | 'interrupted' | 'unreadable' | 'unknown';
 
@@ -74,11 +74,11 @@ export interface RunManifest {
   config: Config | ForeignConfig;
   /** Set for runs imported from another tool's output: such a run is read-only. */
   imported?: ImportRecord;
-  /** Set for runs that belong to a sweep (issue 8). */
+  /** Set for runs that belong to a sweep. */
   sweepId?: string;
   /** How the trainer split each step (docs/run-folder.md, run.json `parallel`); written at every (re)start. */
   parallel?: ParallelRecord;
-  /** Launcher facts (issue 8): local process or Slurm job. */
+  /** Launcher facts: local process or Slurm job. */
   launch?: LocalLaunchRecord | SlurmLaunchRecord;
 }
 
@@ -133,7 +133,7 @@ export interface ParallelRecord {
 }
 
 /**
- * A Slurm run's job as its launcher last recorded it (issue 8). Written only while the trainer
+ * A Slurm run's job as its launcher last recorded it. Written only while the trainer
  * cannot be writing run.json (before the job starts, after it ended), so the two never race.
  */
 export interface SlurmLaunchRecord {

@@ -1,4 +1,4 @@
-// Evaluation math (gpaco-spec.md section 7): confusion matrix, per-class accuracy, top-1 / top-5,
+// Evaluation math (docs/method.md): confusion matrix, per-class accuracy, top-1 / top-5,
 // many / medium / few shot groups and their accuracy. Plain arrays, no TensorFlow.js, so the
 // trainer, the CLI, the extension and the tests all compute the same numbers.
 import type { Config } from './config/schema';
@@ -130,7 +130,7 @@ export function headToTailOrder(trainCounts: readonly number[]): number[] {
 /**
  * Group of each class from its training count.
  * - `shots` (the papers' rule, strict): many if n > many, few if n < few, else medium, so
- *   exactly 100 and exactly 20 images are medium (gpaco-spec.md section 7, pitfall 20).
+ *   exactly 100 and exactly 20 images are medium (docs/method.md, "Many / medium / few").
  * - `terciles`: classes in head-to-tail order split into three parts as equal as possible, the
  *   larger parts first (10 classes: 4 / 3 / 3). Ties are split by label order so every part
  *   has its share even on balanced data.

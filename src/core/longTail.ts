@@ -1,4 +1,4 @@
-// The exponential long-tailed profile of the papers (gpaco-spec.md section 6.1).
+// The exponential long-tailed profile of the papers (docs/method.md, "The long-tailed split").
 
 /**
  * n_i = floor(nMax * (1/IF)^(i/(C-1))) for classes i = 0 (head) .. C-1 (tail), computed in the

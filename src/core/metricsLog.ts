@@ -1,4 +1,4 @@
-// metrics.jsonl (DESIGN.md section 3): the trainer appends one whole line per record; viewers
+// metrics.jsonl (docs/run-folder.md): the trainer appends one whole line per record; viewers
 // tail it, reading only the bytes appended since their last read.
 import * as fs from 'node:fs';
 import type { MetricKind, MetricRecord } from './contract';

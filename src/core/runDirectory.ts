@@ -1,4 +1,4 @@
-// The run directory (DESIGN.md section 3): creating a run, and reading / writing its JSON files.
+// The run directory (docs/run-folder.md): creating a run, and reading / writing its JSON files.
 // Every JSON file is replaced atomically; readers accept unknown fields and name the file in
 // every error.
 import * as fs from 'node:fs';

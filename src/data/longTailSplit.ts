@@ -1,4 +1,4 @@
-// The long-tailed training split (gpaco-spec.md section 6): class i (0 = head) keeps
+// The long-tailed training split (docs/method.md): class i (0 = head) keeps
 // n_i = floor(maxPerClass * IF^(-i/(C-1))) images, a random subset drawn from the split seed.
 // Only labels are needed, so the CLI's preflight and `verifySplit` run it without any pixels.
 import { DEFAULT_IMBALANCE_FACTOR, type DataConfig } from '../core/config/schema';

@@ -32,7 +32,7 @@ export interface Dataset {
   split?: SplitRecord;
 }
 
-/** Everything needed to rebuild and check a long-tailed split (gpaco-spec.md section 6). */
+/** Everything needed to rebuild and check a long-tailed split (docs/run-folder.md, split.json). */
 export interface SplitRecord {
   /** `data.kind` of the source. */
   kind: string;

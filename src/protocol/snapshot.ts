@@ -1,5 +1,5 @@
 // Snapshot types: everything a dashboard panel shows, sent whole from the host after `ready`
-// and after every change (DESIGN.md section 7: full snapshots, never deltas). Built by
+// and after every change (full snapshots, never deltas: docs/architecture.md). Built by
 // src/core/snapshot.ts from the run directory; drawn by webview/. Plain data only, so the
 // same objects travel through postMessage and are inlined into `gpaco report` HTML.
 //

@@ -2,7 +2,7 @@
 // deterministic from one Rng stream. Images are HWC, 1 (grey) or 3 (colour) channels, any size
 // (28x28 and 32x32 in practice). Output is float32 NHWC in [0, 1].
 //
-//   weak   (view 1, spec 5.3 / 12): random crop with zero padding + horizontal flip.
+//   weak   (view 1, docs/method.md): random crop with zero padding + horizontal flip.
 //   strong (view 2, SimCLR-CIFAR scaled to small inputs): random resized crop (scale 0.2-1,
 //          ratio 3/4-4/3, bilinear) + flip + colour jitter with p 0.8 (brightness, contrast,
 //          saturation 0.4, hue 0.1, random order; grey images get brightness and contrast only)

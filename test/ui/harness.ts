@@ -1,4 +1,4 @@
-// The shared real-VS-Code test harness (shared/reference/vscode-e2e): code-server 4.100.3
+// The shared real-VS-Code test harness: code-server 4.100.3
 // installed on demand into .cache/code-server, started in its own process group with a
 // throw-away user-data dir, driven by Debian's Chromium through playwright-core. Used by the
 // extension-host runner (test/exthost/runner.ts) and by every UI test (test/ui/**/*.test.ts).

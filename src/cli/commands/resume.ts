@@ -47,7 +47,7 @@ async function resume(ctx: CommandContext): Promise<number> {
   }
   io.out(`resuming run ${id} (${s.status}) from ${cp.tag} (epoch ${cp.epoch}/${s.manifest?.progress.epochs ?? '?'})`);
   io.out(`  directory ${dir}`);
-  // A Slurm run is resubmitted; its batch script continues from the latest checkpoint (issue 8).
+  // A Slurm run is resubmitted; its batch script continues from the latest checkpoint.
   if (s.manifest?.launch?.kind === 'slurm') return resumeOnSlurm(ctx, dir);
   const detach = ctx.flag('detach');
   const child = spawnTrainer(script, ['run', dir, '--resume', ...(workers !== undefined ? ['--workers', workers] : [])], dir, { detach });

@@ -1,4 +1,4 @@
-// Built-in presets (DESIGN.md section 4, gpaco-spec.md sections 5 and 12). Each is a partial
+// Built-in presets (the papers' recipes; docs/method.md). Each is a partial
 // config; `resolvePreset` fills the schema defaults so users always see a full config.
 import type { ConfigResult } from './validate';
 import { validateConfig } from './validate';
@@ -12,14 +12,14 @@ export interface Preset {
 // Every preset trains GPaCo by default and takes loss.kind = gpaco | paco | balanced-softmax | ce
 // unchanged (CE / Balanced Softmax ignore the contrastive fields).
 //
-// alpha is scaled to the data (gpaco-spec.md section 12): an anchor of the largest class has
+// alpha is scaled to the data (docs/method.md, "Why the presets scale alpha"): an anchor of the largest class has
 // |P| ~ 1 + (2B - 2 + K) * pi_max same-class entries in [q; k; queue], and alpha * |P| should stay
 // near the published range (~0.5 PaCo CIFAR-100-LT ... ~5 GPaCo ImageNet-LT), else the head
 // centres are ignored and the head class collapses:
 //   CIFAR-100-LT IF 100 (pi_max = 500/10847,  B 128, K 1024): |P| ~ 60  -> alpha 0.01  -> 0.6
 //   CIFAR-10-LT  IF 100 (pi_max = 5000/12406, B 128, K 1024): |P| ~ 516 -> alpha 0.002 -> 1.0
 //   (Fashion-)MNIST-LT  (pi_max = 500/1236,   B 64,  K 1024): |P| ~ 466 -> alpha 0.001 -> 0.47
-// CIFAR: the papers' ResNet-32 recipe (spec 5.1 / 5.2: batch 128, lr 0.05, the CIFAR step
+// CIFAR: the papers' ResNet-32 recipe (docs/method.md: batch 128, lr 0.05, the CIFAR step
 // schedule with 10 warm-up epochs, wd 5e-4, 400 epochs, d = 32, K = 1024; GPaCo's tau 0.07 - PaCo's
 // scripts use 0.05 - and a SimCLR-style second view).
 const cifarRecipe = (alpha: number) => ({
@@ -31,7 +31,7 @@ const cifarRecipe = (alpha: number) => ({
   checkpoint: { every: 10, keepLast: 3, keepBest: true },
 });
 
-// Small grey images (spec section 12): 3 x (conv3x3-BN-ReLU-pool) with F = 128, batch 64, 30
+// Small grey images (docs/method.md): 3 x (conv3x3-BN-ReLU-pool) with F = 128, batch 64, 30
 // epochs, crop (pad 2) + flip for both views.
 const smallImageRecipe = {
   model: { arch: 'convnet', width: 32, projectionDim: 64 },
@@ -84,7 +84,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'fashion-mnist-lt',
-    description: 'Fashion-MNIST-LT (largest class 500, imbalance 100; spec section 6.3) with GPaCo; reads Debian\u2019s dataset-fashion-mnist.',
+    description: 'Fashion-MNIST-LT (largest class 500, imbalance 100; docs/method.md) with GPaCo; reads Debian\u2019s dataset-fashion-mnist.',
     config: { name: 'fashion-mnist-lt', data: { kind: 'fashion-mnist', maxPerClass: 500, imbalanceFactor: 100 }, ...smallImageRecipe },
   },
   {

@@ -66,7 +66,7 @@ export const DataSchema = Type.Object(
       Type.Number({
         minimum: 1,
         description:
-          'Largest class size divided by smallest (exponential profile, spec section 6); default 100. 1 keeps the data balanced. Not for data.kind "list" (the list is the split).',
+          'Largest class size divided by smallest (exponential profile, docs/method.md); default 100. 1 keeps the data balanced. Not for data.kind "list" (the list is the split).',
       }),
     ),
     maxPerClass: Type.Optional(
@@ -111,9 +111,9 @@ export const LossSchema = section(
       default: 'gpaco',
       description: 'gpaco (default), paco (momentum encoder + queue), balanced-softmax, or ce.',
     }),
-    alpha: Type.Number({ minimum: 0, default: 0.05, description: 'Weight of sample positives (spec alpha).' }),
-    beta: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Weight of the true-class centre (spec beta; must be > 0).' }),
-    gamma: Type.Number({ minimum: 0, default: 1, description: 'Weight of contrast columns in the denominator (spec gamma).' }),
+    alpha: Type.Number({ minimum: 0, default: 0.05, description: 'Weight of sample positives (alpha in docs/method.md).' }),
+    beta: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Weight of the true-class centre (beta in docs/method.md; must be > 0).' }),
+    gamma: Type.Number({ minimum: 0, default: 1, description: 'Weight of contrast columns in the denominator (gamma in docs/method.md).' }),
     temperature: Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature tau of the feature similarities.' }),
     baseTemperature: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, description: 'Base temperature tau_b; defaults to the temperature (scale factor 1).' }),
@@ -136,7 +136,7 @@ export const LossSchema = section(
       description: 'gpaco: 2 (two augmented views, the paper) or 1 (single-view GPaCo).',
     }),
   },
-  'Loss and its hyper-parameters (gpaco-spec.md section 3).',
+  'Loss and its hyper-parameters (docs/method.md).',
 );
 
 export const OptimSchema = section(

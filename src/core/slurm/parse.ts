@@ -1,6 +1,6 @@
 // Parsing what the Slurm clients print. Text formats only (`-h -o`, `-P`, `scontrol -o`): the
 // JSON outputs change shape between releases and `squeue --json` ignores -j / -t on 22.05
-// (see reference/slurm/README.md section 6).
+// (measured on the test cluster, Slurm 22.05).
 
 /** One job as a status poll sees it. */
 export interface JobInfo {

@@ -1,4 +1,4 @@
-// Slurm job states and reasons, and what they mean for a run (reference/slurm/README.md §5-6).
+// Slurm job states and reasons, and what they mean for a run (squeue(1), sacct(1) JOB STATE CODES).
 import type { DisplayStatus, RunManifest, SlurmLaunchRecord } from '../contract';
 
 /** What a job state means for its run. */

@@ -1,6 +1,6 @@
 // How a run gets executed. The local launcher runs the trainer as a child process on this
-// machine; a Slurm launcher (issue 8) submits a batch job. Either way the run directory is the
-// only channel back (DESIGN.md section 1), so the rest of the extension never cares which.
+// machine; a Slurm launcher submits a batch job. Either way the run directory is the
+// only channel back (docs/architecture.md), so the rest of the extension never cares which.
 
 export interface LaunchTarget {
   /** Absolute run directory (holds run.json and config.json). */

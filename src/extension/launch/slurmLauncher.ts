@@ -1,4 +1,4 @@
-// The Slurm launcher (issue 8): a run whose config says `launch.kind: "slurm"` is submitted as a
+// The Slurm launcher: a run whose config says `launch.kind: "slurm"` is submitted as a
 // batch job (core/slurm), and followed with one batched squeue per poll. The run directory stays
 // the only channel for metrics: the follower only adds the job's state (pending reason, the
 // controller unreachable -> `unknown`, the job's end) to what the Runs tree shows.

@@ -25,7 +25,7 @@ export function runDescription(view: RunView): string {
   if (view.status === 'queued') parts.push(view.pending || job?.jobId ? 'queued' : 'queued (not started by this window)');
   if (view.status !== 'queued' || view.epoch > 0) parts.push(`epoch ${view.epoch}/${view.epochs}`);
   if (view.latestEval) parts.push(`top-1 ${percent(view.latestEval.top1)}`, `few ${percent(view.latestEval.few)}`);
-  // A Slurm run: its job id, and while it waits the state and pending reason (issue 8).
+  // A Slurm run: its job id, and while it waits the state and pending reason.
   if (job && view.manifest) parts.push(describeJob(job, view.manifest.status));
   switch (view.status) {
     case 'failed':

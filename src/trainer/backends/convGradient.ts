@@ -1,4 +1,4 @@
-// Conv2D gradient override (port of reference/tfjs-bench/conv_filter_grad.js).
+// Conv2D gradient override (docs/architecture.md, Backends).
 //
 // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (tfjs#8474), so the stock Conv2D
 // gradient throws on wasm; its Conv2DBackpropInput is a plain loop (1.7-4.5 GFLOP/s against

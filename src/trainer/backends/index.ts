@@ -1,4 +1,4 @@
-// Backend choice (DESIGN.md section 5): `auto` tries tensorflow-gpu, webgpu, tensorflow (native
+// Backend choice (docs/architecture.md, Backends): `auto` tries tensorflow-gpu, webgpu, tensorflow (native
 // CPU), wasm, cpu in that order; a named backend is used or fails with the reason. Every skipped
 // backend is reported with why and how to install it. After the choice, the Conv2D gradient
 // override goes in for wasm (dW and dx as forward convs) and cpu (dW as a forward conv).

@@ -5,7 +5,7 @@ import type { BackendName } from '../../core/config/schema';
 /** A concrete backend (config `backend` minus `auto`). */
 export type BackendId = Exclude<BackendName, 'auto'>;
 
-/** `auto` tries these in order (DESIGN.md section 5). */
+/** `auto` tries these in order (docs/architecture.md, Backends). */
 export const AUTO_ORDER: readonly BackendId[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** A backend that cannot be used here: `message` says why, `hint` how to make it work. */

@@ -1,5 +1,5 @@
 // The WebGPU backend: TensorFlow.js's WebGPU kernels on Dawn's Node bindings (npm `webgpu`),
-// so any Vulkan / Metal / D3D12 GPU trains without CUDA (reference/webgpu-node.md).
+// so any Vulkan / Metal / D3D12 GPU trains without CUDA (docs/architecture.md, Backends).
 //
 // - Loaded lazily, in the trainer only: Dawn is probed for an adapter first; only then is
 //   navigator.gpu defined and @tensorflow/tfjs-backend-webgpu imported (it registers itself

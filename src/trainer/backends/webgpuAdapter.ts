@@ -1,6 +1,6 @@
 // Dawn for Node (npm `webgpu`): finding the package at run time, its options, and probing an
 // adapter WITHOUT creating a device, so `auto` can decline a software adapter before anything
-// of TensorFlow.js's WebGPU backend is loaded (reference/webgpu-node.md sections 1, 2, 6).
+// of TensorFlow.js's WebGPU backend is loaded (docs/architecture.md, Backends).
 //
 // Options (environment of the trainer; the launchers pass theirs through):
 //   GPACO_WEBGPU_BACKEND  vulkan | metal | d3d12 | d3d11 | opengles | opengl   Dawn's backend

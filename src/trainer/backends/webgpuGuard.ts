@@ -1,6 +1,6 @@
 // Makes GPU failures fatal instead of silent. tfjs-backend-webgpu ignores WebGPU errors: after
 // a validation error (e.g. a buffer over the binding limit), an out-of-memory error or a lost
-// device it goes on and hands back stale buffer contents (reference/webgpu-node.md section 5).
+// device it goes on and hands back stale buffer contents (docs/architecture.md, Backends).
 // Every number the trainer writes (losses, accuracies, evaluations, checkpoints) reaches the
 // host through the backend's `read`, so the guard wraps it: error scopes stay pushed on the
 // device at all times, and each read pops them (the spec resolves popErrorScope only once the

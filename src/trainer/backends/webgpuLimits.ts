@@ -1,7 +1,7 @@
 // The WebGPU size guard. A tensor larger than the device's maxStorageBufferBindingSize (128 MiB
 // on lavapipe and many integrated GPUs) or maxBufferSize does not raise an error in
 // tfjs-backend-webgpu: Dawn rejects the bind group, tfjs carries on and returns stale buffer
-// contents, i.e. silently wrong numbers (reference/webgpu-node.md section 5). So the trainer
+// contents, i.e. silently wrong numbers (docs/architecture.md, Backends). So the trainer
 // estimates the largest tensors of a configuration from the model, the batch and the input
 // shape and refuses to start when one does not fit, naming the numbers and what to change.
 //

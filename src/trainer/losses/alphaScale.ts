@@ -1,6 +1,6 @@
-// alpha * |P| (gpaco-spec.md section 12): the centre's target share of an anchor's positives is
+// alpha * |P| (docs/method.md, "Why the presets scale alpha"): the centre's target share of an anchor's positives is
 // 1 / (1 + alpha |P|). Published settings put alpha |P| of the largest class at ~0.5-5; far above,
-// the head centres are ignored and the head class collapses (measured by the spec's authors).
+// the head centres are ignored and the head class collapses.
 
 export type ContrastLayout = 'gpaco' | 'paco' | 'gpaco_single_view';
 

@@ -1,4 +1,4 @@
-// Reader of loss cases in the golden file's format (schema gpaco-loss-golden/v1, spec section 9).
+// Reader of loss cases in the golden file's format (schema gpaco-loss-golden/v1, docs/method.md).
 // Used by `verify-loss` and the tests. Bad input gets a message naming the JSON field path.
 import * as fs from 'node:fs';
 import { EPS_DEN, EPS_PRIOR, type LossHyper, type Matrix, type MethodInput64, type MethodResult64, type Variant } from './reference64';

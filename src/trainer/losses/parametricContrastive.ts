@@ -1,4 +1,4 @@
-// The one parametric-contrastive core (gpaco-spec.md section 3.2), float32 TF.js. GPaCo, PaCo,
+// The one parametric-contrastive core (docs/method.md, "The loss"), float32 TF.js. GPaCo, PaCo,
 // single-view GPaCo, Balanced Softmax and CE all call `parametricContrastiveLoss`; the last two
 // are its exact reduction alpha = gamma = 0 (no contrast columns at all), prior on / off.
 //
@@ -10,7 +10,7 @@ import { EPS_DEN, EPS_PRIOR, type LossHyper } from './hyper';
 
 export type { LossHyper } from './hyper';
 
-/** The spec's hyper-parameters from a run config (tau_b defaults to tau; eps constants fixed). */
+/** The loss's hyper-parameters from a run config (tau_b defaults to tau; eps constants fixed). */
 export function lossHyper(loss: LossConfig): LossHyper {
   return {
     alpha: loss.alpha,
@@ -32,7 +32,7 @@ export function softmaxHyper(loss: LossConfig, usePrior: boolean): LossHyper {
   return { ...lossHyper(loss), alpha: 0, gamma: 0, usePrior, baseTemperature: loss.temperature };
 }
 
-/** log(n_c / sum n + eps_pi), computed in float64 then stored as float32 (spec pitfall 3). */
+/** log(n_c / sum n + eps_pi), computed in float64 then stored as float32 (docs/method.md, Pitfalls). */
 export function logPriorTensor(classCounts: readonly number[], eps = EPS_PRIOR): tf.Tensor1D {
   const total = classCounts.reduce((s, n) => s + n, 0);
   return tf.tensor1d(classCounts.map((n) => Math.log(n / total + eps)), 'float32');
@@ -44,7 +44,7 @@ export interface ContrastSet {
   /**
    * Contrast features g_j [N, d] (unit rows). Row a IS anchor a for a < A (self(a) = a, as in
    * every upstream variant): that column is excluded from the positives and the denominator but
-   * kept in the row max (pitfall 1).
+   * kept in the row max (docs/method.md, Pitfalls).
    */
   contrast: tf.Tensor2D;
   /** int32 [N]. */
@@ -71,7 +71,7 @@ export interface CoreOutputs {
   positives: tf.Tensor1D;
 }
 
-// The row max is a shift constant (spec 3.2 / pitfall 2): no gradient flows through it. The max
+// The row max is a shift constant (docs/method.md, Pitfalls): no gradient flows through it. The max
 // is taken inside the custom op, so the tape never holds it (its gradient would be an all-zero
 // Equal mask over [A, N], which costs as much as the loss itself on wasm).
 const rowMaxConstant = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -125,7 +125,7 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
   const [A, C] = centerLogits.shape;
   if (labels.shape[0] !== A) throw new RangeError(`labels: ${labels.shape[0]} labels for ${A} anchors`);
   if (hp.usePrior && !logPrior) throw new Error('usePrior needs the log prior');
-  if (!(hp.beta > 0)) throw new RangeError('beta must be > 0 (beta = 0 gives NaN for anchors without positives; spec pitfall 7)');
+  if (!(hp.beta > 0)) throw new RangeError('beta must be > 0 (beta = 0 gives NaN for anchors without positives; docs/method.md, Pitfalls)');
   if (contrast) {
     const N = contrast.contrast.shape[0];
     if (contrast.anchors.shape[0] !== A) throw new RangeError(`anchors: ${contrast.anchors.shape[0]} rows for ${A} anchors`);
@@ -174,7 +174,7 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
   });
 }
 
-// ---- how each method fills the core (spec section 3.3) ----
+// ---- how each method fills the core (docs/method.md) ----
 
 export type ContrastVariant = 'paco' | 'gpaco' | 'gpaco_single_view';
 

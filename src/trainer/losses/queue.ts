@@ -1,5 +1,5 @@
-// The FIFO queue of past keys with their labels (MoCo machinery, spec section 4 steps 3-4).
-// Deliberate deviation from upstream (spec section 4 step 6, pitfall 14): the queue starts
+// The FIFO queue of past keys with their labels (MoCo machinery, docs/method.md).
+// Deliberate deviation from upstream (docs/method.md, Pitfalls): the queue starts
 // EMPTY instead of holding random features with random labels; unfilled slots are not part
 // of the contrast set at all, so they count neither as positives nor in the denominator.
 // Storage is on the host (K x d float32 is small), which makes the state trivially saveable.
@@ -41,7 +41,7 @@ export class KeyQueue {
 
   /**
    * The filled entries as a constant tensor (slot order), or null when empty. Taken BEFORE the
-   * step's enqueue, so the current keys are never duplicated in the contrast set (pitfall 14).
+   * step's enqueue, so the current keys are never duplicated in the contrast set (docs/method.md, Pitfalls).
    * The caller owns (disposes) the tensors.
    */
   snapshot(): QueueSnapshot | null {

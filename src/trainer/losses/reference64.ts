@@ -1,4 +1,4 @@
-// The float64 oracle of the parametric-contrastive loss (gpaco-spec.md sections 3.2 and 3.4):
+// The float64 oracle of the parametric-contrastive loss (docs/method.md, "The loss" and "Gradients"):
 // plain TypeScript, no TensorFlow.js, analytic gradients. It matches the golden file to 1e-9
 // and is what the float32 TF.js graph is checked against (and what verify-loss trusts).
 // Kept deliberately naive (row by row) so it reads like the spec.
@@ -9,7 +9,7 @@ export { EPS_DEN, EPS_PRIOR, type LossHyper } from './hyper';
 
 export type Matrix = number[][];
 
-/** Inputs of the core (spec section 3.1). `selfIndex[a]` = -1 means "no self column". */
+/** Inputs of the core (docs/method.md). `selfIndex[a]` = -1 means "no self column". */
 export interface CoreInput64 {
   anchors: Matrix;
   anchorLabels: number[];
@@ -67,7 +67,7 @@ export function parametricContrastive64(input: CoreInput64, hp: LossHyper): Core
     const row: number[] = [];
     for (let c = 0; c < C; c++) row.push((centerLogits[a]![c]! + (prior ? prior[c]! : 0)) / hp.supt);
     for (let j = 0; j < N; j++) row.push(dot(anchors[a]!, contrast[j]!) / tau);
-    const m = Math.max(...row); // self column included (pitfall 1)
+    const m = Math.max(...row); // self column included (docs/method.md, Pitfalls)
     const den: number[] = [];
     const pos: number[] = [];
     let nPos = 0;
@@ -91,7 +91,7 @@ export function parametricContrastive64(input: CoreInput64, hp: LossHyper): Core
     perAnchor.push((-scale * acc) / P);
     positives.push(nPos);
 
-    // G_{a,k} = scale/A * (e_k/D - rho_k/P)   (spec 3.4; m is a constant)
+    // G_{a,k} = scale/A * (e_k/D - rho_k/P)   (docs/method.md; m is a constant)
     const G = row.map((_, k) => (scale / A) * (e[k]! / D - pos[k]! / P));
     for (let c = 0; c < C; c++) gradCenterLogits[a]![c] = G[c]! / hp.supt;
     for (let j = 0; j < N; j++) {
@@ -109,11 +109,11 @@ export function parametricContrastive64(input: CoreInput64, hp: LossHyper): Core
   return { loss, perAnchor, positives, gradAnchors, gradContrast, gradCenterLogits };
 }
 
-// ---- how the three variants fill the core's inputs (spec section 3.3) ----
+// ---- how the three variants fill the core's inputs (docs/method.md) ----
 
 export type Variant = 'paco' | 'gpaco' | 'gpaco_single_view';
 
-/** The golden file's inputs (spec section 9). W is [C x F]; z = h W^T + b. */
+/** The golden file's inputs (docs/method.md). W is [C x F]; z = h W^T + b. */
 export interface MethodInput64 {
   q: Matrix;
   k: Matrix | null;
@@ -162,7 +162,7 @@ export function methodLoss64(variant: Variant, x: MethodInput64, hp: LossHyper):
     { anchors, anchorLabels, contrast, contrastLabels, selfIndex: anchors.map((_, a) => a), centerLogits: z, classCounts: x.classCounts },
     hp,
   );
-  // A tensor that is both anchor and contrast column gets both gradients (pitfall 8).
+  // A tensor that is both anchor and contrast column gets both gradients (docs/method.md, Pitfalls).
   const nViews = variant === 'gpaco' ? 2 * B : B;
   const gFeat = addRows(r.gradAnchors, r.gradContrast.slice(0, nViews));
   const dz = r.gradCenterLogits;

@@ -1,4 +1,4 @@
-// What GPaCo, single-view GPaCo and PaCo share (gpaco-spec.md sections 3.3 and 4): a projection
+// What GPaCo, single-view GPaCo and PaCo share (docs/method.md, "The methods"): a projection
 // head, the key queue, the log prior, the loss from the views' embeddings, and the step with
 // gradient caching for micro-batches. The subclasses say how each view is embedded.
 import * as tf from '@tensorflow/tfjs';
@@ -297,7 +297,7 @@ export abstract class ContrastiveMethod {
     });
   }
 
-  /** Expected |P| of an anchor of the largest class once the queue is full (spec section 12). */
+  /** Expected |P| of an anchor of the largest class once the queue is full (docs/method.md). */
   protected headPositives(): number {
     return expectedHeadPositives(this.variant, this.ctx.config.optim.batchSize, this.queue.size, this.ctx.trainCounts);
   }
@@ -305,7 +305,7 @@ export abstract class ContrastiveMethod {
   protected describeLoss(): string {
     const h = this.hp;
     const aP = h.alpha * this.headPositives();
-    const warn = aP > 10 || (h.alpha > 0 && aP < 0.05) ? ' - outside the published range ~0.5-5, see gpaco-spec.md section 12' : '';
+    const warn = aP > 10 || (h.alpha > 0 && aP < 0.05) ? ' - outside the published range ~0.5-5, see docs/method.md' : '';
     return (
       `alpha ${h.alpha}, beta ${h.beta}, gamma ${h.gamma}, tau ${h.temperature}` +
       (h.baseTemperature !== h.temperature ? `, tau_b ${h.baseTemperature}` : '') +

@@ -1,4 +1,4 @@
-// GPaCo (gpaco-spec.md sections 1, 3.3, 4): no momentum encoder. Both augmented views go through
+// GPaCo (docs/method.md, "The methods"): no momentum encoder. Both augmented views go through
 // the one encoder in two separate forward passes (BN statistics per view), both are anchors with
 // classifier logits, the contrast set is [q; k; queue snapshot], and only k is enqueued after the
 // step. loss.views = 1 gives single-view GPaCo (anchors q, contrast [q; queue], q enqueued).

@@ -1,5 +1,5 @@
-// PaCo (gpaco-spec.md sections 1, 3.3, 4): a momentum key encoder - an EMA copy of backbone +
-// projector, with the (unused) copy of the classifier upstream also carries (pitfall 15) -
+// PaCo (docs/method.md, "The methods"): a momentum key encoder - an EMA copy of backbone +
+// projector, with the (unused) copy of the classifier the papers' code also carries -
 // embeds the second view as a constant k. Anchors are q only; the contrast set is
 // [q; k; queue snapshot]; k is enqueued and the EMA  theta_k <- m theta_k + (1-m) theta_q  runs
 // after the optimizer step (loss.momentum). Projector: Linear-BN-ReLU-Linear.
@@ -76,7 +76,7 @@ export class PacoMethod extends ContrastiveMethod implements TrainingMethod {
   }
 }
 
-/** The EMA of the key encoder (spec section 1 table): theta_k <- m theta_k + (1 - m) theta_q. */
+/** The EMA of the key encoder (docs/method.md table): theta_k <- m theta_k + (1 - m) theta_q. */
 export function momentumUpdate(pairs: readonly (readonly [tf.Variable, tf.Variable])[], m: number): void {
   tf.tidy(() => {
     for (const [q, k] of pairs) k.assign(tf.add(tf.mul(k, m), tf.mul(q, 1 - m)));

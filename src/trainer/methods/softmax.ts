@@ -1,6 +1,6 @@
 // Plain CE and Balanced Softmax as training methods: one view, the network's classifier logits,
 // no variables of their own. Test-time prediction is always the raw logits (the loop does it).
-// Both are the parametric-contrastive core's exact reduction alpha = gamma = 0 (spec 3.5), so
+// Both are the parametric-contrastive core's exact reduction alpha = gamma = 0 (docs/method.md), so
 // they run through that one core, without contrast columns, prior on / off.
 import type * as tf from '@tensorflow/tfjs';
 import { logPriorTensor, parametricContrastiveLoss, softmaxHyper, type LossHyper } from '../losses/parametricContrastive';

@@ -70,7 +70,7 @@ export interface MethodContext {
   createNetwork(rng: Rng): Network;
   config: Config;
   numClasses: number;
-  /** Training images per class of the whole training split (the prior of spec section 3.2). */
+  /** Training images per class of the whole training split (the prior of docs/method.md). */
   trainCounts: readonly number[];
   /** Draws the method's own initial weights (derived from the run seed). */
   rng: Rng;
@@ -108,7 +108,7 @@ export interface TrainingMethod {
   /** The step loss; runs inside tf.variableGrads. */
   computeLoss(batch: TrainBatch): StepOutput;
   /**
-   * Optional (added for GPaCo/PaCo, issue 3): a method whose loss couples the whole batch
+   * Optional (added for GPaCo/PaCo): a method whose loss couples the whole batch
    * (microBatchable false) computes the step's loss and gradients itself when the loop asks for
    * micro-batches of at most `microBatchSize` images per forward pass (gradient caching: every
    * feature first without a tape, the loss and its gradient w.r.t. the features, then each

@@ -1,7 +1,7 @@
-// The small conv net for small images (gpaco-spec.md section 12): three stages of
+// The small conv net for small images (docs/method.md): three stages of
 // conv3x3 - BN - ReLU - 2x2 average pool with widths w, 2w, 4w, then global average pooling
 // (F = 4w) and a biased linear classifier. Average, not max, pooling: wasm's MaxPoolGrad is
-// wrong (reference/webgpu-node.md section 3) and the network must train the same everywhere.
+// wrong (docs/architecture.md, Backends) and the network must train the same everywhere.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/random';
 import { BatchNorm, Conv2d, Dense, avgPool2, globalAvgPool } from '../nn/layers';

@@ -1,6 +1,6 @@
-// Projection heads of the contrastive term (gpaco-spec.md sections 1-2). They act on the pooled
+// Projection heads of the contrastive term (docs/method.md, "The methods"). They act on the pooled
 // backbone feature h and end with L2 normalisation; the classifier never sees their output
-// (pitfall 11) and evaluation never uses them.
+// (docs/method.md, Pitfalls) and evaluation never uses them.
 //   PaCo:  Linear(F,F) - BatchNorm1d(F) - ReLU - Linear(F,d)
 //   GPaCo: Linear(F,F) - ReLU - Linear(F,F) - ReLU - Linear(F,d)   (no BN)
 import * as tf from '@tensorflow/tfjs';

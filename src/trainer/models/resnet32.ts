@@ -1,4 +1,4 @@
-// The CIFAR ResNet-32 of the papers (gpaco-spec.md section 2; upstream models/resnet_cifar.py):
+// The CIFAR ResNet-32 of the papers (the papers' models/resnet_cifar.py):
 // conv3x3(16)-BN-ReLU, then 3 stages x 5 BasicBlocks with 16/32/64 channels (the first block of
 // stages 2 and 3 has stride 2), option-A shortcuts (stride-2 subsample + zero channel padding,
 // no parameters), global average pooling (F = 64) and a biased linear classifier. Conv and

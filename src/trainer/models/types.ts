@@ -1,7 +1,7 @@
 // The network interface every backbone implements (convnet here, ResNet-32 in resnet32.ts).
 //
 // A network = backbone -> pooled feature h [N,F] -> biased linear classifier z = W h + b [N,C]
-// (gpaco-spec.md section 2: the classifier rows are the "parametric centres"). Projection heads
+// (docs/method.md: the classifier rows are the "parametric centres"). Projection heads
 // are NOT part of the network: a TrainingMethod owns them (methods/types.ts), so CE and Balanced
 // Softmax carry no unused variables and evaluation never touches a head.
 import type * as tf from '@tensorflow/tfjs';

@@ -1,9 +1,9 @@
 // Functional layers on tf.Variables kept in a ParameterStore. Written with the ops that have
 // working (and fast) gradients on every backend, wasm included:
 // - batch norm in training is `x*a + b` (tf.batchNorm's gradient tiles to the activation shape,
-//   which took a third of a wasm step; reference/tfjs-backends.md section 2);
+//   which took a third of a wasm step);
 // - downsampling shortcuts use avgPool(x, 1, 2) (stridedSlice has no gradient);
-// - pooling is average pooling (wasm's MaxPoolGrad is wrong; reference/webgpu-node.md section 3).
+// - pooling is average pooling (wasm's MaxPoolGrad is wrong; docs/architecture.md, Backends).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/random';
 import { heNormal } from './init';

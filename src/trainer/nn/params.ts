@@ -48,7 +48,7 @@ export class ParameterStore {
    * Registers every variable of `source` here under `<name>.` as state (not trained by the
    * optimizer, still checkpointed): a PaCo key encoder built by createNetwork() keeps its own
    * store for its layers, and the method that owns it checkpoints it through this one. Ownership
-   * moves here (dispose this store, not the source). (Added for GPaCo/PaCo, issue 3.)
+   * moves here (dispose this store, not the source). (Added for GPaCo/PaCo.)
    */
   adoptAsState(name: string, source: ParameterStore): void {
     for (const e of source.entries()) {

@@ -1,4 +1,4 @@
-// Slurm runs in the editor (issue 8), against the real single-node test cluster
+// Slurm runs in the editor, against the real single-node test cluster
 // (scripts/slurm/start-slurm.sh; `.ci/run` starts it and exports SLURM_CONF, otherwise this
 // suite starts it, which needs root). The Runs tree shows a Slurm run with its job id while it
 // waits, runs and ends; a job that can never start shows its reason and Stop cancels it; a sweep

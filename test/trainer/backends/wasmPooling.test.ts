@@ -1,4 +1,4 @@
-// The wasm max-pool gradient defect (reference/webgpu-node.md section 3): tfjs-backend-wasm
+// The wasm max-pool gradient defect (docs/architecture.md, Backends): tfjs-backend-wasm
 // 4.22's MaxPool gradient is wrong. The trainer avoids it rather than patching the kernel: no
 // model uses max pooling (convnet pools by 2x2 averages, ResNet-32's shortcut subsamples by a
 // 1x1 average pool with stride 2). These tests prove the three parts of that argument:

@@ -6,7 +6,7 @@ import { longTailCounts } from '../../../src/core/longTail';
 const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 const shots = { kind: 'shots', many: 100, few: 20 } as const;
 
-test('CIFAR-100-LT: totals and many / medium / few splits of gpaco-spec.md 6.1', () => {
+test('CIFAR-100-LT: totals and many / medium / few splits of the papers\u2019 CIFAR-100-LT', () => {
   const if100 = longTailCounts(500, 100, 100);
   assert.equal(sum(if100), 10847);
   assert.equal(if100[0], 500);
@@ -31,7 +31,7 @@ test('Fashion-MNIST-LT (n_max 500, IF 100) and its 4 / 3 / 3 split', () => {
   assert.deepEqual(counts, [500, 299, 179, 107, 64, 38, 23, 13, 8, 5]);
   assert.equal(sum(counts), 1236);
   assert.deepEqual(groupSizes(assignShotGroups(counts, shots)), { many: 4, medium: 3, few: 3 });
-  // With the full 6000 images the absolute rule degenerates (spec 6.3).
+  // With the full 6000 images the absolute rule degenerates (docs/method.md).
   assert.deepEqual(groupSizes(assignShotGroups(longTailCounts(6000, 100, 10), shots)), { many: 8, medium: 2, few: 0 });
 });
 

@@ -83,7 +83,7 @@ test('IDX with unequal classes (like MNIST): the default head size is the larges
   assert.match(issues[0]!.message, /data\.maxPerClass: 10 .* needs 10 images of class 4 \("4"\), which has 9; use data\.maxPerClass of at most 6/);
 });
 
-test('Fashion-MNIST from Debian\u2019s dataset-fashion-mnist: 60,000 / 10,000 images, the LT split of spec 6.3', async () => {
+test('Fashion-MNIST from Debian\u2019s dataset-fashion-mnist: 60,000 / 10,000 images, the LT split of docs/method.md', async () => {
   const dir = '/usr/share/datasets/fashion-mnist';
   assert.ok(fs.existsSync(dir), `${dir} is missing: apt-get install dataset-fashion-mnist (.ci/run installs it)`);
   const full = configWith({ kind: 'fashion-mnist', imbalanceFactor: 1 });

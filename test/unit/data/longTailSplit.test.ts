@@ -9,7 +9,7 @@ import { balancedLabels } from './writers';
 const names = (c: number) => Array.from({ length: c }, (_, i) => `class${i}`);
 const SHOTS = { kind: 'shots', many: 100, few: 20 } as const;
 
-// gpaco-spec.md section 6.1, the CIFAR-100-LT table (500 per class, natural label order).
+// The papers' CIFAR-100-LT table (500 per class, natural label order).
 for (const [imbalanceFactor, total, many, medium, few, nMin] of [
   [100, 10847, 35, 35, 30, 5],
   [50, 12608, 41, 41, 18, 10],

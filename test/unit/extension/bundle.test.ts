@@ -1,4 +1,4 @@
-// The extension bundle stays light to activate (DESIGN.md section 9: < 50 ms, no TensorFlow.js):
+// The extension bundle stays light to activate (< 50 ms, no TensorFlow.js: docs/architecture.md):
 // it contains no TensorFlow.js, and of the modules esbuild wraps for lazy evaluation, those run
 // at load time exclude config validation / TypeBox (loaded on first use by the commands).
 import assert from 'node:assert/strict';

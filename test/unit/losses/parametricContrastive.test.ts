@@ -1,5 +1,5 @@
 // The float32 TF.js core (the code the trainer runs) against the golden file on the cpu and wasm
-// backends, its exact reductions (spec 3.5), queue-permutation invariance, and the masking of an
+// backends, its exact reductions (docs/method.md), queue-permutation invariance, and the masking of an
 // empty / partly filled queue, each checked against the float64 reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,7 +121,7 @@ test('alpha = gamma = 0 reduces exactly to Balanced Softmax (prior on) and CE (p
   }
 });
 
-test('gamma = 1 with alpha = 0 is not Balanced Softmax (pitfall 21)', async () => {
+test('gamma = 1 with alpha = 0 is not Balanced Softmax (docs/method.md, Pitfalls)', async () => {
   await selectBackend('cpu');
   const x = randomProblem(5);
   const a = tfGpacoLoss(x, { ...HP, alpha: 0, gamma: 1 }, null);

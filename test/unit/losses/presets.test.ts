@@ -1,4 +1,4 @@
-// The long-tailed presets (spec sections 5, 6 and 12): each resolves with every loss.kind, and
+// The long-tailed presets (docs/method.md): each resolves with every loss.kind, and
 // alpha * |P| of the largest class sits in the published range (~0.5-5) for its own data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +30,7 @@ for (const [name, classes] of Object.entries(CLASSES)) {
   });
 }
 
-test('the CIFAR presets carry the ResNet-32 recipe; the small-image presets the spec section 12 recipe', () => {
+test('the CIFAR presets carry the ResNet-32 recipe; the small-image presets the small-image recipe', () => {
   for (const name of ['cifar100-lt', 'cifar10-lt']) {
     const r = resolvePreset(name);
     assert.ok(r.ok);

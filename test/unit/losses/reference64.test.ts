@@ -1,5 +1,5 @@
-// The float64 oracle against the golden file (spec section 9: 1e-9 absolute), plus the
-// reductions and invariances of spec section 3.5 at float64.
+// The float64 oracle against the golden file (docs/method.md: 1e-9 absolute), plus the
+// reductions and invariances of docs/method.md at float64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -7,7 +7,7 @@ import { GOLDEN_QUANTITIES, loadGoldenFile, maxAbsDiff } from '../../../src/trai
 import { logPrior64, methodLoss64, parametricContrastive64, type LossHyper } from '../../../src/trainer/losses/reference64';
 import { Rng } from '../../../src/core/random';
 
-// A copy of /work/shared/golden/gpaco_loss_cases.json (spec section 9), kept in the repository.
+// The golden cases of the loss (docs/method.md, "Gradients"), kept in the repository.
 const GOLDEN_FILE = path.resolve(__dirname, '../../fixtures/losses/gpaco_loss_cases.json');
 
 const cases = loadGoldenFile(GOLDEN_FILE);
@@ -90,7 +90,7 @@ test('alpha = gamma = 0 is Balanced Softmax (prior on) and plain CE (prior off),
   assert.ok(Math.abs(bs.loss - crossEntropy(z, y, logPrior64(counts))) < 1e-10, `${bs.loss}`);
   const ce = parametricContrastive64(input, { ...baseHp, usePrior: false });
   assert.ok(Math.abs(ce.loss - crossEntropy(z, y, null)) < 1e-10);
-  // ... and gamma = 1 with alpha = 0 is NOT Balanced Softmax (spec 3.5, pitfall 21).
+  // ... and gamma = 1 with alpha = 0 is NOT Balanced Softmax (docs/method.md, Pitfalls).
   const g1 = parametricContrastive64(input, { ...baseHp, gamma: 1 });
   assert.ok(Math.abs(g1.loss - bs.loss) > 1e-3);
 });

@@ -19,7 +19,7 @@ test('ResNet-32: 31 convolutions in 3 stages of 5 blocks, 16/32/64 channels, F =
   assert.equal(net.featureSize, 64);
   const widths = convs.map((c) => c.variable.shape[3]);
   assert.deepEqual(widths, [16, ...new Array(10).fill(16), ...new Array(10).fill(32), ...new Array(10).fill(64)]);
-  // The papers' model: 0.46M conv/BN parameters + the 64 x 100 classifier = 470,004 (reference/tfjs-backends.md).
+  // The papers' model: 0.46M conv/BN parameters + the 64 x 100 classifier = 470,004.
   assert.equal(net.params.trainableCount(), 470004);
   assert.ok(!net.params.entries().some((e) => /shortcut|downsample/.test(e.name)), 'no shortcut parameters');
   // Kaiming normal (fan-in): the 3x3x64x64 convolutions have std sqrt(2 / 576).

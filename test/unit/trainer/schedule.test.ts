@@ -1,4 +1,4 @@
-// LR schedules against gpaco-spec.md section 5 (and golden/gpaco_reference.py's lr_cifar_step /
+// LR schedules against the papers' released scripts (and their lr_cifar_step /
 // lr_warmup_cosine), epochs 0-based.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ test('CIFAR step schedule: warm-up while e <= w (epoch 10 at 1.1x), x0.1 after 3
   const base = 0.05;
   near(lrCifarStep(0, base, 10), 0.005, 'e=0');
   near(lrCifarStep(9, base, 10), 0.05, 'e=9');
-  near(lrCifarStep(10, base, 10), 0.055, 'e=10 (pitfall 16)');
+  near(lrCifarStep(10, base, 10), 0.055, 'e=10 (docs/method.md, Pitfalls)');
   near(lrCifarStep(11, base, 10), 0.05, 'e=11');
   near(lrCifarStep(320, base, 10), 0.05, 'e=320');
   near(lrCifarStep(321, base, 10), 0.005, 'e=321');
