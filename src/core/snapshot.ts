@@ -188,8 +188,11 @@ export class RunSnapshotSource {
       epochs: manifest.progress.epochs,
       secondsPerEpoch: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null,
       canStop: status === 'running' || status === 'queued',
-      canResume: (status === 'stopped' || status === 'failed' || status === 'interrupted') && checkpoints.some((c) => c.hasCheckpoint),
+      canResume: (status === 'stopped' || status === 'failed' || status === 'interrupted') && !manifest.imported && checkpoints.some((c) => c.hasCheckpoint && !c.external),
       sweepId: manifest.sweepId ?? null,
+      imported: manifest.imported
+        ? { kind: manifest.imported.kind, source: manifest.imported.source, read: manifest.imported.read, skipped: manifest.imported.skipped }
+        : null,
     };
     if (this.tail.malformed > 0) warnings.push(`metrics.jsonl: ${this.tail.malformed} malformed line(s) skipped`);
     return {
@@ -293,6 +296,7 @@ export class RunSnapshotSource {
         hasCheckpoint: true,
         hasEval: false,
         best: c.best,
+        external: c.external === true,
         bytes: c.bytes,
         time: c.time || null,
         top1: c.top1,
@@ -309,6 +313,7 @@ export class RunSnapshotSource {
         hasCheckpoint: false,
         hasEval: true,
         best: false,
+        external: false,
         bytes: null,
         time: rec?.time ?? null,
         top1: null,

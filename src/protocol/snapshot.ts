@@ -88,6 +88,8 @@ export interface CheckpointRow {
   hasCheckpoint: boolean;
   hasEval: boolean;
   best: boolean;
+  /** A checkpoint file this tool did not write (an imported run's): listed, not evaluable. */
+  external: boolean;
   bytes: number | null;
   time: string | null;
   top1: number | null;
@@ -114,6 +116,17 @@ export interface RunHeader {
   canStop: boolean;
   canResume: boolean;
   sweepId: string | null;
+  /** Set for a run imported from another tool (read-only, no per-class results). */
+  imported: ImportedInfo | null;
+}
+
+/** Where an imported run came from (docs/run-folder.md, "Imported runs"). */
+export interface ImportedInfo {
+  kind: string;
+  source: string;
+  /** Lines or records read, and those that could not be used. */
+  read: number;
+  skipped: number;
 }
 
 export interface RunSnapshot {

@@ -6,11 +6,12 @@ import * as vscode from 'vscode';
 import { runPaths } from '../../core/runDirectory';
 import type { Lab } from '../lab';
 import { runLabel } from '../model/presentation';
-import type { RunView } from '../model/runView';
+import { isImported, ownCheckpoints, type RunView } from '../model/runView';
 import { nativeModulesPath } from '../settings';
 import type { TreeNode } from '../views/runsTree';
 import type { CommandResult, LabCommand } from './command';
 import { optionsFromArgs } from './commandArgs';
+import { refuseImported } from './readOnly';
 import { pickRuns } from './runPicker';
 import { requireTrust } from './trust';
 
@@ -42,19 +43,23 @@ async function evaluateCheckpoint(lab: Lab, ...args: unknown[]): Promise<Command
     | { kind: 'checkpoint'; dir: string; tag: string }
     | undefined;
   const opts = optionsFromArgs<{ tag?: string }>(args.filter((a) => a !== ckptArg));
-  const [v] = ckptArg ? [store.get(ckptArg.dir)].filter((x): x is RunView => !!x) : await pickRuns(lab, args, 'Evaluate Checkpoint', (x) => x.checkpoints.length > 0);
+  const [v] = ckptArg ? [store.get(ckptArg.dir)].filter((x): x is RunView => !!x) : await pickRuns(lab, args, 'Evaluate Checkpoint', (x) => ownCheckpoints(x).length > 0 && !isImported(x));
   if (!v) return { ok: false, reason: 'no-run', message: 'no run given' };
+  const readOnly = refuseImported(lab, [v], 'be evaluated');
+  if (readOnly) return readOnly;
   const name = runLabel(v);
+  // External files (listed by an imported or Python-written run) are not ours to read.
+  const checkpoints = ownCheckpoints(v);
   let tag = ckptArg?.tag ?? opts.tag ?? (typeof args[1] === 'string' ? args[1] : undefined);
   if (!tag) {
     const pick = await vscode.window.showQuickPick(
-      [...v.checkpoints].reverse().map((c) => ({ label: c.tag, description: `epoch ${c.epoch}` })),
+      [...checkpoints].reverse().map((c) => ({ label: c.tag, description: `epoch ${c.epoch}` })),
       { title: `Evaluate a checkpoint of ${name}` },
     );
     if (!pick) return { ok: false, reason: 'cancelled', message: 'cancelled' };
     tag = pick.label;
   }
-  if (!v.checkpoints.some((c) => c.tag === tag)) return { ok: false, reason: 'no-checkpoint', message: `run ${v.id} has no complete checkpoint ${tag}` };
+  if (!checkpoints.some((c) => c.tag === tag)) return { ok: false, reason: 'no-checkpoint', message: `run ${v.id} has no complete checkpoint ${tag}` };
   let node: string;
   try {
     node = await launcher.preflight();

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Lab } from '../lab';
 import type { CommandResult, LabCommand } from './command';
 import { newRunInEditor, type NewRunResult } from './newRun';
+import { refuseImported } from './readOnly';
 import { pickRuns } from './runPicker';
 import { requireTrust } from './trust';
 
@@ -12,6 +13,8 @@ async function startRun(lab: Lab, ...args: unknown[]): Promise<CommandResult | N
   const blocked = requireTrust(lab, 'start a run');
   if (blocked) return blocked;
   const runs = await pickRuns(lab, args, 'Start Run', (v) => v.status === 'queued' && v.pending === null);
+  const readOnly = refuseImported(lab, runs, 'be started');
+  if (readOnly) return readOnly;
   for (const v of runs) await lab.startRun(v.dir, 'start');
   return runs.length ? { ok: true } : { ok: false, reason: 'no-run', message: 'no queued run given' };
 }

@@ -4,7 +4,7 @@ import { commandTrainerOf, describeArgv } from '../../core/commandTrainer';
 import { gpacoConfig, type CheckpointEntry, type DisplayStatus } from '../../core/contract';
 import { importedText } from '../../core/import/importedRun';
 import { describeJob, explainPendingReason, slurmLaunchOf } from '../../core/slurm/states';
-import type { RunView } from './runView';
+import { isImported, ownCheckpoints, type RunView } from './runView';
 
 /** A fraction as a percentage; '–' for a value the run did not record. */
 export function percent(x: number | null): string {
@@ -75,11 +75,14 @@ export function statusIcon(status: DisplayStatus): IconSpec {
  * `run:<status>` plus `:ckpt` when the run has checkpoints; menus match it with regular
  * expressions (package.json `view/item/context`).
  */
+/** `run:<status>[:ckpt][:imported]`; `:ckpt` only for checkpoints this tool can use (menus match on it). */
 export function runContextValue(view: RunView): string {
-  return `run:${view.status}${view.checkpoints.length > 0 ? ':ckpt' : ''}`;
+  return `run:${view.status}${ownCheckpoints(view).length > 0 ? ':ckpt' : ''}${isImported(view) ? ':imported' : ''}`;
 }
 
 export const CHECKPOINT_CONTEXT = 'checkpoint';
+/** An external checkpoint file (imported run): listed, without an Evaluate action. */
+export const EXTERNAL_CHECKPOINT_CONTEXT = 'checkpoint:external';
 
 function configSummary(view: RunView): string[] {
   const m = view.manifest;
@@ -130,5 +133,6 @@ export function checkpointDescription(c: CheckpointEntry): string {
   if (c.medium !== null) parts.push(`medium ${percent(c.medium)}`);
   if (c.few !== null) parts.push(`few ${percent(c.few)}`);
   if (c.best) parts.push('best');
+  if (c.external) parts.push('external file, not evaluable here');
   return parts.join(' · ');
 }

@@ -32,9 +32,19 @@ export interface RunView {
   pending: 'start' | 'resume' | null;
 }
 
+/** Checkpoints this tool can resume from or evaluate: not the external files an imported run lists. */
+export function ownCheckpoints(view: RunView): CheckpointEntry[] {
+  return view.checkpoints.filter((c) => c.external !== true);
+}
+
+/** An imported run (docs/run-folder.md, "Imported runs"): shown, never trained, resumed or evaluated. */
+export function isImported(view: RunView): boolean {
+  return view.manifest?.imported !== undefined;
+}
+
 /** Statuses from which a run can be resumed (from its latest checkpoint). */
 export function canResume(view: RunView): boolean {
-  return (view.status === 'interrupted' || view.status === 'stopped' || view.status === 'failed') && view.checkpoints.length > 0;
+  return (view.status === 'interrupted' || view.status === 'stopped' || view.status === 'failed') && !isImported(view) && ownCheckpoints(view).length > 0;
 }
 
 /** A run that may still be writing (deleting it is refused). */

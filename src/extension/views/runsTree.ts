@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import {
   CHECKPOINT_CONTEXT,
+  EXTERNAL_CHECKPOINT_CONTEXT,
   checkpointDescription,
   checkpointLabel,
   runContextValue,
@@ -104,7 +105,7 @@ function checkpointItem(view: RunView, tag: string): vscode.TreeItem {
   item.id = `ckpt:${view.dir}:${tag}`;
   item.description = c ? checkpointDescription(c) : '';
   item.iconPath = new vscode.ThemeIcon(c?.best ? 'star-full' : 'save');
-  item.contextValue = CHECKPOINT_CONTEXT;
+  item.contextValue = c?.external ? EXTERNAL_CHECKPOINT_CONTEXT : CHECKPOINT_CONTEXT;
   item.tooltip = `${runLabel(view)} · ${tag}${c ? `\n${checkpointDescription(c)}` : ''}`;
   return item;
 }

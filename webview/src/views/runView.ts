@@ -220,7 +220,8 @@ export class RunView {
     setText(hd.name, r.name);
     setText(hd.status, r.status);
     hd.status.dataset.status = r.status;
-    setText(hd.meta, [`backend ${r.backendDetail ?? r.backend ?? '–'}`, r.host ? `host ${r.host}` : '', `id ${r.id}`, r.sweepId ? `sweep ${r.sweepId}` : ''].filter(Boolean).join(' · '));
+    const origin = r.imported ? `imported from ${r.imported.source} (${r.imported.kind}; read-only)` : `backend ${r.backendDetail ?? r.backend ?? '–'}`;
+    setText(hd.meta, [origin, r.host ? `host ${r.host}` : '', `id ${r.id}`, r.sweepId ? `sweep ${r.sweepId}` : ''].filter(Boolean).join(' · '));
     const fraction = r.epochs > 0 ? Math.min(1, r.epoch / r.epochs) : 0;
     hd.bar.style.width = `${(fraction * 100).toFixed(1)}%`;
     hd.progress.setAttribute('aria-valuenow', (fraction * 100).toFixed(0));
@@ -273,7 +274,7 @@ export class RunView {
     const rows = s.checkpoints.map((c) => {
       const actions = h('td', { class: 'row-actions' });
       if (c.hasEval) actions.append(button('View', () => this.hooks.select(c.tag), { 'data-action': 'view', ...(c.tag === s.selectedTag ? { disabled: true } : {}) }));
-      if (this.hooks.interactive && c.hasCheckpoint) actions.append(button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate', title: `Evaluate ${c.tag} on the test set` }));
+      if (this.hooks.interactive && c.hasCheckpoint && !c.external) actions.append(button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate', title: `Evaluate ${c.tag} on the test set` }));
       if (this.hooks.interactive && s.run.canResume && c.tag === latest) actions.append(button('Resume', () => this.hooks.resume(), { 'data-action': 'resume', title: `Resume the run from ${c.tag}` }));
       const tr = h(
         'tr',
@@ -284,7 +285,7 @@ export class RunView {
         h('td', {}, pct(c.many)),
         h('td', {}, pct(c.medium)),
         h('td', {}, pct(c.few)),
-        h('td', {}, c.hasCheckpoint ? bytes(c.bytes) : 'pruned'),
+        h('td', c.external ? { title: 'a checkpoint file of the imported training: listed, not evaluable here' } : {}, c.hasCheckpoint ? `${bytes(c.bytes)}${c.external ? ' (external)' : ''}` : 'pruned'),
         actions,
       );
       return tr;
@@ -303,6 +304,14 @@ export class RunView {
     this.selection.hidden = !d || !classes;
     this.pending.hidden = !this.selection.hidden;
     if (!d || !classes) {
+      const imported = s.run.imported;
+      this.pending.dataset.reason = imported && !d ? 'imported' : classes ? 'no-evaluation' : 'no-classes';
+      if (imported && !d) {
+        // An imported source has overall and group accuracies only (the curves above), no per-class results.
+        setText(this.pending, `No confusion matrix or per-class accuracy: this run was imported from ${imported.source} (${imported.kind}), which records only top-1, top-5 and many / medium / few accuracy, not what each test image was predicted as. Those figures are in the curves above.`);
+        this.matrix.clearData('No confusion matrix: the imported source has no per-class results.');
+        return;
+      }
       setText(this.pending, classes ? 'No evaluation yet: shot groups, the confusion matrix and per-class accuracy appear after the first one.' : 'Waiting for the trainer to write classes.json.');
       this.matrix.clearData('No evaluation yet.');
       return;
