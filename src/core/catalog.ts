@@ -54,8 +54,9 @@ function processCommandLine(pid: number): string | undefined {
 /**
  * Whether the trainer of a `running` run is still alive: its pid exists on this host and, where
  * the command line can be read, it is a process of this run (`trainer.js run <dir>` names the run
- * folder, or it runs inside that folder), so a pid recycled after a reboot or crash does not
- * keep a dead run "running".
+ * folder, or it runs inside that folder, or it was started for the run (GPACO_RUN_ID), or it holds
+ * one of the run's files open), so a pid recycled after a reboot or crash does not keep a dead
+ * run "running".
  * `undefined` when it cannot be known from here (the run's host is another machine).
  */
 export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname()): boolean | undefined {
@@ -65,7 +66,33 @@ export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname(
   if (cmd === undefined || cmd.includes(manifest.id)) return true;
   // Started as `trainer.js run .` from inside the run folder: its working folder names the run.
   try {
-    return path.basename(fs.readlinkSync(`/proc/${manifest.pid}/cwd`)) === manifest.id;
+    if (path.basename(fs.readlinkSync(`/proc/${manifest.pid}/cwd`)) === manifest.id) return true;
+  } catch {
+    // gone, or not ours to read: the checks below fail the same way
+  }
+  return startedForRun(manifest.pid, manifest.id) || holdsRunFile(manifest.pid, manifest.id);
+}
+
+/** A command run's process: GPaCo Lab started it with GPACO_RUN_ID=<id> (docs/architecture.md). */
+function startedForRun(pid: number, id: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`GPACO_RUN_ID=${id}`);
+  } catch {
+    return false;
+  }
+}
+
+/** A writer that keeps a file of the run open (the Python writer holds metrics.jsonl). */
+function holdsRunFile(pid: number, id: string): boolean {
+  const fdDir = `/proc/${pid}/fd`;
+  try {
+    return fs.readdirSync(fdDir).some((fd) => {
+      try {
+        return fs.readlinkSync(path.join(fdDir, fd)).includes(`${path.sep}${id}${path.sep}`);
+      } catch {
+        return false;
+      }
+    });
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 // What activate() returns: used by the extension-host tests and the benchmarks (and available to
 // other extensions). Plain data only.
+import type { RunSnapshot } from '../protocol/snapshot';
 import type { RunView } from './model/runView';
 import type { NotificationRecord } from './views/notifier';
 import type { TreeItemInfo } from './views/runsTree';
@@ -29,6 +30,8 @@ export interface GpacoApi {
   watchedRoots(): number;
   /** Restricted-mode message shown on the Runs view ('' when trusted). */
   viewMessage(): string;
+  /** The last snapshot the run's open dashboard posted to its webview, and when (ms since the epoch). */
+  dashboardSnapshot(ref: string): { snapshot: RunSnapshot; postedAt: number } | undefined;
   /** Test hook: the trainer script the local launcher runs. */
   setTrainerScript(file: string): void;
   trainerScript(): string;

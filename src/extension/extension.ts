@@ -58,6 +58,11 @@ function apiOf(lab: Lab, activationMs: number): GpacoApi {
     notifications: () => [...notifier.shown],
     watchedRoots: () => watcher.watchedRoots,
     viewMessage: () => view.message ?? '',
+    dashboardSnapshot: (ref) => {
+      const v = store.find(ref);
+      const posted = v ? lab.dashboards.runPanel(v.dir)?.lastPosted : undefined;
+      return posted ? { snapshot: posted.snapshot, postedAt: posted.at } : undefined;
+    },
     setTrainerScript: (f) => launcher.setTrainerScript(f),
     trainerScript: () => launcher.trainer,
   };

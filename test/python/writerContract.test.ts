@@ -3,10 +3,10 @@
 // src/core/evalMath.ts bit for bit on the same inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { summarizeRun, listRuns } from '../../src/core/catalog';
+import { displayStatus, listRuns, summarizeRun } from '../../src/core/catalog';
 import type { EvalFile, GroupRule, ShotGroup } from '../../src/core/contract';
 import { confusionTotals, sparseFromDense } from '../../src/core/evalEncoding';
 import { assignShotGroups, buildEvalFile, confusionMatrix, groupAccuracy, predictionsFromScores, sparsePerClassAccuracy, sparseTop1Accuracy } from '../../src/core/evalMath';
@@ -164,3 +164,17 @@ test('the Python evaluation math equals evalMath.ts exactly on the same inputs',
   });
 });
 
+
+test('a live Python writer process shows as running (it holds metrics.jsonl open); killed, as interrupted', async (t) => {
+  const runs = tempDir(t);
+  const file = path.join(tempDir(t, 'gpaco-py-'), 'live.py');
+  fs.writeFileSync(file, `import sys, time\nsys.path.insert(0, ${JSON.stringify(PKG)})\nimport gpaco_lab\nrun = gpaco_lab.Run.create(sys.argv[1], "live", {}, ["a", "b"], [5, 1])\nprint(run.dir, flush=True)\ntime.sleep(120)\n`);
+  const child = spawn(findPython(), [file, runs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  const dir = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  assert.equal(displayStatus(readRunManifest(dir)), 'running');
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
+  assert.equal(displayStatus(readRunManifest(dir)), 'interrupted');
+});

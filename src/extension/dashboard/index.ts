@@ -69,6 +69,11 @@ export class Dashboards implements vscode.Disposable {
     return this.adoptRun(panels, panel, run, null);
   }
 
+  /** The open dashboard of a run (by folder), if any. */
+  runPanel(dir: string): DashboardPanel | undefined {
+    return this.runPanels.get(dir);
+  }
+
   /** Opens a compare panel for 2 to 8 runs (ids or folders; unknown ones are left out). */
   async compareRuns(refs: readonly string[]): Promise<ComparePanel | undefined> {
     const runs = [...new Map(refs.map((r) => this.resolve(r)).filter((r): r is RunRef => r !== undefined).map((r) => [r.dir, r])).values()];

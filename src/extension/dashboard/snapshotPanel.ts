@@ -27,6 +27,8 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
   protected readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private lastSent = '';
+  /** The last snapshot posted to the webview and when (ms since the epoch): tests and benchmarks read it. */
+  lastPosted: { snapshot: S; at: number } | undefined;
   private disposed = false;
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -92,6 +94,7 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
       this.lastSent = key;
       this.onSnapshot(snapshot);
       message = { type: 'snapshot', snapshot };
+      this.lastPosted = { snapshot, at: Date.now() };
     } catch (err) {
       const text = this.failureText(err as Error);
       if (text === this.lastSent) return;

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { displayStatus } from '../../../src/core/catalog';
 import { commandTrainerOf, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../../src/core/commandTrainer';
 import type { CommandTrainerConfig } from '../../../src/core/config/schema';
 import { validateConfig } from '../../../src/core/config/validate';
@@ -108,4 +109,16 @@ test('SIGINT to the process group reaches a grandchild; a stop that ends the com
   assert.equal(recordCommandExit(run.dir, code, signal, true)?.status, 'stopped');
   assert.equal(readRunManifest(run.dir).exitCode, 130);
   assert.equal(signalProcessGroup(child.pid!, 'SIGINT'), false, 'the group is gone');
+});
+
+test('the catalog shows a live command run as running (started for the run), and as interrupted once it is killed', async (t) => {
+  const { run, trainer } = commandRun(t, [process.execPath, '-e', 'setInterval(() => {}, 1000)']);
+  const child = await startCommandTrainer(run, trainer);
+  t.after(() => signalProcessGroup(child.pid!, 'SIGKILL'));
+  // Neither its command line nor its working folder names the run: GPACO_RUN_ID does.
+  assert.equal(displayStatus(readRunManifest(run.dir)), 'running');
+  const end = exited(child);
+  signalProcessGroup(child.pid!, 'SIGKILL');
+  await end;
+  assert.equal(displayStatus(readRunManifest(run.dir)), 'interrupted');
 });
