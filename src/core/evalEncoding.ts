@@ -158,10 +158,30 @@ export function encodePredictions(classes: number, labels: ArrayLike<number>, to
   };
 }
 
-/** Test-set indices (ascending) of the images of true class `t` predicted as `p`. */
-export function imagesOfCell(pred: DecodedPredictions, t: number, p: number): number[] {
+/**
+ * Which test images to show: one confusion cell (true t predicted as p), a class's mistakes
+ * (true c, predicted anything else), or the images wrongly predicted as a class.
+ */
+export type ImageSelection = { kind: 'cell'; true: number; pred: number } | { kind: 'mistakes'; cls: number } | { kind: 'predictedAs'; cls: number };
+
+/** Test-set indices (ascending) of the selected images. */
+export function selectImages(pred: DecodedPredictions, sel: ImageSelection): number[] {
   const out: number[] = [];
-  for (let i = 0; i < pred.n; i++) if (pred.true[i] === t && pred.top1[i] === p) out.push(i);
+  const match = (t: number, p: number): boolean => {
+    switch (sel.kind) {
+      case 'cell':
+        return t === sel.true && p === sel.pred;
+      case 'mistakes':
+        return t === sel.cls && p !== sel.cls;
+      case 'predictedAs':
+        return p === sel.cls && t !== sel.cls;
+      default: {
+        const never: never = sel;
+        throw new Error(`unknown selection ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  for (let i = 0; i < pred.n; i++) if (match(pred.true[i]!, pred.top1[i]!)) out.push(i);
   return out;
 }
 

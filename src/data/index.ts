@@ -50,7 +50,7 @@ export async function openSource(data: DataConfig & { kind: FileDataKind }): Pro
   }
 }
 
-function isFileKind(data: DataConfig): data is DataConfig & { kind: FileDataKind } {
+export function isFileKind(data: DataConfig): data is DataConfig & { kind: FileDataKind } {
   return data.kind !== 'synthetic';
 }
 

@@ -12,6 +12,7 @@ import { EXIT, RUNS_DIR_OPTION, registerCommand, type CommandContext } from '../
 import { MAX_TEXT_CONFUSION_CLASSES, renderConfusion } from '../render/confusion';
 import { bytes, duration, localTime, pct } from '../render/format';
 import { renderFields, renderTable } from '../render/table';
+import { confusedLines } from '../confused';
 import { locateRun } from '../runLookup';
 
 function ruleText(classes: ClassesFile): string {
@@ -73,6 +74,24 @@ async function show(ctx: CommandContext): Promise<number> {
     } catch (err) {
       problems.push((err as Error).message);
     }
+  }
+  const confused = ctx.string('confused');
+  if (confused !== undefined) {
+    const tag = ctx.string('tag');
+    const ev = tag === undefined ? evals[evals.length - 1] : evals.find((e) => e.tag === tag);
+    const config = s.manifest ? gpacoConfig(s.manifest) : undefined;
+    if (!ev || !config) {
+      io.err(`gpaco show: ${!config ? 'the run has no config of its own' : tag === undefined ? 'the run has no evaluation yet' : `no evaluation ${tag} (evaluations: ${evals.map((e) => e.tag).join(', ') || 'none'})`}`);
+      for (const p of problems) io.err(`problem: ${p}`);
+      return EXIT.failed;
+    }
+    const r = await confusedLines(dir, config, ev, classes, confused);
+    if ('error' in r) {
+      io.err(`gpaco show: ${r.error}`);
+      return EXIT.failed;
+    }
+    for (const l of r.lines) io.out(l);
+    return EXIT.ok;
   }
   if (ctx.flag('json')) {
     io.out(JSON.stringify({ ...summaryJson(s), config: s.manifest?.config ?? null, classes: classes ?? null, evals, problems }, null, 2));
@@ -176,8 +195,13 @@ async function show(ctx: CommandContext): Promise<number> {
 registerCommand({
   name: 'show',
   summary: 'show one run: summary, evaluations (many / medium / few), confusion matrix, checkpoints',
-  usage: ['gpaco show RUN [--runs-dir DIR] [--json]'],
-  options: [RUNS_DIR_OPTION, { name: 'json', type: 'boolean', help: 'print everything as JSON (eval files included)' }],
+  usage: ['gpaco show RUN [--runs-dir DIR] [--json]', 'gpaco show RUN --confused TRUE:PRED [--tag TAG]'],
+  options: [
+    RUNS_DIR_OPTION,
+    { name: 'json', type: 'boolean', help: 'print everything as JSON (eval files included)' },
+    { name: 'confused', type: 'string', value: 'TRUE:PRED', help: 'list the test images of true class TRUE predicted as PRED (class numbers or names)' },
+    { name: 'tag', type: 'string', value: 'TAG', help: 'with --confused: the evaluation (default: the latest)' },
+  ],
   positionals: ['RUN'],
   details: [
     'RUN is a run id (or a unique part of one) under --runs-dir, or the path of a run folder.',

@@ -7,7 +7,7 @@ import {
   decodePredictions,
   denseFromSparse,
   encodePredictions,
-  imagesOfCell,
+  selectImages,
   sparseConfusionOf,
   sparseFromDense,
 } from '../../../src/core/evalEncoding';
@@ -65,13 +65,15 @@ test('predictions: 2 bytes an image up to 65,536 classes, 4 above; top-5 optiona
   assert.deepEqual(topClasses([1, 3, 2], 0, 3, 5), [1, 2, 0, 0, 0], 'fewer classes than 5: padded');
 });
 
-test('the images of a confusion cell, in test-set order', () => {
+test('the images of a confusion cell, of a class\'s mistakes, wrongly predicted as a class, in test-set order', () => {
   const labels = [0, 1, 1, 2, 1, 0];
   const preds = [0, 2, 2, 2, 1, 2];
   const p = decodePredictions(encodePredictions(3, labels, preds), 3);
-  assert.deepEqual(imagesOfCell(p, 1, 2), [1, 2]);
-  assert.deepEqual(imagesOfCell(p, 0, 2), [5]);
-  assert.deepEqual(imagesOfCell(p, 2, 0), []);
+  assert.deepEqual(selectImages(p, { kind: 'cell', true: 1, pred: 2 }), [1, 2]);
+  assert.deepEqual(selectImages(p, { kind: 'cell', true: 0, pred: 2 }), [5]);
+  assert.deepEqual(selectImages(p, { kind: 'cell', true: 2, pred: 0 }), []);
+  assert.deepEqual(selectImages(p, { kind: 'mistakes', cls: 1 }), [1, 2]);
+  assert.deepEqual(selectImages(p, { kind: 'predictedAs', cls: 2 }), [1, 2, 5]);
   assert.deepEqual(sparseConfusionOf(labels, preds, 3), sparseFromDense([[1, 0, 1], [0, 1, 2], [0, 0, 1]]));
 });
 
