@@ -31,6 +31,8 @@ export interface DashboardPageOptions {
   /** The bundle: a URL (webview) or its text (report). */
   script: { src: string } | { inline: string };
   bodyClass?: string;
+  /** Static HTML (built and escaped by our own code) shown above the dashboard, with its styles. */
+  prelude?: { html: string; css: string };
 }
 
 export function dashboardPage(o: DashboardPageOptions): string {
@@ -47,9 +49,9 @@ export function dashboardPage(o: DashboardPageOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(o.csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeAttr(o.title)}</title>
-</head>
+${o.prelude ? `<style nonce="${o.nonce}">${o.prelude.css.replace(/<\//g, '<\\/')}</style>\n` : ''}</head>
 <body${o.bodyClass ? ` class="${escapeAttr(o.bodyClass)}"` : ''}>
-<main id="app"></main>
+${o.prelude ? `${o.prelude.html}\n` : ''}<main id="app"></main>
 <script type="application/json" id="gpaco-boot">${jsonForScript(o.boot)}</script>
 ${o.data === undefined ? '' : `<script type="application/json" id="gpaco-data">${jsonForScript(o.data)}</script>\n`}${script}
 </body>

@@ -11,29 +11,18 @@ import {
   filterRows,
   groupRows,
   parseColumn,
-  parseValueMode,
   sortGroups,
   sortRows,
   type ColumnId,
   type SortDirection,
-  type ValueMode,
 } from '../../core/experiments/table';
-import type { DisplayStatus } from '../../core/contract';
-import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
+import { FILTER_OPTIONS, GROUP_OPTIONS, VALUE_OPTION, commaList, exceptOf, rowFilterOf, valueModeOf } from '../experimentsOptions';
+import { EXIT, RUNS_DIR_OPTION, registerCommand, type CommandContext } from '../registry';
 import { columnFromName, groupsTable, rowsTable } from '../render/experiments';
 import { runsDirOf } from '../runLookup';
 
-const STATUSES: readonly DisplayStatus[] = ['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted', 'unreadable', 'unknown'];
 const DEFAULT_ROW_COLUMNS: readonly ColumnId[] = ['id', 'name', 'status', 'epochs', 'metric:top1', 'metric:few', 'backend', 'created'];
 const DEFAULT_GROUP_COLUMNS: readonly ColumnId[] = ['name', 'n', 'metric:top1', 'metric:many', 'metric:medium', 'metric:few'];
-
-function valueMode(ctx: CommandContext): ValueMode {
-  const text = ctx.string('value');
-  if (text === undefined) return { kind: 'last' };
-  const mode = parseValueMode(text);
-  if ('error' in mode) throw new UsageError(`--value ${mode.error}`);
-  return mode;
-}
 
 /** `few`, `few:asc`, `loss.alpha:desc`: metrics sort best first unless told otherwise, other columns ascending. */
 function sortSpec(text: string, configKeys: readonly string[]): { column: ColumnId; dir: SortDirection } {
@@ -43,31 +32,20 @@ function sortSpec(text: string, configKeys: readonly string[]): { column: Column
   return { column, dir };
 }
 
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 async function ls(ctx: CommandContext): Promise<number> {
   const root = runsDirOf(ctx);
-  const mode = valueMode(ctx);
+  const mode = valueModeOf(ctx);
   const grouped = ctx.flag('group-by-config');
-  const exceptText = ctx.string('except');
-  if (exceptText !== undefined && !grouped) throw new UsageError('--except goes with --group-by-config');
-  const statuses = ctx.strings('status');
-  for (const s of statuses) if (!(STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status "${s}" is not a status (one of ${STATUSES.join(', ')})`);
+  const filter = rowFilterOf(ctx);
 
   const summaries = readRunSummaries(root);
   const all = buildRows(summaries, mode);
   const configKeys = allConfigKeys(all);
-  const columns = ctx.string('columns') !== undefined ? list(ctx.string('columns')).map((n) => columnFromName(n, configKeys)) : undefined;
+  const columns = ctx.string('columns') !== undefined ? commaList(ctx.string('columns')).map((n) => columnFromName(n, configKeys)) : undefined;
   const sort = ctx.string('sort') !== undefined ? sortSpec(ctx.string('sort')!, configKeys) : undefined;
-  const except = exceptText === undefined ? ['seed'] : list(exceptText);
-  for (const k of except) if (!configKeys.includes(k)) columnFromName(k, configKeys);
+  const except = exceptOf(ctx, configKeys);
 
-  let rows = filterRows(all, { text: ctx.string('filter') ?? '', statuses: statuses as DisplayStatus[], tags: ctx.strings('tag') });
+  let rows = filterRows(all, filter);
   if (sort && !grouped) rows = sortRows(rows, sort.column, sort.dir);
 
   if (grouped) {
@@ -116,13 +94,10 @@ registerCommand({
     RUNS_DIR_OPTION,
     { name: 'json', type: 'boolean', help: 'print the rows (or groups) as JSON, with the same numbers' },
     { name: 'sort', type: 'string', value: 'COL', help: 'sort by a column: few, top1, loss.alpha, created, ... (metrics best first; add :asc / :desc)' },
-    { name: 'filter', type: 'string', value: 'TEXT', help: 'keep runs whose name, id, tags, note or config (key=value) contain every word' },
-    { name: 'tag', type: 'string', multiple: true, value: 'T', help: 'keep runs with this tag (repeatable: all of them)' },
-    { name: 'status', type: 'string', multiple: true, value: 'S', help: 'keep runs with this status (repeatable)' },
-    { name: 'value', type: 'string', value: 'MODE', help: 'metric values: last (default), best[:METRIC] (best evaluation by few, or METRIC), epoch:N' },
+    ...FILTER_OPTIONS,
+    VALUE_OPTION,
     { name: 'columns', type: 'string', value: 'LIST', help: 'comma-separated columns, e.g. name,status,few,loss.alpha,seed' },
-    { name: 'group-by-config', type: 'boolean', help: 'one line per config (runs equal except seed): mean ± sample std (n)' },
-    { name: 'except', type: 'string', value: 'KEYS', help: 'with --group-by-config: the config keys that may differ inside a group (default seed)' },
+    ...GROUP_OPTIONS,
   ],
   positionals: [],
   details: [

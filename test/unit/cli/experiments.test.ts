@@ -186,3 +186,53 @@ test('tag and note: +tag -tag round trip into ls --tag; bad tags refused; malfor
 test('sweepPlan and writeSweepFixture agree with OPTIONS (the plan the CLI tests compute from)', () => {
   assert.equal(sweepPlan(OPTIONS).length, 130);
 });
+
+test('report --group-by-config: groups table with mean ± std by hand, one band per group and chart, classes kept apart, names escaped', async (t) => {
+  // Three seeds of every config, so groups have a std.
+  const cwd = tempDir(t);
+  const plan = writeSweepFixture(path.join(cwd, 'runs'), { runs: 360, evals: 4 });
+  const gpaco10 = plan.filter((p) => p.method === 'gpaco' && p.classes === 10 && p.fault === undefined);
+  // A run name that would be markup if it were not escaped.
+  const victim = gpaco10[0]!;
+  const runJson = path.join(cwd, 'runs', victim.id, 'run.json');
+  fs.writeFileSync(runJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(runJson, 'utf8')), name: '<img src=x onerror=alert(1)>' }));
+
+  const out = path.join(cwd, 'groups.html');
+  const r = await cli(['report', '--group-by-config', '--filter', 'loss.kind=gpaco data.classes=10', '--out', out], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /10 groups of \d+ runs, 8 runs in full/);
+  const html = fs.readFileSync(out, 'utf8');
+  // 10 groups (5 alphas x 2 lrs); each group with an evaluated member has a band and a mean line in both charts (top-1, few).
+  const drawn = new Set(gpaco10.filter((p) => p.evals.length).map((p) => `${p.alpha}/${p.lr}`)).size;
+  assert.ok(drawn >= 5);
+  assert.equal(html.match(/class="gpaco-band"/g)?.length, 2 * drawn);
+  assert.equal(html.match(/class="gpaco-mean"/g)?.length, 2 * drawn);
+  assert.ok(!html.includes('<img src=x'), 'the run name is escaped');
+  assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  // A group's top-1 at the last evaluation, by hand (the first with two evaluated seeds).
+  const pick = gpaco10.find((q) => gpaco10.filter((p) => p.alpha === q.alpha && p.lr === q.lr && p.evals.length).length >= 2)!;
+  const members = gpaco10.filter((p) => p.alpha === pick.alpha && p.lr === pick.lr && p.evals.length);
+  const xs = members.map((p) => p.evals.at(-1)!.top1);
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+  const row = new RegExp(`>loss\\.alpha=${pick.alpha} optim\\.lr=${pick.lr}</td><td class="num">\\d+</td><td class="num">10</td><td class="num">${(mean * 100).toFixed(1)} ± ${(std * 100).toFixed(1)} <small>\\(${xs.length}\\)</small>`);
+  assert.match(html, row);
+
+  // min-max bands are wider than (or as wide as) the std bands of the same groups, never equal to them all.
+  const outMinMax = path.join(cwd, 'minmax.html');
+  assert.equal((await cli(['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', outMinMax], { cwd })).code, 0);
+  const bands = (h: string) => [...h.matchAll(/class="gpaco-band" data-group="\d+" points="([^"]+)"/g)].map((m) => m[1]);
+  assert.notDeepEqual(bands(fs.readFileSync(outMinMax, 'utf8')), bands(html));
+
+  // Grouping across class counts keeps them apart and says why in the report.
+  const apartOut = path.join(cwd, 'apart.html');
+  assert.equal((await cli(['report', '--group-by-config', '--except', 'seed,data.classes', '--filter', 'loss.kind=ce loss.alpha=0.01', '--out', apartOut], { cwd })).code, 0);
+  assert.match(fs.readFileSync(apartOut, 'utf8'), /<ul class="gpaco-groups-apart"><li>.*not comparable/);
+
+  const noGroup = await cli(['report', victim.id, '--filter', 'x', '--out', out], { cwd });
+  assert.equal(noGroup.code, 2);
+  assert.match(noGroup.stderr, /--filter goes with --group-by-config/);
+  const badBand = await cli(['report', '--group-by-config', '--band', 'iqr', '--out', out], { cwd });
+  assert.equal(badBand.code, 2);
+  assert.match(badBand.stderr, /--band must be std or minmax/);
+});
