@@ -76,12 +76,14 @@ export function startCommandTrainer(run: { dir: string; id: string }, trainer: C
     child.once('spawn', () => {
       const pid = child.pid!;
       try {
+        // A Slurm job keeps its launch record (the batch script started this on a compute node).
+        const slurm = readRunManifest(run.dir).launch?.kind === 'slurm';
         updateRunManifest(run.dir, {
           status: 'running',
           pid,
           host: os.hostname(),
           startedAt: new Date().toISOString(),
-          launch: { kind: 'local', processGroup: pid },
+          ...(slurm ? {} : { launch: { kind: 'local' as const, processGroup: pid } }),
         });
       } catch {
         // run.json unreadable: the command's own writer (or its exit) records the run.
@@ -145,4 +147,36 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+}
+
+/**
+ * Runs a run's command to its end, as `trainer.js command <runDir>` does inside a Slurm job:
+ * SIGINT / SIGTERM / SIGUSR1 are passed on to the command's process group (the Python writer
+ * turns them into a clean stop), and the end is recorded when the command left it unsaid.
+ * Resolves to the exit code to leave with (127: it could not start; 128 + n: killed by signal n).
+ */
+export async function runCommandToEnd(run: { dir: string; id: string }, trainer: CommandTrainerConfig, say: (line: string) => void): Promise<number> {
+  let child: ChildProcess;
+  try {
+    child = await startCommandTrainer(run, trainer);
+  } catch (err) {
+    say(`error: ${(err as Error).message}`);
+    return 127;
+  }
+  const pgid = child.pid!;
+  let stopRequested = false;
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGUSR1'] as const).map((sig) => {
+    const h = () => {
+      stopRequested = true;
+      say(`${sig}: passing it on to the command's process group`);
+      signalProcessGroup(pgid, sig === 'SIGUSR1' ? 'SIGTERM' : sig);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (c, s) => resolve({ code: c, signal: s })));
+  for (const [sig, h] of handlers) process.off(sig, h);
+  const m = recordCommandExit(run.dir, code, signal, stopRequested);
+  say(`the command ended (${signal ?? `exit code ${code}`}); the run is ${m?.status ?? 'unreadable'}`);
+  return code ?? 128 + (os.constants.signals[signal!] ?? 0);
 }

@@ -29,6 +29,7 @@ import { TrainingSession, assignVariables, buildNetwork, classesFileOf, geometry
 import { stepsPerEpoch } from './batches';
 import { measureStepBytes, planMicroBatch, stepEstimate } from './memoryPlan';
 import { runVerifyLoss } from './verifyLoss';
+import { commandTrainerOf, runCommandToEnd } from '../core/commandTrainer';
 
 /** An error a user fixes in the config or data (exit 2). */
 class UsageError extends Error {}
@@ -342,9 +343,32 @@ async function evalCommand(args: Args): Promise<number> {
   }
 }
 
+async function runCommandRun(runDir: string | undefined): Promise<number> {
+  if (!runDir) {
+    log('usage: trainer command <runDir>');
+    return 2;
+  }
+  const dir = path.resolve(runDir);
+  let manifest;
+  try {
+    manifest = readRunManifest(dir);
+  } catch (err) {
+    log(`error: ${(err as Error).message}`);
+    return 2;
+  }
+  const command = commandTrainerOf(manifest);
+  if (!command) {
+    log(`error: ${dir}: its config has no trainer.kind "command"`);
+    return 2;
+  }
+  return runCommandToEnd({ dir, id: manifest.id }, command, (line) => log(line));
+}
+
 async function main(argv: string[]): Promise<number> {
   // verify-loss has its own arguments (src/trainer/verifyLoss.ts, the GPaCo issue).
   if (argv[0] === 'verify-loss') return runVerifyLoss(argv.slice(1));
+  // A command run inside a Slurm job (core/slurm/batchScript): the command, not the trainer.
+  if (argv[0] === 'command') return runCommandRun(argv[1]);
   let args: Args;
   try {
     args = parseArgs(argv);

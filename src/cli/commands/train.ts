@@ -37,7 +37,8 @@ async function train(ctx: CommandContext): Promise<number> {
   // A command trainer (trainer.kind "command") needs no trainer bundle.
   const isCommand = config.trainer?.kind === 'command';
   const script = trainerScript(ctx);
-  const missing = isCommand ? undefined : checkTrainer(script);
+  // (A Slurm job still needs it: it starts the command on the compute node.)
+  const missing = isCommand && config.launch.kind === 'local' ? undefined : checkTrainer(script);
   if (missing) {
     io.err(`gpaco train: ${missing}`);
     return EXIT.failed;

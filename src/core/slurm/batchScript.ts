@@ -30,6 +30,8 @@ export interface BatchScriptSpec {
   nodePath: string;
   /** Absolute path of dist/trainer.js on the compute nodes. */
   trainerPath: string;
+  /** Command runs (trainer.kind "command"): the trainer bundle runs the run's own command instead of training. */
+  command?: boolean;
   /** Extra environment of the trainer (e.g. GPACO_NATIVE_MODULES). */
   env?: Record<string, string>;
   /** Job array: at most this many tasks at once (`--array=0-N%limit`). */
@@ -137,8 +139,9 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
   lines.push(
     'if [ ! -x "$NODE" ]; then say "error: Node $NODE is not an executable on $(hostname); set gpaco.slurm.nodePath (or GPACO_NODE) to a Node 20.19+ visible on the compute nodes"; mark 127 ""; exit 127; fi',
     'if [ ! -r "$TRAINER" ]; then say "error: the trainer bundle $TRAINER is not readable on $(hostname); put dist/ on a shared file system (gpaco.slurm.trainerPath)"; mark 127 ""; exit 127; fi',
-    'ARGS=(run "$RUN_DIR")',
-    'if [ -e "$RUN_DIR/checkpoints/index.json" ]; then ARGS+=(--resume); fi',
+    ...(spec.command
+      ? ['# A command run: the trainer bundle starts the run\'s own command (its config\'s trainer.argv) and records its end.', 'ARGS=(command "$RUN_DIR")']
+      : ['ARGS=(run "$RUN_DIR")', 'if [ -e "$RUN_DIR/checkpoints/index.json" ]; then ARGS+=(--resume); fi']),
     'say "starting on $(hostname): $NODE $TRAINER ${ARGS[*]}"',
     '"$NODE" "$TRAINER" "${ARGS[@]}" &',
     'CHILD=$!',

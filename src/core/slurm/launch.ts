@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../atomicWrite';
 import type { RunManifest, SlurmLaunchRecord } from '../contract';
 import { readRunConfig, readRunManifest, runPaths, updateRunManifest } from '../runDirectory';
+import { commandTrainerOf } from '../commandTrainer';
 import { escapeOutputPattern, renderBatchScript, sbatchArguments, SLURM_FILES, type BatchScriptSpec } from './batchScript';
 import type { SlurmCallResult, SlurmClient } from './exec';
 import { queryJobs } from './follow';
@@ -88,6 +89,7 @@ function specFor(dir: string, manifest: RunManifest, options: SlurmJobOptions, c
     options,
     nodePath: ctx.nodePath,
     trainerPath: ctx.trainerPath,
+    ...(commandTrainerOf(manifest) ? { command: true } : {}),
     ...(ctx.env ? { env: ctx.env } : {}),
   };
 }
@@ -124,6 +126,9 @@ export async function submitRun(dir: string, ctx: SlurmSubmitContext, mode: 'sta
   const l = slurmLaunchOf(manifest);
   if (l?.jobId && !isJobFinished(l.state) && (manifest.status === 'queued' || manifest.status === 'running')) {
     return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} already has Slurm job ${l.jobId}${l.state ? ` (${l.state})` : ''}` };
+  }
+  if (mode === 'resume' && commandTrainerOf(manifest)) {
+    return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} was trained by a command (trainer.kind "command"): GPaCo Lab cannot resume it; start a new run` };
   }
   if (mode === 'start' && manifest.status !== 'queued') {
     return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} is ${manifest.status}: only a queued run can be started (resume continues the others)` };
@@ -182,6 +187,10 @@ export async function submitArray(dirs: readonly string[], sweepDir: string, ctx
       return { ok: false, reason: 'invalid-options', message, issues: [{ path: 'launch.slurm', message }] };
     }
   }
+  if (new Set(manifests.map((m) => commandTrainerOf(m) !== undefined)).size > 1) {
+    const message = 'the runs of a job array must share their trainer.kind: launch each run on its own instead';
+    return { ok: false, reason: 'invalid-options', message, issues: [{ path: 'trainer.kind', message }] };
+  }
   // Each run's own script, for resubmitting it alone later.
   absDirs.forEach((d, i) => {
     const s = path.join(d, SLURM_FILES.script);
@@ -198,6 +207,7 @@ export async function submitArray(dirs: readonly string[], sweepDir: string, ctx
     options: first!,
     nodePath: ctx.nodePath,
     trainerPath: ctx.trainerPath,
+    ...(manifests.some((m) => commandTrainerOf(m)) ? { command: true } : {}),
     ...(ctx.env ? { env: ctx.env } : {}),
     ...(options.arrayLimit ? { arrayLimit: options.arrayLimit } : {}),
   };
