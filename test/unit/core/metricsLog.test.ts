@@ -160,3 +160,24 @@ test('parseMetricRecord checks each kind', () => {
   assert.equal(parseMetricRecord({ kind: 'toString' }), undefined);
   assert.equal(parseMetricRecord(null), undefined);
 });
+
+test('onlyKinds: only records of those kinds are returned, even when another record mentions the kind in a string', (t) => {
+  const file = path.join(tempDir(t), 'metrics.jsonl');
+  const lines = [
+    { kind: 'step', epoch: 1, step: 1, loss: 1, lr: 0.1, time: 't' },
+    { kind: 'event', level: 'info', message: 'next: "kind":"eval" soon', time: 't' },
+    { kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: 0.5, top5: 0.9, many: 0.6, medium: 0.5, few: 0.4, file: 'evals/epoch-0001.json', time: 't' },
+    { kind: 'epoch', epoch: 1, loss: 1, accuracy: 0.4, lr: 0.1, seconds: 1, imagesPerSecond: 10, time: 't' },
+  ];
+  fs.writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const tail = new MetricsTail(file).onlyKinds(['eval', 'epoch']);
+  assert.deepEqual(
+    tail.read().map((r) => r.kind),
+    ['eval', 'epoch'],
+  );
+  fs.appendFileSync(file, `${JSON.stringify({ kind: 'step', epoch: 2, step: 2, loss: 1, lr: 0.1, time: 't' })}\n${JSON.stringify({ ...lines[2], epoch: 2, tag: 'epoch-0002' })}\n`);
+  assert.deepEqual(
+    tail.read().map((r) => (r.kind === 'eval' ? r.tag : r.kind)),
+    ['epoch-0002'],
+  );
+});
