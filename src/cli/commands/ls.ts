@@ -13,6 +13,7 @@ import {
   parseColumn,
   sortGroups,
   sortRows,
+  tableToCsv,
   type ColumnId,
   type SortDirection,
 } from '../../core/experiments/table';
@@ -55,6 +56,10 @@ async function ls(ctx: CommandContext): Promise<number> {
       ctx.io.out(JSON.stringify(groups.map((g) => groupJson(g, mode)), null, 2));
       return EXIT.ok;
     }
+    if (ctx.flag('csv')) {
+      ctx.io.write(tableToCsv({ kind: 'groups', groups }, columns ?? DEFAULT_GROUP_COLUMNS, mode));
+      return EXIT.ok;
+    }
     if (groups.length === 0) {
       ctx.io.out(summaries.length ? `no runs match in ${root}` : `no runs in ${root}`);
       return EXIT.ok;
@@ -69,11 +74,15 @@ async function ls(ctx: CommandContext): Promise<number> {
     ctx.io.out(JSON.stringify(rows.map((r) => rowJson(r, mode)), null, 2));
     return EXIT.ok;
   }
+  const shown = columns ?? (mode.kind === 'last' ? DEFAULT_ROW_COLUMNS : [...DEFAULT_ROW_COLUMNS.slice(0, 6), 'valueEpoch', ...DEFAULT_ROW_COLUMNS.slice(6)]);
+  if (ctx.flag('csv')) {
+    ctx.io.write(tableToCsv({ kind: 'rows', rows }, shown, mode));
+    return EXIT.ok;
+  }
   if (rows.length === 0) {
     ctx.io.out(summaries.length ? `no runs match in ${root}` : `no runs in ${root}`);
     return EXIT.ok;
   }
-  const shown = columns ?? (mode.kind === 'last' ? DEFAULT_ROW_COLUMNS : [...DEFAULT_ROW_COLUMNS.slice(0, 6), 'valueEpoch', ...DEFAULT_ROW_COLUMNS.slice(6)]);
   for (const l of rowsTable(rows, shown, mode)) ctx.io.out(l);
   for (const r of rows) if (r.summary.problem) ctx.io.err(`${r.summary.id}: ${r.summary.problem}`);
   for (const r of rows) if (r.summary.meta.problem) ctx.io.err(`${r.summary.id}: tags and note ignored: ${r.summary.meta.problem}`);
@@ -87,12 +96,13 @@ registerCommand({
   name: 'ls',
   summary: 'list the runs, newest first (status, progress, top-1 and few-shot accuracy); sort, filter, group seeds',
   usage: [
-    'gpaco ls [--sort COL[:asc|:desc]] [--filter TEXT] [--tag T ...] [--status S ...] [--value MODE] [--columns LIST] [--runs-dir DIR] [--json]',
+    'gpaco ls [--sort COL[:asc|:desc]] [--filter TEXT] [--tag T ...] [--status S ...] [--value MODE] [--columns LIST] [--runs-dir DIR] [--json | --csv]',
     'gpaco ls --group-by-config [--except KEY,...] [...the options above]',
   ],
   options: [
     RUNS_DIR_OPTION,
     { name: 'json', type: 'boolean', help: 'print the rows (or groups) as JSON, with the same numbers' },
+    { name: 'csv', type: 'boolean', help: 'print the shown columns as CSV (groups: mean, std and n of each metric)' },
     { name: 'sort', type: 'string', value: 'COL', help: 'sort by a column: few, top1, loss.alpha, created, ... (metrics best first; add :asc / :desc)' },
     ...FILTER_OPTIONS,
     VALUE_OPTION,

@@ -236,3 +236,23 @@ test('report --group-by-config: groups table with mean ± std by hand, one band 
   assert.equal(badBand.code, 2);
   assert.match(badBand.stderr, /--band must be std or minmax/);
 });
+
+test('ls --csv: the shown columns as CSV, rows and groups, with the mode in the headers', async (t) => {
+  const { cwd, plan } = fixture(t);
+  const r = await cli(['ls', '--csv', '--columns', 'id,few,eval-epoch', '--value', 'best', '--status', 'completed'], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\r\n').filter(Boolean);
+  assert.equal(lines[0], 'id,few (best few),epoch of best few');
+  const completed = plan.filter((p) => p.status === 'completed' && p.fault !== 'malformed-run-json');
+  assert.equal(lines.length - 1, completed.length);
+  for (const line of lines.slice(1)) {
+    const [id, few, epoch] = line.split(',');
+    const b = bestFew(completed.find((p) => p.id === id)!)!;
+    assert.deepEqual([Number(few), Number(epoch)], [b.few, b.epoch], id);
+  }
+  const g = await cli(['ls', '--csv', '--group-by-config', '--columns', 'group,n,top1'], { cwd });
+  assert.equal(g.code, 0, g.stderr);
+  const glines = g.stdout.split('\r\n').filter(Boolean);
+  assert.equal(glines[0], 'name,n,top-1 (last) mean,top-1 (last) std,top-1 (last) n');
+  assert.equal(glines.length - 1, 120);
+});
