@@ -1,6 +1,7 @@
 // Terminal output while a run trains: permanent lines scroll up, and on a TTY one live line at
 // the bottom is redrawn in place. Without a TTY only the permanent lines are written.
 import type { Output } from './registry';
+import { terminalSafe } from './render/terminalText';
 
 const CLEAR_LINE = '\r\x1b[2K';
 
@@ -17,7 +18,8 @@ export class ProgressView {
   }
 
   /** The live line (ignored without a TTY). */
-  status(text: string): void {
+  status(raw: string): void {
+    const text = terminalSafe(raw);
     if (!this.io.isTTY || text === this.live) return;
     this.live = text;
     this.io.write(`${CLEAR_LINE}${text}`);

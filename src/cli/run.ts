@@ -4,6 +4,7 @@ import { closestMatches } from '../core/catalog';
 import './commands/index';
 import { EXIT, HELP_OPTION, UsageError, allCommands, findCommand, parseArgsOptions, type CommandContext, type CommandSpec, type Output } from './registry';
 import { padEnd } from './render/format';
+import { terminalSafeOutput } from './render/terminalText';
 
 export interface CliEnvironment {
   io: Output;
@@ -57,7 +58,7 @@ function usageError(io: Output, spec: CommandSpec | undefined, message: string):
 
 /** Runs one command line (without `node cli.js`); resolves to the exit code. */
 export async function runCli(argv: readonly string[], envr: CliEnvironment): Promise<number> {
-  const { io } = envr;
+  const io = terminalSafeOutput(envr.io);
   const [first, ...rest] = argv;
   if (first === undefined) {
     for (const l of globalHelp(envr.version)) io.err(l);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runPaths } from '../core/runDirectory';
+import { openRunFile } from '../core/runFile';
 import type { CommandContext } from './registry';
 
 /**
@@ -52,8 +53,8 @@ export function spawnTrainer(script: string, args: readonly string[], runDir: st
 export function lastLines(file: string, n: number): string[] {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
+    let size: number;
+    ({ fd, size } = openRunFile('tail', file));
     const len = Math.min(size, 16 * 1024);
     const buf = Buffer.alloc(len);
     fs.readSync(fd, buf, 0, len, size - len);

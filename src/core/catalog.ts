@@ -137,6 +137,16 @@ export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary 
   };
 }
 
+/**
+ * The one wording of a run's readability shared by every view (CLI, tree, dashboard, report):
+ * "unreadable: why" when run.json cannot be used, "partly readable: why" when another file of
+ * the run cannot; undefined when all is well.
+ */
+export function readabilityLine(status: DisplayStatus, problems: readonly string[]): string | undefined {
+  if (status === 'unreadable') return `unreadable: ${problems[0] ?? 'run.json cannot be read'}`;
+  return problems.length ? `partly readable: ${problems.join('; ')}` : undefined;
+}
+
 /** The local time encoded in a `YYYYMMDD-HHMMSS-...` id, as ISO; undefined for other names. */
 export function createdAtFromId(id: string): string | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-|$)/.exec(id);
@@ -155,8 +165,12 @@ function folderTime(dir: string): string {
 }
 
 function latestEval(dir: string, problems: string[]): EvalRecord | null {
-  const rec = findLastMetric(runPaths(dir).metrics, 'eval');
-  if (rec) return rec;
+  try {
+    const rec = findLastMetric(runPaths(dir).metrics, 'eval');
+    if (rec) return rec;
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   // An evaluation written without its metrics record (e.g. metrics.jsonl lost): use the file.
   const tags = listEvalTags(dir);
   const last = tags[tags.length - 1];

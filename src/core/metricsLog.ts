@@ -2,8 +2,11 @@
 // tail it, reading only the bytes appended since their last read.
 import * as fs from 'node:fs';
 import type { MetricKind, MetricRecord } from './contract';
+import { RunFileError, openRunFile } from './runFile';
+import { isValidTag } from './runSchema';
 
 const NEWLINE = 0x0a;
+const FRACTIONS = ['top1', 'top5', 'many', 'medium', 'few'] as const;
 
 /**
  * Fields that must be finite numbers / strings for each record kind (others are ignored);
@@ -35,6 +38,10 @@ export function parseMetricRecord(value: unknown): MetricRecord | undefined {
   if (!req.nullable.every((k) => rec[k] === null || isFinite(rec[k]))) return undefined;
   if (!req.strings.every((k) => typeof rec[k] === 'string')) return undefined;
   if (kind === 'event' && !['info', 'warn', 'error'].includes(rec.level as string)) return undefined;
+  // Ranges: a viewer prints these as they are (accuracies as percentages, tags inside paths).
+  if (!Number.isInteger(rec.epoch ?? 0) || (rec.epoch as number | undefined ?? 0) < 0) return undefined;
+  if (req.strings.includes('tag') && !isValidTag(rec.tag)) return undefined;
+  if (kind === 'eval' && !FRACTIONS.every((k) => (rec[k] as number) >= 0 && (rec[k] as number) <= 1)) return undefined;
   return rec as unknown as MetricRecord;
 }
 
@@ -133,9 +140,9 @@ export class MetricsTail {
   readBatch(): TailBatch {
     let fd: number;
     try {
-      fd = fs.openSync(this.file, 'r');
+      fd = openRunFile('tail', this.file).fd;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (err instanceof RunFileError && err.problem === 'missing') {
         // Removed: whatever appears under this name next is a new file.
         const restarted = this.identity !== undefined;
         if (restarted) this.reset();
@@ -221,6 +228,7 @@ export function readAllMetrics(file: string): MetricRecord[] {
 /**
  * The last record of `kind` in the file, scanning backwards from the end in chunks and reading
  * at most `maxBytes`: what a catalog needs (latest eval) without reading a long log whole.
+ * A missing file has none; one that is not a regular file throws `RunFileError`.
  */
 export function findLastMetric<K extends MetricKind>(
   file: string,
@@ -228,13 +236,14 @@ export function findLastMetric<K extends MetricKind>(
   maxBytes = 8 << 20,
 ): Extract<MetricRecord, { kind: K }> | undefined {
   let fd: number;
+  let size: number;
   try {
-    fd = fs.openSync(file, 'r');
-  } catch {
+    ({ fd, size } = openRunFile('tail', file));
+  } catch (err) {
+    if (err instanceof RunFileError && err.problem !== 'missing' && err.problem !== 'io') throw err;
     return undefined;
   }
   try {
-    const size = fs.fstatSync(fd).size;
     const chunk = 64 << 10;
     let end = size;
     let carry: Buffer = Buffer.alloc(0);

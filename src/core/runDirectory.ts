@@ -6,36 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './atomicWrite';
 import type { Config } from './config/schema';
-import {
-  EVAL_SCHEMA,
-  EVAL_SCHEMA_V1,
-  RUN_FILES,
-  RUN_SCHEMA,
-  RUN_STATUSES,
-  SHOT_GROUPS,
-  type CheckpointEntry,
-  type CheckpointIndex,
-  type ClassesFile,
-  type EvalFile,
-  type EvalFileV1,
-  type GroupRule,
-  type RunManifest,
-  type RunProgress,
-  type RunStatus,
-  type ShotGroup,
-} from './contract';
-import { EvalEncodingError, decodeConfusion, decodePredictionsField } from './evalEncoding';
+import { RUN_FILES, RUN_SCHEMA, type CheckpointEntry, type CheckpointIndex, type ClassesFile, type EvalFile, type EvalFileV1, type RunManifest, type RunProgress } from './contract';
+import { RunFileError, readRunJson, readRunJsonIfExists } from './runFile';
+import { checkTag, isObject, isValidTag, parseCheckpointEntry, parseClassesFile, parseEvalFile, parseRunManifest, pathInside } from './runSchema';
 
-/** A run file that is missing a required field, is not JSON, or cannot be read. */
-export class RunFileError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'RunFileError';
-  }
-}
+export { RunFileError } from './runFile';
+export { parseClassesFile, parseEvalFile, parseRunManifest } from './runSchema';
 
 /** The file written last into a checkpoint folder: the folder is complete only when it exists. */
 export const CHECKPOINT_MANIFEST = 'manifest.json';
@@ -66,8 +42,9 @@ export function runPaths(dir: string): RunPaths {
     checkpoints: p(RUN_FILES.checkpoints),
     checkpointIndex: p(RUN_FILES.checkpointIndex),
     log: p(RUN_FILES.log),
-    evalFile: (tag) => path.join(dir, RUN_FILES.evals, `${tag}.json`),
-    checkpointDir: (tag) => path.join(dir, RUN_FILES.checkpoints, tag),
+    // Tags come from run files: a tag that is not a plain name never becomes a path.
+    evalFile: (tag) => path.join(dir, RUN_FILES.evals, `${checkTag(tag, p(RUN_FILES.evals))}.json`),
+    checkpointDir: (tag) => path.join(dir, RUN_FILES.checkpoints, checkTag(tag, p(RUN_FILES.checkpointIndex))),
   };
 }
 
@@ -174,90 +151,12 @@ export function claimRunFolder(root: string, name: string, now: Date, exactId?: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small validation helpers: readers accept unknown fields but insist on the ones they use.
-
-type Json = Record<string, unknown>;
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RunFileError(file, `cannot read: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new RunFileError(file, `not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function readJsonIfExists(file: string): unknown {
-  if (!fs.existsSync(file)) return undefined;
-  return readJson(file);
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-function field<T>(file: string, obj: Json, key: string, check: (v: unknown) => v is T, expected: string): T {
-  const v = obj[key];
-  if (!check(v)) throw new RunFileError(file, `field "${key}" must be ${expected} (got ${JSON.stringify(v) ?? 'nothing'})`);
-  return v;
-}
-
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
-const isNumberOrNull = (v: unknown): v is number | null => v === null || isFiniteNumber(v);
-const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isFiniteNumber);
-
-// ---------------------------------------------------------------------------------------------
-// run.json
-
-/** Parses a run.json value; throws `RunFileError` naming the field that is wrong. */
-export function parseRunManifest(value: unknown, file: string = RUN_FILES.run): RunManifest {
-  if (!isObject(value)) throw new RunFileError(file, 'must be a JSON object');
-  if (value.schema !== RUN_SCHEMA) throw new RunFileError(file, `field "schema" must be "${RUN_SCHEMA}" (got ${JSON.stringify(value.schema)})`);
-  field(file, value, 'id', isString, 'a string');
-  field(file, value, 'createdAt', isString, 'an ISO time string');
-  field(file, value, 'status', (v): v is RunStatus => RUN_STATUSES.includes(v as RunStatus), `one of ${RUN_STATUSES.join(', ')}`);
-  field(file, value, 'config', isObject, 'an object');
-  const progress = field(file, value, 'progress', isObject, 'an object');
-  field(file, progress, 'epoch', isFiniteNumber, 'a number');
-  field(file, progress, 'epochs', isFiniteNumber, 'a number');
-  // Optional-ish fields: default them so consumers see the full shape.
-  const manifest = {
-    name: typeof value.id === 'string' ? value.id : 'run',
-    pid: null,
-    host: '',
-    backend: null,
-    startedAt: null,
-    endedAt: null,
-    exitCode: null,
-    error: null,
-    ...value,
-  } as Json;
-  field(file, manifest, 'name', isString, 'a string');
-  field(file, manifest, 'pid', isNumberOrNull, 'a number or null');
-  field(file, manifest, 'host', isString, 'a string');
-  field(file, manifest, 'backend', isStringOrNull, 'a string or null');
-  field(file, manifest, 'exitCode', isNumberOrNull, 'a number or null');
-  const error = manifest.error;
-  if (error !== null && !(isObject(error) && typeof error.message === 'string')) {
-    throw new RunFileError(file, 'field "error" must be null or {"message": "..."}');
-  }
-  return manifest as unknown as RunManifest;
-}
+// run.json (schemas with ranges: runSchema.ts)
 
 /** Reads `<dir>/run.json`; throws `RunFileError` when it is missing or malformed. */
 export function readRunManifest(dir: string): RunManifest {
   const file = runPaths(dir).run;
-  return parseRunManifest(readJson(file), file);
+  return parseRunManifest(readRunJson('run', file), file);
 }
 
 export type ManifestPatch = Partial<Omit<RunManifest, 'schema' | 'id' | 'progress'>> & { progress?: Partial<RunProgress> };
@@ -277,7 +176,7 @@ export function updateRunManifest(dir: string, patch: ManifestPatch): RunManifes
 /** The config as the run started. Not validated again: it was valid when the run was made. */
 export function readRunConfig(dir: string): Config {
   const file = runPaths(dir).config;
-  const v = readJson(file);
+  const v = readRunJson('config', file);
   if (!isObject(v)) throw new RunFileError(file, 'must be a JSON object');
   return v as unknown as Config;
 }
@@ -285,36 +184,10 @@ export function readRunConfig(dir: string): Config {
 // ---------------------------------------------------------------------------------------------
 // classes.json
 
-function parseGroupRule(file: string, v: unknown): GroupRule {
-  if (isObject(v) && v.kind === 'terciles') return { kind: 'terciles' };
-  if (isObject(v) && v.kind === 'shots' && isFiniteNumber(v.many) && isFiniteNumber(v.few)) return { kind: 'shots', many: v.many, few: v.few };
-  throw new RunFileError(file, 'field "groups.rule" must be {"kind":"shots","many":N,"few":N} or {"kind":"terciles"}');
-}
-
-export function parseClassesFile(value: unknown, file: string = RUN_FILES.classes): ClassesFile {
-  if (!isObject(value)) throw new RunFileError(file, 'must be a JSON object');
-  const names = field(file, value, 'names', (v): v is string[] => Array.isArray(v) && v.every(isString), 'an array of strings');
-  const trainCounts = field(file, value, 'trainCounts', isNumberArray, 'an array of numbers');
-  const testCounts = field(file, value, 'testCounts', isNumberArray, 'an array of numbers');
-  const groups = field(file, value, 'groups', isObject, 'an object');
-  const assignment = field(
-    file,
-    groups,
-    'assignment',
-    (v): v is ShotGroup[] => Array.isArray(v) && v.every((g) => SHOT_GROUPS.includes(g as ShotGroup)),
-    'an array of "many" | "medium" | "few"',
-  );
-  const c = names.length;
-  if (trainCounts.length !== c || testCounts.length !== c || assignment.length !== c) {
-    throw new RunFileError(file, `names, trainCounts, testCounts and groups.assignment must have the same length (${c})`);
-  }
-  return { names, trainCounts, testCounts, groups: { rule: parseGroupRule(file, groups.rule), assignment } };
-}
-
 /** `undefined` when the trainer has not written classes.json yet. */
 export function readClassesFile(dir: string): ClassesFile | undefined {
   const file = runPaths(dir).classes;
-  const v = readJsonIfExists(file);
+  const v = readRunJsonIfExists('classes', file);
   return v === undefined ? undefined : parseClassesFile(v, file);
 }
 
@@ -325,34 +198,9 @@ export function writeClassesFile(dir: string, classes: ClassesFile): void {
 // ---------------------------------------------------------------------------------------------
 // evals/<tag>.json
 
-export function parseEvalFile(value: unknown, file: string): EvalFile {
-  if (!isObject(value)) throw new RunFileError(file, 'must be a JSON object');
-  const version = value.schema === EVAL_SCHEMA ? 2 : value.schema === EVAL_SCHEMA_V1 ? 1 : 0;
-  if (version === 0) throw new RunFileError(file, `field "schema" must be "${EVAL_SCHEMA}" or "${EVAL_SCHEMA_V1}" (got ${JSON.stringify(value.schema)})`);
-  field(file, value, 'tag', isString, 'a string');
-  field(file, value, 'epoch', isFiniteNumber, 'a number');
-  field(file, value, 'n', isFiniteNumber, 'a number');
-  field(file, value, 'top1', isFiniteNumber, 'a number');
-  field(file, value, 'top5', isFiniteNumber, 'a number');
-  const ga = field(file, value, 'groupAccuracy', isObject, 'an object');
-  for (const g of SHOT_GROUPS) field(file, ga, g, isFiniteNumber, 'a number');
-  const per = field(file, value, 'perClassAccuracy', isNumberArray, 'an array of numbers');
-  const n = value.n as number;
-  try {
-    // v1 (dense) and v2 (sparse + predictions) decode in one place: src/core/evalEncoding.ts.
-    const confusion = decodeConfusion(version, value.confusion, per.length);
-    const predictions = version === 2 ? decodePredictionsField(value.predictions, per.length, n) : null;
-    const { predictions: _dropped, ...rest } = value;
-    return { split: 'test', ...rest, schema: EVAL_SCHEMA, confusion, ...(predictions ? { predictions } : {}) } as unknown as EvalFile;
-  } catch (err) {
-    if (err instanceof EvalEncodingError) throw new RunFileError(file, err.message);
-    throw err;
-  }
-}
-
 export function readEvalFile(dir: string, tag: string): EvalFile {
   const file = runPaths(dir).evalFile(tag);
-  return parseEvalFile(readJson(file), file);
+  return parseEvalFile(readRunJson('eval', file), file);
 }
 
 /** Trainers write v2 (EvalFile); v1 is accepted so tests can lay down files of the first contract. */
@@ -374,6 +222,7 @@ export function listEvalTags(dir: string): string[] {
   return names
     .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
     .map((n) => n.slice(0, -'.json'.length))
+    .filter(isValidTag)
     .sort();
 }
 
@@ -382,31 +231,9 @@ export function listEvalTags(dir: string): string[] {
 
 /** True when `<dir>/<relPath>/manifest.json` exists (written last, so the folder is complete). */
 export function isCheckpointComplete(dir: string, relPath: string): boolean {
-  const folder = path.resolve(dir, relPath);
   // An index entry must never point outside its run directory.
-  const rel = path.relative(path.resolve(dir), folder);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return false;
-  return fs.existsSync(path.join(folder, CHECKPOINT_MANIFEST));
-}
-
-function parseCheckpointEntry(v: unknown): CheckpointEntry | undefined {
-  if (!isObject(v) || typeof v.tag !== 'string' || !isFiniteNumber(v.epoch)) return undefined;
-  const num = (x: unknown) => (isFiniteNumber(x) ? x : null);
-  return {
-    ...v,
-    tag: v.tag,
-    epoch: v.epoch,
-    step: isFiniteNumber(v.step) ? v.step : 0,
-    path: typeof v.path === 'string' ? v.path : `${RUN_FILES.checkpoints}/${v.tag}`,
-    top1: num(v.top1),
-    many: num(v.many),
-    medium: num(v.medium),
-    few: num(v.few),
-    bytes: isFiniteNumber(v.bytes) ? v.bytes : 0,
-    time: typeof v.time === 'string' ? v.time : '',
-    best: v.best === true,
-    ...(v.external === true ? { external: true } : {}),
-  };
+  const folder = pathInside(dir, relPath);
+  return folder !== undefined && fs.existsSync(path.join(folder, CHECKPOINT_MANIFEST));
 }
 
 /** An index entry worth listing: an external file (only listed, never read here) or a complete folder. */
@@ -421,7 +248,7 @@ function isListedEntry(dir: string, e: CheckpointEntry): boolean {
  */
 export function readCheckpointIndex(dir: string): CheckpointIndex {
   const file = runPaths(dir).checkpointIndex;
-  const v = readJsonIfExists(file);
+  const v = readRunJsonIfExists('checkpointIndex', file);
   if (v === undefined) return { checkpoints: [] };
   if (!isObject(v) || !Array.isArray(v.checkpoints)) throw new RunFileError(file, 'field "checkpoints" must be an array');
   const checkpoints = v.checkpoints

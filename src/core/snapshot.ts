@@ -139,7 +139,7 @@ export class RunSnapshotSource {
     const warnings: string[] = [];
     const manifest = readRunManifest(this.dir); // unreadable run.json: the caller shows the error
     this.manifest = manifest;
-    this.readMetrics();
+    this.readMetrics(warnings);
     const table = this.readClasses(warnings);
     const status = displayStatusOf(manifest, options.isAlive);
 
@@ -237,8 +237,14 @@ export class RunSnapshotSource {
     }
   }
 
-  private readMetrics(): void {
-    const batch = this.tail.readBatch();
+  private readMetrics(warnings: string[]): void {
+    let batch: ReturnType<MetricsTail['readBatch']>;
+    try {
+      batch = this.tail.readBatch();
+    } catch (err) {
+      warnings.push((err as Error).message);
+      return;
+    }
     if (batch.restarted) {
       this.epochs.clear();
       this.evalRecords.clear();

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './atomicWrite';
 import { applyOverrides, type Override } from './config/overrides';
+import { isForbiddenKey } from './config/safeKeys';
 import type { Config } from './config/schema';
 import { formatIssue, validateConfig, type ConfigIssue } from './config/validate';
 import { slugify, timestampId } from './runDirectory';
@@ -52,6 +53,8 @@ export function parseGridAxis(text: string): GridAxis | ConfigIssue {
   if (eq <= 0) return { path: '', message: `--grid expects key=value1,value2,..., got "${text}"` };
   const key = text.slice(0, eq).trim();
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key)) return { path: key, message: `--grid: "${key}" is not a dotted field path such as loss.alpha` };
+  const bad = key.split('.').find(isForbiddenKey);
+  if (bad !== undefined) return { path: key, message: `--grid: "${bad}" is not a config field` };
   const raw = splitGridValues(text.slice(eq + 1));
   if (raw.some((v) => v === '')) return { path: key, message: `--grid ${key}: empty value in "${text.slice(eq + 1)}"` };
   const values = raw.map((v) => {

@@ -2,6 +2,7 @@
 // name). Every failure is a DataError naming the file, so users see which file to fix.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { RunFileError, openRunFile, readRunFile } from '../core/runFile';
 import { DataError } from './types';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -9,6 +10,11 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 const BLOCK = 4 << 20;
 
 function ioError(file: string, err: unknown): DataError {
+  if (err instanceof RunFileError) {
+    if (err.problem === 'missing') return new DataError(`${file}: file not found`, file);
+    if (/a folder/.test(err.reason)) return new DataError(`${file}: is a folder, expected a file`, file);
+    return new DataError(err.message, file);
+  }
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new DataError(`${file}: file not found`, file);
   if (code === 'EISDIR') return new DataError(`${file}: is a folder, expected a file`, file);
@@ -21,10 +27,13 @@ function gzipError(file: string, err: unknown): DataError {
   return new DataError(`${file}: cannot decompress: ${reason}`, file);
 }
 
-/** A file descriptor for reading; a failure is a DataError naming the file. */
-function openForReading(file: string): number {
+/**
+ * A file descriptor for reading a regular file (a device or FIFO behind a symlink would hang the
+ * read); a failure is a DataError naming the file.
+ */
+export function openForReading(file: string): number {
   try {
-    return fs.openSync(file, 'r');
+    return openRunFile('data', file).fd;
   } catch (err) {
     throw ioError(file, err);
   }
@@ -87,7 +96,7 @@ export function readContentHead(file: string, n: number): Buffer {
 export function readContent(file: string): Buffer {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readRunFile('dataSmall', file);
   } catch (err) {
     throw ioError(file, err);
   }
@@ -106,7 +115,7 @@ export function readContent(file: string): Buffer {
 export async function streamContent(file: string, onChunk: (chunk: Uint8Array, offset: number) => void): Promise<number> {
   if (isGzip(file)) {
     let offset = 0;
-    const input = fs.createReadStream(file, { highWaterMark: BLOCK });
+    const input = fs.createReadStream(file, { fd: openForReading(file), highWaterMark: BLOCK });
     const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
     input.on('error', (err) => gunzip.destroy(err));
     input.pipe(gunzip);

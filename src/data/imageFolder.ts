@@ -9,6 +9,7 @@ import { requireFolder } from './folders';
 import { imageSignature } from './imageSignature';
 import type { Gathered, Source, SourcePart, SourceWarning } from './source';
 import { DataError } from './types';
+import { errorReason, openRunFile, readRunFileAsync } from '../core/runFile';
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 /** More undecodable images than this fraction of those read refuses the load. */
@@ -124,12 +125,12 @@ export function imageFilePart(root: string, files: string[], labels: Int32Array,
       for (let b = 0; b < positions.length; b += READ_AHEAD) {
         const batch = Array.from(positions.subarray(b, b + READ_AHEAD));
         const contents = await Promise.all(
-          batch.map((p) => fs.promises.readFile(path.join(root, files[p]!)).then((buf) => ({ buf }), (err: Error) => ({ err }))),
+          batch.map((p) => readRunFileAsync('data', path.join(root, files[p]!)).then((buf) => ({ buf }), (err: Error) => ({ err }))),
         );
         batch.forEach((p, k) => {
           const r = contents[k]!;
           if ('err' in r) {
-            failed.push({ position: p, reason: `cannot read (${r.err.message})` });
+            failed.push({ position: p, reason: `cannot read (${errorReason(r.err)})` });
             return;
           }
           try {
@@ -216,14 +217,14 @@ export function scanSignatures(part: SourcePart): { file: string; reason: string
     const file = path.join(part.root, rel);
     let got: number;
     try {
-      const fd = fs.openSync(file, 'r');
+      const fd = openRunFile('data', file).fd;
       try {
         got = fs.readSync(fd, head, 0, 8, 0);
       } finally {
         fs.closeSync(fd);
       }
     } catch (err) {
-      bad.push({ file, reason: `cannot read (${(err as Error).message})` });
+      bad.push({ file, reason: `cannot read (${errorReason(err)})` });
       continue;
     }
     const bytes = head.subarray(0, got);

@@ -1,10 +1,10 @@
 // split.json in the run directory: the exact long-tailed split a run trained on, so it can be
 // rebuilt and checked later (verifySplit), or compared across runs.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../core/atomicWrite';
 import type { Dataset, SplitRecord } from './types';
 import { DataError } from './types';
+import { errorReason, readRunText } from '../core/runFile';
 
 export const SPLIT_FILE = 'split.json';
 export const SPLIT_SCHEMA = 'gpaco-split/1';
@@ -71,9 +71,9 @@ export function readSplitFile(dir: string): SplitFile {
   const file = path.join(dir, SPLIT_FILE);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRunText('splitFile', file);
   } catch (err) {
-    throw new DataError(`${file}: cannot read (${(err as Error).message})`, file);
+    throw new DataError(`${file}: cannot read (${errorReason(err)})`, file);
   }
   let value: unknown;
   try {

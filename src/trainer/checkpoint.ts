@@ -8,6 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomicWrite';
 import { type CheckpointEntry, type MetricRecord, RUN_FILES, epochTag } from '../core/contract';
 import type { RngState } from '../core/random';
 import { CHECKPOINT_MANIFEST, readCheckpointIndex, runPaths, writeCheckpointIndex } from '../core/runDirectory';
+import { errorReason, readRunFile, readRunJson } from '../core/runFile';
 import type { JsonValue } from './methods/types';
 
 export const CHECKPOINT_SCHEMA = 'gpaco-checkpoint/1';
@@ -97,9 +98,9 @@ export function readCheckpointManifest(runDir: string, tag: string): CheckpointM
   const file = path.join(runPaths(runDir).checkpointDir(tag), CHECKPOINT_MANIFEST);
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    value = readRunJson('checkpointManifest', file);
   } catch (e) {
-    throw new Error(`checkpoint ${tag}: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`checkpoint ${tag}: cannot read ${file}: ${errorReason(e)}`, { cause: e });
   }
   const m = value as Partial<CheckpointManifest>;
   if (m.schema !== CHECKPOINT_SCHEMA || !Array.isArray(m.tensors) || typeof m.epoch !== 'number' || typeof m.step !== 'number') {
@@ -112,7 +113,7 @@ export function readCheckpointManifest(runDir: string, tag: string): CheckpointM
 export function readCheckpoint(runDir: string, tag: string): { manifest: CheckpointManifest; tensors: Map<string, HostTensor> } {
   const manifest = readCheckpointManifest(runDir, tag);
   const file = path.join(runPaths(runDir).checkpointDir(tag), manifest.weightsFile);
-  const blob = fs.readFileSync(file);
+  const blob = readRunFile('checkpointWeights', file);
   if (blob.length !== manifest.bytes) throw new Error(`checkpoint ${tag}: ${file} has ${blob.length} bytes, the manifest says ${manifest.bytes}`);
   const tensors = new Map<string, HostTensor>();
   for (const e of manifest.tensors) {

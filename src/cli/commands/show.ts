@@ -1,12 +1,13 @@
 // gpaco show RUN [--runs-dir DIR] [--json]
 import * as path from 'node:path';
-import { summarizeRun } from '../../core/catalog';
+import { readabilityLine, summarizeRun } from '../../core/catalog';
 import { gpacoConfig, type ClassesFile, type EvalFile, type EvalRecord } from '../../core/contract';
 import { denseFromSparse } from '../../core/evalEncoding';
 import { groupSizes } from '../../core/evalMath';
 import { importedText } from '../../core/import/importedRun';
 import { readAllMetrics } from '../../core/metricsLog';
 import { listEvalTags, readClassesFile, readEvalFile, runPaths } from '../../core/runDirectory';
+import { evalClassesMismatch } from '../../core/runSchema';
 import { describeConfig, summaryJson } from '../describe';
 import { EXIT, RUNS_DIR_OPTION, registerCommand, type CommandContext } from '../registry';
 import { MAX_TEXT_CONFUSION_CLASSES, renderConfusion } from '../render/confusion';
@@ -70,11 +71,15 @@ async function show(ctx: CommandContext): Promise<number> {
   const evals: EvalFile[] = [];
   for (const tag of listEvalTags(dir)) {
     try {
-      evals.push(readEvalFile(dir, tag));
+      const e = readEvalFile(dir, tag);
+      const mismatch = classes ? evalClassesMismatch(e, classes, runPaths(dir).evalFile(tag)) : undefined;
+      if (mismatch) problems.push(mismatch);
+      evals.push(e);
     } catch (err) {
       problems.push((err as Error).message);
     }
   }
+  const readability = readabilityLine(s.status, problems);
   const confused = ctx.string('confused');
   if (confused !== undefined) {
     const tag = ctx.string('tag');
@@ -104,6 +109,7 @@ async function show(ctx: CommandContext): Promise<number> {
     ['name', m?.name ?? '?'],
     ['status', `${s.status}${m?.exitCode !== null && m?.exitCode !== undefined ? ` (exit ${m.exitCode})` : ''}`],
     ['directory', dir],
+    ...(readability ? [['files', readability] as [string, string]] : []),
   ];
   if (m) {
     fields.push(['created', localTime(m.createdAt, true)]);

@@ -1,4 +1,5 @@
 // `--set key=value` overrides (CLI, sweeps): dotted paths into a config object.
+import { isForbiddenKey } from './safeKeys';
 import type { ConfigIssue } from './validate';
 
 export interface Override {
@@ -15,6 +16,8 @@ export function parseOverride(text: string): Override | ConfigIssue {
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key)) {
     return { path: key, message: `--set: "${key}" is not a dotted field path such as loss.alpha` };
   }
+  const bad = key.split('.').find(isForbiddenKey);
+  if (bad !== undefined) return { path: key, message: `--set: "${bad}" is not a config field` };
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -32,6 +35,9 @@ export function isOverride(x: Override | ConfigIssue): x is Override {
 export function applyOverrides(config: unknown, overrides: readonly Override[]): Record<string, unknown> {
   const out = structuredClone((config ?? {}) as Record<string, unknown>);
   for (const { path, value } of overrides) {
+    // Overrides are checked when parsed; this guards every other caller too.
+    const bad = path.find(isForbiddenKey);
+    if (bad !== undefined) throw new Error(`"${bad}" is not a config field (in ${path.join('.')})`);
     let node: Record<string, unknown> = out;
     for (const seg of path.slice(0, -1)) {
       const next = node[seg];

@@ -5,12 +5,12 @@
 // It stops at the first stage with problems and reports all of that stage's problems, each naming
 // its field (and file:line, or the flag that set it). Nothing here creates anything.
 // The data preflight is passed in (src/data's `preflightData`): core does not import src/data.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyOverrides, isOverride, parseOverride, type Override } from './overrides';
 import { findPreset, PRESETS } from './presets';
 import type { BackendName, Config } from './schema';
 import { formatIssue, parseConfigText, validateConfig, type ConfigIssue, type ValidateOptions } from './validate';
+import { errorReason, readRunText } from '../runFile';
 import { resolveJobOptions, type SlurmDefaults } from '../slurm/options';
 import { expandSweep, isGridAxis, parseGridAxis, type ExpandedPoint, type GridAxis } from '../sweep';
 
@@ -94,9 +94,10 @@ export type ReadResult = { ok: true; raw: unknown; text: string; file: string } 
 export function readConfigFile(file: string): ReadResult {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // The guarded reader: a config linked to /dev/zero or a FIFO is refused, not read forever.
+    text = readRunText('config', file);
   } catch (err) {
-    return { ok: false, stage: 'read', issues: [{ path: '', file, message: `cannot read: ${(err as Error).message}` }] };
+    return { ok: false, stage: 'read', issues: [{ path: '', file, message: `cannot read: ${errorReason(err)}` }] };
   }
   const parsed = parseConfigText(text, file);
   return parsed.ok ? { ok: true, raw: parsed.value, text, file } : { ok: false, stage: 'parse', issues: parsed.errors };

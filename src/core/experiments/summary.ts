@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createdAtFromId, displayStatus, isRunDirectory } from '../catalog';
+import { createdAtFromId, displayStatus, isRunDirectory, readabilityLine } from '../catalog';
 import type { DisplayStatus, EvalRecord, RunManifest } from '../contract';
 import { evalRecordOf } from '../evalMath';
 import { MetricsTail } from '../metricsLog';
@@ -186,7 +186,9 @@ export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir)
     meta: rawMeta.problem === undefined ? rawMeta.meta : { ...rawMeta.meta, problem: rawMeta.problem },
     evals,
   };
-  if (problems.length) summary.problem = problems.join('; ');
+  // The wording every view shares ("unreadable: ..." / "partly readable: ...").
+  const readability = readabilityLine(summary.status, problems);
+  if (readability !== undefined) summary.problem = readability;
   return summary;
 }
 

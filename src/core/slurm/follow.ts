@@ -13,6 +13,7 @@ import { SLURM_FILES } from './batchScript';
 import type { SlurmClient } from './exec';
 import { isInvalidJobId, parseExitCode, parseSacct, parseScontrol, parseSqueue, SQUEUE_FORMAT, type JobInfo } from './parse';
 import { classifyJobState, isJobFinished, LOST_STATE, slurmDisplayStatus, slurmLaunchOf } from './states';
+import { readRunJson } from '../runFile';
 
 // ---------------------------------------------------------------------------------------------
 // Asking Slurm
@@ -97,7 +98,7 @@ export interface ExitMarker {
 
 export function readExitMarker(dir: string): ExitMarker | undefined {
   try {
-    const v = JSON.parse(fs.readFileSync(path.join(dir, SLURM_FILES.exitMarker), 'utf8')) as Record<string, unknown>;
+    const v = readRunJson('marker', path.join(dir, SLURM_FILES.exitMarker)) as Record<string, unknown>;
     if (typeof v.jobId !== 'string' || typeof v.exitCode !== 'number') return undefined;
     return {
       jobId: v.jobId,

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PrepareRequest, PreparedConfig } from '../../core/config/pipeline';
+import { readRunText } from '../../core/runFile';
 
 export interface EditorRefusal {
   ok: false;
@@ -44,7 +45,11 @@ export async function writePresetConfig(folder: string, preset: string): Promise
       fs.writeFileSync(file, text);
       return { ok: true, file };
     }
-    if (fs.readFileSync(file, 'utf8') === text) return { ok: true, file };
+    try {
+      if (readRunText('config', file) === text) return { ok: true, file };
+    } catch {
+      // not a readable regular file: try the next name
+    }
   }
   return { ok: false, title: 'Cannot write the preset; nothing was started', errors: [`too many copies of preset ${preset} in ${dir}`] };
 }

@@ -1,5 +1,6 @@
 // Labels, descriptions, tooltips, icons and context values of tree items: pure functions of a
 // RunView, so they are unit-tested without `vscode`.
+import { readabilityLine } from '../../core/catalog';
 import { commandTrainerOf, describeArgv } from '../../core/commandTrainer';
 import { gpacoConfig, type CheckpointEntry, type DisplayStatus } from '../../core/contract';
 import { importedText } from '../../core/import/importedRun';
@@ -17,8 +18,13 @@ export function runLabel(view: RunView): string {
 }
 
 /** e.g. `epoch 12/100 · top-1 54.1% · few 31.0%`. */
+/** The shared "unreadable / partly readable: why" wording for this run, if any. */
+export function runReadability(view: RunView): string | undefined {
+  return readabilityLine(view.status, view.status === 'unreadable' ? (view.problem ? [view.problem] : []) : (view.partial ?? []));
+}
+
 export function runDescription(view: RunView): string {
-  if (view.status === 'unreadable') return 'unreadable run.json';
+  if (view.status === 'unreadable') return runReadability(view)!;
   const parts: string[] = [];
   if (view.pending === 'resume') parts.push('waiting to resume');
   const job = view.manifest ? slurmLaunchOf(view.manifest) : undefined;
@@ -27,6 +33,7 @@ export function runDescription(view: RunView): string {
   if (view.latestEval) parts.push(`top-1 ${percent(view.latestEval.top1)}`, `few ${percent(view.latestEval.few)}`);
   // A Slurm run: its job id, and while it waits the state and pending reason.
   if (job && view.manifest) parts.push(describeJob(job, view.manifest.status));
+  if (view.partial?.length) parts.push('partly readable');
   switch (view.status) {
     case 'failed':
     case 'stopped':
@@ -103,7 +110,7 @@ function configSummary(view: RunView): string[] {
 
 /** Plain lines for a Markdown tooltip. */
 export function runTooltipLines(view: RunView): string[] {
-  if (view.status === 'unreadable') return [`${view.id}: run.json cannot be read`, view.problem ?? '', view.dir];
+  if (view.status === 'unreadable') return [`${view.id}: ${runReadability(view)!}`, view.dir];
   const m = view.manifest;
   const lines = [`${runLabel(view)} (${view.id})`, `status: ${view.status}${view.pending ? ` (waiting to ${view.pending})` : ''}`];
   lines.push(`backend: ${m?.backendInfo?.detail ?? m?.backend ?? 'not started'}`);
@@ -118,6 +125,8 @@ export function runTooltipLines(view: RunView): string[] {
     lines.push(`${e.tag}: top-1 ${percent(e.top1)} · many ${percent(e.many)} · medium ${percent(e.medium)} · few ${percent(e.few)}`);
   }
   if (m?.error) lines.push(`error: ${m.error.message}`);
+  const partly = runReadability(view);
+  if (partly) lines.push(partly);
   lines.push(view.dir);
   return lines;
 }

@@ -24,6 +24,8 @@ export interface RunView {
   manifest: RunManifest | null;
   /** Why the run is unreadable (file and reason). */
   problem: string | null;
+  /** Other files of a readable run that cannot be used (the run is then "partly readable"). */
+  partial?: string[];
   epoch: number;
   epochs: number;
   latestEval: EvalSummary | null;

@@ -267,12 +267,14 @@ export class RunStore {
 
   private readCheckpoints(e: Entry): void {
     let checkpoints: CheckpointEntry[];
+    let partial: string[] = [];
     try {
       checkpoints = readCheckpointIndex(e.view.dir).checkpoints;
-    } catch {
+    } catch (err) {
       checkpoints = []; // a malformed index lists nothing rather than something false
+      partial = [(err as Error).message];
     }
-    e.view = { ...e.view, checkpoints };
+    e.view = { ...e.view, checkpoints, partial };
   }
 
   private emit(change: StoreChange): void {

@@ -100,7 +100,7 @@ test('readRunManifest names the file and the field that is wrong', (t) => {
   fs.writeFileSync(file, JSON.stringify({ ...good, status: 'exploded' }));
   assert.throws(() => readRunManifest(dir), /field "status" must be one of queued, running/);
   fs.writeFileSync(file, JSON.stringify({ ...good, progress: { epoch: 'x', epochs: 3 } }));
-  assert.throws(() => readRunManifest(dir), /field "epoch" must be a number/);
+  assert.throws(() => readRunManifest(dir), /field "progress.epoch" must be a whole number/);
   fs.rmSync(file);
   assert.throws(() => readRunManifest(dir), /cannot read/);
 });

@@ -27,7 +27,10 @@ test('the description reads epoch, top-1 and few', () => {
   assert.equal(runDescription(view({ status: 'queued', epoch: 0, latestEval: null, pending: 'start' })), 'queued');
   assert.equal(runDescription(view({ status: 'queued', epoch: 0, latestEval: null })), 'queued (not started by this window)');
   assert.equal(runDescription(view({ status: 'stopped', pending: 'resume' })), 'waiting to resume · epoch 12/100 · top-1 54.1% · few 31.0% · stopped');
-  assert.equal(runDescription(view({ status: 'unreadable', manifest: null })), 'unreadable run.json');
+  assert.equal(runDescription(view({ status: 'unreadable', manifest: null })), 'unreadable: run.json cannot be read');
+  // The same wording as gpaco ls / show: "unreadable: <file>: <why>".
+  assert.equal(runDescription(view({ status: 'unreadable', manifest: null, problem: '/r/run.json: not a regular file (a FIFO)' })), 'unreadable: /r/run.json: not a regular file (a FIFO)');
+  assert.equal(runDescription(view({ status: 'stopped', partial: ['/r/checkpoints/index.json: too large'] })), 'epoch 12/100 · top-1 54.1% · few 31.0% · partly readable · stopped');
 });
 
 test('icons: spinner while running, one per status', () => {
