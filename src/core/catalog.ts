@@ -8,6 +8,7 @@ import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type EvalRecord, t
 import { evalRecordOf } from './evalMath';
 import { findLastMetric } from './metricsLog';
 import { listEvalTags, readCheckpointIndex, readEvalFile, readRunManifest, runPaths } from './runDirectory';
+import { canInspectProcesses, processArgv } from './processIdentity';
 import { slurmDisplayStatus } from './slurm/states';
 
 export interface RunSummary {
@@ -40,37 +41,29 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /**
- * The command line of a process where the OS exposes it (Linux /proc); `undefined` elsewhere or
- * when it cannot be read; '' for a zombie or kernel thread.
- */
-function processCommandLine(pid: number): string | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * Whether the trainer of a `running` run is still alive: its pid exists on this host and, where
- * the command line can be read, it is a process of this run (`trainer.js run <dir>` names the run
- * folder, or it runs inside that folder, or it was started for the run (GPACO_RUN_ID), or it holds
- * one of the run's files open), so a pid recycled after a reboot or crash does not keep a dead
- * run "running".
- * `undefined` when it cannot be known from here (the run's host is another machine).
+ * the command line can be read, it is a process of this run: one whole argument (resolved
+ * against its working folder) is the run folder, or it runs inside that folder, or it was
+ * started for the run (GPACO_RUN_ID), or it holds one of the run's files open. A pid recycled
+ * after a reboot or crash, or one copied into run.json from another process, does not keep a
+ * dead run "running". `undefined` when it cannot be known from here (another host).
  */
 export function isRunProcessAlive(manifest: RunManifest, hostname = os.hostname()): boolean | undefined {
   if (manifest.host && manifest.host !== hostname) return undefined;
   if (manifest.pid === null || !isProcessAlive(manifest.pid)) return false;
-  const cmd = processCommandLine(manifest.pid);
-  if (cmd === undefined || cmd.includes(manifest.id)) return true;
-  // Started as `trainer.js run .` from inside the run folder: its working folder names the run.
+  const argv = processArgv(manifest.pid);
+  if (argv === undefined) return !canInspectProcesses();
+  const id = manifest.id;
+  if (!id) return false;
+  let cwd: string | undefined;
   try {
-    if (path.basename(fs.readlinkSync(`/proc/${manifest.pid}/cwd`)) === manifest.id) return true;
+    cwd = fs.readlinkSync(`/proc/${manifest.pid}/cwd`);
   } catch {
-    // gone, or not ours to read: the checks below fail the same way
+    cwd = undefined;
   }
-  return startedForRun(manifest.pid, manifest.id) || holdsRunFile(manifest.pid, manifest.id);
+  if (cwd !== undefined && path.basename(cwd) === id) return true;
+  if (argv.slice(1).some((a) => a !== '' && path.basename(path.resolve(cwd ?? '/', a)) === id)) return true;
+  return startedForRun(manifest.pid, id) || holdsRunFile(manifest.pid, id);
 }
 
 /** A command run's process: GPaCo Lab started it with GPACO_RUN_ID=<id> (docs/architecture.md). */

@@ -19,6 +19,8 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   checkpointIndex: 'checkpoints/index.json',
   log: 'trainer.log',
+  /** Held by the one trainer working on the run (docs/run-folder.md, "The run lock"). */
+  lock: 'run.lock',
 } as const;
 
 /** Status as written in run.json. */

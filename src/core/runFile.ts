@@ -18,7 +18,7 @@ export const RUN_FILE_CAPS = {
   checkpointWeights: 8192 * MiB,
   eval: 512 * MiB,
   sweep: 4 * MiB,
-  meta: 4 * MiB,
+  meta: 256 * 1024,
   marker: 64 * 1024,
   splitFile: 256 * MiB,
   /** Label files, class-name lists and other data read whole. */

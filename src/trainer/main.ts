@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { BACKENDS, type BackendName, type Config } from '../core/config/schema';
 import { formatIssue, validateConfig } from '../core/config/validate';
 import { evalRecordOf } from '../core/evalMath';
+import type { RunManifest } from '../core/contract';
 import { MetricsWriter } from '../core/metricsLog';
+import { acquireRunLock } from '../core/runLock';
 import { readRunConfig, readRunManifest, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../core/runDirectory';
 import { AUTO_ORDER, NoBackendError, describeAttempt, selectBackend, wasmHeapBytes } from './backends';
 import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
@@ -115,7 +117,6 @@ async function loadData(config: Config): Promise<Dataset> {
 
 async function runCommand(args: Args): Promise<number> {
   const { runDir } = args;
-  const paths = runPaths(runDir);
   let prior: ReturnType<typeof readRunManifest>;
   try {
     prior = readRunManifest(runDir);
@@ -124,6 +125,24 @@ async function runCommand(args: Args): Promise<number> {
     log(`error: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  // One trainer per run folder: the lock comes before any write (a second trainer would race
+  // this one's checkpoints and run.json).
+  const locked = acquireRunLock(runDir);
+  if (!locked.ok) {
+    log(`error: ${locked.message}`);
+    return 2;
+  }
+  if (locked.tookOver) log(`run lock: ${locked.tookOver}`);
+  try {
+    return await trainLocked(args, prior);
+  } finally {
+    locked.lock.release();
+  }
+}
+
+async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
+  const { runDir } = args;
+  const paths = runPaths(runDir);
   let stop = false;
   const onSignal = (sig: string) => {
     if (stop) return log(`${sig} again: already stopping after the current step`);

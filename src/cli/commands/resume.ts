@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { summarizeRun, type RunSummary } from '../../core/catalog';
 import { latestCheckpoint } from '../../core/runDirectory';
+import { lockedMessage } from '../../core/runLock';
 import { followRun } from '../follow';
 import { concludeRun } from '../outcome';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
@@ -30,6 +31,8 @@ async function resume(ctx: CommandContext): Promise<number> {
   const id = s.manifest?.id ?? path.basename(dir);
   refuseReadOnly(dir, 'be resumed');
   if (!RESUMABLE.has(s.status)) throw new UsageError(`run ${id} cannot be resumed: ${whyNot(s)}`);
+  const locked = lockedMessage(dir);
+  if (locked) throw new UsageError(`run ${id} cannot be resumed: ${locked}`);
   const cp = latestCheckpoint(dir);
   if (!cp) {
     throw new UsageError(`run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`);

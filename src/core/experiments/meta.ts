@@ -6,13 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
+import { RUN_FILE_CAPS, RunFileError, readRunJson } from '../runFile';
 
 export const META_FILE = 'meta.json';
 export const META_SCHEMA = 'gpaco-meta/1';
 export const MAX_TAG_LENGTH = 40;
 export const MAX_NOTE_LENGTH = 4000;
 /** A meta.json larger than this is not read (a note is one paragraph; tags are short). */
-export const MAX_META_BYTES = 256 * 1024;
+export const MAX_META_BYTES = RUN_FILE_CAPS.meta;
 
 export interface RunMeta {
   tags: string[];
@@ -109,26 +110,13 @@ export function parseRunMeta(value: unknown): { meta: RunMeta; problems: string[
 /** The tags and note of a run; never throws (a missing file is empty, a broken one has a `problem`). */
 export function readRunMeta(runDir: string): RunMetaRead {
   const file = metaPath(runDir);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { meta: { ...EMPTY }, exists: false };
-    return { meta: { ...EMPTY }, exists: true, problem: `${file}: cannot read: ${(err as Error).message}` };
-  }
-  if (!st.isFile()) return { meta: { ...EMPTY }, exists: true, problem: `${file}: not a regular file` };
-  if (st.size > MAX_META_BYTES) return { meta: { ...EMPTY }, exists: true, problem: `${file}: ${st.size} bytes, more than the ${MAX_META_BYTES} a meta file may have` };
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { meta: { ...EMPTY }, exists: true, problem: `${file}: cannot read: ${(err as Error).message}` };
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text) as unknown;
+    // The shared guarded reader: a regular file within the meta cap, parsed as JSON.
+    value = readRunJson('meta', file);
   } catch (err) {
-    return { meta: { ...EMPTY }, exists: true, problem: `${file}: not valid JSON: ${(err as Error).message}` };
+    if (err instanceof RunFileError && err.problem === 'missing') return { meta: { ...EMPTY }, exists: false };
+    return { meta: { ...EMPTY }, exists: true, problem: (err as Error).message };
   }
   const { meta, problems } = parseRunMeta(value);
   return problems.length ? { meta, exists: true, problem: `${file}: ${problems.join('; ')}` } : { meta, exists: true };
@@ -184,7 +172,7 @@ export function updateRunMeta(runDir: string, update: MetaUpdate, now: Date = ne
     backup = keepBackup(runDir, now);
   } else if (current.exists) {
     // Fields this version does not know are kept as they are (readers ignore unknown fields).
-    extra = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    extra = readRunJson('meta', file) as Record<string, unknown>;
   }
   const tags = current.meta.tags.filter((t) => !(update.removeTags ?? []).includes(t));
   for (const t of update.addTags ?? []) if (!tags.includes(t)) tags.push(t);

@@ -14,6 +14,7 @@ import { queryJobs } from './follow';
 import { resolveJobOptions, type OptionIssue, type SlurmDefaults, type SlurmJobOptions } from './options';
 import { parseSbatchParsable, type JobInfo } from './parse';
 import { classifyJobState, isJobFinished, slurmLaunchOf } from './states';
+import { lockedMessage } from '../runLock';
 
 /** Where the trainer runs on the compute nodes, and the user's defaults. */
 export interface SlurmSubmitContext {
@@ -130,6 +131,8 @@ export async function submitRun(dir: string, ctx: SlurmSubmitContext, mode: 'sta
   if (mode === 'resume' && commandTrainerOf(manifest)) {
     return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} was trained by a command (trainer.kind "command"): GPaCo Lab cannot resume it; start a new run` };
   }
+  const locked = lockedMessage(dir);
+  if (locked) return { ok: false, reason: 'not-submittable', message: locked };
   if (mode === 'start' && manifest.status !== 'queued') {
     return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} is ${manifest.status}: only a queued run can be started (resume continues the others)` };
   }

@@ -12,6 +12,7 @@ import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDire
 import { isProcessAlive } from '../../core/catalog';
 import { commandProcessGroup, commandTrainerOf, describeArgv, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
 import type { CommandTrainerConfig } from '../../core/config/schema';
+import { lockedMessage } from '../../core/runLock';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
 
@@ -57,6 +58,8 @@ export class LocalLauncher implements Launcher {
   }
 
   async start(run: LaunchTarget, mode: LaunchMode = 'start'): Promise<void> {
+    const locked = lockedMessage(run.dir);
+    if (locked) throw new LaunchError(`Run ${locked}.`);
     const command = this.commandOf(run);
     if (command) return this.startCommand(run, command, mode);
     const node = await this.preflight();
