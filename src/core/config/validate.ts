@@ -6,6 +6,8 @@ import { Value } from '@sinclair/typebox/value';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, DEFAULT_IMBALANCE_FACTOR, type Config } from './schema';
+import { forbiddenKeyPaths } from './safeKeys';
+import { ConfigSchema, type Config } from './schema';
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. `loss.alpha`; empty for the whole document. */
@@ -83,7 +85,9 @@ function nodeValue(node: Node): unknown {
       const out: Record<string, unknown> = {};
       for (const prop of node.children ?? []) {
         const [key, val] = prop.children ?? [];
-        if (key && val) out[String(key.value)] = nodeValue(val);
+        // defineProperty: `out["__proto__"] = v` would set the prototype instead of a field,
+        // hiding the key from validation; as an own field it is reported as unknown.
+        if (key && val) Object.defineProperty(out, String(key.value), { value: nodeValue(val), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
@@ -151,6 +155,9 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): C
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, errors: [where({ path: '', message: 'a config must be a JSON object' })] };
   }
+  // Prototype keys are unknown fields wherever they are (also where a section allows any key).
+  const forbidden = forbiddenKeyPaths(value);
+  if (forbidden.length > 0) return { ok: false, errors: forbidden.map((p) => where({ path: p, message: 'unknown field' })) };
   const withDefaults = Value.Default(ConfigSchema, structuredClone(value)) as unknown;
   const errors: ConfigIssue[] = [];
   const seen = new Set<string>();
