@@ -47,7 +47,7 @@ function parseHolder(text: string): LockHolder | null {
 export function readRunLock(dir: string, hostname = os.hostname()): LockState {
   const file = lockPath(dir);
   let text: string;
-  let ageMs = 0;
+  let ageMs: number;
   try {
     text = readRunText('marker', file);
     ageMs = Date.now() - fs.statSync(file).mtimeMs;
