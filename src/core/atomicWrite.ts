@@ -61,3 +61,27 @@ function syncDirectory(dir: string): void {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/** `writeOutputFile` was given a folder. */
+export class OutputIsFolderError extends Error {}
+
+/**
+ * Writes a file a user named (`--out FILE`): a regular file (or a new one) is replaced
+ * atomically; an existing device, FIFO or socket (e.g. /dev/null, a pipe a reader waits on) is
+ * written into directly, never replaced by a regular file; a folder is refused.
+ */
+export function writeOutputFile(file: string, data: string | Uint8Array): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (st?.isDirectory()) throw new OutputIsFolderError(`${file} is a folder; give a file name`);
+  if (st && !st.isFile()) {
+    fs.writeFileSync(file, data);
+    return;
+  }
+  // A symlink to a regular file: replace the file it points to, keeping the link.
+  writeFileAtomic(st ? fs.realpathSync(file) : file, data);
+}

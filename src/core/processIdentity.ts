@@ -34,9 +34,15 @@ export function canInspectProcesses(): boolean {
 export interface TrainerMatch {
   /** The run folder (absolute), matched as the argument after `run` / `eval`. */
   runDir: string;
-  /** The trainer script; when given it must appear as a whole argument before the command. */
+  /**
+   * The launcher's trainer script; when given, it (or another build's `trainer.js` bundle, e.g.
+   * the CLI's) must appear as a whole argument before the command.
+   */
   script?: string;
 }
+
+/** File name of the trainer bundle (dist/trainer.js). */
+const TRAINER_BUNDLE = 'trainer.js';
 
 /**
  * True when `argv` (run from `cwd`) is `... <script> run|eval <runDir> ...`: the run folder is
@@ -53,7 +59,11 @@ export function isTrainerInvocation(argv: readonly string[], cwd: string | undef
     if (resolved !== want) continue;
     if (script === undefined) return true;
     const before = argv.slice(0, i);
-    if (before.some((a) => a !== '' && (path.isAbsolute(a) ? path.resolve(a) : cwd !== undefined ? path.resolve(cwd, a) : a) === script)) return true;
+    const isScript = (a: string) => {
+      const abs = path.isAbsolute(a) ? path.resolve(a) : cwd !== undefined ? path.resolve(cwd, a) : a;
+      return abs === script || path.basename(abs) === TRAINER_BUNDLE;
+    };
+    if (before.some((a) => a !== '' && isScript(a))) return true;
   }
   return false;
 }

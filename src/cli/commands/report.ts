@@ -3,7 +3,7 @@
 // there are several): the webview bundle, the data and the styles inlined, nothing fetched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../core/atomicWrite';
+import { OutputIsFolderError, writeOutputFile } from '../../core/atomicWrite';
 import { dashboardPage, makeNonce, reportCsp } from '../../core/dashboardHtml';
 import { buildReportData, type ReportOptions } from '../../core/snapshot';
 import { escapeHtml, groupsSectionHtml, GROUPS_SECTION_CSS } from '../../core/experiments/reportSection';
@@ -67,7 +67,12 @@ async function report(ctx: CommandContext): Promise<number> {
   const title = ctx.string('title');
   const { html } = renderReport(dirs, bundle, { ...(title ? { title } : {}), ...(maxEvals ? { maxEvals } : {}) }, prelude);
   const file = path.resolve(ctx.cwd, out);
-  writeFileAtomic(file, html);
+  try {
+    writeOutputFile(file, html);
+  } catch (err) {
+    if (err instanceof OutputIsFolderError) throw new UsageError(`--out: ${err.message}`);
+    throw err;
+  }
   io.out(`wrote ${file} (${bytes(Buffer.byteLength(html))}${groupsLine}, ${dirs.length} run${dirs.length === 1 ? '' : 's'} in full: ${dirs.map((d) => path.basename(d)).join(', ')})`);
   return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 // gpaco.stopRun: a queued run leaves the queue (stopped); a running one gets SIGINT (it finishes
 // its step and checkpoints), with a force-stop offered if it has not stopped after a grace time.
+// Only a process the launcher knows to be this run's trainer is signalled (SECURITY.md).
 import * as vscode from 'vscode';
 import type { Lab } from '../lab';
 import { runLabel } from '../model/presentation';
@@ -15,7 +16,8 @@ async function stopRun(lab: Lab, ...args: unknown[]): Promise<CommandResult> {
     const owner = lab.launcherFor(v);
     if (v.pending !== null || (v.status === 'queued' && !owner.isAlive(v))) {
       await scheduler.cancel(v.dir);
-      if (v.status === 'queued') {
+      // Restricted Mode: leaving this window's queue is all; nothing in the workspace is written.
+      if (v.status === 'queued' && vscode.workspace.isTrusted) {
         const { updateRunManifest } = await import('../../core/runDirectory');
         updateRunManifest(v.dir, { status: 'stopped', endedAt: new Date().toISOString() });
       }

@@ -12,6 +12,7 @@ import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDire
 import { isProcessAlive } from '../../core/catalog';
 import { commandProcessGroup, commandTrainerOf, describeArgv, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
 import type { CommandTrainerConfig } from '../../core/config/schema';
+import { isTrainerProcess } from '../../core/processIdentity';
 import { lockedMessage } from '../../core/runLock';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
@@ -141,12 +142,19 @@ export class LocalLauncher implements Launcher {
     }
   }
 
+  /**
+   * The pid this launcher may signal: its own child, or a trainer started elsewhere (an earlier
+   * window, the CLI) whose command line is a trainer invocation for this very run folder. A pid
+   * read from run.json alone is never trusted (run.json is workspace content), and a queued
+   * run has no process.
+   */
   private pidOf(run: LaunchTarget): number | null {
     const child = this.children.get(run.dir);
     if (child?.pid !== undefined && child.exitCode === null) return child.pid;
     try {
       const m = readRunManifest(run.dir);
-      return m.pid !== null && m.host === os.hostname() ? m.pid : null;
+      if (m.status !== 'running' || m.pid === null || m.host !== os.hostname()) return null;
+      return isTrainerProcess(m.pid, { runDir: run.dir, script: this.trainerScript }) === true ? m.pid : null;
     } catch {
       return null;
     }
