@@ -77,3 +77,19 @@ export function isTrainerProcess(pid: number, match: TrainerMatch): boolean | un
   if (argv === undefined) return canInspectProcesses() ? false : undefined;
   return isTrainerInvocation(argv, processCwd(pid), match);
 }
+
+/**
+ * Whether process `pid` is a command trainer started for `runDir` (docs/run-folder.md, command
+ * runs): the launcher gives it GPACO_RUN_DIR=<runDir> in its environment, which only the same
+ * user can read. Undefined where /proc cannot answer.
+ */
+export function isCommandProcess(pid: number, runDir: string): boolean | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  let env: string[];
+  try {
+    env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return canInspectProcesses() ? false : undefined;
+  }
+  return env.includes(`GPACO_RUN_DIR=${path.resolve(runDir)}`) || env.includes(`GPACO_RUN_DIR=${runDir}`);
+}

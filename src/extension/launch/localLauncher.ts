@@ -12,7 +12,7 @@ import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDire
 import { isProcessAlive } from '../../core/catalog';
 import { commandProcessGroup, commandTrainerOf, describeArgv, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
 import type { CommandTrainerConfig } from '../../core/config/schema';
-import { isTrainerProcess } from '../../core/processIdentity';
+import { isCommandProcess, isTrainerProcess } from '../../core/processIdentity';
 import { lockedMessage } from '../../core/runLock';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
@@ -181,7 +181,9 @@ export class LocalLauncher implements Launcher {
       const m = readRunManifest(run.dir);
       if (!commandTrainerOf(m)) return undefined;
       if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) return child.pid;
-      return commandProcessGroup(m);
+      // A group named by run.json alone is signalled only if its leader was started for this run.
+      const group = m.status === 'running' ? commandProcessGroup(m) : undefined;
+      return group !== undefined && isCommandProcess(group, run.dir) === true ? group : undefined;
     } catch {
       return undefined;
     }

@@ -78,3 +78,25 @@ test('isTrainerInvocation: whole arguments, resolved against the process\'s fold
   assert.equal(isTrainerInvocation(['node', '/x/dist/trainer.js', `run${dir}`], '/', { runDir: dir }), false);
   assert.equal(isTrainerInvocation(['node', '/x/dist/trainer.js', 'run', ''], dir, { runDir: dir }), false);
 });
+
+test('a command run: the process group named in run.json is signalled only when its leader was started for this run', async (t) => {
+  const root = tempDir(t);
+  const config = { ...presetConfig(), trainer: { kind: 'command' as const, argv: ['python3', 'train.py'] } };
+  const { id, dir } = createRunDirectory(root, { config, name: 'command' });
+  const l = launcher();
+  t.after(() => l.dispose());
+  const start = (env: NodeJS.ProcessEnv) => {
+    const c = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true, env: { ...process.env, ...env } });
+    t.after(() => c.kill('SIGKILL'));
+    updateRunManifest(dir, { status: 'running', pid: c.pid!, launch: { kind: 'local', processGroup: c.pid! } });
+    return c;
+  };
+  const stranger = start({ GPACO_RUN_DIR: path.join(root, 'another') });
+  await l.stop({ dir, id }, { force: true });
+  await sleep(100);
+  assert.equal(isProcessAlive(stranger.pid!), true, 'a group not started for this run was signalled');
+  const own = start({ GPACO_RUN_DIR: dir });
+  const exited = new Promise((r) => own.once('exit', r));
+  await l.stop({ dir, id }, { force: true });
+  await exited;
+});
