@@ -7,7 +7,6 @@ import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type Par
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, DEFAULT_IMBALANCE_FACTOR, type Config } from './schema';
 import { forbiddenKeyPaths } from './safeKeys';
-import { ConfigSchema, type Config } from './schema';
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. `loss.alpha`; empty for the whole document. */
