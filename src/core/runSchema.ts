@@ -108,7 +108,6 @@ const GPACO_SECTIONS = ['data', 'model', 'loss', 'optim', 'eval'];
 /** The config fields viewers read (tree tooltips, `gpaco show`, the dashboard). */
 const CONFIG_SHAPE: readonly [string, string, (v: unknown) => boolean, string][] = [
   ['data', 'kind', isString, 'a string'],
-  ['data', 'imbalanceFactor', isFiniteNumber, 'a number'],
   ['model', 'arch', isString, 'a string'],
   ['loss', 'kind', isString, 'a string'],
   ['optim', 'epochs', isFiniteNumber, 'a number'],
