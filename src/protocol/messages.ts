@@ -8,7 +8,40 @@ import type { CompareSnapshot, RunSnapshot } from './snapshot';
 // ---- host -> webview ----------------------------------------------------------------------
 
 export type Notice = { type: 'notice'; level: 'info' | 'error'; text: string };
-export type RunHostMessage = { type: 'snapshot'; snapshot: RunSnapshot } | Notice;
+export type RunHostMessage = { type: 'snapshot'; snapshot: RunSnapshot } | Notice | ImagesMessage;
+
+/** Test images of one page of a selection (a confusion cell, a class's mistakes, ...). */
+export const IMAGES_PAGE_SIZE = 64;
+/** Largest thumbnail the host sends (bytes of pixels, before base64): 64 x 64 RGB. */
+export const THUMBNAIL_MAX_BYTES = 64 * 64 * 3;
+
+export interface Thumbnail {
+  /** Index in the evaluated test set (the order of the eval file's predictions). */
+  index: number;
+  true: number;
+  pred: number;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Base64 of width * height * channels bytes (HWC); null when the image cannot be read now. */
+  pixels: string | null;
+  /** Why `pixels` is null. */
+  error?: string;
+}
+
+/** Never a file path: the webview gets pixels and class indices only. */
+export type ImagesMessage = {
+  type: 'images';
+  tag: string;
+  selection: ImageSelectionMessage;
+  page: number;
+  /** Images the selection holds in all. */
+  total: number;
+  pageSize: number;
+  items: Thumbnail[];
+  /** Set when no images can be shown (no per-image predictions, data not found, ...). */
+  error?: string;
+};
 export type CompareHostMessage = { type: 'snapshot'; snapshot: CompareSnapshot } | Notice;
 
 // ---- webview -> host ----------------------------------------------------------------------
@@ -44,12 +77,21 @@ const Log = Type.Object(
   strict,
 );
 
+const ClassIndex = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+export const ImageSelectionSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('cell'), true: ClassIndex, pred: ClassIndex }, strict),
+  Type.Object({ kind: Type.Literal('mistakes'), cls: ClassIndex }, strict),
+  Type.Object({ kind: Type.Literal('predictedAs'), cls: ClassIndex }, strict),
+]);
+export type ImageSelectionMessage = Static<typeof ImageSelectionSchema>;
+
 export const RunWebviewMessageSchema = Type.Union([
   Ready,
   Type.Object({ type: Type.Literal('select'), runId: RunId, tag: Type.Union([Tag, Type.Null()]) }, strict),
   Type.Object({ type: Type.Literal('stop'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('resume'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('evaluate'), runId: RunId, tag: Tag }, strict),
+  Type.Object({ type: Type.Literal('images'), runId: RunId, tag: Tag, selection: ImageSelectionSchema, page: Type.Integer({ minimum: 0, maximum: 100_000 }) }, strict),
   Export,
   Log,
 ]);

@@ -62,6 +62,7 @@ function mountRun(link: HostLink, boot: { runId: string }, root: HTMLElement): v
       evaluate: (t) => link.post({ type: 'evaluate', runId: boot.runId, tag: t }),
       exportFile: (format, fileName, data) => link.post({ type: 'export', format, fileName, data }),
       viewChanged: (v) => save((viewState = v)),
+      images: (t, selection, page) => link.post({ type: 'images', runId: boot.runId, tag: t, selection, page }),
     },
     viewState,
   );
@@ -75,7 +76,8 @@ function mountRun(link: HostLink, boot: { runId: string }, root: HTMLElement): v
       view.apply(m.snapshot);
       save(viewState);
       document.body.dataset.state = 'ready';
-    } else if (m.type === 'notice') notify(m.level, m.text);
+    } else if (m.type === 'images' && isObject(m.selection)) view.applyImages(m);
+    else if (m.type === 'notice') notify(m.level, m.text);
   });
   save(viewState);
   link.post({ type: 'ready' });

@@ -5,10 +5,11 @@
 import * as vscode from 'vscode';
 import { readCheckpointIndex } from '../../core/runDirectory';
 import { RunSnapshotSource } from '../../core/snapshot';
-import type { RunWebviewMessage } from '../../protocol/messages';
+import type { RunHostMessage, RunWebviewMessage } from '../../protocol/messages';
 import type { RunSnapshot } from '../../protocol/snapshot';
 import { checkRunWebviewMessage } from '../../protocol/validate';
 import { panelHtml } from './html';
+import { TestImageCache, imagesPage } from './imagesPage';
 import { SnapshotPanel, type PanelDeps, type RunRef } from './snapshotPanel';
 
 
@@ -22,6 +23,7 @@ function hasCheckpoint(dir: string, tag: string): boolean {
 
 export class DashboardPanel extends SnapshotPanel<RunSnapshot> {
   private readonly source: RunSnapshotSource;
+  private readonly images = new TestImageCache();
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -69,6 +71,12 @@ export class DashboardPanel extends SnapshotPanel<RunSnapshot> {
       case 'evaluate': {
         if (!hasCheckpoint(this.run.dir, m.tag)) return this.reject(`run ${this.run.id} has no complete checkpoint ${m.tag}`);
         await vscode.commands.executeCommand('gpaco.evaluateCheckpoint', { kind: 'checkpoint', dir: this.run.dir, tag: m.tag });
+        return;
+      }
+      case 'images': {
+        if (!this.source.evaluationTags().has(m.tag)) return this.reject(`run ${this.run.id} has no evaluation ${m.tag}`);
+        const reply = await imagesPage(this.run.dir, m.tag, m.selection, m.page, this.images);
+        void this.panel.webview.postMessage(reply satisfies RunHostMessage);
         return;
       }
       case 'export':

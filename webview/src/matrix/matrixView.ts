@@ -94,6 +94,8 @@ export class MatrixView {
   private plot: Size = { width: 1, height: 1 };
   private cursor: Cell | null = null;
   private drag: { x: number; y: number; moved: boolean } | null = null;
+  /** Called with the display row / column of a clicked cell (a click, not a drag), or Enter. */
+  onPick: ((row: number, col: number) => void) | null = null;
   private mode: ScaleMode = { values: 'row', log: false };
   private readonly schedule = perFrame(() => this.draw());
   private readonly resize: ResizeObserver;
@@ -498,6 +500,10 @@ export class MatrixView {
       c.setPointerCapture(ev.pointerId);
     });
     const endDrag = (ev: PointerEvent) => {
+      if (ev.type === 'pointerup' && this.drag && !this.drag.moved) {
+        const cell = this.pointerCell(ev);
+        if (cell) this.onPick?.(cell.row, cell.col);
+      }
       this.drag = null;
       if (c.hasPointerCapture(ev.pointerId)) c.releasePointerCapture(ev.pointerId);
     };
@@ -539,6 +545,11 @@ export class MatrixView {
     const cur = this.cursor ?? { row: 0, col: 0 };
     const step = ev.ctrlKey || ev.metaKey ? Math.max(1, Math.round(n / 10)) : 1;
     const moves: Record<string, [number, number]> = { ArrowUp: [-step, 0], ArrowDown: [step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
+    if (ev.key === 'Enter' && this.cursor) {
+      ev.preventDefault();
+      this.onPick?.(this.cursor.row, this.cursor.col);
+      return;
+    }
     const move = moves[ev.key];
     if (move) {
       ev.preventDefault();

@@ -12,6 +12,8 @@ import { MatrixView } from '../matrix/matrixView';
 import type { ScaleMode } from '../matrix/colors';
 import type { Theme } from '../theme';
 import { button, checkbox, select, setDisabled } from './controls';
+import { ThumbnailsView } from './thumbnails';
+import type { ImageSelectionMessage, ImagesMessage } from '../../../src/protocol/messages';
 
 export interface RunViewHooks {
   interactive: boolean;
@@ -22,11 +24,20 @@ export interface RunViewHooks {
   exportFile(format: 'png' | 'csv', fileName: string, data: string): void;
   /** UI choices worth keeping across a reload (scale mode). */
   viewChanged(view: RunViewState): void;
+  /** Asks the host for test images (interactive panels only; a report has no host to ask). */
+  images?(tag: string, selection: ImageSelectionMessage, page: number): void;
 }
 
 export interface RunViewState {
   values: 'row' | 'raw';
   log: boolean;
+}
+
+/** Names by label (the snapshot lists them in display order with each one's label). */
+function labelNames(names: readonly string[], label: readonly number[]): string[] {
+  const out: string[] = [];
+  label.forEach((l, i) => (out[l] = names[i]!));
+  return out;
 }
 
 export class RunView {
@@ -54,6 +65,7 @@ export class RunView {
   private readonly groupTable = h('tbody');
   private readonly selectedTitles: HTMLElement[] = [];
   private readonly matrix: MatrixView;
+  private readonly thumbnails: ThumbnailsView | null;
   private readonly summary = h('table', { class: 'summary', 'data-testid': 'group-summary' });
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
@@ -97,6 +109,15 @@ export class RunView {
     this.bars = new BarChart(theme, 'Accuracy by shot group');
     this.matrix = new MatrixView(theme, 'Confusion matrix, rows true class, columns predicted class, head to tail');
     this.matrix.setMode(this.view);
+    const images = this.hooks.images;
+    this.thumbnails = images ? new ThumbnailsView({ request: (tag, sel, page) => images(tag, sel, page) }) : null;
+    this.matrix.onPick = (row, col) => {
+      const s = this.snapshot;
+      const tag = s?.selectedTag;
+      if (!this.thumbnails || !s?.classes || !tag) return;
+      this.thumbnails.setClassNames(labelNames(s.classes.names, s.classes.label));
+      this.thumbnails.show(tag, { kind: 'cell', true: s.classes.label[row]!, pred: s.classes.label[col]! });
+    };
 
     const title = (text: string) => {
       const t = h('span', { class: 'selected-tag' });
@@ -141,7 +162,7 @@ export class RunView {
         ),
         h('div', {}, this.perClass.element, this.perClassReadout),
       ),
-      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
+      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
     );
 
     this.element = h(
@@ -188,6 +209,11 @@ export class RunView {
     if (!prev || prev.selected?.revision !== snapshot.selected?.revision || prev.classes !== snapshot.classes) this.renderSelection(snapshot);
     this.element.dataset.builtAt = snapshot.builtAt;
     this.element.dataset.selected = snapshot.selectedTag ?? '';
+  }
+
+  /** The host's reply to an images request. */
+  applyImages(m: ImagesMessage): void {
+    this.thumbnails?.apply(m);
   }
 
   setTheme(theme: Theme): void {
