@@ -190,19 +190,20 @@ export class MetricsTail {
   private consume(chunk: Buffer, out: MetricRecord[]): void {
     // Lines are split on bytes, not characters, so a UTF-8 sequence cut between two reads is
     // joined again before decoding.
-    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    let start = 0;
-    for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
-      this.parseLine(data.subarray(start, nl), out);
-      start = nl + 1;
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    // Everything up to the last newline is whole lines (a newline byte never occurs inside a
+    // UTF-8 sequence): decode it at once and split the text.
+    const end = data.lastIndexOf(NEWLINE) + 1;
+    if (end > 0) {
+      const lines = data.toString('utf8', 0, end - 1).split('\n');
+      for (const line of lines) this.parseLine(line, out);
     }
-    data = data.subarray(start);
     // Copy: `chunk` is a reused read buffer.
-    this.pending = Buffer.from(data);
+    this.pending = Buffer.from(data.subarray(end));
   }
 
-  private parseLine(line: Buffer, out: MetricRecord[]): void {
-    const text = line.toString('utf8').trim();
+  private parseLine(line: string, out: MetricRecord[]): void {
+    const text = line.trim();
     if (!text) return;
     if (this.kindFilter && !this.kindFilter.test(text)) return;
     let value: unknown;

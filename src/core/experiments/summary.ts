@@ -203,11 +203,15 @@ function folderTime(dir: string): string {
 // ---------------------------------------------------------------------------------------------
 // The cache
 
-/** The files whose change makes a summary stale (metrics.jsonl is read incrementally instead). */
-function fingerprint(dir: string): string {
+/**
+ * The files whose change makes a summary stale (metrics.jsonl is then read from where it
+ * stopped). config.json is read only when run.json is unreadable and the evals/ folder only when
+ * metrics.jsonl announces no evaluation, so they count only then (`full`).
+ */
+function fingerprint(dir: string, full: boolean): string {
   const p = runPaths(dir);
   const parts: string[] = [];
-  for (const f of [p.run, p.config, p.classes, metaPath(dir), p.metrics, p.evals]) {
+  for (const f of full ? [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.evals] : [p.run, p.classes, metaPath(dir), p.metrics]) {
     try {
       const st = fs.statSync(f);
       parts.push(`${st.mtimeMs}:${st.size}:${st.ino}`);
@@ -216,6 +220,10 @@ function fingerprint(dir: string): string {
     }
   }
   return parts.join('|');
+}
+
+function needsFullFingerprint(s: ExperimentSummary, track: EvalTrack): boolean {
+  return s.status === 'unreadable' || track.byTag.size === 0;
 }
 
 interface Entry {
@@ -249,7 +257,7 @@ export class SummaryCache {
   get(dir: string): ExperimentSummary {
     const key = path.resolve(dir);
     const entry = this.entries.get(key);
-    const fp = fingerprint(key);
+    const fp = fingerprint(key, !entry || needsFullFingerprint(entry.summary, entry.track));
     if (entry && !entry.stale && entry.fingerprint === fp) {
       this.stats.hits++;
       if (entry.summary.status === 'running') this.refreshStatus(entry);
@@ -258,7 +266,11 @@ export class SummaryCache {
     const track = entry?.track ?? newEvalTrack(key);
     const summary = readRunSummary(key, track, this.hostname);
     this.stats.reads++;
-    this.entries.set(key, { summary, track, fingerprint: fp, stale: false });
+    // The fingerprint taken before the read (so a change during the read is seen next time),
+    // unless the read changed which files count: then one taken now.
+    const full = needsFullFingerprint(summary, track);
+    const stored = full === (fp.split('|').length === 6) ? fp : fingerprint(key, full);
+    this.entries.set(key, { summary, track, fingerprint: stored, stale: false });
     return summary;
   }
 

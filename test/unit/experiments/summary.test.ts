@@ -113,3 +113,27 @@ test('sweepPlan: the fixture is a sweep of methods x alphas x lrs x classes over
   assert.deepEqual([...new Set(plan.map((p) => p.classes))].sort((a, b) => a - b), [10, 100, 1000]);
   assert.equal(Math.max(...plan.map((p) => p.evals.length)), 30);
 });
+
+test('SummaryCache: a run whose metrics.jsonl announces no evaluation is re-read when an eval file appears', (t) => {
+  const root = tempDir(t);
+  const [p] = writeSweepFixture(root, { runs: 1, evals: 3, faults: false });
+  const dir = path.join(root, p!.id);
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '');
+  const cache = new SummaryCache();
+  assert.deepEqual(
+    cache.get(dir).evals.map((e) => e.epoch),
+    [3],
+  );
+  const file = path.join(dir, 'evals', 'epoch-0003.json');
+  const ev = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'evals', 'epoch-0004.json'), JSON.stringify({ ...ev, tag: 'epoch-0004', epoch: 4, top1: 0.77 }));
+  const s = cache.get(dir);
+  assert.equal(cache.stats.reads, 2);
+  assert.deepEqual(
+    s.evals.map((e) => [e.epoch, e.top1]),
+    [
+      [3, p!.evals[2]!.top1],
+      [4, 0.77],
+    ],
+  );
+});
