@@ -177,8 +177,7 @@ export function importTensorboard(options: TensorboardImportOptions): Tensorboar
           problems.push(`${file}@${rec.offset}: ${s.tag} at step ${ev.step} is ${s.value}; skipped`);
           continue;
         }
-        const prev = tagsUsed.get(s.tag);
-        if (prev === undefined) tagsUsed.set(s.tag, metric);
+        tagsUsed.set(s.tag, metric);
         const points = series.get(metric) ?? (series.set(metric, new Map()), series.get(metric)!);
         // Later files and records win: a restarted writer logs its steps again.
         points.set(ev.step, { value: s.value, wallTime: ev.wallTime });
