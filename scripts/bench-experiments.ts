@@ -48,7 +48,8 @@ try {
   const [plan, genMs] = time(() => writeSweepFixture(root, { runs, evals }));
   const bytes = plan.length;
   console.log(`fixture: ${bytes} runs, up to ${evals} evaluations each, in ${root} (written in ${(genMs / 1000).toFixed(1)} s)`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), shared with other work while measuring; node ${process.version}\n`);
+  const load = () => os.loadavg()[0]!.toFixed(1);
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load()} at the start (other work shares the machine: compare the ratios); node ${process.version}\n`);
 
   // Baseline first, so both reads find the OS cache equally warm.
   const [, catalogMs] = time(() => listRuns(root));
@@ -80,6 +81,8 @@ try {
   const sortFew = repeat(() => sortRows(rows, 'metric:few', 'desc'));
   const sortName = repeat(() => sortRows(rows, 'name', 'asc'));
   const sortAlpha = repeat(() => sortRows(rows, 'config:loss.alpha', 'asc'));
+  // The first text filter also computes each row's search text (kept with the summary).
+  const [, firstFilterMs] = time(() => filterRows(rows, { text: 'gpaco' }));
   const filterText = repeat(() => filterRows(rows, { text: 'gpaco loss.alpha=0.05' }));
   const filterTag = repeat(() => filterRows(rows, { tags: ['promising'], statuses: ['completed'] }));
   const rowsBest = repeat(() => buildRows(summaries, { kind: 'best', by: 'few' }));
@@ -94,6 +97,7 @@ try {
   console.log(`  sort by few                ${ms(sortFew.median)} / ${ms(sortFew.p95)}  ${verdict(sortFew.p95, 50)}`);
   console.log(`  sort by name               ${ms(sortName.median)} / ${ms(sortName.p95)}  ${verdict(sortName.p95, 50)}`);
   console.log(`  sort by loss.alpha         ${ms(sortAlpha.median)} / ${ms(sortAlpha.p95)}  ${verdict(sortAlpha.p95, 50)}`);
+  console.log(`  first text filter          ${ms(firstFilterMs)}  ${verdict(firstFilterMs, 50)}`);
   console.log(`  filter "gpaco loss.alpha=0.05"  ${ms(filterText.median)} / ${ms(filterText.p95)}  ${verdict(filterText.p95, 50)}`);
   console.log(`  filter tag + status        ${ms(filterTag.median)} / ${ms(filterTag.p95)}  ${verdict(filterTag.p95, 50)}`);
   console.log(`  rows, best by few          ${ms(rowsBest.median)} / ${ms(rowsBest.p95)}`);
@@ -101,6 +105,7 @@ try {
   console.log(`  sort groups by few         ${ms(groupSort.median)} / ${ms(groupSort.p95)}`);
   console.log(`  CSV of ${columns.length} columns        ${ms(csv.median)} / ${ms(csv.p95)}`);
   console.log(`  band curve of a ${biggest.n}-run group ${ms(curve.median)} / ${ms(curve.p95)}`);
+  console.log(`\nload average ${load()} at the end`);
 } finally {
   if (keepIdx < 0) fs.rmSync(root, { recursive: true, force: true });
 }
