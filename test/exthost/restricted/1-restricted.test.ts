@@ -33,6 +33,25 @@ suite('restricted mode', () => {
     assert.ok(gpaco.notifications().some((n) => n.message.includes('Restricted Mode')));
   });
 
+  test('a command run (trainer.kind "command") from a workspace config is refused: the command never starts', async () => {
+    const marker = path.join(workspaceDir(), '..', `gpaco-restricted-command-${process.pid}`);
+    const config = path.join(workspaceDir(), 'evil.gpaco.json');
+    fs.writeFileSync(config, JSON.stringify({ trainer: { kind: 'command', argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] } }));
+    try {
+      const before = fs.readdirSync(path.join(workspaceDir(), 'runs')).sort();
+      const r = (await vscode.commands.executeCommand('gpaco.newRun', { configPath: config, name: 'evil' })) as NewRunResult;
+      assert.ok(!r.ok && r.reason === 'untrusted', JSON.stringify(r));
+      const viaUri = (await vscode.commands.executeCommand('gpaco.startRun', vscode.Uri.file(config))) as NewRunResult;
+      assert.ok(!viaUri.ok && viaUri.reason === 'untrusted', JSON.stringify(viaUri));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(fs.existsSync(marker), false, 'the command ran');
+      assert.deepEqual(fs.readdirSync(path.join(workspaceDir(), 'runs')).sort(), before);
+    } finally {
+      fs.rmSync(config, { force: true });
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
   test('gpaco.nodePath and gpaco.nativeModulesPath are machine-scoped (never read from the workspace)', () => {
     // The runner wrote both into this workspace's .vscode/settings.json; VS Code ignores them.
     const cfg = vscode.workspace.getConfiguration('gpaco');
