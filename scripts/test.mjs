@@ -1,13 +1,15 @@
 // `npm test`: builds, type-checks, lints, then runs every test layer (docs/architecture.md, Test layers).
 //   node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
 // Layers: static (tsc + eslint), unit, trainer, exthost (real VS Code), ui (real browser),
-// slurm (a real single-node Slurm: scripts/slurm/start-slurm.sh; needs root the first time),
-// python (the Python run-folder writer: its unittest suite and the contract checks on its folders).
+// slurm (a real single-node Slurm), python (the Python run-folder writer: its unittest suite and
+// the contract checks on its folders). First scripts/setup.mjs makes sure the machine has what the
+// selected layers need (Debian packages, the software WebGPU driver, the Slurm test cluster).
 // A layer whose folder has no tests yet is reported as such, never as passed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setup } from './setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -50,6 +52,15 @@ function findTests(dir, pattern = /\.test\.(ts|mjs)$/) {
 }
 
 const results = [];
+// The machine first (Debian packages, the software WebGPU driver, the Slurm test cluster): a
+// missing part stops here with the command that adds it, not halfway through a layer.
+const machine = setup(selected.filter((l) => ALL.includes(l)));
+if (!machine.ok) {
+  console.error(`\n[setup] ${machine.message}`);
+  process.exit(1);
+}
+const layerEnv = { ...process.env, ...machine.env };
+
 if (build) {
   const code = run(process.execPath, ['scripts/build.mjs']);
   results.push(['build', code]);
@@ -85,34 +96,19 @@ for (const layer of selected) {
         results.push([layer, 1]);
         break;
       }
-      results.push([layer, run(process.execPath, [runner, ...filters], {}, LAYER_LIMIT_S[layer])]);
+      results.push([layer, run(process.execPath, [runner, ...filters], { env: layerEnv }, LAYER_LIMIT_S[layer])]);
       break;
     }
     case 'slurm': {
-      // test/slurm/**: against a real Slurm cluster. One started here (or by .ci/run, which then
-      // exports SLURM_CONF) is used as is; one this layer starts is stopped at its end.
+      // test/slurm/**: against the real Slurm cluster setup() found or started (SLURM_CONF).
       const files = findTests('test/slurm');
       if (files.length === 0) {
         console.log('\n[slurm] no tests found');
         results.push([layer, filters.length ? 0 : 1]);
         break;
       }
-      const dir = process.env.GPACO_SLURM_DIR || '/tmp/gpaco-slurm';
-      const ping = (conf) => spawnSync('scontrol', ['ping'], { env: { ...process.env, SLURM_CONF: conf }, encoding: 'utf8', timeout: 15_000 }).stdout?.includes('is UP');
-      let conf = process.env.SLURM_CONF && ping(process.env.SLURM_CONF) ? process.env.SLURM_CONF : path.join(dir, 'etc', 'slurm.conf');
-      const startedHere = !ping(conf);
-      if (startedHere) {
-        const code = run('bash', ['scripts/slurm/start-slurm.sh', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-        if (code !== 0) {
-          console.log('[slurm] could not start the test cluster (root is needed to install and run it)');
-          results.push([layer, code]);
-          break;
-        }
-        conf = path.join(dir, 'etc', 'slurm.conf');
-      }
       // One file at a time: a test stops the controller, which would disturb the others.
-      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: { ...process.env, SLURM_CONF: conf } }, LAYER_LIMIT_S.slurm)]);
-      if (startedHere) run('bash', ['scripts/slurm/stop-slurm.sh', dir]);
+      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: layerEnv }, LAYER_LIMIT_S.slurm)]);
       break;
     }
     default:
@@ -123,6 +119,7 @@ for (const layer of selected) {
 finish();
 
 function finish() {
+  machine?.teardown();
   console.log('\n== summary');
   for (const [name, code] of results) console.log(`${code === 0 ? 'ok  ' : 'FAIL'} ${name}`);
   process.exit(results.every(([, c]) => c === 0) ? 0 : 1);

@@ -1,5 +1,5 @@
 // Slurm runs in the editor, against the real single-node test cluster
-// (scripts/slurm/start-slurm.sh; `.ci/run` starts it and exports SLURM_CONF, otherwise this
+// (scripts/slurm/start-slurm.sh; scripts/setup.mjs starts it and exports SLURM_CONF, otherwise this
 // suite starts it, which needs root). The Runs tree shows a Slurm run with its job id while it
 // waits, runs and ends; a job that can never start shows its reason and Stop cancels it; a sweep
 // becomes one job array and the compare panel opens on it.
