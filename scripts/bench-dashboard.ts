@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { denseFromSparse } from '../src/core/evalEncoding';
 import { readEvalFile } from '../src/core/runDirectory';
 import { RunSnapshotSource, buildRunSnapshot } from '../src/core/snapshot';
-import { appendEpoch, makeFixtureRun } from '../test/fixtures/dashboard/fixtureRuns';
+import { appendEpoch, makeFixtureRun } from '../test/shared/dashboardRuns';
 import { launchBrowser, openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame } from '../test/ui/harness';
 
 const args = process.argv.slice(2);

@@ -1,10 +1,9 @@
 // Helpers for the in-host mocha suites (real `vscode` API).
 /// <reference types="mocha" />
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GpacoApi } from '../../src/extension/api';
-import { pollUntil } from '../shared/poll';
+import { pollUntil } from '../../test/shared/poll';
 
 export const EXTENSION_ID = 'gpaco-lab.gpaco-lab';
 
@@ -30,7 +29,7 @@ export function repoRoot(): string {
 }
 
 export function fixtureScript(name: string): string {
-  return path.join(repoRoot(), 'test', 'fixtures', 'runs', name);
+  return path.join(repoRoot(), 'test', 'shared', 'trainers', name);
 }
 
 export function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
@@ -49,9 +48,7 @@ export async function setMachineSetting(key: string, value: unknown): Promise<vo
   await vscode.workspace.getConfiguration('gpaco').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}
+export { readJson } from '../../test/shared/json';
 
 export function figure(name: string, value: string): void {
   console.log(`[figure] ${name}: ${value}`);

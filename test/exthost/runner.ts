@@ -10,7 +10,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, runExtensionTests, startCodeServer, stopTrainersUnder, type CodeServer } from '../ui/harness';
-import { statusFixtureSpecs, writeFixtureRuns } from '../fixtures/runs/generate';
+import { statusFixtureSpecs, writeFixtureRuns } from '../../test/shared/fixtureRuns';
 
 interface Session {
   name: string;

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { readAllMetrics } from '../../src/core/metricsLog';
 import { listEvalTags, readEvalFile, readRunManifest, runPaths } from '../../src/core/runDirectory';
 import { buildRunSnapshot } from '../../src/core/snapshot';
-import { findPython } from '../shared/python';
+import { findPython } from '../../test/shared/python';
 import { cli, repoRoot, startCli, waitFor } from '../unit/cli/harness';
-import { tempDir } from '../unit/core/tmp';
+import { tempDir } from '../../test/shared/tmp';
 
 const CONFIG = path.join(repoRoot, 'experiments', 'pytorch-example.gpaco.json');
 

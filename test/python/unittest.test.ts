@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { findPython } from '../shared/python';
+import { findPython } from '../../test/shared/python';
 
 const root = path.resolve(__dirname, '../..');
 

@@ -14,8 +14,8 @@ import { MetricsTail, parseMetricRecord } from '../../src/core/metricsLog';
 import { Rng } from '../../src/core/random';
 import { listEvalTags, parseEvalFile, readCheckpointIndex, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../../src/core/runDirectory';
 import { buildRunSnapshot } from '../../src/core/snapshot';
-import { findPython } from '../shared/python';
-import { tempDir } from '../unit/core/tmp';
+import { findPython } from '../../test/shared/python';
+import { tempDir } from '../../test/shared/tmp';
 
 const PKG = path.resolve(__dirname, '../../python');
 

@@ -12,9 +12,10 @@ import { parseMetricRecord } from '../../src/core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths } from '../../src/core/runDirectory';
 import { SlurmClient } from '../../src/core/slurm/exec';
 import type { SlurmSubmitContext } from '../../src/core/slurm/launch';
-import { pollUntil } from '../shared/poll';
+import { pollUntil } from '../../test/shared/poll';
 import { tinyConfig } from '../trainer/harness';
-import { tempDir } from '../unit/core/tmp';
+import { readJson } from '../../test/shared/json';
+import { tempDir } from '../../test/shared/tmp';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const TRAINER = path.join(REPO, 'dist', 'trainer.js');
@@ -56,9 +57,7 @@ export function figure(name: string, value: string): void {
   console.log(`[figure] ${name}: ${value}`);
 }
 
-export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}
+export { readJson };
 
 /**
  * The checks a completed run directory passes however it was launched: run.json completed with

@@ -10,7 +10,8 @@ import type { CheckpointIndex, RunManifest } from '../../src/core/contract';
 import { isProcessAlive } from '../../src/core/catalog';
 import { runPaths } from '../../src/core/runDirectory';
 import { epochNumbers, makeRun, metrics, readJson, runTrainer, startTrainer, tinyConfig, waitFor } from './harness';
-import { balancedLabels, tempDir as tempDataDir, writeIdxSet } from '../unit/data/writers';
+import { tempDir } from '../../test/shared/tmp';
+import { balancedLabels, writeIdxSet } from '../unit/data/writers';
 
 const manifestOf = (dir: string) => readJson<RunManifest>(runPaths(dir).run);
 
@@ -138,7 +139,7 @@ test('an invalid config.json: exit 2, run marked failed with the field path', as
 });
 
 test('resume refuses when the training data changed under the run (split.json no longer matches)', async (t) => {
-  const dataDir = tempDataDir(t);
+  const dataDir = tempDir(t, 'gpaco-data-');
   const labels = balancedLabels(10, 8); // MNIST has ten classes
   writeIdxSet(dataDir, { train: { labels }, test: { labels: balancedLabels(10, 2) }, gzip: false, rows: 12, cols: 12 });
   const config = tinyConfig({

@@ -10,8 +10,8 @@ import type { Config } from '../../src/core/config/schema';
 import type { MetricRecord } from '../../src/core/contract';
 import { readAllMetrics } from '../../src/core/metricsLog';
 import { createRunDirectory, runPaths } from '../../src/core/runDirectory';
-import { pollUntil } from '../shared/poll';
-import { tempDir } from '../unit/core/tmp';
+import { pollUntil } from '../../test/shared/poll';
+import { tempDir } from '../../test/shared/tmp';
 
 export const TRAINER = path.resolve(__dirname, '../../dist/trainer.js');
 
@@ -73,6 +73,4 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_
   await pollUntil(what, cond, timeoutMs, 10);
 }
 
-export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}
+export { readJson } from '../../test/shared/json';

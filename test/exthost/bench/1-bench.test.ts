@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GpacoApi } from '../../../src/extension/api';
 import type { NewRunResult } from '../../../src/extension/commands/newRun';
-import { appendMetric, writeFixtureRun, writeFixtureRuns } from '../../fixtures/runs/generate';
+import { appendMetric, writeFixtureRun, writeFixtureRuns } from '../../../test/shared/fixtureRuns';
 import { api, figure, percentile, repoRoot, useRunsDirectory, waitFor, workspaceDir } from '../helpers';
 
 let gpaco: GpacoApi;

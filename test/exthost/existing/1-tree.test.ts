@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { GpacoApi } from '../../../src/extension/api';
 import type { CommandResult } from '../../../src/extension/extension';
 import { percent } from '../../../src/extension/model/presentation';
-import { appendMetric, fixtureEvalFigures, statusFixtureSpecs, writeFixtureRun } from '../../fixtures/runs/generate';
+import { appendMetric, fixtureEvalFigures, statusFixtureSpecs, writeFixtureRun } from '../../../test/shared/fixtureRuns';
 import { extension, waitFor, workspaceDir } from '../helpers';
 
 let gpaco: GpacoApi;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { NewRunResult } from '../../../src/extension/commands/newRun';
 import type { GpacoApi } from '../../../src/extension/api';
-import { writeFixtureRun, writeFixtureRuns, writeMalformedRun, type FixtureRunSpec } from '../../fixtures/runs/generate';
+import { writeFixtureRun, writeFixtureRuns, writeMalformedRun, type FixtureRunSpec } from '../../../test/shared/fixtureRuns';
 import { api, figure, fixtureScript, setMachineSetting, useRunsDirectory, waitFor, workspaceDir } from '../helpers';
 
 let gpaco: GpacoApi;

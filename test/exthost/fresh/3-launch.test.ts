@@ -1,5 +1,5 @@
 // Launcher, queue, stop / resume, delete refusal and the status bar, driven through the real
-// commands, with a stand-in trainer process (test/fixtures/runs/standin-trainer.js) that follows
+// commands, with a stand-in trainer process (test/shared/trainers/standin-trainer.js) that follows
 // the process side of the contract without TensorFlow.js (the real trainer: 4-trainer.test.ts).
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { releaseWebgpu } from '../../../src/trainer/backends/webgpu';
-import { tempDir } from '../../unit/core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { TRAINER } from '../harness';
 import { REPO, requireWebgpu } from './webgpuTestEnv';
 

@@ -10,7 +10,7 @@ import type { Config } from '../../../src/core/config/schema';
 import { BackendUnavailable } from '../../../src/trainer/backends/types';
 import { type GpuAdapter, dawnCreateOptions, describeAdapter, vulkanDriverManifests, webgpuOptionsFromEnv } from '../../../src/trainer/backends/webgpuAdapter';
 import { DeviceLimitError, checkBackendFits, checkDeviceLimits, estimateLargestTensors } from '../../../src/trainer/backends/webgpuLimits';
-import { tempDir } from '../../unit/core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('Dawn options come from GPACO_WEBGPU_*; a wrong value names the variable', () => {
   const o = webgpuOptionsFromEnv({ GPACO_WEBGPU_BACKEND: 'Vulkan', GPACO_WEBGPU_ADAPTER: 'RTX 4090', GPACO_WEBGPU_DAWN_OPTIONS: 'enable-dawn-features=a, disable-dawn-features=b' });

@@ -15,7 +15,7 @@ import { SgdMomentum } from '../../../src/trainer/optim/sgd';
 import { WorkerFailure, WorkerPool } from '../../../src/trainer/parallel/pool';
 import { InProcessShards, ShardedStepRunner, type ShardExecutor } from '../../../src/trainer/parallel/shardedStep';
 import { buildModel, modelVariables } from '../../../src/trainer/session';
-import { pollUntil } from '../../shared/poll';
+import { pollUntil } from '../../../test/shared/poll';
 import { tinyConfig } from '../harness';
 
 const SHAPE: [number, number, number] = [12, 12, 1];

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { readEvalFile } from '../../../src/core/runDirectory';
-import { appendEpoch, makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { appendEpoch, makeFixtureRun, type FixtureRun } from '../../../test/shared/dashboardRuns';
 import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame, type CodeServer, type Workbench } from '../harness';
 import { matrixCanvas, waitForData, type ElementLike } from './matrixProbe';
 import { checkGroups, checkMatrix } from './runChecks';

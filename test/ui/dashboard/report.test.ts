@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { confusionCell } from '../../../src/core/evalEncoding';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
-import { makeFixtureRun, type FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { makeFixtureRun, type FixtureRun } from '../../../test/shared/dashboardRuns';
 import { launchBrowser, repoRoot } from '../harness';
 import { matrixCanvas, matrixState, waitForData, type ElementLike } from './matrixProbe';
 import { checkGroups, checkMatrix } from './runChecks';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
-import type { FixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import type { FixtureRun } from '../../../test/shared/dashboardRuns';
 import { assertColourNear, cellCentre, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, waitForData, type Root } from './matrixProbe';
 
 const pctText = (v: number) => `${(v * 100).toFixed(1)}%`;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { percent } from '../../../src/extension/model/presentation';
-import { fixtureEvalFigures, statusFixtureSpecs, writeFixtureRuns } from '../../fixtures/runs/generate';
+import { fixtureEvalFigures, statusFixtureSpecs, writeFixtureRuns } from '../../../test/shared/fixtureRuns';
 import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, statusBarItem, stopTrainersUnder, treeRow, type CodeServer, type Workbench } from '../harness';
 
 const shots = path.join(repoRoot, 'test-results', 'extension');

@@ -10,7 +10,7 @@ import type { EvalFile } from '../../../src/core/contract';
 import { confusionCell } from '../../../src/core/evalEncoding';
 import { buildEvalFile } from '../../../src/core/evalMath';
 import { checkpointEntry, makeCheckpointFolder, presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli, startCli } from './harness';
 
 test('help: the command list, per-command help, exit codes', async (t) => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { sweepPlan, writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 const OPTIONS = { runs: 130, evals: 6 } as const;

@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pollUntil } from '../../shared/poll';
+import { pollUntil } from '../../../test/shared/poll';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const fakeTrainer = path.join(repoRoot, 'test', 'fixtures', 'cli', 'fake-trainer.js');
+export const fakeTrainer = path.join(repoRoot, 'test', 'shared', 'trainers', 'fake-trainer.js');
 
 let checked: string | undefined;
 
@@ -45,7 +45,7 @@ export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
   const child = spawn(process.execPath, [cliBundle(), ...args], {
     cwd: opts.cwd,
     // By default no trainer exists, so no test can start a real (slow) training by mistake.
-    env: { ...process.env, GPACO_TRAINER: path.join(repoRoot, 'test', 'fixtures', 'cli', 'absent-trainer.js'), ...opts.env },
+    env: { ...process.env, GPACO_TRAINER: path.join(repoRoot, 'test', 'shared', 'trainers', 'absent-trainer.js'), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

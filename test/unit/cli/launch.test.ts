@@ -1,4 +1,4 @@
-// gpaco train / resume / eval against test/fixtures/cli/fake-trainer.js, a stand-in that speaks
+// gpaco train / resume / eval against test/shared/trainers/fake-trainer.js, a stand-in that speaks
 // the run-directory contract: spawning without a shell, trainer.log, following the files,
 // signal forwarding, and the exit code for each way a trainer can end. (End-to-end runs with
 // the real trainer live in test/trainer/.)
@@ -10,7 +10,7 @@ import { listRuns } from '../../../src/core/catalog';
 import { gpacoConfig } from '../../../src/core/contract';
 import { readAllMetrics } from '../../../src/core/metricsLog';
 import { readRunManifest, runPaths } from '../../../src/core/runDirectory';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli, fakeTrainer, startCli, waitFor } from './harness';
 
 const fake = (mode: string) => ({ GPACO_TRAINER: fakeTrainer, FAKE_TRAINER_MODE: mode });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepareInEditor } from '../../../src/extension/commands/prepare';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 interface Case {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomic, writeJsonAtomic } from '../../../src/core/atomicWrite';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('writeFileAtomic creates and replaces a file and leaves no temp file', (t) => {
   const dir = tempDir(t);

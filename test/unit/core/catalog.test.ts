@@ -8,7 +8,7 @@ import { closestMatches, createdAtFromId, displayStatus, findRun, isProcessAlive
 import { MetricsWriter } from '../../../src/core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths, updateRunManifest, writeCheckpointIndex, writeEvalFile } from '../../../src/core/runDirectory';
 import { checkpointEntry, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 /** A pid that certainly belonged to a process that has exited. */
 function deadPid(): number {

@@ -10,8 +10,8 @@ import { commandTrainerOf, recordCommandExit, signalProcessGroup, startCommandTr
 import type { CommandTrainerConfig } from '../../../src/core/config/schema';
 import { validateConfig } from '../../../src/core/config/validate';
 import { createRunDirectory, readRunManifest, runPaths } from '../../../src/core/runDirectory';
-import { pollUntil } from '../../shared/poll';
-import { tempDir } from './tmp';
+import { pollUntil } from '../../../test/shared/poll';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('trainer defaults to gpaco; a command trainer gets an absolute cwd; mistakes name their field', (t) => {
   const base = tempDir(t);

@@ -6,7 +6,7 @@ import { applyOverrides, isOverride, parseOverride, type Override } from '../../
 import { DEFAULT_PRESET, PRESETS, findPreset, resolvePreset } from '../../../src/core/config/presets';
 import { prepareConfig, type PipelineResult } from '../../../src/core/config/pipeline';
 import { formatIssue, validateConfig, type ConfigIssue } from '../../../src/core/config/validate';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 function errorsOf(r: ReturnType<typeof validateConfig> | PipelineResult): ConfigIssue[] {
   assert.equal(r.ok, false, 'expected the config to be refused');

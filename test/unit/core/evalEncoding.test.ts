@@ -15,7 +15,7 @@ import { EvalAccumulator, buildEvalFile, topClasses } from '../../../src/core/ev
 import { RunFileError, parseEvalFile, readEvalFile, runPaths, writeEvalFile, createRunDirectory } from '../../../src/core/runDirectory';
 import { Rng } from '../../../src/core/random';
 import { evalFile, presetConfig } from './fixtures';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 function randomEval(c: number, n: number, seed: number, top5 = false) {
   const rng = new Rng(seed);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { EvalRecord, MetricRecord } from '../../../src/core/contract';
 import { MetricsTail, MetricsWriter, findLastMetric, parseMetricRecord, readAllMetrics } from '../../../src/core/metricsLog';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const T = '2025-01-01T00:00:00.000Z';
 const step = (epoch: number, s: number): MetricRecord => ({ kind: 'step', epoch, step: s, loss: 1 / s, lr: 0.1, time: T });

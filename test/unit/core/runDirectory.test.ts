@@ -23,7 +23,7 @@ import {
 import { EVAL_SCHEMA } from '../../../src/core/contract';
 import { sparseFromDense } from '../../../src/core/evalEncoding';
 import { checkpointEntry, classesFile, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const NOW = new Date(2025, 2, 4, 5, 6, 7); // local time 2025-03-04 05:06:07
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { renderReport } from '../../../src/cli/commands/report';
 import { dashboardPage, jsonForScript, reportCsp, webviewCsp } from '../../../src/core/dashboardHtml';
-import { makeFixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { makeFixtureRun } from '../../../test/shared/dashboardRuns';
 
 let root: string;
 before(() => {

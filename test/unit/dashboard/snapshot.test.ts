@@ -17,7 +17,7 @@ import {
   displayStatusOf,
 } from '../../../src/core/snapshot';
 import { decodeMatrix } from '../../../src/protocol/matrixCodec';
-import { appendEpoch, makeFixtureRun } from '../../fixtures/dashboard/fixtureRuns';
+import { appendEpoch, makeFixtureRun } from '../../../test/shared/dashboardRuns';
 
 let root: string;
 before(() => {

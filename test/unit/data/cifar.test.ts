@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { loadDataset, preflightData } from '../../../src/data/index';
-import { balancedLabels, cifarFile, cifarPixel, configWith, errorOf, tempDir, writeCifar10, writeCifar100 } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { balancedLabels, cifarFile, cifarPixel, configWith, errorOf, writeCifar10, writeCifar100 } from './writers';
 
 /** Image k of an HWC set equals record `position` of the file, converted from planar. */
 function assertRecord(images: Uint8Array, k: number, position: number): void {

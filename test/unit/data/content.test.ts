@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { Rng } from '../../../src/core/random';
 import { contentSize, readContentHead, recordReader, streamContent } from '../../../src/data/content';
-import { tempDir } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('recordReader: records that span chunks of any size arrive whole, in order, after the header', () => {
   const header = 7;

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { assignShotGroups, groupSizes } from '../../../src/core/evalMath';
 import { loadDataset, preflightData } from '../../../src/data/index';
-import { balancedLabels, configWith, errorOf, idxBytes, idxImages, pixelOf, tempDir, writeIdxSet } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { balancedLabels, configWith, errorOf, idxBytes, idxImages, pixelOf, writeIdxSet } from './writers';
 
 const ROWS = 4;
 const COLS = 3;

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DataError, loadDataset, preflightData, readSplitFile, verifySplit, writeSplitFile } from '../../../src/data/index';
-import { configWith, encodePng, errorOf, solidJpeg, solidPng, tempDir, writeTree } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { configWith, encodePng, errorOf, solidJpeg, solidPng, writeTree } from './writers';
 
 type RGB = [number, number, number];
 const COLOUR: Record<string, RGB> = { cat: [250, 10, 10], dog: [10, 250, 10], emu: [10, 10, 250] };

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DataError, loadDataset, preflightData, readSplitFile, verifySplit, writeSplitFile } from '../../../src/data/index';
-import { balancedLabels, configWith, tempDir, writeIdxSet } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { balancedLabels, configWith, writeIdxSet } from './writers';
 
 test('split.json of a standard data set: per-class indices, rebuilt and verified from the labels alone', async (t) => {
   const root = tempDir(t);

@@ -8,7 +8,8 @@ import { validateConfig } from '../../../src/core/config/validate';
 import { loadDataset, preflightData, verifySplit, writeSplitFile } from '../../../src/data/index';
 import { classCounts } from '../../../src/data/longTailSplit';
 import { openListSource, parseListText } from '../../../src/data/splitList';
-import { errorOf, solidJpeg, tempDir, writeTree } from './writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { errorOf, solidJpeg, writeTree } from './writers';
 
 /** Class c's colour: tells the classes apart after decoding. */
 const colourOf = (c: number): [number, number, number] => [(c * 37) % 256, (c * 91) % 256, (c * 13 + 60) % 256];

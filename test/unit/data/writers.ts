@@ -2,20 +2,12 @@
 // used by the data tests to make their fixtures in temporary folders at run time.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { TestContext } from 'node:test';
 import * as jpeg from 'jpeg-js';
 import { validateConfig } from '../../../src/core/config/validate';
 import type { Config } from '../../../src/core/config/schema';
 import { DataError } from '../../../src/data/index';
-
-export function tempDir(t: TestContext, prefix = 'gpaco-data-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** A full config from a partial `data` section (validated like a user's file, paths not checked). */
 export function configWith(data: Record<string, unknown>): Config {

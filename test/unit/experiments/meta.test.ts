@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { MetaError, readRunMeta, updateRunMeta, validateNote, validateTag } from '../../../src/core/experiments/meta';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('validateTag: 1-40 characters, no whitespace or control characters, clear messages', () => {
   assert.deepEqual(validateTag('best'), { ok: true, tag: 'best' });

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { updateRunMeta } from '../../../src/core/experiments/meta';
 import { SummaryCache, flattenConfig, readRunSummaries, readRunSummary } from '../../../src/core/experiments/summary';
 import { buildRows, groupRows } from '../../../src/core/experiments/table';
-import { appendMetric } from '../../fixtures/runs/generate';
+import { appendMetric } from '../../../test/shared/fixtureRuns';
 import { sweepPlan, writeSweepFixture } from '../../fixtures/experiments/generate';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 test('flattenConfig: dotted keys, arrays as JSON, name left out', () => {
   assert.deepEqual(flattenConfig({ name: 'x', seed: 3, loss: { alpha: 0.05, kind: 'gpaco' }, optim: { stepEpochs: [160, 180] }, launch: { slurm: {} } }), {

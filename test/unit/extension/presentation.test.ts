@@ -4,7 +4,7 @@ import type { RunManifest } from '../../../src/core/contract';
 import { checkpointDescription, percent, runContextValue, runDescription, runTooltipLines, statusIcon } from '../../../src/extension/model/presentation';
 import type { RunView } from '../../../src/extension/model/runView';
 import { statusBarModel } from '../../../src/extension/model/statusBarModel';
-import { fixtureConfig } from '../../fixtures/runs/generate';
+import { fixtureConfig } from '../../../test/shared/fixtureRuns';
 
 function view(over: Partial<RunView> = {}, manifest: Partial<RunManifest> = {}): RunView {
   const m: RunManifest = {

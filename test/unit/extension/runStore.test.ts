@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { RunStore } from '../../../src/extension/watch/runStore';
 import { RunsWatcher } from '../../../src/extension/watch/runsWatcher';
-import { appendMetric, statusFixtureSpecs, writeFixtureRun, writeFixtureRuns, writeMalformedRun } from '../../fixtures/runs/generate';
+import { appendMetric, statusFixtureSpecs, writeFixtureRun, writeFixtureRuns, writeMalformedRun } from '../../../test/shared/fixtureRuns';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-store-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { readCheckpointIndex, readRunManifest } from '../../../src/core/runDirec
 import { buildReportData, buildRunSnapshot } from '../../../src/core/snapshot';
 import { checkpointDescription, runContextValue, runTooltipLines } from '../../../src/extension/model/presentation';
 import { canResume, ownCheckpoints, type RunView } from '../../../src/extension/model/runView';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { generatePacoLog } from './pacoLogGenerator';
 
 function importedRun(t: Parameters<typeof tempDir>[0]): { dir: string; log: string; view: RunView } {

@@ -12,7 +12,7 @@ import { ImportError } from '../../../src/core/import/sourceFile';
 import { readAllMetrics } from '../../../src/core/metricsLog';
 import { latestCheckpoint, readCheckpointIndex, readClassesFile, readRunManifest } from '../../../src/core/runDirectory';
 import { buildRunSnapshot } from '../../../src/core/snapshot';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { generatePacoLog } from './pacoLogGenerator';
 
 const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) < 1e-9);

@@ -17,7 +17,7 @@ import { decodeEvent, fileVersionEvent, scalarEvent } from '../../../src/core/tf
 import { EXPORT_TAGS, exportRunToTensorboard } from '../../../src/core/tfevents/exportRun';
 import { ProtoWriter } from '../../../src/core/tfevents/protobuf';
 import { frameTfRecord, readTfRecords } from '../../../src/core/tfevents/tfrecord';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { generatePacoLog } from './pacoLogGenerator';
 
 const f32 = (x: number) => Math.fround(x);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { renderBatchScript, sbatchArguments, shellQuote, type BatchScriptSpec } from '../../../src/core/slurm/batchScript';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const options = { extra: ['--constraint=a100'], setup: ['echo setup-ran'], signalSeconds: 300, time: '1', partition: 'debug', cpus: 2, mem: '4G', gpus: 1, account: 'lab', qos: 'normal' };
 

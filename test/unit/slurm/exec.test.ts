@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SlurmClient, slurmEnvironment } from '../../../src/core/slurm/exec';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 function fakeBin(t: TestContext, scripts: Record<string, string>): string {
   const dir = tempDir(t, 'gpaco-fake-slurm-');

@@ -11,7 +11,7 @@ import { createRunDirectory, readRunManifest, runPaths } from '../../../src/core
 import { SlurmClient } from '../../../src/core/slurm/exec';
 import { SlurmFollower } from '../../../src/core/slurm/follow';
 import { presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 /** A folder with an `squeue` that prints the contents of `<dir>/answer` (and counts its calls). */
 function fakeSqueue(t: TestContext): { bin: string; answer(text: string): void; calls(): number } {

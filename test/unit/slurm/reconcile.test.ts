@@ -6,7 +6,7 @@ import type { RunManifest, SlurmLaunchRecord } from '../../../src/core/contract'
 import { applyPatch, readExitMarker, reconcile, type ExitMarker } from '../../../src/core/slurm/follow';
 import { slurmDisplayStatus, LOST_STATE } from '../../../src/core/slurm/states';
 import { presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const NOW = new Date('2026-02-01T10:00:00.000Z');
 

@@ -15,7 +15,7 @@ import { type HostTensor, type ManifestInput, findLatestCheckpoint, indexEntryOf
 import { makeSyntheticDataset } from '../../../src/data/synthetic';
 import { TrainingSession } from '../../../src/trainer/session';
 import { StepRunner } from '../../../src/trainer/step';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 function tinyConfig(over: Record<string, unknown> = {}): Config {
   const r = validateConfig({
