@@ -1,4 +1,4 @@
-// A workspace that already has runs (test/fixtures/runs/generate.ts statusFixtureSpecs): the
+// A workspace that already has runs (test/shared/fixtureRuns.ts statusFixtureSpecs): the
 // extension activates by itself (workspaceContains), lists them with the right labels, icons,
 // descriptions and children, follows appended metrics, and opens logs, dashboards and diffs.
 /// <reference types="mocha" />

@@ -14,7 +14,7 @@ import { readClassesFile, readEvalFile, readRunManifest, runPaths } from '../../
 import type { GpacoApi } from '../../../src/extension/api';
 import type { NewRunResult } from '../../../src/extension/commands/newRun';
 import type { CommandResult } from '../../../src/extension/extension';
-import { findPython } from '../../shared/python';
+import { findPython } from '../../../test/shared/python';
 import { api, repoRoot, useRunsDirectory, waitFor } from '../helpers';
 
 let gpaco: GpacoApi;

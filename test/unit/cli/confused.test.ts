@@ -8,7 +8,8 @@ import { EVAL_SCHEMA_V1 } from '../../../src/core/contract';
 import { denseFromSparse } from '../../../src/core/evalEncoding';
 import { assignShotGroups, buildEvalFile } from '../../../src/core/evalMath';
 import { createRunDirectory, writeClassesFile, writeEvalFile } from '../../../src/core/runDirectory';
-import { solidJpeg, tempDir, writeTree } from '../data/writers';
+import { tempDir } from '../../../test/shared/tmp';
+import { solidJpeg, writeTree } from '../data/writers';
 import { cli } from './harness';
 
 test('show --confused lists the test images of a cell by path; v1 evaluations say they cannot', async (t) => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { listRuns } from '../../../src/core/catalog';
 import { readAllMetrics } from '../../../src/core/metricsLog';
 import { generatePacoLog } from '../import/pacoLogGenerator';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 function writeLog(dir: string, junkAfter: number[] = []): { log: string; lines: number } {
