@@ -10,7 +10,7 @@ import { listEvalTags, runPaths } from '../../src/core/runDirectory';
 import { SLURM_FILES } from '../../src/core/slurm/batchScript';
 import { SlurmFollower } from '../../src/core/slurm/follow';
 import { submitRun } from '../../src/core/slurm/launch';
-import { findPython } from '../shared/python';
+import { findPython } from '../../test/shared/python';
 import { ensureCluster } from './cluster';
 import { makeSlurmRun, manifest, REPO, runsRoot, submitContext, tinySlurmConfig, waitFor } from './helpers';
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { IMAGE_SIZE, makeImageListRun, type ImageListRun } from '../../fixtures/dashboard/imageListRun';
+import { IMAGE_SIZE, makeImageListRun, type ImageListRun } from '../../../test/shared/imageListRun';
 import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame, type CodeServer, type Workbench } from '../harness';
 import { cellCentre, matrixCanvas, matrixState, waitForData } from './matrixProbe';
 

@@ -10,7 +10,7 @@ import { MetricsWriter } from '../../../src/core/metricsLog';
 import { createRunDirectory, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../../../src/core/runDirectory';
 import { terminalSafe } from '../../../src/cli/render/terminalText';
 import { presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 const hasDevZero = fs.existsSync('/dev/zero');

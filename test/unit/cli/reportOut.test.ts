@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { writeOutputFile } from '../../../src/core/atomicWrite';
 import { createRunDirectory } from '../../../src/core/runDirectory';
 import { presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 test('report --out a FIFO writes into it; a folder is refused; a regular file is replaced', async (t) => {

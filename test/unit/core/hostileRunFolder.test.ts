@@ -24,7 +24,7 @@ import { evalClassesMismatch, parseEvalFile, pathInside } from '../../../src/cor
 import { readContent, streamContent } from '../../../src/data/content';
 import { DataError } from '../../../src/data/types';
 import { checkpointEntry, classesFile, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const hasDevZero = fs.existsSync('/dev/zero');
 

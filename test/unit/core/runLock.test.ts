@@ -10,7 +10,7 @@ import { createRunDirectory, runPaths, updateRunManifest, writeCheckpointIndex }
 import { acquireRunLock, lockPath, lockedMessage, readRunLock } from '../../../src/core/runLock';
 import { cli, repoRoot } from '../cli/harness';
 import { checkpointEntry, makeCheckpointFolder, presetConfig } from './fixtures';
-import { tempDir } from './tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 /** A live process whose argv is `node -e ... run <dir>`, like a trainer of `dir`. */
 function holder(t: TestContext, dir: string): ChildProcess {

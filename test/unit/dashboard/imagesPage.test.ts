@@ -10,7 +10,7 @@ import { denseFromSparse } from '../../../src/core/evalEncoding';
 import { readEvalFile, runPaths } from '../../../src/core/runDirectory';
 import { TestImageCache, imagesPage } from '../../../src/extension/dashboard/imagesPage';
 import { THUMBNAIL_MAX_BYTES } from '../../../src/protocol/messages';
-import { makeImageListRun } from '../../fixtures/dashboard/imageListRun';
+import { makeImageListRun } from '../../../test/shared/imageListRun';
 
 test('a confusion cell gives its test images with the source pixels, never a path', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-thumbs-'));

@@ -8,9 +8,9 @@ import { isProcessAlive, isRunProcessAlive } from '../../../src/core/catalog';
 import { isTrainerInvocation } from '../../../src/core/processIdentity';
 import { createRunDirectory, readRunManifest, updateRunManifest } from '../../../src/core/runDirectory';
 import { LocalLauncher } from '../../../src/extension/launch/localLauncher';
-import { pollUntil } from '../../shared/poll';
+import { pollUntil } from '../../../test/shared/poll';
 import { presetConfig } from '../core/fixtures';
-import { tempDir } from '../core/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const standin = path.resolve(__dirname, '..', '..', 'fixtures', 'runs', 'standin-trainer.js');
 
