@@ -12,7 +12,7 @@ import { pollUntil } from '../../../test/shared/poll';
 import { presetConfig } from '../core/fixtures';
 import { tempDir } from '../../../test/shared/tmp';
 
-const standin = path.resolve(__dirname, '..', '..', 'fixtures', 'runs', 'standin-trainer.js');
+const standin = path.resolve(__dirname, '..', '..', 'shared', 'trainers', 'standin-trainer.js');
 
 function victim(t: TestContext, ...args: string[]): ChildProcess {
   const child = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)', ...args], { stdio: 'ignore' });
