@@ -103,6 +103,26 @@ class EvalFile(unittest.TestCase):
         preds = torch.tensor(logits).argmax(dim=1)
         self.assertEqual(g.eval_file(2, torch.tensor(targets), preds, self.assignment)["confusion"], plain["confusion"])
 
+    def test_the_numpy_path_equals_the_loops(self):
+        import random
+
+        rng = random.Random(5)
+        for _ in range(20):
+            c = rng.randint(2, 40)
+            n = rng.randint(1, 200)
+            assignment = g.assign_shot_groups([rng.randint(1, 300) for _ in range(c)], {"kind": "shots", "many": 100, "few": 20})
+            targets = [rng.randrange(c) for _ in range(n)]
+            # one decimal: ties are common, and ties are where argmax and rank could differ
+            scores = [[round(rng.uniform(-2, 2), 1) for _ in range(c)] for _ in range(n)]
+            fast = g.eval_file(1, targets, scores, assignment)
+            saved = g._numpy_scores
+            g._numpy_scores = lambda *a: None
+            try:
+                slow = g.eval_file(1, targets, scores, assignment)
+            finally:
+                g._numpy_scores = saved
+            self.assertEqual(fast, slow)
+
     def test_nan_scores_never_win(self):
         ev = g.eval_file(1, [1], [[math.nan, 0.2, 0.1]], self.assignment)
         self.assertEqual(ev["confusion"][1], [0, 1, 0])
