@@ -11,7 +11,7 @@ import { commandTrainerOf } from '../commandTrainer';
 import { escapeOutputPattern, renderBatchScript, sbatchArguments, SLURM_FILES, type BatchScriptSpec } from './batchScript';
 import type { SlurmCallResult, SlurmClient } from './exec';
 import { queryJobs } from './follow';
-import { resolveJobOptions, type OptionIssue, type SlurmDefaults, type SlurmJobOptions } from './options';
+import { resolveJobOptions, withWorkerCpus, type OptionIssue, type SlurmDefaults, type SlurmJobOptions } from './options';
 import { parseSbatchParsable, type JobInfo } from './parse';
 import { classifyJobState, isJobFinished, slurmLaunchOf } from './states';
 import { lockedMessage } from '../runLock';
@@ -98,7 +98,7 @@ function specFor(dir: string, manifest: RunManifest, options: SlurmJobOptions, c
 function optionsOf(dir: string, ctx: SlurmSubmitContext): { ok: true; options: SlurmJobOptions } | { ok: false; issues: OptionIssue[] } {
   const config = readRunConfig(dir);
   const r = resolveJobOptions(config.launch?.slurm, ctx.defaults);
-  return r.ok ? r : { ok: false, issues: r.errors };
+  return r.ok ? { ok: true, options: withWorkerCpus(r.options, config.optim?.workers) } : { ok: false, issues: r.errors };
 }
 
 function submitFailure(r: Exclude<SlurmCallResult, { kind: 'ok' }>): SubmitFailure {

@@ -117,3 +117,11 @@ export function resolveJobOptions(slurm: Partial<SlurmConfig> | undefined, defau
   });
   return errors.length ? { ok: false, errors } : { ok: true, options };
 }
+
+/**
+ * A run with a fixed `optim.workers` asks Slurm for that many CPUs when the options name none;
+ * `auto` takes whatever the job gets (the trainer reads SLURM_CPUS_PER_TASK).
+ */
+export function withWorkerCpus(options: SlurmJobOptions, workers: 'auto' | number | undefined): SlurmJobOptions {
+  return options.cpus === undefined && typeof workers === 'number' ? { ...options, cpus: workers } : options;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { effectiveSignalSeconds, parseSlurmTime, resolveJobOptions } from '../../../src/core/slurm/options';
+import { effectiveSignalSeconds, parseSlurmTime, resolveJobOptions, withWorkerCpus } from '../../../src/core/slurm/options';
 
 test('Slurm time limits in every sbatch form', () => {
   assert.equal(parseSlurmTime('30'), 1800);
@@ -41,4 +41,14 @@ test('bad values are refused with their field path; nothing is guessed', () => {
     ['launch.slurm.partition', 'launch.slurm.time', 'launch.slurm.mem', 'launch.slurm.extra.0', 'launch.slurm.extra.1', 'launch.slurm.setup.0'],
   );
   assert.match(r.errors[1]!.message, /"2 hours" is not a Slurm time limit/);
+});
+
+test('a fixed optim.workers asks for that many CPUs unless the options name some; auto asks for nothing', () => {
+  const base = resolveJobOptions({}, {});
+  assert.ok(base.ok);
+  assert.equal(withWorkerCpus(base.options, 4).cpus, 4);
+  assert.equal(withWorkerCpus(base.options, 'auto').cpus, undefined);
+  const named = resolveJobOptions({ cpus: 8 }, {});
+  assert.ok(named.ok);
+  assert.equal(withWorkerCpus(named.options, 4).cpus, 8);
 });
