@@ -10,6 +10,9 @@
 //   npm run bench:train:gpaco runs ResNet-32, batch 128, GPaCo, wasm, against PyTorch.
 //   --torch-threads 1,2: PyTorch thread counts to measure (default 2); "vs PyTorch" is against the
 //   fastest. --unfused: ResNet-32 with layer-by-layer autodiff instead of the fused blocks.
+//   --workers 1,2,...: worker-thread counts to measure (the trainer's data-parallel step,
+//   src/trainer/parallel: one shard per worker; 1 = the plain single-thread step). Default 1.
+//   Each row then also gives the wasm heap of one worker.
 //   --wasm-threads N: EXPERIMENT, the threaded wasm build through scripts/wasm-threads-shim.cjs
 //   (patches Blob / URL.createObjectURL / os.cpus globally; the trainer never does this).
 // Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
@@ -24,12 +27,14 @@ import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
 import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
 import { useCachedSoftwareDriver } from './webgpuDriver';
-import { disposeBatch, makeTrainBatch } from '../src/trainer/batches';
+import { disposeBatch, makeHostBatch, makeTrainBatch, uploadBatch } from '../src/trainer/batches';
 import { createMethod } from '../src/trainer/methods';
 import { createNetwork } from '../src/trainer/models';
 import { ResNet32 } from '../src/trainer/models/resnet32';
 import { SgdMomentum } from '../src/trainer/optim/sgd';
 import { measureStepBytes, planMicroBatch } from '../src/trainer/memoryPlan';
+import { WorkerPool } from '../src/trainer/parallel/pool';
+import { ShardedStepRunner } from '../src/trainer/parallel/shardedStep';
 import { StepRunner } from '../src/trainer/step';
 
 type Model = 'convnet' | 'resnet32';
@@ -47,6 +52,7 @@ interface Options {
   torchThreads: number[];
   unfused: boolean;
   wasmThreads?: number;
+  workers: number[];
 }
 
 interface Result {
@@ -63,6 +69,10 @@ interface Result {
   tensorsFlat?: boolean;
   finalLoss: number;
   microBatchSize?: number | null;
+  workers?: number;
+  workerHeapMiB?: number | null;
+  /** Median CPU seconds of the whole process (all threads) per timed step: with a busy machine, wall time says little about overhead. */
+  cpuSecondsPerStep?: number;
 }
 
 const SHAPES: Record<Model, { size: number; channels: 1 | 3; classes: number }> = {
@@ -94,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     torchThreads: (arg(argv, 'torch-threads') ?? '2').split(',').map(Number),
     unfused: argv.includes('--unfused'),
     ...(arg(argv, 'wasm-threads') ? { wasmThreads: Number(arg(argv, 'wasm-threads')) } : {}),
+    workers: (arg(argv, 'workers') ?? '1').split(',').map(Number),
   };
 }
 
@@ -132,7 +143,7 @@ function benchConfig(o: Options, batch: number): Config {
   return c;
 }
 
-async function child(backend: string, batch: number, o: Options): Promise<Result> {
+async function child(backend: string, batch: number, workers: number, o: Options): Promise<Result> {
   if (backend === 'wasm' && o.wasmThreads) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./wasm-threads-shim.cjs') as { install(): string }).install();
@@ -161,12 +172,34 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
   const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
   // The trainer's wasm heap plan (src/trainer/main.ts): micro-batches when a step would not fit.
   let micro = config.optim.microBatchSize;
-  if (selected.id === 'wasm') {
+  if (selected.id === 'wasm' && workers === 1) {
     const plan = planMicroBatch({ batchSize: batch, configured: micro, method, bytes: await measureStepBytes(network) });
     if (plan.change) process.stderr.write(`  ${plan.change}\n`);
     micro = plan.microBatchSize;
   }
   const runner = new StepRunner(method, trainables, optimizer, micro);
+  // Worker threads: the trainer's sharded step, one shard per worker (src/trainer/main.ts startSharded).
+  const imageShape: [number, number, number] = [shape.size, shape.size, shape.channels];
+  const variables = [...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })), ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` }))];
+  const pool =
+    workers > 1
+      ? await WorkerPool.start({
+          workers,
+          shards: workers,
+          config,
+          inputShape: imageShape,
+          numClasses: shape.classes,
+          trainCounts: new Array<number>(shape.classes).fill(100),
+          backend: selected.id,
+          variables,
+          widths: method.sharded.widths,
+          differentiable: method.sharded.differentiable,
+          maxShardSize: Math.ceil(batch / workers),
+        })
+      : null;
+  const sharded = pool
+    ? new ShardedStepRunner(method, trainables, variables.filter((v) => !v.trainable), optimizer, workers, imageShape, shape.classes, pool)
+    : null;
 
   const rng = Rng.derive(0, 'bench/data');
   const per = shape.size * shape.size * shape.channels;
@@ -182,25 +215,34 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
     disposeBatch(makeTrainBatch(set, geo, order, 0, batch, shape.classes, method.views, viewOpts, rng));
     assembly.push(performance.now() - t0);
   }
-  const batchTensors = makeTrainBatch(set, geo, order, 0, batch, shape.classes, method.views, viewOpts, rng);
+  const hostBatch = makeHostBatch(set, geo, order, 0, batch, method.views, viewOpts, rng);
+  const batchTensors = uploadBatch(hostBatch, geo, shape.classes);
 
   const { warmup, steps } = stepCounts(backend, o.model, o);
   const times: number[] = [];
+  const cpus: number[] = [];
   const tensorCounts: number[] = [];
   let loss = NaN;
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const out = await runner.run(batchTensors, 0.01);
+    const c0 = process.cpuUsage();
+    const out = sharded ? await sharded.run(hostBatch, 0.01) : await runner.run(batchTensors, 0.01);
     loss = (await out.loss.data())[0]!;
     out.loss.dispose();
     out.correct.dispose();
     const dt = (performance.now() - t0) / 1000;
-    if (i >= warmup) times.push(dt);
+    const c = process.cpuUsage(c0);
+    if (i >= warmup) {
+      times.push(dt);
+      cpus.push((c.user + c.system) / 1e6);
+    }
     tensorCounts.push(tf.memory().numTensors);
-    process.stderr.write(`  ${selected.id} b${batch} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${dt.toFixed(3)} s, loss ${loss.toFixed(3)}, tensors ${tf.memory().numTensors}\n`);
+    process.stderr.write(`  ${selected.id} w${workers} b${batch} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${dt.toFixed(3)} s, loss ${loss.toFixed(3)}, tensors ${tf.memory().numTensors}\n`);
   }
   const med = median(times);
   const heap = wasmHeapBytes();
+  const workerHeaps = pool ? pool.heaps.filter((h): h is number => h !== null) : [];
+  await pool?.dispose();
   return {
     impl: `tfjs-${selected.detail}${o.unfused && o.model === 'resnet32' ? ', unfused' : ''}`,
     model: o.model,
@@ -214,7 +256,10 @@ async function child(backend: string, batch: number, o: Options): Promise<Result
     wasmHeapMiB: heap === null ? null : Math.round(heap / 2 ** 20),
     tensorsFlat: tensorCounts.slice(1).every((n) => n === tensorCounts[1]),
     finalLoss: +loss.toFixed(4),
-    microBatchSize: micro ?? null,
+    microBatchSize: workers > 1 ? null : (micro ?? null),
+    workers,
+    cpuSecondsPerStep: +median(cpus).toFixed(3),
+    workerHeapMiB: workerHeaps.length ? Math.round(Math.max(...workerHeaps) / 2 ** 20) : null,
   };
 }
 
@@ -261,19 +306,22 @@ async function parent(o: Options): Promise<void> {
     const torchIps = speeds.length ? Math.max(...speeds) : null;
     for (const t of torches) rows.push(row(t, torchIps, batch, undefined, o.loss));
     for (const backend of o.backends) {
-      const res = runChild([backend, String(batch), ...process.argv.slice(2)], 30 * 60_000);
-      rows.push(row(res, torchIps, batch, o.unfused ? `${backend} (unfused)` : backend, o.loss));
+      for (const workers of o.workers) {
+        const res = runChild([backend, String(batch), String(workers), ...process.argv.slice(2)], 30 * 60_000);
+        rows.push(row(res, torchIps, batch, o.unfused ? `${backend} (unfused)` : backend, o.loss));
+      }
     }
   }
-  console.log('\n| impl | loss | batch | micro-batch | params | median step s | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB | tensors flat |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('\n| impl | loss | batch | workers | micro-batch | params | median step s | CPU s / step | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB (main / per worker) | tensors flat |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) console.log(r);
 }
 
 function row(r: Result | { error: string }, torchIps: number | null, batch: number, backend?: string, loss = ''): string {
-  if ('error' in r) return `| ${backend ?? 'pytorch'} | | ${batch} | | failed: ${r.error} | | | | | | | |`;
+  if ('error' in r) return `| ${backend ?? 'pytorch'} | | ${batch} | | | failed: ${r.error} | | | | | | | | |`;
   const ratio = torchIps ? `${(r.imagesPerSecond / torchIps).toFixed(3)}x` : 'n/a';
-  return `| ${r.impl} | ${loss} | ${r.batch} | ${r.microBatchSize ?? ''} | ${r.params} | ${r.medianStepSeconds} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${r.wasmHeapMiB ?? ''} | ${r.tensorsFlat ?? ''} |`;
+  const heap = `${r.wasmHeapMiB ?? ''}${r.workerHeapMiB ? ` / ${r.workerHeapMiB}` : ''}`;
+  return `| ${r.impl} | ${loss} | ${r.batch} | ${r.workers ?? ''} | ${r.microBatchSize ?? ''} | ${r.params} | ${r.medianStepSeconds} | ${r.cpuSecondsPerStep ?? ''} | ${r.imagesPerSecond} | ${ratio} | ${r.batchAssemblyMs ?? ''} | ${r.peakRssMiB} | ${heap} | ${r.tensorsFlat ?? ''} |`;
 }
 
 async function main(): Promise<void> {
@@ -281,8 +329,8 @@ async function main(): Promise<void> {
   useCachedSoftwareDriver(path.resolve(__dirname, '..'));
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    const [, backend, batch, ...rest] = argv;
-    const res = await child(backend!, Number(batch), parseOptions(rest));
+    const [, backend, batch, workers, ...rest] = argv;
+    const res = await child(backend!, Number(batch), Number(workers), parseOptions(rest));
     console.log(`RESULT ${JSON.stringify(res)}`);
     process.exit(0);
   }

@@ -75,6 +75,8 @@ export class WorkerPool implements ShardExecutor {
   /** Step counter for messages (1-based, the steps this pool ran). */
   private stepCount = 0;
   readonly details: string[] = [];
+  /** Each worker's wasm heap after the latest step (null: not wasm, or no step yet). */
+  heaps: (number | null)[] = [];
 
   private constructor(private readonly o: PoolOptions) {
     const ordered = [...o.variables.filter((v) => v.trainable), ...o.variables.filter((v) => !v.trainable)];
@@ -209,6 +211,7 @@ export class WorkerPool implements ShardExecutor {
       Atomics.notify(s.control, CONTROL_GRADIENTS);
     }
     const replies = await Promise.all(this.slots.map((s) => this.next(s, 'gradients')));
+    this.heaps = replies.map((m) => (m.kind === 'gradients' ? m.heapBytes : null));
     return replies.flatMap((m) => (m.kind === 'gradients' ? m.grads : []));
   }
 

@@ -4,7 +4,7 @@
 // evaluation batches; the main thread owns everything else (docs/architecture.md).
 import * as tf from '@tensorflow/tfjs';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { selectBackend } from '../backends';
+import { selectBackend, wasmHeapBytes } from '../backends';
 import { evalValuesOf } from '../batches';
 import { buildModel, modelVariables } from '../session';
 import { CONTROL_GRADIENTS, type FromWorker, GRADIENTS_ABORT, GRADIENTS_WAITING, type ToWorker, type WorkerInit } from './protocol';
@@ -81,7 +81,7 @@ async function start(port: MessagePort, init: WorkerInit): Promise<void> {
       const d = waitGradients(m.shards);
       grads = m.shards.map((s, i) => work.backward(s, d[i]!));
     }
-    post({ kind: 'gradients', seq: m.seq, grads }, transferList(grads.flatMap((g) => [g.values, g.present])));
+    post({ kind: 'gradients', seq: m.seq, grads, heapBytes: wasmHeapBytes() }, transferList(grads.flatMap((g) => [g.values, g.present])));
   };
 
   const evaluate = (m: Extract<ToWorker, { kind: 'eval' }>) => {
