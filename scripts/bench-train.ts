@@ -264,7 +264,9 @@ async function child(backend: string, batch: number, workers: number, o: Options
 }
 
 function runChild(args: string[], timeoutMs: number): Result | { error: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', ...args], {
+  // From sources through tsx, or as the bundle scripts/gpu-check-prepare.mjs builds.
+  const self = __filename.endsWith('.ts') ? ['--import', 'tsx', __filename] : [__filename];
+  const r = spawnSync(process.execPath, [...self, '--child', ...args], {
     encoding: 'utf8',
     timeout: timeoutMs,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -307,6 +309,10 @@ async function parent(o: Options): Promise<void> {
     for (const t of torches) rows.push(row(t, torchIps, batch, undefined, o.loss));
     for (const backend of o.backends) {
       for (const workers of o.workers) {
+        if (workers > 1 && !['wasm', 'cpu'].includes(backend)) {
+          rows.push(`| ${backend} | ${o.loss} | ${batch} | ${workers} | | n/a: worker threads are for CPU backends (a GPU backend runs the shards in sequence) | | | | | | | | |`);
+          continue;
+        }
         const res = runChild([backend, String(batch), String(workers), ...process.argv.slice(2)], 30 * 60_000);
         rows.push(row(res, torchIps, batch, o.unfused ? `${backend} (unfused)` : backend, o.loss));
       }
