@@ -55,7 +55,7 @@ if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
     export VK_ICD_FILENAMES="$ROOT/.cache/webgpu-driver/lvp_icd.json"
   fi
 fi
-echo "Vulkan driver: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-the loader's default search}}"
+echo "Vulkan driver: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-default search of the loader}}"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 NODE=$(command -v node || true)
 if [ -z "$NODE" ]; then
