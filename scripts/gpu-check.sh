@@ -66,9 +66,13 @@ APP="$WORK/dist"
 echo "node: $NODE ($("$NODE" --version)); app unpacked in $WORK"
 
 if [ "$QUICK" -eq 1 ]; then
-  STEPS=(--steps 1 --warmup 1); WORKERS=1,2; BATCH=32; MAXPC=20; IF=10; EPOCHS=1
+  # A software driver runs a ResNet-32 step of 32 images in over a minute: smaller batches, and
+  # the recipe's pipeline with a small conv net.
+  STEPS=(--steps 1 --warmup 1); WORKERS=1,2; BATCH_convnet=32; BATCH_resnet32=8; MAXPC=20; IF=10; EPOCHS=1
+  RECIPE=(--set model.arch=convnet --set model.width=8 --set optim.batchSize=32)
 else
-  STEPS=(--steps 3 --warmup 1); WORKERS=1,16; BATCH=128; MAXPC=500; IF=100; EPOCHS=2
+  STEPS=(--steps 2 --warmup 1); WORKERS=1,16; BATCH_convnet=128; BATCH_resnet32=128; MAXPC=500; IF=100; EPOCHS=2
+  RECIPE=()
 fi
 
 say "1. machine and WebGPU adapter"
@@ -78,15 +82,19 @@ say "2. gpaco verify-loss --backend webgpu (golden float64 cases)"
 "$NODE" "$APP/cli.js" verify-loss "$WORK/gpaco_loss_cases.json" --backend webgpu
 
 for model in convnet resnet32; do
+  batch_var="BATCH_$model"
+  BATCH=${!batch_var}
   say "3. bench:train GPaCo $model batch $BATCH: webgpu vs wasm, workers $WORKERS"
   "$NODE" "$APP/bench-train.js" --model "$model" --loss gpaco --batches "$BATCH" --backends webgpu,wasm --workers "$WORKERS" --no-torch "${STEPS[@]}" 2>&1 | grep -v ' step [0-9]'
 done
 
 say "4. cifar100-lt recipe, $EPOCHS epoch(s), synthetic CIFAR-shaped data (100 classes, 32x32x3, imbalance $IF, largest class $MAXPC), webgpu"
-"$NODE" "$APP/cli.js" train --preset cifar100-lt --runs-dir "$WORK/runs" --backend webgpu \
-  --set data.kind=synthetic --set data.classes=100 --set data.imageSize=32 --set data.channels=3 \
+# At most 4 minutes, so the whole check stays under 6: SIGINT makes the trainer finish its step,
+# checkpoint and stop, and the epochs done so far are printed.
+timeout -s INT -k 30 240 "$NODE" "$APP/cli.js" train --preset cifar100-lt --runs-dir "$WORK/runs" --backend webgpu \
+  --set data.kind=synthetic --set data.path="$WORK" --set data.classes=100 --set data.imageSize=32 --set data.channels=3 \
   --set data.maxPerClass="$MAXPC" --set data.imbalanceFactor="$IF" --set data.testPerClass=10 --set optim.epochs="$EPOCHS" --set eval.every=1 \
-  --set checkpoint.every=1
+  --set checkpoint.every=1 "${RECIPE[@]}"
 grep -h -E 'backend:|adapter:|parallel:|epoch [0-9]+/|eval epoch|peak RSS' "$WORK"/runs/*/trainer.log
 
 say "done"
