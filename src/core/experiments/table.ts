@@ -93,6 +93,8 @@ export function pickEvaluation(evals: readonly EvalPoint[], mode: ValueMode): Ev
 }
 
 export function buildRow(summary: ExperimentSummary, mode: ValueMode): ExperimentRow {
+  // Filtering must answer within a keystroke: the row's search text is made with the row.
+  searchable(summary);
   const source = pickEvaluation(summary.evals, mode);
   const metrics = {} as Record<MetricKey, number | undefined>;
   for (const k of METRIC_KEYS) metrics[k] = source?.[k] ?? undefined;
