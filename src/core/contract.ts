@@ -263,10 +263,12 @@ export interface CheckpointEntry {
   time: string;
   best: boolean;
   /**
-   * A checkpoint file this tool did not write (an imported run's `.pth.tar`): `path` is its
-   * absolute path. It is listed with its size and time, never resumed from or evaluated here.
+   * A checkpoint file this tool did not write (an imported run's `.pth.tar`, a Python writer's
+   * `model.pt`): listed with its size and time, never resumed from or evaluated here.
    */
   external?: boolean;
+  /** An external checkpoint's file, absolute (docs/run-folder.md, "External checkpoints"). */
+  file?: string;
 }
 
 export interface CheckpointIndex {

@@ -262,6 +262,6 @@ export function parseCheckpointEntry(v: unknown): CheckpointEntry | undefined {
     bytes: intIn(0, RUN_LIMITS.bytes)(v.bytes) ? v.bytes : 0,
     time: isIsoTime(v.time) ? v.time : '',
     best: v.best === true,
-    ...(external ? { external: true } : {}),
+    ...(external ? { external: true, ...(typeof v.file === 'string' ? { file: v.file } : {}) } : {}),
   };
 }

@@ -185,7 +185,7 @@ async function show(ctx: CommandContext): Promise<number> {
     );
     for (const l of table) io.out(`  ${l}`);
     const external = s.checkpoints.filter((cp) => cp.external);
-    if (external.length) io.out(`  external files, listed only (not evaluable here): ${external.map((cp) => cp.path).join(', ')}`);
+    if (external.length) io.out(`  external files, listed only (not evaluable here): ${external.map((cp) => cp.file ?? cp.path).join(', ')}`);
   }
   if (m?.imported?.skipped) {
     io.out('');

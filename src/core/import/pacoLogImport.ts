@@ -69,6 +69,7 @@ export function findPacoCheckpoints(folder: string, parse: PacoLogParse): Checkp
       epoch,
       step: 0,
       path: file,
+      file,
       top1: ev?.top1 ?? null,
       many: ev?.many ?? null,
       medium: ev?.medium ?? null,

@@ -123,11 +123,11 @@ test('importPacoLog: a read-only run with curves, group figures, external checkp
   const cps = readCheckpointIndex(r.dir).checkpoints;
   const best = g.evals.reduce((b, e) => (e.top1 > b.top1 ? e : b));
   assert.deepEqual(
-    cps.map((c) => [c.tag, c.epoch, c.bytes, c.external, c.best]).sort(),
+    cps.map((c) => [c.tag, c.epoch, c.bytes, c.external, c.best, c.file]).sort(),
     [
-      ['moco_ckpt.best.pth.tar', best.epoch, 900, true, true],
-      ['moco_ckpt.pth.tar', 10, 1000, true, false],
-      ['moco_ckpt_0004.pth.tar', 4, 800, true, false],
+      ['moco_ckpt.best.pth.tar', best.epoch, 900, true, true, path.join(src, 'moco_ckpt.best.pth.tar')],
+      ['moco_ckpt.pth.tar', 10, 1000, true, false, path.join(src, 'moco_ckpt.pth.tar')],
+      ['moco_ckpt_0004.pth.tar', 4, 800, true, false, path.join(src, 'moco_ckpt_0004.pth.tar')],
     ].sort(),
   );
   assert.equal(latestCheckpoint(r.dir), undefined, 'an external checkpoint is never one to resume from');
