@@ -24,6 +24,7 @@ const nodeEntries = [
 
 const webEntries = [
   { in: 'webview/src/dashboard.ts', out: 'webview/dashboard' },
+  { in: 'webview/src/experiments.ts', out: 'webview/experiments' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
 const common = {

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createDashboards, type Dashboards } from './dashboard';
+import { Experiments } from './experiments';
 import type { Launcher, LaunchMode } from './launch/launcher';
 import { LocalLauncher } from './launch/localLauncher';
 import { Scheduler } from './launch/scheduler';
@@ -33,6 +34,8 @@ export interface Lab {
   readonly view: vscode.TreeView<TreeNode>;
   readonly statusBar: RunsStatusBar;
   readonly dashboards: Dashboards;
+  /** The Experiments panel (every run of every runs folder in one table). */
+  readonly experiments: Experiments;
   /** The launcher that owns a run (Slurm runs bypass the local queue). */
   launcherFor(v: RunView): Launcher;
   /** Local runs wait in the queue; Slurm runs are submitted at once (a refusal is shown). */
@@ -85,6 +88,28 @@ export function createLab(context: vscode.ExtensionContext): Lab {
     onRunsChanged: (listener) => store.onDidChange((c) => listener(c.changed.map((v) => v.dir))),
     log: (line) => output.appendLine(line),
   });
+
+  // The Experiments table's summaries are invalidated run by run from the same notifications.
+  const experiments = new Experiments(context, {
+    runDirs: () => store.views().map((v) => v.dir),
+    onRunsChanged: (listener) => store.onDidChange((c) => listener([...c.changed.map((v) => v.dir), ...c.removed])),
+    actions: {
+      compare: async (targets, band) => {
+        await dashboards.compareTargets(targets, band);
+      },
+      editTags: async (dirs) => {
+        await vscode.commands.executeCommand('gpaco.editTags', dirs);
+      },
+      editNote: async (dir) => {
+        await vscode.commands.executeCommand('gpaco.editNote', dir);
+      },
+      open: async (dir) => {
+        await vscode.commands.executeCommand('gpaco.openDashboard', dir);
+      },
+    },
+    log: (line) => output.appendLine(line),
+  });
+  context.subscriptions.push(experiments);
 
   const applyRoots = () => watcher.setRoots(runsRoots().map((r) => r.root));
   const setTrustState = () => {
@@ -151,5 +176,5 @@ export function createLab(context: vscode.ExtensionContext): Lab {
     timers.add(t);
   };
 
-  return { context, output, store, watcher, launcher, slurm, scheduler, notifier, tree, view, statusBar, dashboards, launcherFor, startRun, showErrors, later, applyRoots };
+  return { context, output, store, watcher, launcher, slurm, scheduler, notifier, tree, view, statusBar, dashboards, experiments, launcherFor, startRun, showErrors, later, applyRoots };
 }

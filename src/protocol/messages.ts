@@ -106,6 +106,14 @@ export type CompareWebviewMessage = Static<typeof CompareWebviewMessageSchema>;
  */
 export const PanelStateSchema = Type.Union([
   Type.Object({ panel: Type.Literal('run'), runId: RunId, tag: Type.Union([Tag, Type.Null()]), view: Type.Optional(Type.Unknown()) }),
-  Type.Object({ panel: Type.Literal('compare'), runIds: Type.Array(RunId, { minItems: 2, maxItems: 8 }), view: Type.Optional(Type.Unknown()) }),
+  Type.Object({
+    panel: Type.Literal('compare'),
+    runIds: Type.Array(RunId, { maxItems: 5000 }),
+    /** Groups (from the Experiments table): a label and the member runs. */
+    groups: Type.Optional(Type.Array(Type.Object({ label: Type.String({ maxLength: 300 }), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }), { maxItems: 1000 })),
+    band: Type.Optional(Type.Union([Type.Literal('std'), Type.Literal('minmax')])),
+    view: Type.Optional(Type.Unknown()),
+  }),
+  Type.Object({ panel: Type.Literal('experiments') }),
 ]);
 export type PanelState = Static<typeof PanelStateSchema>;

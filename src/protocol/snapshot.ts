@@ -169,11 +169,53 @@ export interface ConfigDifference {
   values: (string | null)[];
 }
 
+/** Per epoch: mean, sample std (null with one member), min, max and n over a group's members. */
+export interface BandSeries {
+  epochs: number[];
+  mean: number[];
+  std: (number | null)[];
+  min: number[];
+  max: number[];
+  n: number[];
+}
+
+export type CompareMetric = 'top1' | 'top5' | 'many' | 'medium' | 'few';
+
+/** Statistics of one metric over a group's members. */
+export interface GroupStats {
+  mean: number;
+  std: number | null;
+  n: number;
+  min: number;
+  max: number;
+}
+
+/** A group of runs (e.g. the seeds of one config) drawn as one mean curve with a band. */
+export interface CompareGroup {
+  key: string;
+  label: string;
+  members: string[];
+  memberNames: string[];
+  curves: Record<CompareMetric, BandSeries>;
+  /** Statistics over the members' latest evaluations. */
+  final: Record<CompareMetric, GroupStats | null>;
+  classes: ClassTable | null;
+  /** The sum of the members' confusion matrices at their last common evaluated epoch (display order). */
+  confusion: EncodedMatrix | null;
+  confusionEpoch: number | null;
+  /** Why there is no summed matrix, when there is none. */
+  confusionNote: string | null;
+}
+
 export interface CompareSnapshot {
   schema: typeof SNAPSHOT_SCHEMA;
   kind: 'compare';
   builtAt: string;
   runs: CompareRun[];
+  /** Groups shown next to the runs (absent in older reports: none). */
+  groups?: CompareGroup[];
+  /** Band drawn around a group's mean curve. */
+  band?: 'std' | 'minmax';
   configDiff: ConfigDifference[];
   /** True when every run has the same classes in the same display order (a confusion difference makes sense). */
   sameClasses: boolean;

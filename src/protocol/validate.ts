@@ -2,6 +2,7 @@
 // A message that fails is never acted on: the caller logs the reason and drops it.
 import { type Static, type TSchema, type TUnion, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ExperimentsViewSchema, ExperimentsWebviewMessageSchema, type ExperimentsView } from './experiments';
 import { CompareWebviewMessageSchema, PanelStateSchema, RunWebviewMessageSchema } from './messages';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -28,3 +29,9 @@ function describeFailure(schema: TUnion<TObject[]>, key: string, input: unknown)
 export const checkRunWebviewMessage = (input: unknown) => check(RunWebviewMessageSchema, 'type', input);
 export const checkCompareWebviewMessage = (input: unknown) => check(CompareWebviewMessageSchema, 'type', input);
 export const checkPanelState = (input: unknown) => check(PanelStateSchema, 'panel', input);
+export const checkExperimentsWebviewMessage = (input: unknown) => check(ExperimentsWebviewMessageSchema, 'type', input);
+
+/** A persisted view (workspaceState may hold one from an older version): valid, or undefined. */
+export function checkExperimentsView(input: unknown): ExperimentsView | undefined {
+  return Value.Check(ExperimentsViewSchema, input) ? input : undefined;
+}

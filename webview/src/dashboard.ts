@@ -11,7 +11,7 @@ import { onThemeChange, readTheme } from './theme';
 import { CompareView } from './views/compareView';
 import { RunView, type RunViewState } from './views/runView';
 
-type Boot = { panel: 'run'; runId: string } | { panel: 'compare'; runIds: string[] } | { panel: 'report' };
+type Boot = { panel: 'run'; runId: string } | { panel: 'compare'; runIds: string[]; groups?: { label: string; runIds: string[] }[]; band?: 'std' | 'minmax' } | { panel: 'report' };
 
 function readJson<T>(id: string): T {
   const el = document.getElementById(id);
@@ -83,7 +83,7 @@ function mountRun(link: HostLink, boot: { runId: string }, root: HTMLElement): v
   link.post({ type: 'ready' });
 }
 
-function mountCompare(link: HostLink, boot: { runIds: string[] }, root: HTMLElement): void {
+function mountCompare(link: HostLink, boot: Extract<Boot, { panel: 'compare' }>, root: HTMLElement): void {
   const notify = noticeArea();
   const view = new CompareView(readTheme(), { exportFile: (format, fileName, data) => link.post({ type: 'export', format, fileName, data }) });
   root.append(view.element);
@@ -96,7 +96,7 @@ function mountCompare(link: HostLink, boot: { runIds: string[] }, root: HTMLElem
       document.body.dataset.state = 'ready';
     } else if (m.type === 'notice') notify(m.level, m.text);
   });
-  link.setState({ panel: 'compare', runIds: boot.runIds } satisfies PanelState);
+  link.setState({ panel: 'compare', runIds: boot.runIds, ...(boot.groups ? { groups: boot.groups } : {}), ...(boot.band ? { band: boot.band } : {}) } satisfies PanelState);
   link.post({ type: 'ready' });
 }
 

@@ -2,10 +2,12 @@
 import type { LabCommand } from './command';
 import { compareRunsCommand } from './compareRuns';
 import { deleteRunCommand } from './deleteRun';
+import { editNoteCommand, editTagsCommand } from './editTags';
 import { evaluateCheckpointCommand } from './evaluateCheckpoint';
 import { newRunCommand } from './newRun';
 import { newSweepCommand } from './newSweep';
 import { openDashboardCommand } from './openDashboard';
+import { openExperimentsCommand } from './openExperiments';
 import { refreshCommand } from './refresh';
 import { resumeRunCommand } from './resumeRun';
 import { showLogCommand } from './showLog';
@@ -23,5 +25,8 @@ export const COMMANDS: readonly LabCommand[] = [
   deleteRunCommand,
   showLogCommand,
   newSweepCommand,
+  openExperimentsCommand,
+  editTagsCommand,
+  editNoteCommand,
   refreshCommand,
 ];

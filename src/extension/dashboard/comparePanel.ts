@@ -1,35 +1,62 @@
-// The compare panel for 2 to 8 runs: one CompareSnapshotSource, full snapshots after `ready`
-// and after any of its runs changed (snapshotPanel.ts). The webview may only say ready, export
-// and log: it cannot act on runs.
+// The compare panel: runs, and groups of runs (from the Experiments table) drawn as a mean curve
+// with a band. One CompareSnapshotSource for the runs plus one group entry per group, full
+// snapshots after `ready` and after any of its runs changed (snapshotPanel.ts). The webview
+// may only say ready, export and log: it cannot act on runs.
 import type * as vscode from 'vscode';
+import { buildCompareGroup, GroupMatrixCache } from '../../core/compareGroups';
+import { SummaryCache } from '../../core/experiments';
 import { CompareSnapshotSource } from '../../core/snapshot';
+import type { PanelState } from '../../protocol/messages';
 import type { CompareSnapshot } from '../../protocol/snapshot';
 import { checkCompareWebviewMessage } from '../../protocol/validate';
 import { panelHtml } from './html';
 import { SnapshotPanel, type PanelDeps, type RunRef } from './snapshotPanel';
 
+export interface GroupRef {
+  label: string;
+  members: RunRef[];
+}
+
 export class ComparePanel extends SnapshotPanel<CompareSnapshot> {
   private readonly source: CompareSnapshotSource;
   private readonly dirs: Set<string>;
+  private readonly summaries = new SummaryCache();
+  private readonly matrices = new GroupMatrixCache();
 
   constructor(
     panel: vscode.WebviewPanel,
     readonly runs: readonly RunRef[],
     deps: PanelDeps,
+    readonly groups: readonly GroupRef[] = [],
+    readonly band: 'std' | 'minmax' = 'std',
   ) {
     super(panel, deps, 'compare');
-    this.dirs = new Set(runs.map((r) => r.dir));
+    this.dirs = new Set([...runs.map((r) => r.dir), ...groups.flatMap((g) => g.members.map((m) => m.dir))]);
     this.source = new CompareSnapshotSource(runs.map((r) => r.dir));
-    panel.title = `GPaCo: compare ${runs.length} runs`;
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'GPaCo Lab: compare runs', { panel: 'compare', runIds: runs.map((r) => r.id) });
+    const n = runs.length + groups.length;
+    panel.title = groups.length ? `GPaCo: compare ${n} (${groups.length} group${groups.length === 1 ? '' : 's'})` : `GPaCo: compare ${runs.length} runs`;
+    const boot: PanelState = { panel: 'compare', runIds: runs.map((r) => r.id), groups: groups.map((g) => ({ label: g.label, runIds: g.members.map((m) => m.id) })), band };
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'GPaCo Lab: compare runs', boot);
   }
 
   shows(dir: string): boolean {
     return this.dirs.has(dir);
   }
 
+  /** A member's files changed: its summary is read again on the next build. */
+  override runChanged(dir?: string): void {
+    if (dir) this.summaries.invalidate(dir);
+    super.runChanged();
+  }
+
   protected build(): CompareSnapshot {
-    return this.source.build();
+    const snapshot = this.source.build();
+    if (this.groups.length === 0) return snapshot;
+    return {
+      ...snapshot,
+      groups: this.groups.map((g) => buildCompareGroup({ label: g.label, dirs: g.members.map((m) => m.dir) }, this.summaries, this.matrices)),
+      band: this.band,
+    };
   }
 
   protected failureText(err: Error): string {

@@ -12,14 +12,14 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, boot: unknown): string {
+export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, boot: unknown, bundle: 'dashboard.js' | 'experiments.js' = 'dashboard.js'): string {
   const nonce = makeNonce();
   return dashboardPage({
     title,
     boot,
     nonce,
     csp: webviewCsp(webview.cspSource, nonce),
-    script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'dashboard.js')).toString() },
+    script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', bundle)).toString() },
   });
 }
 

@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../core/contract';
 import type * as PanelsModule from './panels';
-import type { ComparePanel, DashboardPanel, RunRef } from './panels';
+import type { ComparePanel, DashboardPanel, GroupRef, RunRef } from './panels';
 
 export type { ComparePanel, DashboardPanel, RunRef } from './panels';
+
+/** What the Experiments table asks to compare: runs, and groups drawn as one band each. */
+export type CompareTarget = { kind: 'run'; dir: string; id: string } | { kind: 'group'; label: string; members: RunRef[] };
 
 /** View types of the two panels (also in package.json's onWebviewPanel activation events). */
 export const RUN_VIEW_TYPE = 'gpaco.dashboard';
@@ -43,7 +46,7 @@ export class Dashboards implements vscode.Disposable {
       deps.onRunsChanged((dirs) => {
         for (const dir of dirs) {
           this.runPanels.get(dir)?.runChanged();
-          for (const c of this.comparePanels) if (c.shows(dir)) c.runChanged();
+          for (const c of this.comparePanels) if (c.shows(dir)) c.runChanged(dir);
         }
       }),
       vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
@@ -83,6 +86,19 @@ export class Dashboards implements vscode.Disposable {
     return this.adoptCompare(panels, panel, runs);
   }
 
+  /**
+   * Opens a compare panel for runs and groups (no limit on their number: a group is one curve
+   * with a band). At least two things to compare, or one group.
+   */
+  async compareTargets(targets: readonly CompareTarget[], band: 'std' | 'minmax'): Promise<ComparePanel | undefined> {
+    const runs = targets.filter((t): t is Extract<CompareTarget, { kind: 'run' }> => t.kind === 'run').map((t) => ({ id: t.id, dir: t.dir }));
+    const groups = targets.filter((t): t is Extract<CompareTarget, { kind: 'group' }> => t.kind === 'group').map((t) => ({ label: t.label, members: t.members }));
+    if (runs.length + groups.length < 2 && groups.length === 0) return undefined;
+    const panels = await import('./panels');
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'GPaCo: compare', vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    return this.adoptCompare(panels, panel, runs, groups, band);
+  }
+
   private adoptRun(panels: Panels, panel: vscode.WebviewPanel, run: RunRef, tag: string | null): DashboardPanel {
     const p = new panels.DashboardPanel(panel, run, this.panelDeps(), tag);
     this.runPanels.set(run.dir, p);
@@ -92,8 +108,8 @@ export class Dashboards implements vscode.Disposable {
     return p;
   }
 
-  private adoptCompare(panels: Panels, panel: vscode.WebviewPanel, runs: RunRef[]): ComparePanel {
-    const p = new panels.ComparePanel(panel, runs, this.panelDeps());
+  private adoptCompare(panels: Panels, panel: vscode.WebviewPanel, runs: RunRef[], groups: GroupRef[] = [], band: 'std' | 'minmax' = 'std'): ComparePanel {
+    const p = new panels.ComparePanel(panel, runs, this.panelDeps(), groups, band);
     this.comparePanels.add(p);
     p.onDidDispose(() => this.comparePanels.delete(p));
     return p;
@@ -140,13 +156,16 @@ export class Dashboards implements vscode.Disposable {
     const panels = await import('./panels');
     panel.webview.options = panels.webviewOptions(this.extensionUri);
     const checked = panels.checkPanelState(state);
-    const runs = checked.ok && checked.value.panel === 'compare' ? checked.value.runIds.map((id) => this.resolve(id)).filter((r): r is RunRef => r !== undefined) : [];
-    if (runs.length < 2) {
+    const value = checked.ok && checked.value.panel === 'compare' ? checked.value : undefined;
+    const known = (ids: readonly string[]) => ids.map((id) => this.resolve(id)).filter((r): r is RunRef => r !== undefined);
+    const runs = value ? known(value.runIds) : [];
+    const groups = (value?.groups ?? []).map((g) => ({ label: g.label, members: known(g.runIds) })).filter((g) => g.members.length > 0);
+    if (runs.length + groups.length < 2 && groups.length === 0) {
       this.deps.log(`[compare] not restoring a panel: ${checked.ok ? 'fewer than two of its runs exist' : checked.reason}`);
       panel.webview.html = panels.missingHtml('This comparison could not be restored: fewer than two of its runs exist.');
       return;
     }
-    this.adoptCompare(panels, panel, runs);
+    this.adoptCompare(panels, panel, runs, groups, value?.band ?? 'std');
   }
 
   dispose(): void {

@@ -31,6 +31,7 @@ export function runDescription(view: RunView): string {
   if (view.status === 'queued') parts.push(view.pending || job?.jobId ? 'queued' : 'queued (not started by this window)');
   if (view.status !== 'queued' || view.epoch > 0) parts.push(`epoch ${view.epoch}/${view.epochs}`);
   if (view.latestEval) parts.push(`top-1 ${percent(view.latestEval.top1)}`, `few ${percent(view.latestEval.few)}`);
+  if (view.tags.length) parts.push(view.tags.map((t) => `#${t}`).join(' '));
   // A Slurm run: its job id, and while it waits the state and pending reason.
   if (job && view.manifest) parts.push(describeJob(job, view.manifest.status));
   if (view.partial?.length) parts.push('partly readable');
@@ -127,6 +128,8 @@ export function runTooltipLines(view: RunView): string[] {
   if (m?.error) lines.push(`error: ${m.error.message}`);
   const partly = runReadability(view);
   if (partly) lines.push(partly);
+  if (view.tags.length) lines.push(`tags: ${view.tags.join(' ')}`);
+  if (view.metaProblem) lines.push(`meta.json ignored: ${view.metaProblem}`);
   lines.push(view.dir);
   return lines;
 }

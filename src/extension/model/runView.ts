@@ -32,6 +32,10 @@ export interface RunView {
   checkpoints: CheckpointEntry[];
   /** Waiting in this workspace's launch queue (start or resume). */
   pending: 'start' | 'resume' | null;
+  /** Tags from meta.json (written by the user, never by the trainer). */
+  tags: string[];
+  /** Why meta.json could not be used (it is then read as empty). */
+  metaProblem: string | null;
 }
 
 /** Checkpoints this tool can resume from or evaluate: not the external files an imported run lists. */

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type MetricRecord, type RunManifest } from '../../core/contract';
 import { MetricsTail } from '../../core/metricsLog';
+import { META_FILE, readRunMeta } from '../../core/experiments/meta';
 import { readCheckpointIndex, readRunManifest } from '../../core/runDirectory';
 import { displayStatus } from '../../core/catalog';
 import { Emitter } from '../../core/emitter';
@@ -13,7 +14,7 @@ import { compareNewestFirst, type EvalSummary, type RunView } from '../model/run
 
 /** Which part of a run changed (from the path of a file event). */
 /** `files`: evals/ or classes.json, which the store does not cache; open panels re-read them. */
-export type RunPart = 'manifest' | 'metrics' | 'checkpoints' | 'files' | 'all';
+export type RunPart = 'manifest' | 'metrics' | 'checkpoints' | 'meta' | 'files' | 'all';
 
 export interface StoreChange {
   /** Runs whose view changed. */
@@ -42,6 +43,7 @@ export function classifyPath(root: string, file: string): { dir: string; part: R
   if (rest === RUN_FILES.run) return { dir, part: 'manifest' };
   if (rest === RUN_FILES.metrics) return { dir, part: 'metrics' };
   if (rest === RUN_FILES.checkpointIndex || rest === RUN_FILES.checkpoints) return { dir, part: 'checkpoints' };
+  if (rest === META_FILE) return { dir, part: 'meta' };
   if (rest === RUN_FILES.classes || rest.startsWith(`${RUN_FILES.evals}/`)) return { dir, part: 'files' };
   return undefined;
 }
@@ -200,6 +202,8 @@ export class RunStore {
           latestEval: null,
           checkpoints: [],
           pending: null,
+          tags: [],
+          metaProblem: null,
         },
         tail: new MetricsTail(path.join(dir, RUN_FILES.metrics)),
         metricsEpoch: 0,
@@ -208,7 +212,9 @@ export class RunStore {
       this.readManifest(e);
       this.readMetrics(e);
       this.readCheckpoints(e);
+      this.readMeta(e);
     } else if (part === 'manifest') this.readManifest(e);
+    else if (part === 'meta') this.readMeta(e);
     else if (part === 'metrics') this.readMetrics(e);
     else if (part === 'checkpoints') this.readCheckpoints(e);
     // 'files': nothing cached here; emitting the change makes open panels re-read them.
@@ -275,6 +281,11 @@ export class RunStore {
       partial = [(err as Error).message];
     }
     e.view = { ...e.view, checkpoints, partial };
+  }
+
+  private readMeta(e: Entry): void {
+    const read = readRunMeta(e.view.dir);
+    e.view = { ...e.view, tags: read.meta.tags, metaProblem: read.problem ?? null };
   }
 
   private emit(change: StoreChange): void {

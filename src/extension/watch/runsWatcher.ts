@@ -138,7 +138,7 @@ export class RunsWatcher {
     const segs = rel.split(path.sep);
     if (segs[0]!.startsWith('.')) return true;
     if (segs.length === 3 && segs[1] === 'checkpoints') return segs[2] !== 'index.json';
-    if (segs.length === 2) return !['run.json', 'metrics.jsonl', 'classes.json', 'checkpoints', 'evals'].includes(segs[1]!);
+    if (segs.length === 2) return !['run.json', 'metrics.jsonl', 'classes.json', 'meta.json', 'checkpoints', 'evals'].includes(segs[1]!);
     return false;
   }
 

@@ -11,7 +11,7 @@ function view(over: Partial<RunView> = {}, manifest: Partial<RunManifest> = {}):
     schema: 'gpaco-run/1', id: 'r1', name: 'my run', createdAt: '2026-01-01T00:00:00.000Z', status: 'running', pid: 1, host: 'h', backend: 'wasm',
     startedAt: '2026-01-01T00:00:01.000Z', endedAt: null, exitCode: null, error: null, progress: { epoch: 12, epochs: 100 }, config: fixtureConfig(100, 10), ...manifest,
   };
-  return { dir: '/runs/r1', id: 'r1', root: '/runs', status: 'running', manifest: m, problem: null, epoch: 12, epochs: 100, latestEval: { epoch: 12, tag: 'epoch-0012', top1: 0.541, many: 0.8, medium: 0.5, few: 0.31 }, checkpoints: [], pending: null, ...over };
+  return { dir: '/runs/r1', id: 'r1', root: '/runs', status: 'running', manifest: m, problem: null, epoch: 12, epochs: 100, latestEval: { epoch: 12, tag: 'epoch-0012', top1: 0.541, many: 0.8, medium: 0.5, few: 0.31 }, checkpoints: [], pending: null, tags: [], metaProblem: null, ...over };
 }
 
 test('percent has one decimal', () => {

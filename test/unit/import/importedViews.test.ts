@@ -31,6 +31,8 @@ function importedRun(t: Parameters<typeof tempDir>[0]): { dir: string; log: stri
     latestEval: null,
     checkpoints: readCheckpointIndex(r.dir).checkpoints,
     pending: null,
+    tags: [],
+    metaProblem: null,
   };
   return { dir: r.dir, log, view };
 }

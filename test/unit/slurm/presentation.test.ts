@@ -12,7 +12,7 @@ function view(status: DisplayStatus, runStatus: RunManifest['status'], launch: P
     startedAt: null, endedAt: null, exitCode: null, error: null, progress: { epoch: 0, epochs: 4 }, config: presetConfig(),
     launch: { kind: 'slurm', jobId: '42', ...launch },
   };
-  return { dir: '/runs/r1', id: 'r1', root: '/runs', status, manifest, problem: null, epoch: 0, epochs: 4, latestEval: null, checkpoints: [], pending: null };
+  return { dir: '/runs/r1', id: 'r1', root: '/runs', status, manifest, problem: null, epoch: 0, epochs: 4, latestEval: null, checkpoints: [], pending: null, tags: [], metaProblem: null };
 }
 
 test('a pending Slurm run shows its job id and pending reason; its tooltip explains the reason', () => {

@@ -9,6 +9,15 @@ export interface LineSeries {
   color: string;
   values: (number | null)[];
   dash?: number[];
+  /** Line width in CSS pixels (default 1.5); 0 draws no line (a band's edge). */
+  width?: number;
+}
+
+/** A filled band between two series (indices into the series array). */
+export interface LineBand {
+  upper: number;
+  lower: number;
+  fill: string;
 }
 
 export interface LineChartOptions {
@@ -44,6 +53,7 @@ export class LineChart {
   private signature = '';
   private x: number[] = [];
   private series: LineSeries[] = [];
+  private bands: LineBand[] = [];
   private readonly resize: ResizeObserver;
 
   constructor(
@@ -63,14 +73,15 @@ export class LineChart {
     this.render();
   }
 
-  update(x: number[], series: LineSeries[]): void {
+  update(x: number[], series: LineSeries[], bands: LineBand[] = []): void {
     this.x = x;
     this.series = series;
+    this.bands = bands;
     this.render();
   }
 
   private render(): void {
-    const sig = JSON.stringify(this.series.map((s) => [s.label, s.color, s.dash ?? null]));
+    const sig = JSON.stringify([this.series.map((s) => [s.label, s.color, s.dash ?? null, s.width ?? null]), this.bands]);
     const data = [this.x, ...this.series.map((s) => s.values)] as uPlot.AlignedData;
     if (this.plot && sig === this.signature) {
       this.plot.setData(data);
@@ -104,8 +115,8 @@ export class LineChart {
         ...this.series.map(
           (s): uPlot.Series => ({
             label: s.label,
-            stroke: s.color,
-            width: 1.5,
+            stroke: s.width === 0 ? 'transparent' : s.color,
+            width: s.width ?? 1.5,
             ...(s.dash ? { dash: s.dash } : {}),
             spanGaps: true,
             value: (_u, v) => formatY(o.y, v),
@@ -116,7 +127,26 @@ export class LineChart {
       ],
       // Epochs are whole numbers: no 1.5 ticks.
       axes: [{ ...axis(o.xLabel ?? 'epoch'), ...(o.logX ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }) }, { ...axis(), size: 56, values: (_u, ticks) => ticks.map((v) => formatY(o.y, v)) }],
-      hooks: o.onHover ? { setCursor: [(u) => o.onHover!(u.cursor.idx ?? null)] } : {},
+      ...(this.bands.length ? { bands: this.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })) } : {}),
+      hooks: {
+        ...(o.onHover ? { setCursor: [(u: uPlot) => o.onHover!(u.cursor.idx ?? null)] } : {}),
+        // Where the plot area is and what it spans, for tests that read the canvas's pixels.
+        draw: [
+          (u: uPlot) => {
+            const r = u.bbox;
+            const ratio = u.ctx.canvas.width / Math.max(1, u.width);
+            this.element.dataset.plot = JSON.stringify({
+              left: r.left / ratio,
+              top: r.top / ratio,
+              width: r.width / ratio,
+              height: r.height / ratio,
+              ratio,
+              x: [u.scales.x!.min, u.scales.x!.max],
+              y: [u.scales.y!.min, u.scales.y!.max],
+            });
+          },
+        ],
+      },
     };
   }
 

@@ -2,8 +2,8 @@
 // the config keys that differ (only those), and the difference of two runs' confusion matrices.
 import uPlot from 'uplot';
 import { decodeMatrix } from '../../../src/protocol/matrixCodec';
-import type { CompareRun, CompareSnapshot, EvalCurves } from '../../../src/protocol/snapshot';
-import { LineChart, type LineSeries } from '../charts/lineChart';
+import type { ClassTable, CompareGroup, CompareRun, CompareSnapshot, EncodedMatrix, EvalCurves, GroupStats } from '../../../src/protocol/snapshot';
+import { LineChart, type LineBand, type LineSeries } from '../charts/lineChart';
 import { exportName } from '../csv';
 import { h, pct, pp, setText } from '../dom';
 import { MatrixView } from '../matrix/matrixView';
@@ -23,10 +23,36 @@ const METRICS: { value: Metric; label: string }[] = [
 ];
 
 /** Series on a shared x: uPlot needs one x array, runs may have evaluated different epochs. */
-function aligned(runs: CompareRun[], pick: (r: CompareRun) => [number[], (number | null)[]]): { x: number[]; ys: (number | null)[][] } {
-  if (runs.length === 0) return { x: [], ys: [] };
-  const joined = uPlot.join(runs.map((r) => pick(r) as uPlot.AlignedData));
+function aligned<T>(items: T[], pick: (r: T) => [number[], (number | null)[]]): { x: number[]; ys: (number | null)[][] } {
+  if (items.length === 0) return { x: [], ys: [] };
+  const joined = uPlot.join(items.map((r) => pick(r) as uPlot.AlignedData));
   return { x: Array.from(joined[0] as ArrayLike<number>), ys: joined.slice(1).map((s) => Array.from(s as ArrayLike<number | null | undefined>, (v) => (v === undefined ? null : v))) };
+}
+
+/** `mean ± std (n)` in percent. */
+function statsText(s: GroupStats | null): string {
+  if (!s) return '–';
+  return `${pct(s.mean)}${s.std === null ? '' : ` ± ${(s.std * 100).toFixed(1)}`} (${s.n})`;
+}
+
+/** What the confusion difference can take: a run, or a group's summed matrix. */
+interface MatrixSource {
+  name: string;
+  classes: ClassTable | null;
+  confusion: EncodedMatrix | null;
+  note: string | null;
+}
+
+/** `#rrggbb` or `rgb(...)` with an alpha (band fills). */
+function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color.trim());
+  if (hex) {
+    const n = parseInt(hex[1]!, 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^)]+)\)$/.exec(color.trim());
+  if (rgb) return `rgba(${rgb[1]!.split(',').slice(0, 3).join(',')}, ${alpha})`;
+  return color;
 }
 
 export class CompareView {
@@ -91,7 +117,8 @@ export class CompareView {
 
   apply(snapshot: CompareSnapshot): void {
     this.snapshot = snapshot;
-    if (this.pair[0] >= snapshot.runs.length || this.pair[1] >= snapshot.runs.length) this.pair = [0, 1];
+    const n = snapshot.runs.length + (snapshot.groups?.length ?? 0);
+    if (this.pair[0] >= n || this.pair[1] >= n) this.pair = [0, Math.min(1, n - 1)];
     this.render();
   }
 
@@ -117,12 +144,44 @@ export class CompareView {
     const s = this.snapshot;
     if (!s) return;
     const runs = s.runs;
+    const groups = s.groups ?? [];
     const label = (r: CompareRun, i: number) => `${i + 1}. ${r.name}`;
     const series = (ys: (number | null)[][]): LineSeries[] => runs.map((r, i) => ({ label: label(r, i), color: this.color(i), values: ys[i]!, ...(i >= 4 ? { dash: [6, 3] } : {}) }));
     const loss = aligned(runs, (r) => [r.curves.epoch, r.curves.loss]);
     this.loss.update(loss.x, series(loss.ys));
-    const acc = aligned(runs, (r) => [r.evals.epoch, (r.evals as EvalCurves)[this.metric]]);
-    this.accuracy.update(acc.x, series(acc.ys));
+    // Runs as lines; a group as its mean (thick) between two edge series filled as a band.
+    const band = s.band ?? 'std';
+    const edges = (g: CompareGroup, side: 1 | -1): number[] => {
+      const c = g.curves[this.metric];
+      return c.mean.map((m, k) => (band === 'minmax' ? (side > 0 ? c.max[k]! : c.min[k]!) : m + side * (c.std[k] ?? 0)));
+    };
+    type Line = [number[], (number | null)[]];
+    const lines: Line[] = [
+      ...runs.map((r): Line => [r.evals.epoch, (r.evals as EvalCurves)[this.metric]]),
+      ...groups.flatMap((g): Line[] => [
+        [g.curves[this.metric].epochs, g.curves[this.metric].mean],
+        [g.curves[this.metric].epochs, edges(g, 1)],
+        [g.curves[this.metric].epochs, edges(g, -1)],
+      ]),
+    ];
+    const acc = aligned(lines, (l) => l);
+    const accSeries = series(acc.ys.slice(0, runs.length));
+    const bands: LineBand[] = [];
+    groups.forEach((g, k) => {
+      const color = this.color(runs.length + k);
+      const at = runs.length + 3 * k;
+      const name = `${g.label} (n=${g.members.length})`;
+      accSeries.push(
+        { label: `${name} mean`, color, values: acc.ys[at]!, width: 2.5 },
+        { label: `${name} ${band === 'std' ? '+1 std' : 'max'}`, color, values: acc.ys[at + 1]!, width: 0 },
+        { label: `${name} ${band === 'std' ? '−1 std' : 'min'}`, color, values: acc.ys[at + 2]!, width: 0 },
+      );
+      bands.push({ upper: runs.length + 3 * k + 1, lower: runs.length + 3 * k + 2, fill: withAlpha(color, 0.22) });
+    });
+    this.accuracy.update(acc.x, accSeries, bands);
+    this.accuracy.element.dataset.bands = JSON.stringify(
+      groups.map((g, k) => ({ key: g.key, color: this.color(runs.length + k), epochs: g.curves[this.metric].epochs, mean: g.curves[this.metric].mean, upper: edges(g, 1), lower: edges(g, -1) })),
+    );
 
     const first = runs[0]?.final ?? null;
     this.finals.replaceChildren(
@@ -144,6 +203,18 @@ export class CompareView {
         ),
       ),
     );
+    this.finals.append(
+      ...groups.map((g, k) =>
+        h(
+          'tr',
+          { 'data-group': g.key, class: 'group-row' },
+          h('td', {}, h('span', { class: 'swatch', 'data-series': runs.length + k }), `${g.label} (n=${g.members.length})`),
+          h('td', {}, 'group'),
+          h('td', {}, g.confusionEpoch === null ? '–' : `${g.confusionEpoch}`),
+          ...METRICS.flatMap((m) => [h('td', { 'data-field': m.value }, statsText(g.final[m.value])), h('td', { class: 'delta' }, '')]),
+        ),
+      ),
+    );
     // Swatch colours come from the theme at run time, so they are set through the CSSOM (allowed by the CSP).
     this.finals.querySelectorAll<HTMLElement>('.swatch[data-series]').forEach((el) => (el.style.background = this.color(Number(el.dataset.series))));
 
@@ -156,7 +227,11 @@ export class CompareView {
   }
 
   private renderDifference(s: CompareSnapshot): void {
-    const runs = s.runs;
+    // Still a two-item view: any two runs, or a group's summed matrix (at its last common epoch).
+    const runs: MatrixSource[] = [
+      ...s.runs.map((r) => ({ name: r.name, classes: r.classes, confusion: r.confusion, note: null })),
+      ...(s.groups ?? []).map((g) => ({ name: `${g.label} (sum of ${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`, classes: g.classes, confusion: g.confusion, note: g.confusionNote })),
+    ];
     const options = runs.map((r, i) => ({ value: String(i), label: `${i + 1}. ${r.name}` }));
     this.pickers.replaceChildren(
       'B ',
@@ -166,8 +241,9 @@ export class CompareView {
     );
     const a = runs[this.pair[0]];
     const b = runs[this.pair[1]];
-    if (!s.sameClasses || !a?.confusion || !b?.confusion || !b.classes) {
-      setText(this.diffNote, s.sameClasses ? 'Both runs need an evaluation.' : 'The runs have different classes, so their matrices cannot be subtracted.');
+    const same = !!a?.classes && !!b?.classes && a.classes.names.length === b.classes.names.length && a.classes.names.every((n, i) => n === b.classes!.names[i]);
+    if (!same || !a?.confusion || !b?.confusion || !b.classes) {
+      setText(this.diffNote, a?.note ?? b?.note ?? (same || !a?.classes || !b?.classes ? 'Both need an evaluation.' : 'The two have different classes, so their matrices cannot be subtracted.'));
       this.matrix.clearData('No difference to show.');
       return;
     }

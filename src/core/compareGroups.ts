@@ -1,0 +1,126 @@
+// Groups in the compare panel: a group of runs (the seeds of one config, chosen in the
+// Experiments table) becomes one mean curve with a ± std or min-max band per metric
+// (src/core/experiments' groupCurve), statistics of its members' latest evaluations, and one
+// confusion matrix: the sum of the members' matrices at the last epoch every member has an
+// evaluation file for. Pure Node (no vscode).
+import * as fs from 'node:fs';
+import { readClassesFile, readEvalFile, runPaths } from './runDirectory';
+import { classTable, evalDetail } from './snapshot';
+import { groupCurve, statsOf, type ExperimentSummary, type SummaryCache } from './experiments';
+import type { EvalFile } from './contract';
+import type { ClassTable, CompareGroup, CompareMetric, GroupStats } from '../protocol/snapshot';
+
+const METRICS: readonly CompareMetric[] = ['top1', 'top5', 'many', 'medium', 'few'];
+
+export interface GroupSpec {
+  label: string;
+  dirs: readonly string[];
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+function revision(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '-';
+  }
+}
+
+/** Summed matrices by group key and member eval-file revisions, so an unchanged group is not re-read. */
+export class GroupMatrixCache {
+  private readonly entries = new Map<string, { key: string; value: Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> }>();
+
+  get(groupKey: string, key: string, compute: () => Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'>) {
+    const hit = this.entries.get(groupKey);
+    if (hit && hit.key === key) return hit.value;
+    const value = compute();
+    this.entries.set(groupKey, { key, value });
+    return value;
+  }
+}
+
+/** The last epoch at which every member has an evaluation file, with each member's tag there. */
+export function lastCommonEpoch(members: readonly ExperimentSummary[]): { epoch: number; tags: string[] } | null {
+  const withFiles = members.map((m) => {
+    const byEpoch = new Map<number, string>();
+    for (const e of m.evals) if (fs.existsSync(runPaths(m.dir).evalFile(e.tag))) byEpoch.set(e.epoch, e.tag);
+    return byEpoch;
+  });
+  if (withFiles.length === 0) return null;
+  const common = [...withFiles[0]!.keys()].filter((ep) => withFiles.every((w) => w.has(ep)));
+  if (common.length === 0) return null;
+  const epoch = Math.max(...common);
+  return { epoch, tags: withFiles.map((w) => w.get(epoch)!) };
+}
+
+function summedMatrix(members: readonly ExperimentSummary[]): Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> {
+  const none = (note: string) => ({ classes: null, confusion: null, confusionEpoch: null, confusionNote: note });
+  let table: ClassTable | null = null;
+  let names: string[] | null = null;
+  for (const m of members) {
+    let classes;
+    try {
+      classes = readClassesFile(m.dir);
+    } catch (err) {
+      return none(`${m.id}: ${(err as Error).message}`);
+    }
+    if (!classes) return none(`${m.id} has no classes.json yet`);
+    if (names === null) {
+      names = classes.names;
+      table = classTable(classes);
+    } else if (!sameNames(names, classes.names)) return none(`${m.id} has other classes than ${members[0]!.id}: matrices of different classes are not added`);
+  }
+  const common = lastCommonEpoch(members);
+  if (!common || !table) return { classes: table, confusion: null, confusionEpoch: null, confusionNote: 'the members have no evaluation file at a common epoch' };
+  const c = table.label.length;
+  // Sparse cells [true, predicted, count] of every member, added by cell.
+  const sum = new Map<number, number>();
+  let first: EvalFile | null = null;
+  for (let i = 0; i < members.length; i++) {
+    let ev: EvalFile;
+    try {
+      ev = readEvalFile(members[i]!.dir, common.tags[i]!);
+    } catch (err) {
+      return { classes: table, confusion: null, confusionEpoch: null, confusionNote: (err as Error).message };
+    }
+    if (ev.confusion.classes !== c) return { classes: table, confusion: null, confusionEpoch: null, confusionNote: `${members[i]!.id}: evaluation ${ev.tag} has ${ev.confusion.classes} classes, classes.json ${c}` };
+    const cells = ev.confusion.cells;
+    for (let k = 0; k + 2 < cells.length; k += 3) {
+      const key = cells[k]! * c + cells[k + 1]!;
+      sum.set(key, (sum.get(key) ?? 0) + cells[k + 2]!);
+    }
+    first ??= ev;
+  }
+  const cells: number[] = [];
+  for (const key of [...sum.keys()].sort((a, b) => a - b)) cells.push(Math.floor(key / c), key % c, sum.get(key)!);
+  // evalDetail puts the summed counts in display order and encodes them for the wire.
+  const detail = evalDetail({ ...first!, confusion: { layout: 'sparse', classes: c, cells } }, table, `group:${common.epoch}`);
+  return { classes: table, confusion: detail.confusion, confusionEpoch: common.epoch, confusionNote: null };
+}
+
+export function buildCompareGroup(spec: GroupSpec, cache: SummaryCache, matrices: GroupMatrixCache): CompareGroup {
+  const members = spec.dirs.map((d) => cache.get(d));
+  const curves = {} as CompareGroup['curves'];
+  const final = {} as Record<CompareMetric, GroupStats | null>;
+  const latest = members.map((m) => m.evals.reduce<(typeof m.evals)[number] | undefined>((a, e) => (!a || e.epoch >= a.epoch ? e : a), undefined));
+  for (const metric of METRICS) {
+    curves[metric] = groupCurve(members, metric);
+    final[metric] = statsOf(latest.map((e) => e?.[metric])) ?? null;
+  }
+  const key = members.map((m) => m.id).join(',');
+  const revKey = members.map((m) => m.evals.map((e) => `${e.tag}@${revision(runPaths(m.dir).evalFile(e.tag))}`).join(';')).join('|');
+  const matrix = matrices.get(key, revKey, () => summedMatrix(members));
+  return {
+    key,
+    label: spec.label,
+    members: members.map((m) => m.id),
+    memberNames: members.map((m) => m.name),
+    curves,
+    final,
+    ...matrix,
+  };
+}

@@ -1,0 +1,205 @@
+// What the Experiments panel shows, computed with src/core/experiments (the same functions as
+// `gpaco ls`): run summaries from a SummaryCache that the watcher invalidates run by run, rows
+// in the panel's value mode, the differing config keys, and for the current view the filtered
+// and sorted order, the groups with mean ± sample std, and the CSV of the table as shown.
+// No vscode here: unit-tested on real folders.
+import type { DisplayStatus } from '../../core/contract';
+import {
+  allConfigKeys,
+  buildRows,
+  differingConfigKeys,
+  filterRows,
+  groupCell,
+  groupRows,
+  SummaryCache,
+  sortGroups,
+  sortRows,
+  tableToCsv,
+  type ColumnId,
+  type ConfigValue,
+  type ExperimentGroup as CoreGroup,
+  type ExperimentRow as CoreRow,
+  type ExperimentSummary,
+  type RowFilter,
+} from '../../core/experiments';
+import {
+  EXPERIMENTS_SCHEMA,
+  METRIC_NAMES,
+  type ExperimentGroup,
+  type ExperimentRow,
+  type ExperimentsShown,
+  type ExperimentsSnapshot,
+  type ExperimentsView,
+  type MetricName,
+  type MetricStats,
+} from '../../protocol/experiments';
+
+/** Columns always in the CSV, before the config columns the user chose. */
+const CSV_FIXED: ColumnId[] = ['name', 'id', 'status', 'tags', 'created', 'duration', 'epochs', 'backend', 'classes', 'valueEpoch', 'metric:top1', 'metric:many', 'metric:medium', 'metric:few', 'metric:top5'];
+
+export class ExperimentsModel {
+  readonly cache = new SummaryCache();
+  /** Summaries by folder; a run leaves this map when the watcher says its files changed. */
+  private readonly fresh = new Map<string, ExperimentSummary>();
+  private rows: CoreRow[] = [];
+  private rowsMode = '';
+  private configKeys: string[] = [];
+  private dirsKey = '';
+
+  constructor(private readonly dirs: () => readonly string[]) {}
+
+  /** The watcher saw these runs' files change: only they are read again. */
+  invalidate(dirs: readonly string[]): void {
+    for (const d of dirs) {
+      this.fresh.delete(d);
+      this.cache.invalidate(d);
+    }
+    if (dirs.length) this.rowsMode = '';
+  }
+
+  private summaries(): ExperimentSummary[] {
+    const dirs = this.dirs();
+    const key = dirs.join('\n');
+    if (key !== this.dirsKey) {
+      this.dirsKey = key;
+      this.rowsMode = '';
+      const keep = new Set(dirs);
+      for (const d of [...this.fresh.keys()]) {
+        if (keep.has(d)) continue;
+        this.fresh.delete(d);
+        this.cache.forget(d);
+      }
+    }
+    return dirs.map((d) => {
+      let s = this.fresh.get(d);
+      if (!s) {
+        s = this.cache.get(d);
+        this.fresh.set(d, s);
+      }
+      return s;
+    });
+  }
+
+  /** Core rows in the view's value mode (rebuilt only when a run or the mode changed). */
+  private coreRows(view: ExperimentsView): CoreRow[] {
+    const mode = JSON.stringify(view.value);
+    const summaries = this.summaries();
+    if (mode !== this.rowsMode) {
+      this.rows = buildRows(summaries, view.value);
+      this.rowsMode = mode;
+      const differing = differingConfigKeys(this.rows);
+      this.configKeys = differing.includes('seed') ? differing : ['seed', ...differing];
+    }
+    return this.rows;
+  }
+
+  snapshot(view: ExperimentsView, seq: number, now = new Date()): ExperimentsSnapshot {
+    const rows = this.coreRows(view);
+    const warnings: string[] = [];
+    return {
+      schema: EXPERIMENTS_SCHEMA,
+      kind: 'experiments',
+      builtAt: now.toISOString(),
+      rows: rows.map((r) => wireRow(r, this.configKeys)),
+      configKeys: this.configKeys,
+      shown: this.shown(view, seq),
+      warnings,
+    };
+  }
+
+  /** Every config key any run has (the grouping's "except" choices may name keys that do not differ). */
+  allKeys(view: ExperimentsView): string[] {
+    return allConfigKeys(this.coreRows(view));
+  }
+
+  private arrange(view: ExperimentsView): { rows: CoreRow[]; groups: CoreGroup[] | null } {
+    const filtered = filterRows(this.coreRows(view), coreFilter(view));
+    const sort = view.sort;
+    const rows = sort ? sortRows(filtered, sort.column as ColumnId, sort.descending ? 'desc' : 'asc') : filtered;
+    if (!view.groupBy) return { rows, groups: null };
+    let groups = groupRows(rows, { except: view.groupBy.except });
+    if (sort) groups = sortGroups(groups, sort.column as ColumnId, sort.descending ? 'desc' : 'asc');
+    return { rows, groups };
+  }
+
+  shown(view: ExperimentsView, seq: number): ExperimentsShown {
+    const t0 = performance.now();
+    const { rows, groups } = this.arrange(view);
+    const apart = groups?.filter((g) => g.apart !== undefined) ?? [];
+    return {
+      seq,
+      view,
+      order: rows.map((r) => r.summary.id),
+      groups: groups ? groups.map((g) => wireGroup(g, this.configKeys)) : null,
+      groupNote: apart.length
+        ? `${apart.length} group${apart.length === 1 ? '' : 's'} kept apart by class count: runs with different numbers of classes are never averaged together (their accuracies are over different class sets), e.g. ${apart[0]!.label}: ${apart[0]!.apart}.`
+        : null,
+      hostMs: performance.now() - t0,
+    };
+  }
+
+  /** The table as shown (rows or groups, the view's columns and order) as CSV. */
+  csv(view: ExperimentsView): string {
+    const { rows, groups } = this.arrange(view);
+    const columns: ColumnId[] = [...CSV_FIXED, ...view.configColumns.map((k): ColumnId => `config:${k}`)];
+    return tableToCsv(groups ? { kind: 'groups', groups } : { kind: 'rows', rows }, groups ? ['n', ...columns] : columns, view.value);
+  }
+
+  /** Members of the groups and runs named by id, as folders (unknown ids are left out). */
+  dirOf(id: string): string | undefined {
+    return this.rows.find((r) => r.summary.id === id)?.summary.dir;
+  }
+
+  summaryOf(id: string): ExperimentSummary | undefined {
+    return this.rows.find((r) => r.summary.id === id)?.summary;
+  }
+}
+
+function coreFilter(view: ExperimentsView): RowFilter {
+  const { text, status, tag } = view.filter;
+  return { text, statuses: status ? [status as DisplayStatus] : [], tags: tag ? [tag] : [] };
+}
+
+const wireStats = (s: { mean: number; std: number | null; n: number; min: number; max: number } | undefined): MetricStats | null =>
+  s ? { mean: s.mean, std: s.std, n: s.n, min: s.min, max: s.max } : null;
+
+function pick(config: Record<string, ConfigValue>, keys: readonly string[]): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  for (const k of keys) if (Object.hasOwn(config, k)) out[k] = config[k]!;
+  return out;
+}
+
+export function wireRow(r: CoreRow, configKeys: readonly string[]): ExperimentRow {
+  const s = r.summary;
+  const metrics = {} as Record<MetricName, number | null>;
+  for (const m of METRIC_NAMES) metrics[m] = r.metrics[m] ?? null;
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    problem: s.problem ?? null,
+    metaProblem: s.meta.problem ?? null,
+    tags: s.meta.tags,
+    note: s.meta.note,
+    createdAt: s.createdAt,
+    durationSeconds: s.durationSeconds,
+    epoch: s.epoch ?? 0,
+    epochs: s.epochs ?? 0,
+    backend: s.backend,
+    classes: s.classes,
+    metrics,
+    valueEpoch: r.source?.epoch ?? null,
+    config: pick(s.config, configKeys),
+  };
+}
+
+export function wireGroup(g: CoreGroup, configKeys: readonly string[]): ExperimentGroup {
+  const metrics = {} as Record<MetricName, MetricStats | null>;
+  for (const m of METRIC_NAMES) metrics[m] = wireStats(g.metrics[m]);
+  const config: Record<string, ConfigValue> = {};
+  for (const k of configKeys) {
+    const v = groupCell(g, `config:${k}`);
+    if (v !== undefined) config[k] = v;
+  }
+  return { key: g.key, label: g.label, members: g.members.map((m) => m.summary.id), classes: g.classes, metrics, config };
+}
