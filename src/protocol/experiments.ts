@@ -35,8 +35,8 @@ export const ExperimentsViewSchema = Type.Object(
     value: ValueModeSchema,
     /** null: one row per run; otherwise runs whose configs agree except these keys share a group. */
     groupBy: Type.Union([Type.Null(), Type.Object({ except: Type.Array(ConfigKey, { maxItems: 200 }) }, strict)]),
-    /** Config columns shown (dotted keys); the fixed and metric columns are always shown. */
-    configColumns: Type.Array(ConfigKey, { maxItems: 200 }),
+    /** Config columns shown (dotted keys); null: every key that differs. The fixed and metric columns are always shown. */
+    configColumns: Type.Union([Type.Null(), Type.Array(ConfigKey, { maxItems: 200 })]),
     sort: Type.Union([Type.Null(), Type.Object({ column: ColumnId, descending: Type.Boolean() }, strict)]),
     filter: Type.Object(
       {
@@ -58,7 +58,7 @@ export type ExperimentsView = Static<typeof ExperimentsViewSchema>;
 export const DEFAULT_EXPERIMENTS_VIEW: ExperimentsView = {
   value: { kind: 'last' },
   groupBy: null,
-  configColumns: [],
+  configColumns: null,
   sort: null,
   filter: { text: '', status: '', tag: '' },
   plotMetric: 'few',
@@ -146,7 +146,19 @@ export interface ExperimentsSnapshot {
   warnings: string[];
 }
 
-export type ExperimentsHostMessage = { type: 'snapshot'; snapshot: ExperimentsSnapshot } | { type: 'shown'; shown: ExperimentsShown } | Notice;
+/** A live update: only the rows of runs whose files changed, and what is shown now. */
+export interface ExperimentsUpdate {
+  builtAt: string;
+  rows: ExperimentRow[];
+  configKeys: string[];
+  shown: ExperimentsShown;
+}
+
+export type ExperimentsHostMessage =
+  | { type: 'snapshot'; snapshot: ExperimentsSnapshot }
+  | { type: 'shown'; shown: ExperimentsShown }
+  | { type: 'update'; update: ExperimentsUpdate }
+  | Notice;
 
 // ---- webview -> host -----------------------------------------------------------------------
 

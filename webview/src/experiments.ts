@@ -60,6 +60,10 @@ function main(): void {
         document.body.dataset.revision = m.snapshot.builtAt;
       });
     } else if (m.type === 'shown') table.applyShown(m.shown);
+    else if (m.type === 'update') {
+      table.applyUpdate(m.update);
+      requestAnimationFrame(() => (document.body.dataset.revision = m.update.builtAt));
+    }
     else if (m.type === 'notice') notify(m.level, m.text);
   });
   // The serializer brings the panel back after a reload; the view itself lives in workspaceState.

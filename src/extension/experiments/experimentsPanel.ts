@@ -8,7 +8,8 @@ import { checkExperimentsWebviewMessage } from '../../protocol/validate';
 import type { CompareTarget } from '../dashboard';
 import { saveExport } from '../dashboard/exportFile';
 import { panelHtml } from '../dashboard/html';
-import { SnapshotPanel, type PanelDeps } from '../dashboard/snapshotPanel';
+import { SnapshotPanel, SNAPSHOT_INTERVAL_MS, type PanelDeps } from '../dashboard/snapshotPanel';
+import { Throttle } from '../dashboard/throttle';
 import type { ExperimentsModel } from './tableModel';
 
 export interface ExperimentsActions {
@@ -21,6 +22,9 @@ export interface ExperimentsActions {
 
 export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   private seq = 0;
+  /** Live updates: the first change goes at once, later ones at most every 100 ms, coalesced. */
+  private readonly live = new Throttle(() => this.sendUpdate(), SNAPSHOT_INTERVAL_MS);
+  private hasSnapshot = false;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -36,7 +40,30 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   }
 
   protected build(): ExperimentsSnapshot {
+    this.hasSnapshot = true;
     return this.model.snapshot(this.view, this.seq);
+  }
+
+  /** Runs changed: their rows (and what is shown) go to the webview, not the whole table. */
+  override runChanged(): void {
+    if (this.hasSnapshot) this.live.request();
+    else super.runChanged();
+  }
+
+  private sendUpdate(): void {
+    let update;
+    try {
+      update = this.model.update(this.view, this.seq);
+    } catch (err) {
+      return this.post({ type: 'notice', level: 'error', text: this.failureText(err as Error) });
+    }
+    if (!update) return this.throttle.request();
+    void this.panel.webview.postMessage({ type: 'update', update });
+  }
+
+  override dispose(): void {
+    this.live.dispose();
+    super.dispose();
   }
 
   protected failureText(err: Error): string {

@@ -19,7 +19,6 @@ import {
   type ConfigValue,
   type ExperimentGroup as CoreGroup,
   type ExperimentRow as CoreRow,
-  type ExperimentSummary,
   type RowFilter,
 } from '../../core/experiments';
 import {
@@ -29,6 +28,7 @@ import {
   type ExperimentRow,
   type ExperimentsShown,
   type ExperimentsSnapshot,
+  type ExperimentsUpdate,
   type ExperimentsView,
   type MetricName,
   type MetricStats,
@@ -39,54 +39,53 @@ const CSV_FIXED: ColumnId[] = ['name', 'id', 'status', 'tags', 'created', 'durat
 
 export class ExperimentsModel {
   readonly cache = new SummaryCache();
-  /** Summaries by folder; a run leaves this map when the watcher says its files changed. */
-  private readonly fresh = new Map<string, ExperimentSummary>();
+  /** Rows by folder, in the mode `rowsMode`; a run leaves this map when the watcher says its files changed. */
+  private readonly rowByDir = new Map<string, CoreRow>();
   private rows: CoreRow[] = [];
   private rowsMode = '';
   private configKeys: string[] = [];
   private dirsKey = '';
+  /** Runs re-read since the last `takeChanged`: what a live update sends. */
+  private changed = new Set<string>();
 
   constructor(private readonly dirs: () => readonly string[]) {}
 
   /** The watcher saw these runs' files change: only they are read again. */
   invalidate(dirs: readonly string[]): void {
     for (const d of dirs) {
-      this.fresh.delete(d);
+      this.rowByDir.delete(d);
       this.cache.invalidate(d);
     }
-    if (dirs.length) this.rowsMode = '';
   }
 
-  private summaries(): ExperimentSummary[] {
+  /** Core rows in the view's value mode; only runs invalidated since the last call are read and built again. */
+  private coreRows(view: ExperimentsView): CoreRow[] {
+    const mode = JSON.stringify(view.value);
+    if (mode !== this.rowsMode) {
+      this.rowByDir.clear();
+      this.rowsMode = mode;
+    }
     const dirs = this.dirs();
     const key = dirs.join('\n');
-    if (key !== this.dirsKey) {
+    let rebuilt = key !== this.dirsKey;
+    if (rebuilt) {
       this.dirsKey = key;
-      this.rowsMode = '';
       const keep = new Set(dirs);
-      for (const d of [...this.fresh.keys()]) {
+      for (const d of [...this.rowByDir.keys()]) {
         if (keep.has(d)) continue;
-        this.fresh.delete(d);
+        this.rowByDir.delete(d);
         this.cache.forget(d);
       }
     }
-    return dirs.map((d) => {
-      let s = this.fresh.get(d);
-      if (!s) {
-        s = this.cache.get(d);
-        this.fresh.set(d, s);
-      }
-      return s;
-    });
-  }
-
-  /** Core rows in the view's value mode (rebuilt only when a run or the mode changed). */
-  private coreRows(view: ExperimentsView): CoreRow[] {
-    const mode = JSON.stringify(view.value);
-    const summaries = this.summaries();
-    if (mode !== this.rowsMode) {
-      this.rows = buildRows(summaries, view.value);
-      this.rowsMode = mode;
+    for (const d of dirs) {
+      if (this.rowByDir.has(d)) continue;
+      const [row] = buildRows([this.cache.get(d)], view.value);
+      this.rowByDir.set(d, row!);
+      this.changed.add(d);
+      rebuilt = true;
+    }
+    if (rebuilt) {
+      this.rows = dirs.map((d) => this.rowByDir.get(d)!);
       const differing = differingConfigKeys(this.rows);
       this.configKeys = differing.includes('seed') ? differing : ['seed', ...differing];
     }
@@ -95,6 +94,7 @@ export class ExperimentsModel {
 
   snapshot(view: ExperimentsView, seq: number, now = new Date()): ExperimentsSnapshot {
     const rows = this.coreRows(view);
+    this.changed.clear();
     const warnings: string[] = [];
     return {
       schema: EXPERIMENTS_SCHEMA,
@@ -105,6 +105,22 @@ export class ExperimentsModel {
       shown: this.shown(view, seq),
       warnings,
     };
+  }
+
+  /**
+   * A live update: the rows of the runs re-read since the last snapshot or update, the config
+   * keys and what is shown. Undefined when runs were added or removed (a whole snapshot is due).
+   */
+  update(view: ExperimentsView, seq: number, now = new Date()): ExperimentsUpdate | undefined {
+    const before = this.dirsKey;
+    const keysBefore = this.configKeys.join('\n');
+    const rows = this.coreRows(view);
+    if (this.dirsKey !== before) return undefined;
+    const changed = rows.filter((r) => this.changed.has(r.summary.dir));
+    this.changed.clear();
+    // New differing keys change every row's config cells: a whole snapshot then.
+    if (this.configKeys.join('\n') !== keysBefore) return undefined;
+    return { builtAt: now.toISOString(), rows: changed.map((r) => wireRow(r, this.configKeys)), configKeys: this.configKeys, shown: this.shown(view, seq) };
   }
 
   /** Every config key any run has (the grouping's "except" choices may name keys that do not differ). */
@@ -141,17 +157,13 @@ export class ExperimentsModel {
   /** The table as shown (rows or groups, the view's columns and order) as CSV. */
   csv(view: ExperimentsView): string {
     const { rows, groups } = this.arrange(view);
-    const columns: ColumnId[] = [...CSV_FIXED, ...view.configColumns.map((k): ColumnId => `config:${k}`)];
+    const columns: ColumnId[] = [...CSV_FIXED, ...(view.configColumns ?? this.configKeys).map((k): ColumnId => `config:${k}`)];
     return tableToCsv(groups ? { kind: 'groups', groups } : { kind: 'rows', rows }, groups ? ['n', ...columns] : columns, view.value);
   }
 
-  /** Members of the groups and runs named by id, as folders (unknown ids are left out). */
+  /** The folder of a run shown in the table, by id (undefined: not a run of the table). */
   dirOf(id: string): string | undefined {
     return this.rows.find((r) => r.summary.id === id)?.summary.dir;
-  }
-
-  summaryOf(id: string): ExperimentSummary | undefined {
-    return this.rows.find((r) => r.summary.id === id)?.summary;
   }
 }
 

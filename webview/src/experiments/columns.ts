@@ -74,7 +74,7 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
       text: (item) => (item.kind === 'run' ? item.row.name : item.label),
     },
     { id: 'tags', label: 'tags', title: 'tags (meta.json)', width: 120, numeric: false, text: runOnly((r) => r.tags.join(' ')) },
-    { id: 'created', label: 'created', title: 'created', width: 120, numeric: false, text: runOnly((r) => created(r.createdAt)) },
+    { id: 'created', label: 'created', title: 'created', width: 130, numeric: false, text: runOnly((r) => created(r.createdAt)) },
     { id: 'duration', label: 'duration', title: 'wall time from start to end (or now)', width: 76, numeric: true, text: runOnly((r) => duration(r.durationSeconds)) },
     { id: 'epochs', label: 'epochs', title: 'epochs done / planned', width: 70, numeric: true, text: runOnly((r) => `${r.epoch}/${r.epochs}`) },
     { id: 'backend', label: 'backend', title: 'TensorFlow.js backend', width: 76, numeric: false, text: runOnly((r) => r.backend ?? '–') },
@@ -96,7 +96,7 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
     text: runOnly((r) => (r.valueEpoch === null ? '–' : String(r.valueEpoch))),
   };
   const metrics = (['top1', 'many', 'medium', 'few', 'top5'] as const).map(metric);
-  const config = view.configColumns
+  const config = (view.configColumns ?? configKeys)
     .filter((k) => configKeys.includes(k))
     .map(
       (k): Column => ({

@@ -10,6 +10,7 @@ import {
   type ExperimentRow,
   type ExperimentsShown,
   type ExperimentsSnapshot,
+  type ExperimentsUpdate,
   type ExperimentsView,
   type MetricName,
 } from '../../../src/protocol/experiments';
@@ -221,6 +222,20 @@ export class ExperimentsTable {
     if (this.sentAt) this.element.dataset.viewMs = (performance.now() - this.sentAt).toFixed(2);
   }
 
+  /** A live update: the changed runs' rows replace theirs; the host's order and groups come with them. */
+  applyUpdate(update: ExperimentsUpdate): void {
+    const s = this.snapshot;
+    if (!s) return;
+    const changed = new Map(update.rows.map((r) => [r.id, r]));
+    s.rows = s.rows.map((r) => changed.get(r.id) ?? r);
+    for (const r of update.rows) this.rowsById.set(r.id, r);
+    s.configKeys = update.configKeys;
+    s.builtAt = update.builtAt;
+    this.element.dataset.builtAt = update.builtAt;
+    if (update.shown.seq >= this.seq) this.shown = update.shown;
+    this.layout();
+  }
+
   apply(snapshot: ExperimentsSnapshot): void {
     const first = this.snapshot === null;
     this.snapshot = snapshot;
@@ -247,11 +262,11 @@ export class ExperimentsTable {
 
   private renderColumnsMenu(keys: readonly string[]): void {
     const menu = this.controls.columns;
-    const shown = new Set(this.view.configColumns);
+    const shown = new Set(this.view.configColumns ?? keys);
     const boxes = keys.map((k) => {
       const box = h('input', { type: 'checkbox', value: k, checked: shown.has(k), 'data-column': k });
       box.addEventListener('change', () => {
-        const cols = this.view.configColumns.filter((x) => x !== k);
+        const cols = (this.view.configColumns ?? [...keys]).filter((x) => x !== k);
         if (box.checked) cols.push(k);
         this.view.configColumns = cols;
         this.changed();

@@ -1,0 +1,303 @@
+// The Experiments panel in a real VS Code (code-server + Chromium, the extension installed from
+// its .vsix) over the 1,000-run fixture sweep (test/fixtures/experiments): every number checked
+// on screen is computed here from the fixture's plan. Covers the row count and virtualisation,
+// sorting by few-shot accuracy, grouping by everything but the seed (mean ± sample std), a group's
+// band in the compare panel (canvas pixels), parallel coordinates (one polyline per selected row),
+// a tag added from the table (meta.json, the Runs tree, `gpaco ls --tag`), and a live evaluation.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
+import { pollUntil } from '../../shared/poll';
+import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, type CodeServer, type Workbench } from '../harness';
+import type { ElementLike } from '../dashboard/matrixProbe';
+
+const shots = path.join(repoRoot, 'test-results', 'experiments');
+const RUNS = 1000;
+let server: CodeServer;
+let wb: Workbench;
+let ws: string;
+let root: string;
+let plan: PlannedRun[];
+
+interface CanvasLike extends ElementLike {
+  width: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+
+const pct1 = (v: number) => (v * 100).toFixed(1);
+const last = (r: PlannedRun) => r.evals[r.evals.length - 1];
+/** Mean and sample std, written out here so the check does not use the code under test. */
+function meanStd(xs: number[]): { mean: number; std: number | null } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, std: null };
+  return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) };
+}
+
+/** The webview (of several open ones) that contains `selector`. */
+async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
+  return pollUntil(
+    `a webview with ${selector}`,
+    async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < n; i++) {
+        const f = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+        if ((await f.locator(selector).count()) > 0) return f;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+/** The Experiments panel, brought to the front (GPaCo: Open Experiments reveals the open one). */
+async function table(page: Page): Promise<FrameLocator> {
+  const open = await frameWith(page, '.experiments', 2_000).catch(() => undefined);
+  if (!open || !(await open.locator('body[data-state=ready]').isVisible())) await runCommand(page, 'GPaCo: Open Experiments');
+  const f = await frameWith(page, '.experiments');
+  await f.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
+  return f;
+}
+
+/** Waits until the table's count line matches. */
+async function waitCount(f: FrameLocator, re: RegExp): Promise<string> {
+  return pollUntil(`count ${re}`, async () => {
+    const t = (await f.locator('[data-testid=count]').textContent()) ?? '';
+    return re.test(t) ? t : undefined;
+  }, 30_000, 100);
+}
+
+const cell = (f: FrameLocator, key: string, field: string) => f.locator(`.vrows-layer .xrow[data-key="${key}"] [data-field="${field}"]`);
+const firstRow = (f: FrameLocator) => f.locator('.vrows-layer .xrow[data-index="0"]');
+
+before(async () => {
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-ui-exp-'));
+  root = path.join(ws, 'runs');
+  const t0 = Date.now();
+  plan = writeSweepFixture(root, { runs: RUNS, evals: 30, evalFileMaxClasses: 0 });
+  console.log(`[experiments] wrote ${plan.length} fixture runs in ${Date.now() - t0} ms`);
+  fs.mkdirSync(shots, { recursive: true });
+  server = await startCodeServer({ extensionsDir: packagedExtensionsDir(), settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  wb = await openWorkbench(server, { folder: ws, viewport: { width: 1600, height: 1000 } });
+  await openViewContainer(wb.page, 'GPaCo Lab');
+  await treeRow(wb.page, plan[RUNS - 1]!.name).waitFor({ timeout: 90_000 });
+  await runCommand(wb.page, 'GPaCo: Open Experiments');
+});
+
+after(async () => {
+  await wb?.close();
+  await server?.stop();
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+test('1,000 runs: every run has a row, and only the visible rows are in the DOM', { timeout: 120_000 }, async () => {
+  const f = await table(wb.page);
+  await waitCount(f, new RegExp(`^${RUNS} of ${RUNS} runs`));
+  const rendered = await f.locator('.vrows-layer .xrow').count();
+  const height = await f.locator('[data-testid=rows]').evaluate((el) => (el as unknown as { clientHeight: number }).clientHeight);
+  console.log(`[experiments] ${rendered} DOM rows for ${RUNS} runs (${height} px of rows); first paint ${await f.locator('body').getAttribute('data-paint-ms')} ms after the snapshot`);
+  assert.ok(rendered >= Math.floor(height / 24), `at least the visible rows (${rendered})`);
+  assert.ok(rendered <= Math.ceil(height / 24) + 14, `virtualised: ${rendered} DOM rows, not ${RUNS}`);
+  // The run with a broken run.json keeps its row, marked with the problem.
+  const broken = plan.find((r) => r.fault === 'malformed-run-json')!;
+  await f.locator('input[data-control=filter]').fill(broken.id);
+  await waitCount(f, /^1 of /);
+  assert.equal(await cell(f, `run:${broken.id}`, 'status').getAttribute('data-status'), 'unreadable');
+  assert.match((await f.locator(`.xrow[data-key="run:${broken.id}"]`).getAttribute('title')) ?? '', /problem: .*run\.json/);
+  const badMeta = plan.find((r) => r.fault === 'malformed-meta')!;
+  await f.locator('input[data-control=filter]').fill(badMeta.id);
+  await waitCount(f, /^1 of /);
+  assert.match((await f.locator(`.xrow[data-key="run:${badMeta.id}"]`).getAttribute('title')) ?? '', /meta\.json: .*not valid JSON/);
+  await f.locator('input[data-control=filter]').fill('');
+  await waitCount(f, new RegExp(`^${RUNS} of ${RUNS} runs`));
+});
+
+test('sorting by few-shot accuracy puts the run with the best last few-shot value first', { timeout: 60_000 }, async () => {
+  const f = await table(wb.page);
+  await f.locator('.xhead [data-column="metric:few"]').click();
+  const best = Math.max(...plan.filter((r) => r.evals.length).map((r) => last(r)!.few));
+  const expected = plan.filter((r) => r.evals.length && last(r)!.few === best).map((r) => r.id);
+  const id = await pollUntil('the sorted first row', async () => {
+    const key = await firstRow(f).getAttribute('data-key');
+    const sorted = (await f.locator('.xhead [data-column="metric:few"]').getAttribute('aria-sort')) === 'descending';
+    return sorted && key && expected.includes(key.slice(4)) ? key.slice(4) : undefined;
+  }, 15_000, 50);
+  assert.equal(await cell(f, `run:${id}`, 'metric:few').textContent(), pct1(best));
+  const header = (await f.locator('.xhead [data-column="metric:few"]').textContent()) ?? '';
+  assert.match(header, /few % · last/, 'the header states the value mode');
+  console.log(`[experiments] sort by few: ${await f.locator('.experiments').getAttribute('data-view-ms')} ms from click to the host's order on screen`);
+  await wb.page.screenshot({ path: path.join(shots, 'experiments-table.png') });
+});
+
+// Filter words match substrings: data.classes=1000 names one class count, data.classes=10 three.
+const target = (r: PlannedRun) => r.method === 'gpaco' && r.alpha === 0.05 && r.lr === 0.1 && r.classes === 1000;
+const targetFilter = 'loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1 data.classes=1000';
+
+test('group by everything but seed shows the mean ± sample std (n) of the fixture', { timeout: 60_000 }, async () => {
+  const f = await table(wb.page);
+  await f.locator('select[data-control=group]').selectOption('seed');
+  await f.locator('input[data-control=filter]').fill(targetFilter);
+  const members = plan.filter(target);
+  const withEvals = members.filter((r) => r.evals.length);
+  await waitCount(f, new RegExp(`^${members.length} of ${RUNS} runs · 1 groups`));
+  const group = f.locator('.vrows-layer .xrow.group').first();
+  for (const m of ['few', 'top1', 'many'] as const) {
+    const { mean, std } = meanStd(withEvals.map((r) => last(r)![m]));
+    const text = std === null ? `${pct1(mean)} (1)` : `${pct1(mean)} ± ${pct1(std)} (${withEvals.length})`;
+    assert.equal(await group.locator(`[data-field="metric:${m}"]`).textContent(), text, `${m} of the group`);
+  }
+  // Expanded, the group lists its members.
+  await group.locator('[data-field=name]').click();
+  await pollUntil('members shown', async () => (await f.locator('.vrows-layer .xrow.member').count()) === members.length, 10_000, 50);
+  // Even grouped across data.classes too, runs with 10, 100 and 1000 classes never share a group, and the panel says why.
+  await f.locator('input[data-control=filter]').fill('loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1');
+  await f.locator('select[data-control=group]').selectOption('except');
+  await f.locator('select[data-control=except]').selectOption(['seed', 'data.classes']);
+  await waitCount(f, /· 3 groups/);
+  assert.match((await f.locator('[data-testid=group-note]').textContent()) ?? '', /never averaged together/);
+  await f.locator('select[data-control=group]').selectOption('seed');
+  await f.locator('input[data-control=filter]').fill(targetFilter);
+  await waitCount(f, /· 1 groups/);
+});
+
+test('a group in Compare draws its mean curve inside a min-max band', { timeout: 90_000 }, async () => {
+  const { page } = wb;
+  const f = await table(page);
+  await f.locator('select[data-control=band]').selectOption('minmax');
+  await f.locator('.vrows-layer .xrow.group [data-field=classes]').first().click();
+  await f.locator('button[data-action=compare]').click({ timeout: 10_000 }).catch(async (err) => {
+    await page.screenshot({ path: path.join(shots, 'compare-failure.png') });
+    throw err;
+  });
+  const c = await frameWith(page, '.compare-view');
+  await c.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
+  const figure = c.locator('figure.chart', { has: c.locator('.chart-title', { hasText: 'Test accuracy' }) });
+  const bands = JSON.parse(await pollUntil('bands', () => figure.getAttribute('data-bands').then((b) => (b && b !== '[]' ? b : undefined)), 30_000, 100)) as {
+    epochs: number[];
+    mean: number[];
+    upper: number[];
+    lower: number[];
+    color: string;
+  }[];
+  assert.equal(bands.length, 1);
+  const band = bands[0]!;
+  // The band's numbers are the fixture's: top-1 of the members at each epoch (mean, min, max).
+  const members = plan.filter(target).filter((r) => r.evals.length);
+  for (let i = 0; i < band.epochs.length; i++) {
+    const at = members.map((r) => r.evals.find((e) => e.epoch === band.epochs[i])?.top1).filter((v): v is number => v !== undefined);
+    const { mean } = meanStd(at);
+    assert.ok(Math.abs(band.mean[i]! - mean) < 1e-9 && band.upper[i] === Math.max(...at) && band.lower[i] === Math.min(...at), `band at epoch ${band.epochs[i]}`);
+  }
+  // Where the band is widest, between the mean line and the upper edge.
+  let k = 0;
+  band.epochs.forEach((_e, i) => {
+    if (band.upper[i]! - band.mean[i]! > band.upper[k]! - band.mean[k]!) k = i;
+  });
+  const epoch = band.epochs[k]!;
+  // Pixels: between the mean line and the upper edge the canvas holds the band's fill.
+  const plot = JSON.parse((await figure.getAttribute('data-plot'))!) as { left: number; top: number; width: number; height: number; ratio: number; x: [number, number]; y: [number, number] };
+  const px = plot.left + ((epoch - plot.x[0]) / (plot.x[1] - plot.x[0])) * plot.width;
+  const py = (v: number) => plot.top + (1 - (v - plot.y[0]) / (plot.y[1] - plot.y[0])) * plot.height;
+  const yMid = py(band.upper[k]!) + (py(band.mean[k]!) - py(band.upper[k]!)) * 0.35;
+  assert.ok(py(band.mean[k]!) - py(band.upper[k]!) >= 4, `the band is at least 4 px tall there (${(py(band.mean[k]!) - py(band.upper[k]!)).toFixed(1)})`);
+  const rgba = await figure.locator('.plot canvas').first().evaluate(
+    (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
+    { x: px * plot.ratio, y: yMid * plot.ratio },
+  );
+  const outside = await figure.locator('.plot canvas').first().evaluate(
+    (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
+    { x: px * plot.ratio, y: (plot.top + 2) * plot.ratio },
+  );
+  console.log(`[experiments] band pixel ${rgba.join(',')} (outside ${outside.join(',')}), colour ${band.color}`);
+  assert.ok(rgba[3]! > 20, `band filled at (${px.toFixed(0)}, ${yMid.toFixed(0)}): ${rgba.join(',')}`);
+  assert.ok(rgba[3]! > outside[3]!, 'more ink inside the band than above it');
+  assert.equal(await c.locator(`table[data-testid=finals] tr.group-row [data-field=top1]`).textContent(), `${pct1(meanStd(members.map((r) => last(r)!.top1)).mean)}% ± ${pct1(meanStd(members.map((r) => last(r)!.top1)).std!)} (${members.length})`);
+  await page.screenshot({ path: path.join(shots, 'compare-grouped.png') });
+});
+
+test('parallel coordinates draw one polyline per selected row', { timeout: 60_000 }, async () => {
+  const f = await table(wb.page);
+  await f.locator('select[data-control=group]').selectOption('none');
+  await f.locator('input[data-control=filter]').fill('loss.kind=gpaco optim.lr=0.1 data.classes=1000');
+  const shown = plan.filter((r) => r.method === 'gpaco' && r.lr === 0.1 && r.classes === 1000);
+  await waitCount(f, new RegExp(`^${shown.length} of `));
+  const rows = f.locator('.vrows-layer .xrow.run');
+  await rows.nth(0).locator('[data-field=created]').click();
+  for (const i of [1, 2, 3]) await rows.nth(i).locator('input.select').click();
+  const canvas = f.locator('canvas[data-testid=pcoords]');
+  const lines = JSON.parse(await pollUntil('4 polylines', () => canvas.getAttribute('data-lines').then((l) => (l && JSON.parse(l).length === 4 ? l : undefined)), 10_000, 50)) as { points: [number, number][] }[];
+  const axes = JSON.parse((await canvas.getAttribute('data-axes'))!) as string[];
+  assert.equal(axes[axes.length - 1], 'metric:few');
+  for (const l of lines) {
+    assert.equal(l.points.length, axes.length, 'a vertex on every axis');
+    // Half-way along the first segment the line's colour is on the canvas (not the background).
+    const [a, b] = [l.points[0]!, l.points[1] ?? l.points[0]!];
+    const rgba = await canvas.evaluate((el, p) => {
+      const c = el as unknown as CanvasLike & { clientWidth: number };
+      const r = c.width / c.clientWidth;
+      return Array.from(c.getContext('2d').getImageData(Math.round(p.x * r), Math.round(p.y * r), 1, 1).data);
+    }, { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 });
+    const bg = await canvas.evaluate((el) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(2, 2, 1, 1).data));
+    assert.notDeepEqual(rgba.slice(0, 3), bg.slice(0, 3), 'polyline drawn');
+  }
+});
+
+test('a tag added in the table is in meta.json, the Runs tree and `gpaco ls --tag`', { timeout: 90_000 }, async () => {
+  const { page } = wb;
+  const f = await table(page);
+  // The first run in the Runs tree (so its row is on screen there).
+  const firstName = (await page.locator('.monaco-list-row .label-name').first().textContent())!.trim();
+  const run = plan.find((r) => r.name === firstName)!;
+  assert.ok(run, `the tree's first run ${firstName} is in the fixture`);
+  await f.locator('input[data-control=filter]').fill(run.id);
+  await waitCount(f, /^1 of /);
+  await f.locator(`.xrow[data-key="run:${run.id}"] [data-field=created]`).click();
+  await f.locator('button[data-action=tags]').click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill('+picked');
+  await page.keyboard.press('Enter');
+  const meta = await pollUntil('meta.json with the tag', () => {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(root, run.id, 'meta.json'), 'utf8')) as { tags: string[] };
+      return m.tags.includes('picked') ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 15_000, 100);
+  assert.ok(meta.tags.includes('picked'));
+  await pollUntil('tag in the table', async () => ((await cell(f, `run:${run.id}`, 'tags').textContent()) ?? '').includes('picked'), 15_000, 100);
+  await pollUntil('tag in the tree', async () => ((await treeRow(page, run.name).textContent()) ?? '').includes('#picked'), 15_000, 100);
+  const ls = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'ls', '--runs-dir', root, '--tag', 'picked', '--json'], { encoding: 'utf8' });
+  if (ls.status === 0) {
+    assert.match(ls.stdout, new RegExp(run.id));
+    assert.doesNotMatch(ls.stdout, new RegExp(plan[0]!.id));
+  } else console.log(`[experiments] gpaco ls --tag is not available here (${ls.stderr.trim().split('\n')[0]}); checked meta.json and the tree`);
+  await f.locator('input[data-control=filter]').fill('');
+});
+
+test('a finished evaluation updates its row without reloading the table', { timeout: 60_000 }, async () => {
+  const f = await table(wb.page);
+  // Sorted by few descending (from the sort test): a new best few value moves the run to the top.
+  const run = plan.find((r) => r.status === 'completed' && r.classes === 100)!;
+  const epoch = run.epochs + 1;
+  const before = await f.locator('.experiments').getAttribute('data-built-at');
+  const t0 = Date.now();
+  fs.appendFileSync(
+    path.join(root, run.id, 'metrics.jsonl'),
+    `${JSON.stringify({ kind: 'eval', epoch, tag: `epoch-${String(epoch).padStart(4, '0')}`, top1: 0.5, top5: 0.7, many: 0.6, medium: 0.5, few: 0.9871, file: `evals/epoch-${epoch}.json`, time: new Date().toISOString() })}\n`,
+  );
+  await pollUntil('the row updated', async () => (await cell(f, `run:${run.id}`, 'metric:few').textContent()) === '98.7', 15_000, 20);
+  console.log(`[experiments] live evaluation on screen ${Date.now() - t0} ms after the write`);
+  assert.equal(await firstRow(f).getAttribute('data-key'), `run:${run.id}`, 'the new best few value sorts first');
+  assert.equal(await cell(f, `run:${run.id}`, 'valueEpoch').textContent(), String(epoch));
+  assert.notEqual(await f.locator('.experiments').getAttribute('data-built-at'), before);
+  // The same page: no reload (the table kept its filter control and state).
+  assert.equal(await f.locator('body').getAttribute('data-state'), 'ready');
+});
+
