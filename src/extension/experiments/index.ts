@@ -3,7 +3,7 @@
 // notifications invalidate exactly the changed runs' summaries before the panel refreshes.
 // The panel, the core table code and TypeBox load on first use (activation stays light).
 import * as vscode from 'vscode';
-import { DEFAULT_EXPERIMENTS_VIEW, type ExperimentsView } from '../../protocol/experiments';
+import type { ExperimentsView } from '../../protocol/experiments';
 import type { ExperimentsActions, ExperimentsPanel } from './experimentsPanel';
 import type { ExperimentsModel } from './tableModel';
 
@@ -60,11 +60,12 @@ export class Experiments implements vscode.Disposable {
   }
 
   private async adopt(webviewPanel: vscode.WebviewPanel): Promise<ExperimentsPanel> {
-    const [{ ExperimentsPanel }, { ExperimentsModel }, { checkExperimentsView }, { webviewOptions }] = await Promise.all([
+    const [{ ExperimentsPanel }, { ExperimentsModel }, { checkExperimentsView }, { webviewOptions }, { DEFAULT_EXPERIMENTS_VIEW }] = await Promise.all([
       import('./experimentsPanel'),
       import('./tableModel'),
       import('../../protocol/validate'),
       import('../dashboard/html'),
+      import('../../protocol/experiments'),
     ]);
     webviewPanel.webview.options = webviewOptions(this.context.extensionUri);
     this.model ??= new ExperimentsModel(() => this.deps.runDirs());

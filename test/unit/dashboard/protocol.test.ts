@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMatrix, decodeMatrixCells, encodeMatrix } from '../../../src/protocol/matrixCodec';
-import { checkCompareWebviewMessage, checkPanelState, checkRunWebviewMessage } from '../../../src/protocol/validate';
+import { DEFAULT_EXPERIMENTS_VIEW } from '../../../src/protocol/experiments';
+import { checkCompareWebviewMessage, checkExperimentsView, checkExperimentsWebviewMessage, checkPanelState, checkRunWebviewMessage } from '../../../src/protocol/validate';
 
 describe('messages from the webview', () => {
   it('accepts the well-formed ones', () => {
@@ -49,8 +50,47 @@ describe('messages from the webview', () => {
   it('checks persisted panel state', () => {
     assert.ok(checkPanelState({ panel: 'run', runId: 'r', tag: null }).ok);
     assert.ok(checkPanelState({ panel: 'compare', runIds: ['a', 'b'] }).ok);
-    assert.equal(checkPanelState({ panel: 'compare', runIds: ['a'] }).ok, false);
+    // Groups from the Experiments table: one run and a group is a comparison too.
+    assert.ok(checkPanelState({ panel: 'compare', runIds: ['a'], groups: [{ label: 'loss.kind=ce', runIds: ['b', 'c'] }], band: 'minmax' }).ok);
+    assert.equal(checkPanelState({ panel: 'compare', runIds: ['a'], groups: [{ label: 'x', runIds: [] }] }).ok, false);
+    assert.equal(checkPanelState({ panel: 'compare', runIds: ['a', '../b'] }).ok, false);
+    assert.ok(checkPanelState({ panel: 'experiments' }).ok);
     assert.equal(checkPanelState({ panel: 'run', runId: '../x', tag: null }).ok, false);
+  });
+});
+
+describe('experiments panel messages', () => {
+  it('accepts view changes, compare requests with groups, tag and note edits and CSV export', () => {
+    for (const m of [
+      { type: 'ready' },
+      { type: 'view', seq: 3, view: { ...DEFAULT_EXPERIMENTS_VIEW, value: { kind: 'best', by: 'few' }, groupBy: { except: ['seed'] }, sort: { column: 'metric:few', descending: true } } },
+      { type: 'compare', items: [{ kind: 'run', runId: 'r1' }, { kind: 'group', label: 'loss.kind=gpaco', runIds: ['r2', 'r3'] }], band: 'std' },
+      { type: 'editTags', runIds: ['r1', 'r2'] },
+      { type: 'editNote', runId: 'r1' },
+      { type: 'exportCsv' },
+    ]) {
+      const r = checkExperimentsWebviewMessage(m);
+      assert.ok(r.ok, `${JSON.stringify(m)}: ${r.ok ? '' : r.reason}`);
+    }
+  });
+
+  it('refuses paths, unknown columns, bad value modes and extra fields', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'editNote', runId: '../../etc' }, /runId/],
+      [{ type: 'compare', items: [{ kind: 'run', runId: '/tmp/x' }], band: 'std' }, /items/],
+      [{ type: 'view', seq: 1, view: { ...DEFAULT_EXPERIMENTS_VIEW, sort: { column: 'rm -rf', descending: true } } }, /sort/],
+      [{ type: 'view', seq: 1, view: { ...DEFAULT_EXPERIMENTS_VIEW, value: { kind: 'best', by: 'loss' } } }, /value/],
+      [{ type: 'view', seq: 1, view: { ...DEFAULT_EXPERIMENTS_VIEW, configColumns: ['a b'] } }, /configColumns/],
+      [{ type: 'exportCsv', path: '/tmp/evil.csv' }, /path|additional|exportCsv/i],
+      [{ type: 'launch' }, /unknown type/],
+    ];
+    for (const [m, why] of cases) {
+      const r = checkExperimentsWebviewMessage(m);
+      assert.equal(r.ok, false, JSON.stringify(m));
+      if (!r.ok) assert.match(r.reason, why, JSON.stringify(m));
+    }
+    assert.equal(checkExperimentsView({ ...DEFAULT_EXPERIMENTS_VIEW, band: 'wide' }), undefined, 'a stale persisted view falls back to the default');
+    assert.deepEqual(checkExperimentsView(DEFAULT_EXPERIMENTS_VIEW), DEFAULT_EXPERIMENTS_VIEW);
   });
 });
 
