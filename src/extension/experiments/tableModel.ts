@@ -146,7 +146,7 @@ export class ExperimentsModel {
       seq,
       view,
       order: rows.map((r) => r.summary.id),
-      groups: groups ? groups.map((g) => wireGroup(g, this.configKeys)) : null,
+      groups: groups ? groups.map((g) => wireGroup(g, this.configKeys, view.groupBy?.except ?? [])) : null,
       groupNote: apart.length
         ? `${apart.length} group${apart.length === 1 ? '' : 's'} kept apart by class count: runs with different numbers of classes are never averaged together (their accuracies are over different class sets), e.g. ${apart[0]!.label}: ${apart[0]!.apart}.`
         : null,
@@ -205,7 +205,7 @@ export function wireRow(r: CoreRow, configKeys: readonly string[]): ExperimentRo
   };
 }
 
-export function wireGroup(g: CoreGroup, configKeys: readonly string[]): ExperimentGroup {
+export function wireGroup(g: CoreGroup, configKeys: readonly string[], except: readonly string[]): ExperimentGroup {
   const metrics = {} as Record<MetricName, MetricStats | null>;
   for (const m of METRIC_NAMES) metrics[m] = wireStats(g.metrics[m]);
   const config: Record<string, ConfigValue> = {};
@@ -213,5 +213,9 @@ export function wireGroup(g: CoreGroup, configKeys: readonly string[]): Experime
     const v = groupCell(g, `config:${k}`);
     if (v !== undefined) config[k] = v;
   }
-  return { key: g.key, label: g.label, members: g.members.map((m) => m.summary.id), classes: g.classes, metrics, config };
+  // The core labels a group by what differs between the groups shown; a lone group (a filter
+  // left one) is named by its values of the keys that differ across the whole table instead.
+  const own = configKeys.filter((k) => !except.includes(k) && Object.hasOwn(g.config, k)).map((k) => `${k}=${String(g.config[k])}`);
+  const label = g.label === 'all runs' && own.length ? own.join(' ') : g.label;
+  return { key: g.key, label, members: g.members.map((m) => m.summary.id), classes: g.classes, metrics, config };
 }

@@ -217,6 +217,23 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
   assert.ok(rgba[3]! > 20, `band filled at (${px.toFixed(0)}, ${yMid.toFixed(0)}): ${rgba.join(',')}`);
   assert.ok(rgba[3]! > outside[3]!, 'more ink inside the band than above it');
   assert.equal(await c.locator(`table[data-testid=finals] tr.group-row [data-field=top1]`).textContent(), `${pct1(meanStd(members.map((r) => last(r)!.top1)).mean)}% ± ${pct1(meanStd(members.map((r) => last(r)!.top1)).std!)} (${members.length})`);
+  // Four methods' seed groups side by side, for the screenshot.
+  const t = await table(page);
+  await t.locator('input[data-control=filter]').fill('optim.lr=0.1 data.classes=10 loss.alpha=0.05');
+  await waitCount(t, /· 4 groups/);
+  await t.locator('.vrows-layer .xrow.group [data-field=classes]').first().click();
+  for (let i = 1; i < 4; i++) await t.locator('.vrows-layer .xrow.group input.select').nth(i).click();
+  await t.locator('button[data-action=compare]').click();
+  const c4 = await pollUntil('a compare panel with 4 bands', async () => {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const fr = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      const b = await fr.locator('figure.chart[data-bands]').first().getAttribute('data-bands', { timeout: 500 }).catch(() => null);
+      if (b && (JSON.parse(b) as unknown[]).length === 4) return fr;
+    }
+    return undefined;
+  }, 30_000, 200);
+  await c4.locator('table[data-testid=finals] tr.group-row').nth(3).waitFor();
   await page.screenshot({ path: path.join(shots, 'compare-grouped.png') });
 });
 

@@ -220,6 +220,8 @@ export class ExperimentsTable {
     this.shown = shown;
     this.layout();
     if (this.sentAt) this.element.dataset.viewMs = (performance.now() - this.sentAt).toFixed(2);
+    this.element.dataset.hostMs = shown.hostMs.toFixed(2);
+    this.element.dataset.shownSeq = String(shown.seq);
   }
 
   /** A live update: the changed runs' rows replace theirs; the host's order and groups come with them. */
