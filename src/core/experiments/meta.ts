@@ -165,6 +165,7 @@ export function updateRunMeta(runDir: string, update: MetaUpdate, now: Date = ne
   if (!fs.existsSync(path.join(runDir))) throw new MetaError(`${runDir}: no such run folder`);
 
   const file = metaPath(runDir);
+  refuseNonFile(file);
   const current = readRunMeta(runDir);
   let extra: Record<string, unknown> = {};
   let backup: string | undefined;
@@ -179,6 +180,17 @@ export function updateRunMeta(runDir: string, update: MetaUpdate, now: Date = ne
   const meta: RunMeta = { tags, note: update.note ?? current.meta.note };
   writeJsonAtomic(file, { ...extra, schema: META_SCHEMA, tags: meta.tags, note: meta.note });
   return backup === undefined ? { meta } : { meta, backup };
+}
+
+/** A folder, link or device in meta.json's place is refused rather than replaced by the write. */
+function refuseNonFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) throw new MetaError(`${file} is not a regular file; move it away before tagging this run`);
 }
 
 /** Copies the current meta.json (whatever it holds) to a new, unique backup name; returns it. */

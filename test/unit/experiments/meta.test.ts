@@ -89,4 +89,14 @@ test('malformed meta.json: read as empty with the problem; a write keeps a backu
   assert.match(readRunMeta(run).problem!, /not a regular file/);
   assert.throws(() => updateRunMeta(run, { addTags: ['x'] }), /not a regular file/);
   assert.ok(fs.statSync(file).isDirectory());
+
+  // A link is read like the other run files (the shared reader takes a link to a regular
+  // file), but a write never replaces it.
+  fs.rmSync(file, { recursive: true });
+  const outside = path.join(tempDir(t), 'elsewhere.json');
+  fs.writeFileSync(outside, JSON.stringify({ tags: ['from-elsewhere'] }));
+  fs.symlinkSync(outside, file);
+  assert.throws(() => updateRunMeta(run, { addTags: ['x'] }), /not a regular file/);
+  assert.equal(fs.readFileSync(outside, 'utf8'), JSON.stringify({ tags: ['from-elsewhere'] }));
+  assert.ok(fs.lstatSync(file).isSymbolicLink());
 });
