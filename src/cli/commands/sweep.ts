@@ -18,6 +18,7 @@ import { renderTable } from '../render/table';
 import { runsDirOf } from '../runLookup';
 import { followSlurmRuns, POLL_INTERVAL_OPTION, SLURM_INTERVAL_OPTION, slurmSubmitContext } from '../slurmSupport';
 import { checkTrainer, spawnTrainer, trainerScript } from '../trainerProcess';
+import { commandTrainerOf, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
 
 function sourceOf(ctx: CommandContext): ConfigSource {
   const preset = ctx.string('preset');
@@ -54,7 +55,8 @@ async function sweep(ctx: CommandContext): Promise<number> {
   const b = prepared;
   const kind = b.config.launch.kind;
   const script = trainerScript(ctx);
-  const missing = checkTrainer(script);
+  // A local sweep of command runs starts the commands themselves (a Slurm job still needs the bundle).
+  const missing = b.config.trainer?.kind === 'command' && kind === 'local' ? undefined : checkTrainer(script);
   if (missing) {
     io.err(`gpaco sweep: ${missing}`);
     return EXIT.failed;
@@ -122,14 +124,20 @@ async function sweep(ctx: CommandContext): Promise<number> {
 async function runLocally(ctx: CommandContext, script: string, dirs: string[], max: number): Promise<number> {
   const { io } = ctx;
   const waiting = [...dirs];
-  const running = new Map<string, ChildProcess>();
+  // A command run's child is known once it has started (startCommandTrainer resolves).
+  const running = new Map<string, { child?: ChildProcess; command: boolean }>();
   const tails = new Map<string, MetricsTail>();
   let stopping = false;
+  const interrupt = (slot: { child?: ChildProcess; command: boolean }) => {
+    if (!slot.child) return;
+    if (slot.command) signalProcessGroup(slot.child.pid!, 'SIGINT');
+    else slot.child.kill('SIGINT');
+  };
   const onSigint = () => {
     if (stopping) return;
     stopping = true;
     io.out('stopping: the running trainers finish their step and checkpoint; the waiting runs are not started');
-    for (const c of running.values()) c.kill('SIGINT');
+    for (const slot of running.values()) interrupt(slot);
   };
   process.on('SIGINT', onSigint);
   const print = (dir: string) => {
@@ -153,15 +161,30 @@ async function runLocally(ctx: CommandContext, script: string, dirs: string[], m
         while (!stopping && running.size < max && waiting.length) {
           const dir = waiting.shift()!;
           tails.set(dir, new MetricsTail(runPaths(dir).metrics));
-          const child = spawnTrainer(script, ['run', dir], dir);
-          running.set(dir, child);
-          io.out(`[${path.basename(dir)}] started (pid ${child.pid ?? '?'})`);
-          child.once('exit', (code, signal) => {
-            running.delete(dir);
-            print(dir);
-            io.out(`[${path.basename(dir)}] ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
-            pump();
-          });
+          const command = commandTrainerOf(readRunManifest(dir));
+          const slot: { child?: ChildProcess; command: boolean } = { command: command !== undefined };
+          running.set(dir, slot);
+          const started = command ? startCommandTrainer({ dir, id: path.basename(dir) }, command, { baseEnv: ctx.env }) : Promise.resolve(spawnTrainer(script, ['run', dir], dir));
+          started.then(
+            (child) => {
+              slot.child = child;
+              if (stopping) interrupt(slot);
+              io.out(`[${path.basename(dir)}] started (pid ${child.pid ?? '?'})`);
+              child.once('exit', (code, signal) => {
+                if (command) recordCommandExit(dir, code, signal, stopping);
+                running.delete(dir);
+                print(dir);
+                io.out(`[${path.basename(dir)}] ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
+                pump();
+              });
+            },
+            (err: Error) => {
+              // The run is already marked failed (cannot start ARGV[0]: ...).
+              running.delete(dir);
+              io.out(`[${path.basename(dir)}] ${err.message}`);
+              pump();
+            },
+          );
         }
         if (running.size === 0) resolve();
       };
