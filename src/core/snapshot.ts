@@ -10,8 +10,11 @@ import { MetricsTail } from './metricsLog';
 import { slurmDisplayStatus } from './slurm/states';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
 import { encodeSparseMatrix } from '../protocol/matrixCodec';
+import { confusionTotals, type SparseConfusion } from './evalEncoding';
 import {
   SNAPSHOT_SCHEMA,
+  TOP_PAIRS,
+  type ConfusedPair,
   type CheckpointRow,
   type ClassTable,
   type CompareRun,
@@ -63,6 +66,21 @@ export function classTable(classes: ClassesFile): ClassTable {
   };
 }
 
+/** The TOP_PAIRS largest off-diagonal cells (count, then share, then display order). */
+export function topConfusedPairs(m: SparseConfusion, pos: Int32Array): ConfusedPair[] {
+  const { totals } = confusionTotals(m);
+  const pairs: ConfusedPair[] = [];
+  for (let k = 0; k < m.cells.length; k += 3) {
+    const t = m.cells[k]!;
+    const p = m.cells[k + 1]!;
+    if (t === p) continue;
+    const count = m.cells[k + 2]!;
+    pairs.push({ true: pos[t]!, pred: pos[p]!, count, share: totals[t]! > 0 ? count / totals[t]! : 0 });
+  }
+  pairs.sort((a, b) => b.count - a.count || b.share - a.share || a.true - b.true || a.pred - b.pred);
+  return pairs.slice(0, TOP_PAIRS);
+}
+
 /** An evaluation permuted into display order, its matrix encoded for the wire. */
 export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: string): EvalDetail {
   const c = table.label.length;
@@ -91,6 +109,7 @@ export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: stri
     groupAccuracy: { ...evalFile.groupAccuracy },
     perClassAccuracy: table.label.map((l) => evalFile.perClassAccuracy[l]!),
     confusion: encodeSparseMatrix(keys, values, c),
+    topPairs: topConfusedPairs(m, pos),
     revision,
   };
 }

@@ -66,6 +66,19 @@ export interface GroupAccuracy {
 }
 
 /** One evaluation in full: what the confusion matrix, group bars and per-class chart show. */
+/** Confused pairs sent per evaluation (the list's length). */
+export const TOP_PAIRS = 200;
+
+export interface ConfusedPair {
+  /** Display index of the true class (head to tail). */
+  true: number;
+  /** Display index of the predicted class. */
+  pred: number;
+  count: number;
+  /** count / test images of the true class. */
+  share: number;
+}
+
 export interface EvalDetail {
   tag: string;
   epoch: number;
@@ -76,6 +89,12 @@ export interface EvalDetail {
   groupAccuracy: GroupAccuracy;
   perClassAccuracy: number[];
   confusion: EncodedMatrix;
+  /**
+   * The most frequent confusions (off-diagonal cells), most images first: display indices (as
+   * the matrix), count and share of the true class's test images. Computed by the host from the
+   * sparse cells, so the list costs nothing to show at 8,142 classes.
+   */
+  topPairs: ConfusedPair[];
   /** Changes whenever the evaluation file changes (tag + size + mtime), so views redraw only then. */
   revision: string;
 }

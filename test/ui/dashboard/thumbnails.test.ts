@@ -84,3 +84,42 @@ test('a click on a confusion cell shows its test images, pixel for pixel', { tim
   await frame.locator('[data-testid=thumbnails-view] [data-field=status]', { hasText: /of 8$/ }).waitFor({ timeout: 15_000 });
   assert.equal(await frame.locator('[data-testid=thumbnails-view] figure.thumb').count(), 8);
 });
+
+test('the top confused pairs list matches the evaluation; a click on a pair shows its images', { timeout: 120_000 }, async () => {
+  const frame = webviewFrame(wb.page);
+  const table = frame.locator('table[data-testid=confused-pairs]');
+  const rows = table.locator('tbody tr[data-true]');
+  // Expected from the fixture itself: every off-diagonal (true, pred) with its count and share.
+  const counts = new Map<string, number>();
+  for (const im of run.test) if (im.label !== im.pred) counts.set(`${im.label}:${im.pred}`, (counts.get(`${im.label}:${im.pred}`) ?? 0) + 1);
+  const expected = [...counts].map(([k, n]) => ({ t: Number(k.split(':')[0]), p: Number(k.split(':')[1]), n })).sort((a, b) => b.n - a.n);
+  assert.equal(await rows.count(), expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const row = rows.nth(i);
+    assert.deepEqual([Number(await row.getAttribute('data-true')), Number(await row.getAttribute('data-pred'))], [e.t, e.p]);
+    assert.equal(await row.locator('[data-field=count]').textContent(), String(e.n));
+    assert.equal(await row.locator('[data-field=share]').textContent(), `${((100 * e.n) / 8).toFixed(1)}%`);
+  }
+  // Filter by the true class's group: dog is the only medium class (20 training images) and it
+  // has no confusions; the few classes (cow 8, owl 4) have both pairs.
+  const setGroup = (g: string) =>
+    frame.locator('[data-testid=pairs-group]').evaluate((el, value) => {
+      const sel = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+      sel.value = value;
+      sel.dispatchEvent(new (globalThis as unknown as { Event: new (t: string) => unknown }).Event('change'));
+    }, g);
+  await setGroup('medium');
+  await table.locator('tbody td.note', { hasText: 'No confusions.' }).waitFor({ timeout: 10_000 });
+  await setGroup('few');
+  await rows.nth(1).waitFor({ timeout: 10_000 });
+  assert.equal(await rows.count(), 2);
+  await table.locator('tbody tr[data-true="2"][data-pred="1"]').click();
+  await frame.locator('[data-testid=thumbnails-view] [data-field=title]', { hasText: /True cow, predicted dog/ }).waitFor({ timeout: 15_000 });
+  await frame.locator('[data-testid=thumbnails-view] [data-field=status]', { hasText: /of 2$/ }).waitFor({ timeout: 15_000 });
+  const shown = frame.locator('[data-testid=thumbnails-view] figure.thumb');
+  assert.deepEqual(
+    await shown.evaluateAll((els) => els.map((e) => Number((e as unknown as { dataset: { index: string } }).dataset.index))),
+    run.test.flatMap((im, i) => (im.label === 2 && im.pred === 1 ? [i] : [])),
+  );
+});

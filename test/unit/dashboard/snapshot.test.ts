@@ -17,6 +17,7 @@ import {
   displayStatusOf,
 } from '../../../src/core/snapshot';
 import { decodeMatrix } from '../../../src/protocol/matrixCodec';
+import { TOP_PAIRS } from '../../../src/protocol/snapshot';
 import { appendEpoch, makeFixtureRun } from '../../../test/shared/dashboardRuns';
 
 let root: string;
@@ -97,6 +98,43 @@ describe('run snapshot', () => {
     assert.equal(snap.run.status, 'interrupted');
     assert.equal(snap.run.canResume, true);
     assert.equal(snap.run.canStop, false);
+  });
+
+  it('lists the top confused pairs: the largest off-diagonal cells, in display indices', () => {
+    const run = makeFixtureRun(root, { classes: 100, id: 'r100pairs', epochs: 1 });
+    const snap = buildRunSnapshot(run.dir);
+    const ev = readEvalFile(run.dir, 'epoch-0001');
+    const order = headToTailOrder(run.classes.trainCounts);
+    const pairs = snap.selected!.topPairs;
+    const m = ev.confusion.cells;
+    const off: { t: number; p: number; n: number }[] = [];
+    for (let k = 0; k < m.length; k += 3) if (m[k] !== m[k + 1]) off.push({ t: m[k]!, p: m[k + 1]!, n: m[k + 2]! });
+    assert.equal(pairs.length, Math.min(TOP_PAIRS, off.length));
+    assert.ok(off.length > TOP_PAIRS / 2, 'the fixture confuses enough to fill most of a list');
+    // Every listed pair is the cell it names, with its share of the true class's test images.
+    for (const q of pairs) {
+      const t = order[q.true]!;
+      const p = order[q.pred]!;
+      assert.notEqual(t, p);
+      assert.equal(q.count, confusionCell(ev.confusion, t, p));
+      assert.equal(q.share, q.count / run.classes.testCounts[t]!);
+    }
+    // Sorted by count, and nothing left out is larger than the smallest listed.
+    for (let i = 1; i < pairs.length; i++) assert.ok(pairs[i - 1]!.count >= pairs[i]!.count);
+    const sorted = off.map((o) => o.n).sort((a, b) => b - a);
+    assert.deepEqual(pairs.map((q) => q.count), sorted.slice(0, pairs.length));
+  });
+
+  it('stays small at 8,142 classes (24,426 test images)', () => {
+    const run = makeFixtureRun(root, { classes: 8142, id: 'r8142', epochs: 1, testPerClass: 3 });
+    const started = performance.now();
+    const snap = buildRunSnapshot(run.dir);
+    const ms = performance.now() - started;
+    const bytes = JSON.stringify({ type: 'snapshot', snapshot: snap }).length;
+    console.log(`[snapshot] 8,142 classes: message ${(bytes / 1024 / 1024).toFixed(2)} MiB, built in ${ms.toFixed(0)} ms (shared machine)`);
+    assert.equal(snap.selected!.n, 24_426);
+    assert.equal(snap.selected!.confusion.encoding, 'gaps');
+    assert.ok(bytes < 4 * 1024 * 1024, `snapshot is ${bytes} bytes`);
   });
 
   it('uses the compact matrix encoding at 1000 classes', () => {

@@ -13,6 +13,7 @@ import type { ScaleMode } from '../matrix/colors';
 import type { Theme } from '../theme';
 import { button, checkbox, select, setDisabled } from './controls';
 import { ThumbnailsView } from './thumbnails';
+import { ConfusedPairsView } from './confusedPairs';
 import type { ImageSelectionMessage, ImagesMessage } from '../../../src/protocol/messages';
 
 export interface RunViewHooks {
@@ -66,6 +67,7 @@ export class RunView {
   private readonly selectedTitles: HTMLElement[] = [];
   private readonly matrix: MatrixView;
   private readonly thumbnails: ThumbnailsView | null;
+  private readonly pairs: ConfusedPairsView;
   private readonly summary = h('table', { class: 'summary', 'data-testid': 'group-summary' });
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
@@ -111,13 +113,17 @@ export class RunView {
     this.matrix.setMode(this.view);
     const images = this.hooks.images;
     this.thumbnails = images ? new ThumbnailsView({ request: (tag, sel, page) => images(tag, sel, page) }) : null;
-    this.matrix.onPick = (row, col) => {
+    // A click on a matrix cell or on a confused pair: that cell's test images (display indices).
+    const showCell = (row: number, col: number) => {
       const s = this.snapshot;
       const tag = s?.selectedTag;
       if (!this.thumbnails || !s?.classes || !tag) return;
       this.thumbnails.setClassNames(labelNames(s.classes.names, s.classes.label));
       this.thumbnails.show(tag, { kind: 'cell', true: s.classes.label[row]!, pred: s.classes.label[col]! });
+      this.thumbnails.element.scrollIntoView?.({ block: 'nearest' });
     };
+    this.matrix.onPick = showCell;
+    this.pairs = new ConfusedPairsView(this.thumbnails ? showCell : null);
 
     const title = (text: string) => {
       const t = h('span', { class: 'selected-tag' });
@@ -162,7 +168,7 @@ export class RunView {
         ),
         h('div', {}, this.perClass.element, this.perClassReadout),
       ),
-      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
+      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), this.pairs.element, h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
     );
 
     this.element = h(
@@ -345,6 +351,8 @@ export class RunView {
     const { counts, cells } = this.decoded(d);
     const n = classes.names.length;
     this.matrix.setData({ kind: 'counts', size: n, names: classes.names, groups: classes.groups, trainCounts: classes.trainCounts, counts, cells, revision: d.revision });
+    // Reports made before the list existed carry no topPairs.
+    this.pairs.set(d.topPairs ?? [], classes);
 
     // Shot groups: bars and the table of classes / images per group.
     const g = this.theme.groups;
