@@ -62,7 +62,10 @@ export function flattenConfig(value: unknown): Record<string, ConfigValue> {
   const out: Record<string, ConfigValue> = {};
   const walk = (v: unknown, prefix: string) => {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      const keys = Object.keys(v).sort();
+      // `__proto__` would set a prototype on assignment below; no config has such a field.
+      const keys = Object.keys(v)
+        .filter((k) => k !== '__proto__')
+        .sort();
       if (keys.length === 0 && prefix) out[prefix] = '{}';
       for (const k of keys) walk((v as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k);
       return;

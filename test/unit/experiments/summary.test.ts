@@ -10,6 +10,13 @@ import { appendMetric } from '../../../test/shared/fixtureRuns';
 import { sweepPlan, writeSweepFixture } from '../../fixtures/experiments/generate';
 import { tempDir } from '../../../test/shared/tmp';
 
+test('flattenConfig: a __proto__ field from a hostile config.json is dropped, nothing polluted', () => {
+  const flat = flattenConfig(JSON.parse('{"__proto__": {"polluted": 1}, "loss": {"__proto__": null, "alpha": 1}}'));
+  assert.deepEqual(Object.entries(flat), [['loss.alpha', 1]]);
+  assert.equal(Object.getPrototypeOf(flat), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
 test('flattenConfig: dotted keys, arrays as JSON, name left out', () => {
   assert.deepEqual(flattenConfig({ name: 'x', seed: 3, loss: { alpha: 0.05, kind: 'gpaco' }, optim: { stepEpochs: [160, 180] }, launch: { slurm: {} } }), {
     seed: 3,
