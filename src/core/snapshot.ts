@@ -81,6 +81,24 @@ export function topConfusedPairs(m: SparseConfusion, pos: Int32Array): ConfusedP
   return pairs.slice(0, TOP_PAIRS);
 }
 
+/** Per display position, its largest off-diagonal cell (ties: the lower display index). */
+export function mostConfused(m: SparseConfusion, pos: Int32Array): { mostConfusedWith: number[]; mostConfusedCount: number[] } {
+  const c = m.classes;
+  const withIdx = new Array<number>(c).fill(-1);
+  const count = new Array<number>(c).fill(0);
+  for (let k = 0; k < m.cells.length; k += 3) {
+    const t = pos[m.cells[k]!]!;
+    const p = pos[m.cells[k + 1]!]!;
+    const n = m.cells[k + 2]!;
+    if (t === p) continue;
+    if (n > count[t]! || (n === count[t]! && p < withIdx[t]!)) {
+      count[t] = n;
+      withIdx[t] = p;
+    }
+  }
+  return { mostConfusedWith: withIdx, mostConfusedCount: count };
+}
+
 /** An evaluation permuted into display order, its matrix encoded for the wire. */
 export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: string): EvalDetail {
   const c = table.label.length;
@@ -110,6 +128,7 @@ export function evalDetail(evalFile: EvalFile, table: ClassTable, revision: stri
     perClassAccuracy: table.label.map((l) => evalFile.perClassAccuracy[l]!),
     confusion: encodeSparseMatrix(keys, values, c),
     topPairs: topConfusedPairs(m, pos),
+    ...mostConfused(m, pos),
     revision,
   };
 }

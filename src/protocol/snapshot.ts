@@ -95,6 +95,9 @@ export interface EvalDetail {
    * sparse cells, so the list costs nothing to show at 8,142 classes.
    */
   topPairs: ConfusedPair[];
+  /** Per display position: the display index of the class it is most often predicted as wrongly (-1: never), and how often. */
+  mostConfusedWith: number[];
+  mostConfusedCount: number[];
   /** Changes whenever the evaluation file changes (tag + size + mtime), so views redraw only then. */
   revision: string;
 }

@@ -123,3 +123,19 @@ test('the top confused pairs list matches the evaluation; a click on a pair show
     run.test.flatMap((im, i) => (im.label === 2 && im.pred === 1 ? [i] : [])),
   );
 });
+
+test('the per-class table: training count, group, accuracy, most confused with; search', { timeout: 60_000 }, async () => {
+  const frame = webviewFrame(wb.page);
+  const table = frame.locator('[data-testid=class-table]');
+  const rows = table.locator('.class-row');
+  assert.equal(await rows.count(), 4);
+  const owl = table.locator('.class-row[data-class="3"]');
+  assert.equal(await owl.locator('[data-field=train]').textContent(), '4');
+  assert.equal(await owl.locator('[data-field=group]').textContent(), 'few');
+  assert.equal(await owl.locator('[data-field=accuracy]').textContent(), '37.5%');
+  assert.equal(await owl.locator('[data-field=confused]').textContent(), 'cat (5)');
+  assert.equal(await table.locator('.class-row[data-class="0"] [data-field=confused]').textContent(), '–');
+  await frame.locator('[data-testid=class-search]').fill('co');
+  await frame.locator('[data-field=class-count]', { hasText: '1 of 4 classes' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { class: string } }).dataset.class)), ['2']);
+});

@@ -123,6 +123,15 @@ describe('run snapshot', () => {
     for (let i = 1; i < pairs.length; i++) assert.ok(pairs[i - 1]!.count >= pairs[i]!.count);
     const sorted = off.map((o) => o.n).sort((a, b) => b - a);
     assert.deepEqual(pairs.map((q) => q.count), sorted.slice(0, pairs.length));
+    // Most confused with, per class: its largest off-diagonal cell.
+    const d = snap.selected!;
+    order.forEach((label, i) => {
+      const row = off.filter((o) => o.t === label);
+      const best = Math.max(0, ...row.map((o) => o.n));
+      assert.equal(d.mostConfusedCount[i], best, `class ${label}`);
+      if (best > 0) assert.equal(confusionCell(ev.confusion, label, order[d.mostConfusedWith[i]!]!), best);
+      else assert.equal(d.mostConfusedWith[i], -1);
+    });
   });
 
   it('stays small at 8,142 classes (24,426 test images)', () => {

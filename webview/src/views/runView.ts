@@ -14,6 +14,7 @@ import type { Theme } from '../theme';
 import { button, checkbox, select, setDisabled } from './controls';
 import { ThumbnailsView } from './thumbnails';
 import { ConfusedPairsView } from './confusedPairs';
+import { ClassTableView } from './classTable';
 import type { ImageSelectionMessage, ImagesMessage } from '../../../src/protocol/messages';
 
 export interface RunViewHooks {
@@ -68,6 +69,7 @@ export class RunView {
   private readonly matrix: MatrixView;
   private readonly thumbnails: ThumbnailsView | null;
   private readonly pairs: ConfusedPairsView;
+  private readonly classTable = new ClassTableView();
   private readonly summary = h('table', { class: 'summary', 'data-testid': 'group-summary' });
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
@@ -168,7 +170,7 @@ export class RunView {
         ),
         h('div', {}, this.perClass.element, this.perClassReadout),
       ),
-      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), this.pairs.element, h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
+      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), this.pairs.element, this.classTable.element, h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
     );
 
     this.element = h(
@@ -353,6 +355,7 @@ export class RunView {
     this.matrix.setData({ kind: 'counts', size: n, names: classes.names, groups: classes.groups, trainCounts: classes.trainCounts, counts, cells, revision: d.revision });
     // Reports made before the list existed carry no topPairs.
     this.pairs.set(d.topPairs ?? [], classes);
+    this.classTable.set(classes, d);
 
     // Shot groups: bars and the table of classes / images per group.
     const g = this.theme.groups;
