@@ -29,7 +29,8 @@ export const LAYER_PACKAGES = {
   // real VS Code (code-server: its native modules and ripgrep) in real Chromium; a Slurm suite
   exthost: [...CODE_SERVER, ...SLURM, 'python3', 'python3-torch'],
   ui: [...CODE_SERVER],
-  slurm: [...SLURM],
+  // python3: a command run (the Python writer) as a Slurm job
+  slurm: [...SLURM, 'python3'],
 };
 
 const SLURM_DIR = process.env.GPACO_SLURM_DIR || '/tmp/gpaco-slurm';

@@ -3,14 +3,24 @@
 // version manager's python3 often shadows the system one that python3-torch installs into).
 import { spawnSync } from 'node:child_process';
 
-let found: string | undefined;
+const found = new Map<string, string>();
 
-export function findPython(): string {
-  if (found !== undefined) return found;
+/** `needs: 'stdlib'` for the writer alone (Python 3.9+, nothing installed). */
+export function findPython(needs: 'torch' | 'stdlib' = 'torch'): string {
+  const known = found.get(needs);
+  if (known !== undefined) return known;
   const candidates = process.env.GPACO_PYTHON ? [process.env.GPACO_PYTHON] : ['python3', '/usr/bin/python3'];
+  const probe = needs === 'torch' ? 'import torch, numpy' : 'import sys; assert sys.version_info >= (3, 9)';
   for (const c of candidates) {
-    const r = spawnSync(c, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status === 0) return (found = c);
+    const r = spawnSync(c, ['-c', probe], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) {
+      found.set(needs, c);
+      return c;
+    }
   }
-  throw new Error(`no Python with torch and numpy among ${candidates.join(', ')}: install Debian's python3-torch (or set GPACO_PYTHON)`);
+  throw new Error(
+    needs === 'torch'
+      ? `no Python with torch and numpy among ${candidates.join(', ')}: install Debian's python3-torch (or set GPACO_PYTHON)`
+      : `no Python 3.9+ among ${candidates.join(', ')}: install python3 (or set GPACO_PYTHON)`,
+  );
 }
