@@ -7,7 +7,7 @@
 //      only when the cached one is missing.
 //   3. The Slurm test cluster for the slurm and exthost layers when SLURM_CONF names no running
 //      one: started here (scripts/slurm/start-slurm.sh) and stopped by `teardown()`.
-// Idempotent; with everything present it takes a few tens of milliseconds (printed).
+// Idempotent; with everything present it takes about 0.1 s (printed; most of it `scontrol ping`).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
