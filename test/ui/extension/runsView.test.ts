@@ -64,8 +64,9 @@ test('a new run from the palette trains, the status bar follows it, and the tree
   const { page } = wb;
   await runCommand(page, 'GPaCo: New Run…');
   const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'experiments/tiny.gpaco.json' }).first().waitFor({ timeout: 30_000 });
+  // Filter first: with eight presets (two-line rows) the config file is below the fold.
   await input.fill('tiny.gpaco');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'experiments/tiny.gpaco.json' }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
   // The optional name.
   await page.locator('.quick-input-widget', { hasText: 'Run name' }).waitFor({ timeout: 30_000 });
