@@ -43,6 +43,17 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // `../shared` in a comment means a document outside the repository; imports of test/shared
+    // name it from the repository root (`../../test/shared/poll`), so a grep for it stays empty.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+shared/', message: 'import test/shared from the repository root, e.g. ../../test/shared/poll (docs/architecture.md, Test layers)' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

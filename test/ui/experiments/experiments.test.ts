@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
-import { pollUntil } from '../../shared/poll';
+import { pollUntil } from '../../../test/shared/poll';
 import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, type CodeServer, type Workbench } from '../harness';
 import type { ElementLike } from '../dashboard/matrixProbe';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRunConfig, readRunManifest, runPaths } from '../../../src/core/runDirectory';
-import { tempDir } from '../../shared/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 test('a local sweep of a command trainer runs the command once per grid point, with that point\u2019s config', async (t) => {
