@@ -57,7 +57,7 @@ async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Prom
 
 /** The Experiments panel, brought to the front (GPaCo: Open Experiments reveals the open one). */
 async function table(page: Page): Promise<FrameLocator> {
-  const open = await frameWith(page, '.experiments', 2_000).catch(() => undefined);
+  const open = await frameWith(page, '.experiments', 5_000).catch(() => undefined);
   if (!open || !(await open.locator('body[data-state=ready]').isVisible())) await runCommand(page, 'GPaCo: Open Experiments');
   const f = await frameWith(page, '.experiments');
   await f.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
@@ -87,6 +87,8 @@ before(async () => {
   await openViewContainer(wb.page, 'GPaCo Lab');
   await treeRow(wb.page, plan[RUNS - 1]!.name).waitFor({ timeout: 90_000 });
   await runCommand(wb.page, 'GPaCo: Open Experiments');
+  // The first snapshot of 1,000 runs, before any test presses a key.
+  await (await frameWith(wb.page, '.experiments', 90_000)).locator('body[data-state=ready]').waitFor({ timeout: 60_000 });
 });
 
 after(async () => {
