@@ -24,8 +24,8 @@ export const LAYER_PACKAGES = {
   // real Fashion-MNIST; python3 reads back the TensorBoard files the exporter writes
   unit: ['dataset-fashion-mnist', 'python3'],
   python: ['python3', 'python3-torch'],
-  // the Vulkan loader and the LLVM that the software WebGPU driver needs
-  trainer: ['dataset-fashion-mnist', 'libvulkan1', 'libllvm15'],
+  // the Vulkan loader and the LLVM that the software WebGPU driver needs; PyTorch for the parity twin
+  trainer: ['dataset-fashion-mnist', 'libvulkan1', 'libllvm15', 'python3', 'python3-torch'],
   // real VS Code (code-server: its native modules and ripgrep) in real Chromium; a Slurm suite
   exthost: [...CODE_SERVER, ...SLURM, 'python3', 'python3-torch'],
   ui: [...CODE_SERVER],

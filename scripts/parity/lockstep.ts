@@ -16,7 +16,7 @@ import { lossHyper, softmaxHyper } from '../../src/trainer/losses/parametricCont
 import { learningRate } from '../../src/trainer/schedule';
 import { TrainingSession } from '../../src/trainer/session';
 import { StepRunner } from '../../src/trainer/step';
-import { TwinProcess } from './twinProcess';
+import { TWIN_PYTHON, TwinProcess } from './twinProcess';
 
 export type ParityMethod = 'ce' | 'balanced-softmax' | 'gpaco';
 export const PARITY_METHODS: readonly ParityMethod[] = ['ce', 'balanced-softmax', 'gpaco'];
@@ -50,6 +50,8 @@ export interface ParityOptions {
   maxSteps?: number;
   /** How many leading steps to keep both losses of (default 50). */
   keepSteps?: number;
+  /** The Python with torch (default: GPACO_PYTHON, else Debian's /usr/bin/python3). */
+  python?: string;
   /** PyTorch intra-op threads (default 1: the machine is shared). */
   threads?: number;
   onEpoch?: (e: ParityEpoch) => void;
@@ -119,7 +121,7 @@ export async function runParity(config: Config, dataset: Dataset, opts: ParityOp
   const threads = opts.threads ?? 1;
   const keep = opts.keepSteps ?? 50;
   const session = new TrainingSession(config, dataset);
-  const twin = new TwinProcess(threads);
+  const twin = new TwinProcess(opts.python ?? TWIN_PYTHON, threads);
   try {
     const init = await initialTensors(session);
     twin.send({ ...initMessage(config, session, threads), tensors: init.specs }, init.values);

@@ -4,8 +4,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export const TWIN_SCRIPT = path.resolve(__dirname, '..', 'parity_torch.py');
-/** Debian's interpreter: python3-torch is installed for it, not for a virtual environment. */
-export const TWIN_PYTHON = process.env.GPACO_PARITY_PYTHON ?? '/usr/bin/python3';
+/** Debian's interpreter by default: python3-torch is installed for it, not for a virtual environment. */
+export const TWIN_PYTHON = process.env.GPACO_PYTHON ?? '/usr/bin/python3';
 
 type JsonObject = Record<string, unknown>;
 
@@ -16,8 +16,11 @@ export class TwinProcess {
   private exited: string | null = null;
   private stderr = '';
 
-  constructor(threads: number) {
-    this.child = spawn(TWIN_PYTHON, [TWIN_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  constructor(
+    private readonly python: string,
+    threads: number,
+  ) {
+    this.child = spawn(python, [TWIN_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.wake();
@@ -26,7 +29,7 @@ export class TwinProcess {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
     });
     this.child.on('error', (e) => {
-      this.exited = `could not start ${TWIN_PYTHON}: ${e.message}`;
+      this.exited = `could not start ${this.python}: ${e.message}`;
       this.wake();
     });
     this.child.on('exit', (code, signal) => {

@@ -8,6 +8,7 @@ import { validateConfig } from '../../src/core/config/validate';
 import type { Config } from '../../src/core/config/schema';
 import { loadDataset } from '../../src/data';
 import { selectBackend } from '../../src/trainer/backends';
+import { findPython } from '../../test/shared/python';
 import { PARITY_METHODS, type ParityMethod, runParity } from '../../scripts/parity/lockstep';
 
 function config(kind: ParityMethod): Config {
@@ -31,7 +32,7 @@ for (const kind of PARITY_METHODS) {
     await selectBackend('cpu');
     const c = config(kind);
     const dataset = await loadDataset(c);
-    const r = await runParity(c, dataset, { maxSteps: 4 });
+    const r = await runParity(c, dataset, { maxSteps: 4, python: findPython('torch') });
     assert.equal(r.steps.length, 4);
     const first = r.steps[0]!;
     assert.ok(Number.isFinite(first.ours) && first.ours > 0, `our first loss ${first.ours}`);
