@@ -1,0 +1,92 @@
+// The Experiments panel's host model on real fixture folders (test/fixtures/experiments): rows,
+// the host's order after a sort and filter, groups with mean ± sample std computed by hand here,
+// a live update that re-reads only the changed run, and the CSV of the table as shown.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExperimentsModel } from '../../../src/extension/experiments/tableModel';
+import { DEFAULT_EXPERIMENTS_VIEW, type ExperimentsView } from '../../../src/protocol/experiments';
+import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
+
+let root: string;
+let plan: PlannedRun[];
+let dirs: string[];
+
+const view = (over: Partial<ExperimentsView>): ExperimentsView => ({ ...DEFAULT_EXPERIMENTS_VIEW, ...over });
+const lastFew = (r: PlannedRun) => r.evals[r.evals.length - 1]?.few;
+
+before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-exp-model-'));
+  plan = writeSweepFixture(root, { runs: 480, evals: 6, evalFileMaxClasses: 0, faults: false });
+  dirs = plan.map((r) => path.join(root, r.id));
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('experiments table model', () => {
+  it('has one row per run, the differing keys with seed, and sorts by few on the host', () => {
+    const model = new ExperimentsModel(() => dirs);
+    const snap = model.snapshot(view({ sort: { column: 'metric:few', descending: true } }), 1);
+    assert.equal(snap.rows.length, plan.length);
+    assert.ok(snap.configKeys.includes('seed') && snap.configKeys.includes('loss.alpha') && snap.configKeys.includes('loss.kind'));
+    const best = Math.max(...plan.filter((r) => r.evals.length).map((r) => lastFew(r)!));
+    const first = snap.rows.find((r) => r.id === snap.shown.order[0])!;
+    assert.equal(first.metrics.few, best);
+    assert.equal(snap.shown.seq, 1);
+    // Missing values last, even sorting descending: queued runs have no evaluation.
+    const lastRow = snap.rows.find((r) => r.id === snap.shown.order[snap.shown.order.length - 1])!;
+    assert.equal(lastRow.metrics.few, null);
+  });
+
+  it('groups everything but seed with mean ± sample std (n) over the filtered runs', () => {
+    const model = new ExperimentsModel(() => dirs);
+    const v = view({ groupBy: { except: ['seed'] }, filter: { text: 'loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1 data.classes=10', status: '', tag: '' } });
+    model.snapshot(v, 1);
+    const shown = model.shown(v, 2);
+    assert.equal(shown.groups?.length, 1);
+    const g = shown.groups![0]!;
+    const members = plan.filter((r) => r.method === 'gpaco' && r.alpha === 0.05 && r.lr === 0.1 && r.classes === 10);
+    assert.deepEqual([...g.members].sort(), members.map((r) => r.id).sort());
+    const xs = members.filter((r) => r.evals.length).map((r) => lastFew(r)!);
+    assert.ok(xs.length >= 2, `the fixture gives this config ${xs.length} evaluated seeds`);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    assert.ok(Math.abs(g.metrics.few!.mean - mean) < 1e-12);
+    assert.ok(Math.abs(g.metrics.few!.std! - std) < 1e-12);
+    assert.equal(g.metrics.few!.n, xs.length);
+    assert.match(g.label, /loss\.kind=gpaco/);
+  });
+
+  it('a live update re-reads only the invalidated run and sends only its row', () => {
+    const model = new ExperimentsModel(() => dirs);
+    const v = view({ sort: { column: 'metric:few', descending: true } });
+    model.snapshot(v, 1);
+    const run = plan.find((r) => r.status === 'completed')!;
+    fs.appendFileSync(
+      path.join(root, run.id, 'metrics.jsonl'),
+      `${JSON.stringify({ kind: 'eval', epoch: 50, tag: 'epoch-0050', top1: 0.5, top5: 0.7, many: 0.6, medium: 0.5, few: 0.9991, file: 'evals/epoch-0050.json', time: new Date().toISOString() })}\n`,
+    );
+    const reads = model.cache.stats.reads;
+    model.invalidate([path.join(root, run.id)]);
+    const update = model.update(v, 1)!;
+    assert.equal(model.cache.stats.reads - reads, 1, 'one run read again, not 480');
+    assert.deepEqual(update.rows.map((r) => r.id), [run.id]);
+    assert.equal(update.rows[0]!.metrics.few, 0.9991);
+    assert.equal(update.rows[0]!.valueEpoch, 50);
+    assert.equal(update.shown.order[0], run.id, 'the new best few-shot value sorts first');
+  });
+
+  it('exports the table as shown: the filtered rows, in order, with the chosen config columns', () => {
+    const model = new ExperimentsModel(() => dirs);
+    const v = view({ sort: { column: 'name', descending: false }, filter: { text: 'loss.kind=ce', status: 'completed', tag: '' }, configColumns: ['loss.alpha', 'seed'] });
+    model.snapshot(v, 1);
+    const lines = model.csv(v).trim().split(/\r?\n/);
+    const expected = plan.filter((r) => r.method === 'ce' && r.status === 'completed');
+    assert.equal(lines.length, expected.length + 1);
+    assert.match(lines[0]!, /few \(last\)/);
+    assert.match(lines[0]!, /,loss\.alpha,seed$/);
+    const names = lines.slice(1).map((l) => l.split(',')[0]);
+    assert.deepEqual(names, [...names].sort());
+  });
+});
