@@ -26,6 +26,8 @@ function whyNot(s: RunSummary): string {
 
 async function resume(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
+  const workersFlag = ctx.string('workers');
+  const workers = workersFlag === undefined ? undefined : parseWorkersFlag(workersFlag);
   const dir = locateRun(ctx, ctx.positionals[0]!);
   const s = summarizeRun(dir);
   const id = s.manifest?.id ?? path.basename(dir);
@@ -37,8 +39,6 @@ async function resume(ctx: CommandContext): Promise<number> {
   if (!cp) {
     throw new UsageError(`run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`);
   }
-  const workersFlag = ctx.string('workers');
-  const workers = workersFlag === undefined ? undefined : parseWorkersFlag(workersFlag);
   if (workers !== undefined && s.manifest?.launch?.kind === 'slurm') {
     throw new UsageError('--workers applies to local runs; a Slurm run uses its allocation (optim.workers, auto = SLURM_CPUS_PER_TASK)');
   }

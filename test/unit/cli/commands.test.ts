@@ -87,6 +87,9 @@ test('train: bad --set / --backend values are blamed on the flag; usage mistakes
   assert.match(r.stderr, /optim\.lr: .*\(from --set optim\.lr=-1\)/);
   assert.match(r.stderr, /loss\.alpah: unknown field \(from --set loss\.alpah=1\)/);
   assert.match(r.stderr, /backend: must be one of .*\(from --backend tpu\)/);
+  const workers = await cli(['train', '--preset', 'synthetic-lt', '--workers', '0'], { cwd });
+  assert.equal(workers.code, 2);
+  assert.match(workers.stderr, /optim\.workers: .*\(from --workers 0\)/);
   const bad = await cli(['train', '--preset', 'synthetic-lt', '--set', 'nonsense'], { cwd });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--set expects key=value, got "nonsense"/);
@@ -225,6 +228,9 @@ test('show / resume / eval of an unknown run exit 2 and list close ids', async (
 test('resume refuses runs that cannot be resumed; eval refuses unknown checkpoints', async (t) => {
   const cwd = tempDir(t);
   const { done, dead, broken } = makeRuns(path.join(cwd, 'runs'));
+  const many = await cli(['resume', dead.id, '--workers', 'many'], { cwd });
+  assert.equal(many.code, 2);
+  assert.match(many.stderr, /--workers: expected a whole number from 1 to 256 or "auto" \(got "many"\)/);
   const completed = await cli(['resume', done.id], { cwd });
   assert.equal(completed.code, 2);
   assert.match(completed.stderr, /has already completed/);
