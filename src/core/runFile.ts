@@ -133,11 +133,35 @@ export function readRunText(kind: RunFileKind, file: string): string {
 /** `readRunFile` parsed as JSON; a parse failure is a `RunFileError` naming the file. */
 export function readRunJson(kind: RunFileKind, file: string): unknown {
   const text = readRunText(kind, file);
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) throw new RunFileError(file, `nested ${depth > 100_000 ? 'more than 100000' : depth} levels deep (at most ${MAX_JSON_DEPTH})`, 'schema');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new RunFileError(file, `not valid JSON: ${(err as Error).message}`, 'not-json');
   }
+}
+
+/** No run file nests this deep; deeper values would overflow the stack of any recursive reader. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Deepest nesting of `[` / `{` outside strings (one pass; stops counting past 100,000). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+      if (max > 100_000) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 /** `readRunJson`, or `undefined` when the file does not exist. */
