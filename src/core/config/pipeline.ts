@@ -123,6 +123,39 @@ function preflightLine(i: PreflightIssue): string {
   return i.message.startsWith(i.where) ? i.message : `${i.where}: ${i.message}`;
 }
 
+/** Bytes the trainer may hold for data and the queue before it refuses to start (far above real use). */
+export const SIZE_LIMITS = { dataBytes: 16 * 1024 ** 3, queueBytes: 2 * 1024 ** 3, stepInputBytes: 2 * 1024 ** 3 } as const;
+
+const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+
+/**
+ * Derived sizes a config asks for, checked before anything is created: the synthetic data kept
+ * in memory, the contrastive queue, and one step's input (both views, float32) against what a
+ * backend can allocate. Each field is bounded by the schema; their products may still be absurd.
+ */
+export function sizeIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const { data, loss, model, optim } = config;
+  const side = data.imageSize ?? 32;
+  const imageBytes = side * side * (data.channels ?? 3);
+  if (data.kind === 'synthetic') {
+    const perClass = (data.maxPerClass ?? 500) + data.testPerClass;
+    const bytes = data.classes * perClass * imageBytes;
+    if (bytes > SIZE_LIMITS.dataBytes) {
+      issues.push({ path: 'data.testPerClass', message: `the synthetic data would take ${gib(bytes)} of memory (${data.classes} classes x ${perClass} images x ${imageBytes} bytes); at most ${gib(SIZE_LIMITS.dataBytes)}` });
+    }
+  }
+  const queueBytes = (loss.queueSize ?? 0) * (model.projectionDim ?? 128) * 4 * 2;
+  if (queueBytes > SIZE_LIMITS.queueBytes) {
+    issues.push({ path: 'loss.queueSize', message: `the queue would take ${gib(queueBytes)} (${loss.queueSize} keys x ${model.projectionDim} floats, features and labels); at most ${gib(SIZE_LIMITS.queueBytes)}` });
+  }
+  const stepBytes = optim.batchSize * 2 * imageBytes * 4;
+  if (stepBytes > SIZE_LIMITS.stepInputBytes) {
+    issues.push({ path: 'optim.batchSize', message: `one step's input alone would take ${gib(stepBytes)}; at most ${gib(SIZE_LIMITS.stepInputBytes)} (use optim.microBatchSize or a smaller batch)` });
+  }
+  return issues;
+}
+
 /** Slurm options (with the caller's defaults) and, for a sweep, one launch for every point. */
 function launchIssues(config: Config, points: readonly ExpandedPoint[], defaults: SlurmDefaults | undefined): ConfigIssue[] {
   const kind = config.launch.kind;
@@ -213,6 +246,9 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     if (!expanded.ok) return refuse('grid', `${plural(expanded.errors.length, 'grid point')} ${expanded.errors.length === 1 ? 'is' : 'are'} invalid`, expanded.errors.map((message) => ({ path: '', message })));
     points = expanded.points;
   }
+
+  const sizes = [base.config, ...points.map((p) => p.config)].flatMap((c) => sizeIssues(c));
+  if (sizes.length) return refuse('validate', `the config asks for too much memory (${plural(sizes.length, 'problem')})`, blameOverrides(sizes, overrides));
 
   const launch = launchIssues(base.config, points, req.slurmDefaults);
   if (launch.length) return refuse('launch', `invalid launch options (${plural(launch.length, 'problem')})`, launch);

@@ -72,10 +72,11 @@ export const DataSchema = Type.Object(
     maxPerClass: Type.Optional(
       Type.Integer({
         minimum: 1,
+        maximum: 10_000_000,
         description: 'Training images kept for the largest (head) class. Defaults to the data set\u2019s own largest class.',
       }),
     ),
-    splitSeed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of the per-class random subsets of the long-tailed split.' }),
+    splitSeed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the per-class random subsets of the long-tailed split.' }),
     labels: literalUnion(['fine', 'coarse'] as const, { default: 'fine', description: 'cifar100: fine (100) or coarse (20) labels.' }),
     classes: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'synthetic: number of classes.' }),
     imageSize: Type.Integer({
@@ -88,7 +89,7 @@ export const DataSchema = Type.Object(
       default: 1,
       description: 'synthetic and image-folder: 1 (grey) or 3 (colour).',
     }),
-    testPerClass: Type.Integer({ minimum: 1, default: 100, description: 'synthetic: balanced test images per class.' }),
+    testPerClass: Type.Integer({ minimum: 1, maximum: 100_000, default: 100, description: 'synthetic: balanced test images per class (at most 100,000).' }),
   },
   { ...strict, default: {}, description: 'What to train on and how the long-tailed training split is made.' },
 );
@@ -124,7 +125,7 @@ export const LossSchema = section(
       default: true,
       description: 'Add log class prior to the centre logits during training (Balanced Softmax compensation).',
     }),
-    queueSize: Type.Integer({ minimum: 0, default: 1024, description: 'K: past keys kept in the queue (0 = batch only).' }),
+    queueSize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1024, description: 'K: past keys kept in the queue (0 = batch only; at most 1,000,000).' }),
     momentum: Type.Number({
       minimum: 0,
       maximum: 1,
@@ -150,11 +151,11 @@ export const OptimSchema = section(
       default: 'cosine',
       description: 'cosine: linear warm-up then cosine; cifar-step: the CIFAR scripts\u2019 schedule; step: x gamma at stepEpochs; constant.',
     }),
-    warmupEpochs: Type.Integer({ minimum: 0, default: 5, description: 'Linear warm-up epochs.' }),
-    stepEpochs: Type.Array(Type.Integer({ minimum: 1 }), { default: [], description: 'step: epochs after which the LR is multiplied by stepGamma.' }),
+    warmupEpochs: Type.Integer({ minimum: 0, maximum: 10000, default: 5, description: 'Linear warm-up epochs.' }),
+    stepEpochs: Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), { maxItems: 100, default: [], description: 'step: epochs after which the LR is multiplied by stepGamma.' }),
     stepGamma: Type.Number({ exclusiveMinimum: 0, default: 0.1, description: 'step: LR factor at each step epoch.' }),
     microBatchSize: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).' }),
+      Type.Integer({ minimum: 1, maximum: 4096, description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).' }),
     ),
     workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 256 })], {
       default: 'auto',
@@ -187,13 +188,13 @@ export const AugmentSchema = section(
 
 export const EvalSchema = section(
   {
-    every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate on the test set every N epochs (and after the last).' }),
+    every: Type.Integer({ minimum: 1, maximum: 10000, default: 1, description: 'Evaluate on the test set every N epochs (and after the last).' }),
     groups: literalUnion(['shots', 'terciles'] as const, {
       default: 'shots',
       description: 'Shot-group rule: shots (many > manyThreshold, few < fewThreshold; the papers\u2019 rule) or terciles of class counts.',
     }),
-    manyThreshold: Type.Integer({ minimum: 1, default: 100, description: 'shots: classes with more training images are many-shot.' }),
-    fewThreshold: Type.Integer({ minimum: 1, default: 20, description: 'shots: classes with fewer training images are few-shot.' }),
+    manyThreshold: Type.Integer({ minimum: 1, maximum: 1e9, default: 100, description: 'shots: classes with more training images are many-shot.' }),
+    fewThreshold: Type.Integer({ minimum: 1, maximum: 1e9, default: 20, description: 'shots: classes with fewer training images are few-shot.' }),
     batchSize: Type.Integer({ minimum: 1, maximum: 8192, default: 256, description: 'Evaluation batch size.' }),
   },
   'Evaluation and the many / medium / few rule.',
@@ -201,8 +202,8 @@ export const EvalSchema = section(
 
 export const CheckpointSchema = section(
   {
-    every: Type.Integer({ minimum: 1, default: 1, description: 'Write a checkpoint every N epochs (and at the end or on stop).' }),
-    keepLast: Type.Integer({ minimum: 1, default: 3, description: 'Keep the last K checkpoints.' }),
+    every: Type.Integer({ minimum: 1, maximum: 10000, default: 1, description: 'Write a checkpoint every N epochs (and at the end or on stop).' }),
+    keepLast: Type.Integer({ minimum: 1, maximum: 10000, default: 3, description: 'Keep the last K checkpoints.' }),
     keepBest: Type.Boolean({ default: true, description: 'Also keep the checkpoint with the best top-1.' }),
   },
   'Checkpoints.',
@@ -212,9 +213,9 @@ export const SlurmSchema = section(
   {
     partition: Type.Optional(Type.String({ minLength: 1 })),
     time: Type.Optional(Type.String({ minLength: 1, description: 'Time limit, e.g. 02:00:00.' })),
-    cpus: Type.Optional(Type.Integer({ minimum: 1 })),
+    cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     mem: Type.Optional(Type.String({ minLength: 1, description: 'Memory, e.g. 8G.' })),
-    gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: 1024 })),
     account: Type.Optional(Type.String({ minLength: 1 })),
     qos: Type.Optional(Type.String({ minLength: 1 })),
     extra: Type.Array(Type.String(), { default: [], description: 'Extra #SBATCH lines (without the #SBATCH prefix).' }),
@@ -274,7 +275,7 @@ export const ConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 80, description: 'Display name of runs made from this config.' })),
-    seed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of initialisation, shuffling and augmentation.' }),
+    seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of initialisation, shuffling and augmentation.' }),
     backend: literalUnion(BACKENDS, {
       default: 'auto',
       description: 'TensorFlow.js backend; auto tries tensorflow-gpu, webgpu (hardware adapter), tensorflow, wasm, cpu.',

@@ -111,13 +111,20 @@ function locate(issue: ConfigIssue, tree: Node | undefined, text: string | undef
   return issue;
 }
 
+/** A value as a message shows it: JSON, except numbers JSON cannot hold (1e400 parses as Infinity). */
+function shownValue(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `${v < 0 ? '-' : ''}a number too large to represent`;
+  return JSON.stringify(v) ?? String(v);
+}
+
 function schemaMessage(e: { message: string; path: string; value: unknown; schema: { enum?: unknown[]; anyOf?: unknown[] } }): string {
   if (e.message === 'Unexpected property') return 'unknown field';
+  if (typeof e.value === 'number' && !Number.isFinite(e.value)) return `too large (got ${shownValue(e.value)})`;
   const anyOf = e.schema.anyOf as { const?: unknown }[] | undefined;
   if (anyOf && anyOf.every((s) => s.const !== undefined)) {
-    return `must be one of ${anyOf.map((s) => JSON.stringify(s.const)).join(', ')} (got ${JSON.stringify(e.value)})`;
+    return `must be one of ${anyOf.map((s) => JSON.stringify(s.const)).join(', ')} (got ${shownValue(e.value)})`;
   }
-  return `${e.message.replace(/^Expected/, 'expected')} (got ${JSON.stringify(e.value)})`;
+  return `${e.message.replace(/^Expected/, 'expected')} (got ${shownValue(e.value)})`;
 }
 
 /**

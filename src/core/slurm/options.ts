@@ -110,6 +110,9 @@ export function resolveJobOptions(slurm: Partial<SlurmConfig> | undefined, defau
   options.extra.forEach((line, i) => {
     const l = line.trim().replace(/^#SBATCH\s+/, '');
     if (!l.startsWith('-') || /[\r\n]/.test(l)) errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" must be one sbatch option such as --constraint=a100` });
+    // The batch script writer cannot quote a double quote on an #SBATCH line: refuse it here,
+    // before any run folder exists, rather than there, after.
+    else if (l.includes('"')) errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" cannot contain a double quote (an #SBATCH line cannot quote it)` });
   });
   options.extra = options.extra.map((l) => l.trim().replace(/^#SBATCH\s+/, ''));
   options.setup.forEach((line, i) => {
