@@ -35,7 +35,8 @@ runCli(process.argv.slice(2), { io, cwd: process.cwd(), env: process.env, bundle
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`gpaco: ${(err as Error)?.stack ?? String(err)}\n`);
+    // One line with the cause; commands catch their own errors, so this is a bug's last resort.
+    process.stderr.write(`gpaco: ${(err as Error)?.message ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

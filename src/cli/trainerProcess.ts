@@ -49,6 +49,8 @@ export function spawnTrainer(script: string, args: readonly string[], runDir: st
   }
 }
 
+const STACK_FRAME = /^\s+at \S/;
+
 /** The last `n` lines of a text file (reading at most its last 16 KiB); [] when unreadable. */
 export function lastLines(file: string, n: number): string[] {
   let fd: number | undefined;
@@ -58,7 +60,11 @@ export function lastLines(file: string, n: number): string[] {
     const len = Math.min(size, 16 * 1024);
     const buf = Buffer.alloc(len);
     fs.readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split(/\r?\n/);
+    // Stack frames stay in the log: the terminal gets the cause line, not a trace.
+    const lines = buf
+      .toString('utf8')
+      .split(/\r?\n/)
+      .filter((l) => !STACK_FRAME.test(l));
     if (lines[lines.length - 1] === '') lines.pop();
     if (len < size) lines.shift(); // probably cut
     return lines.slice(-n);

@@ -9,6 +9,7 @@ import { buildEvalFile } from '../../../src/core/evalMath';
 import { MetricsWriter } from '../../../src/core/metricsLog';
 import { createRunDirectory, runPaths, updateRunManifest, writeClassesFile, writeEvalFile } from '../../../src/core/runDirectory';
 import { terminalSafe } from '../../../src/cli/render/terminalText';
+import { lastLines } from '../../../src/cli/trainerProcess';
 import { presetConfig } from '../core/fixtures';
 import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
@@ -102,4 +103,11 @@ test('ls: accuracies out of range in metrics.jsonl are not printed as percentage
   const ls = await cli(['ls'], { cwd });
   assert.doesNotMatch(ls.stdout, /-300\.0%|e\+/);
   assert.match(ls.stdout, new RegExp(`^${run.id} +neg +queued +0/\\d+ +- +-`, 'm'));
+});
+
+test('a failed trainer\'s log tail shows the cause, not the stack trace (the trace stays in trainer.log)', (t) => {
+  const file = path.join(tempDir(t), 'trainer.log');
+  fs.writeFileSync(file, '[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001\nError: ENOTEMPTY\n    at Object.rmdirSync (node:fs:1:1)\n    at writeCheckpoint (/x/trainer.js:2:2)\n');
+  assert.deepEqual(lastLines(file, 12), ['[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001', 'Error: ENOTEMPTY']);
+  assert.match(fs.readFileSync(file, 'utf8'), /at writeCheckpoint/);
 });
