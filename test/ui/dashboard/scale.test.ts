@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readEvalFile } from '../../../src/core/runDirectory';
-import { makeFixtureRun } from '../../shared/dashboardRuns';
+import { makeFixtureRun } from '../../../test/shared/dashboardRuns';
 import { launchBrowser, repoRoot } from '../harness';
 import { matrixCanvas, matrixState, pixel } from './matrixProbe';
 

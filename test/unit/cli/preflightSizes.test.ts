@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from '../../shared/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 test('absurd sizes are refused with the field before anything is created; 1e400 is "too large"', async (t) => {

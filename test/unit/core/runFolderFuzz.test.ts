@@ -31,7 +31,7 @@ import { RunFileError } from '../../../src/core/runFile';
 import { readRunLock } from '../../../src/core/runLock';
 import { RunSnapshotSource } from '../../../src/core/snapshot';
 import { checkpointEntry, makeCheckpointFolder, presetConfig } from './fixtures';
-import { tempDir } from '../../shared/tmp';
+import { tempDir } from '../../../test/shared/tmp';
 
 const SEED = 20261203;
 const CASES = 600;
