@@ -66,6 +66,10 @@ function initMessage(config: Config, session: TrainingSession, threads: number):
   const kind = config.loss.kind;
   if (kind !== 'ce' && kind !== 'balanced-softmax' && kind !== 'gpaco') throw new Error(`parity: loss.kind "${kind}" has no PyTorch twin (ce, balanced-softmax, gpaco)`);
   if (config.model.arch !== 'convnet') throw new Error(`parity: model.arch "${config.model.arch}" has no PyTorch twin (convnet)`);
+  // Our side steps on this thread with the whole batch, so BN normalises the whole batch, as
+  // PyTorch's does; shards (ghost BN, docs/architecture.md) have no twin.
+  const shards = config.optim.shards;
+  if (shards !== undefined && shards > 1) throw new Error(`parity: optim.shards ${shards}: the PyTorch twin normalises the whole batch; set optim.shards=1`);
   const hp = kind === 'gpaco' ? lossHyper(config.loss) : softmaxHyper(config.loss, kind === 'balanced-softmax');
   const counts = session.classes.trainCounts;
   const total = counts.reduce((s, n) => s + n, 0);
