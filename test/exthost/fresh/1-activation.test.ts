@@ -37,7 +37,7 @@ suite('activation without runs', () => {
       extensionKind: string[];
     };
     const ids = pkg.contributes.commands.map((c) => c.command).sort();
-    assert.deepEqual(ids, ['gpaco.compareRuns', 'gpaco.deleteRun', 'gpaco.evaluateCheckpoint', 'gpaco.newRun', 'gpaco.newSweep', 'gpaco.openDashboard', 'gpaco.refresh', 'gpaco.resumeRun', 'gpaco.showLog', 'gpaco.startRun', 'gpaco.stopRun']);
+    assert.deepEqual(ids, ['gpaco.compareRuns', 'gpaco.deleteRun', 'gpaco.editNote', 'gpaco.editTags', 'gpaco.evaluateCheckpoint', 'gpaco.newRun', 'gpaco.newSweep', 'gpaco.openDashboard', 'gpaco.openExperiments', 'gpaco.refresh', 'gpaco.resumeRun', 'gpaco.showLog', 'gpaco.startRun', 'gpaco.stopRun']);
     const vscode = await import('vscode');
     const registered = await vscode.commands.getCommands(true);
     for (const id of ids) assert.ok(registered.includes(id), `${id} is not registered`);
