@@ -10,6 +10,7 @@ import { applyOverrides, isOverride, parseOverride, type Override } from './over
 import { findPreset, PRESETS } from './presets';
 import type { BackendName, Config } from './schema';
 import { formatIssue, parseConfigText, validateConfig, type ConfigIssue, type ValidateOptions } from './validate';
+import { stepMemoryProblem } from '../memory/stepMemory';
 import { errorReason, readRunText } from '../runFile';
 import { resolveJobOptions, type SlurmDefaults } from '../slurm/options';
 import { expandSweep, isGridAxis, parseGridAxis, type ExpandedPoint, type GridAxis } from '../sweep';
@@ -131,7 +132,8 @@ const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
 /**
  * Derived sizes a config asks for, checked before anything is created: the synthetic data kept
  * in memory, the contrastive queue, and one step's input (both views, float32) against what a
- * backend can allocate. Each field is bounded by the schema; their products may still be absurd.
+ * backend can allocate, and one training step's estimated memory against the backend's limit
+ * (src/core/memory/stepMemory.ts). Each field is bounded by the schema; their products may still be absurd.
  */
 export function sizeIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -153,6 +155,9 @@ export function sizeIssues(config: Config): ConfigIssue[] {
   if (stepBytes > SIZE_LIMITS.stepInputBytes) {
     issues.push({ path: 'optim.batchSize', message: `one step's input alone would take ${gib(stepBytes)}; at most ${gib(SIZE_LIMITS.stepInputBytes)} (use optim.microBatchSize or a smaller batch)` });
   }
+  // A command trainer's memory is its own business.
+  const step = config.trainer?.kind === 'command' ? null : stepMemoryProblem(config);
+  if (step && !issues.length) issues.push(step);
   return issues;
 }
 

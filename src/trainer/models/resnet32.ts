@@ -11,7 +11,9 @@ import { batchNormFused } from './fusedBatchNorm';
 import { basicBlockTraining, type BlockLayers } from './fusedBlock';
 import type { ForwardOutput, Network, NetworkSpec } from './types';
 
-export const RESNET32_WIDTHS = [16, 32, 64] as const;
+import { RESNET32_WIDTHS } from '../../core/memory/tensorEstimates';
+
+export { RESNET32_WIDTHS };
 export const RESNET32_BLOCKS_PER_STAGE = 5;
 
 /** A BasicBlock's layers (the fused training op and the layer-by-layer path share them). */

@@ -35,3 +35,12 @@ test('a Slurm extra directive with a double quote is refused before a run (or a 
   assert.match(sweep.stderr, /cannot contain a double quote/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs')), false, 'no run folder was created');
 });
+
+test('a training step too large for the backend is refused with the fields and the estimate vs the limit, nothing created', async (t) => {
+  const cwd = tempDir(t);
+  const r = await cli(['train', '--preset', 'synthetic-lt', '--backend', 'wasm', '--set', 'loss.kind="gpaco"', '--set', 'optim.batchSize=4096', '--set', 'loss.queueSize=1000000'], { cwd });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /optim\.batchSize: one training step needs at least ~[\d.]+ GiB, more than the wasm heap \(4\.0 GiB\); lower optim\.batchSize .*loss\.queueSize/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(fs.existsSync(path.join(cwd, 'runs')), false, 'no run folder was created');
+});
