@@ -1,6 +1,7 @@
 // Entry of dist/cli.js (`gpaco`, see bin/gpaco.js).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { reportUnexpected } from './failure';
 import { runCli } from './run';
 import type { Output } from './registry';
 
@@ -35,8 +36,9 @@ runCli(process.argv.slice(2), { io, cwd: process.cwd(), env: process.env, bundle
     process.exitCode = code;
   },
   (err: unknown) => {
-    // One line with the cause; commands catch their own errors, so this is a bug's last resort.
-    process.stderr.write(`gpaco: ${(err as Error)?.message ?? String(err)}\n`);
+    // Commands catch their own errors, so this is a bug's last resort: one line (and the trace in
+    // the run's trainer.log when a run was involved).
+    reportUnexpected(io, process.argv[2] ?? '', err);
     process.exitCode = 1;
   },
 );

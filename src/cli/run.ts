@@ -1,4 +1,5 @@
 // Argument parsing and dispatch for `gpaco <command> ...` (node:util parseArgs, strict).
+import { forgetRunFolder, reportUnexpected } from './failure';
 import { parseArgs } from 'node:util';
 import { closestMatches } from '../core/catalog';
 import './commands/index';
@@ -130,11 +131,12 @@ export async function runCli(argv: readonly string[], envr: CliEnvironment): Pro
     },
     flag: (name) => values[name] === true,
   };
+  forgetRunFolder();
   try {
     return await spec.run(ctx);
   } catch (err) {
     if (err instanceof UsageError) return usageError(io, spec, err.message);
-    io.err(`gpaco ${spec.name}: ${(err as Error).message ?? String(err)}`);
+    reportUnexpected(io, spec.name, err);
     return EXIT.failed;
   }
 }

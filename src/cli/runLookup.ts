@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { findRun } from '../core/catalog';
 import { readOnlyReason } from '../core/import/importedRun';
 import { readRunManifest } from '../core/runDirectory';
+import { noteRunFolder } from './failure';
 import { UsageError, type CommandContext } from './registry';
 
 /** `--runs-dir` (default ./runs) as an absolute path. */
@@ -15,7 +16,10 @@ export function locateRun(ctx: CommandContext, ref: string): string {
   const root = runsDirOf(ctx);
   const looksLikePath = ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.');
   const found = findRun(root, looksLikePath ? path.resolve(ctx.cwd, ref) : ref);
-  if (found.ok) return found.dir;
+  if (found.ok) {
+    noteRunFolder(found.dir);
+    return found.dir;
+  }
   if (looksLikePath) throw new UsageError(`${path.resolve(ctx.cwd, ref)} is not a run folder (it has no run.json)`);
   const hint = found.suggestions.length ? `\ndid you mean:\n${found.suggestions.map((s) => `  ${s}`).join('\n')}` : '\n`gpaco ls` lists the runs';
   throw new UsageError(`${found.message}${hint}`);

@@ -2,6 +2,7 @@
 // following Slurm runs from their files plus one batched squeue per poll. Used by `gpaco train`
 // and `gpaco resume` for runs whose config says `launch.kind: "slurm"`, and by `gpaco sweep`,
 // `gpaco jobs` and `gpaco cancel`.
+import { noteRunFolder } from './failure';
 import * as path from 'node:path';
 import type { Config } from '../core/config/schema';
 import type { RunManifest } from '../core/contract';
@@ -78,6 +79,7 @@ export async function trainOnSlurm(ctx: CommandContext, config: Config, runsDir:
   }
   // The run folder exists before sbatch: Slurm does not create the output folder.
   const { id, dir } = createRunDirectory(runsDir, { config, ...(name !== undefined ? { name } : {}), launch: { kind: 'slurm', jobId: null } });
+  noteRunFolder(dir);
   io.out(`run ${id}`);
   io.out(`  directory ${dir}`);
   return submitAndFollow(ctx, sc, dir, 'start');

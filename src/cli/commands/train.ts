@@ -1,5 +1,6 @@
 // gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...]
 //             [--backend B] [--workers N|auto] [--detach]
+import { noteRunFolder } from '../failure';
 import { PRESETS } from '../../core/config/presets';
 import { BACKENDS } from '../../core/config/schema';
 import type { ConfigSource, FlagOverride } from '../../core/config/pipeline';
@@ -49,6 +50,7 @@ async function train(ctx: CommandContext): Promise<number> {
   // launch.kind "slurm": a batch job on the cluster instead of a child process.
   if (config.launch.kind === 'slurm') return trainOnSlurm(ctx, config, runsDir, name);
   const { id, dir } = createRunDirectory(runsDir, { config, ...(name !== undefined ? { name } : {}), launch: { kind: 'local' } });
+  noteRunFolder(dir);
   io.out(`run ${id}`);
   io.out(`  ${describeConfig(config)}`);
   io.out(`  directory ${dir}`);

@@ -111,3 +111,19 @@ test('a failed trainer\'s log tail shows the cause, not the stack trace (the tra
   assert.deepEqual(lastLines(file, 12), ['[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001', 'Error: ENOTEMPTY']);
   assert.match(fs.readFileSync(file, 'utf8'), /at writeCheckpoint/);
 });
+
+test('an unexpected error is one line with the cause and the run folder; the trace goes to its trainer.log', async (t) => {
+  const cwd = tempDir(t);
+  const run = createRunDirectory(path.join(cwd, 'runs'), { config: presetConfig(), name: 'x' });
+  // A file where the export's output folder should be: mkdir fails with EEXIST, which no command expects.
+  fs.writeFileSync(path.join(cwd, 'taken'), 'x');
+  const r = await cli(['export', 'tensorboard', run.id, '--out', 'taken'], { cwd });
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^gpaco export: EEXIST: file already exists, mkdir .*taken.* \(run folder .*runs\/[^ ]+; trace in its trainer\.log\)$/);
+  assert.ok(lines[0]!.includes(run.dir), lines[0]);
+  const log = fs.readFileSync(runPaths(run.dir).log, 'utf8');
+  assert.match(log, /gpaco export failed:\nError: EEXIST: file already exists/);
+  assert.match(log, /\n\s+at /, 'the stack trace is in trainer.log');
+});
