@@ -102,7 +102,7 @@ export class ShardedStepRunner {
     const present = new Uint8Array(this.trainables.vars.length);
     for (const g of shardGrads) {
       const v = g.values;
-      for (let i = 0; i < sum.length; i++) sum[i] += v[i]!;
+      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + v[i]!;
       for (let i = 0; i < present.length; i++) present[i] ||= g.present[i]!;
     }
     const gradMap = new Map<string, tf.Tensor>();
@@ -130,7 +130,7 @@ export class ShardedStepRunner {
 function averageState(forwards: readonly ShardForward[]): Float32Array {
   const n = forwards[0]!.state.length;
   const acc = new Float64Array(n);
-  for (const f of forwards) for (let i = 0; i < n; i++) acc[i] += f.state[i]!;
+  for (const f of forwards) for (let i = 0; i < n; i++) acc[i] = acc[i]! + f.state[i]!;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = acc[i]! / forwards.length;
   return out;

@@ -69,7 +69,7 @@ test('undecodable bytes give a reason: not an image, a truncated JPEG, a PNG wit
   assert.throws(() => decodeImage(j.subarray(0, Math.floor(j.length / 2))));
   const png = encodePng(2, 2, 1, new Uint8Array(4).fill(9));
   const broken = Buffer.from(png);
-  broken[broken.length - 20] ^= 0xff; // inside IDAT: its CRC no longer matches
+  broken[broken.length - 20] = broken[broken.length - 20]! ^ 0xff; // inside IDAT: its CRC no longer matches
   assert.throws(() => decodeImage(broken));
   // The sound files still decode (the failures above are about the damage).
   assert.equal(decodeImage(png).width, 2);

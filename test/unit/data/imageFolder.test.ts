@@ -44,7 +44,7 @@ test('image folders: train and test folders, classes ordered by size (head first
     const name = ds.classNames[ds.train.labels[k]!]!;
     assert.ok(ds.split!.files![k]!.startsWith(`${name}/`));
     const [r, g, b] = pixel(ds.train.images, k, 8, 3) as RGB;
-    const want = name === 'emu' ? [10, 10, 10] : COLOUR[name]!;
+    const want: RGB = name === 'emu' ? [10, 10, 10] : COLOUR[name]!;
     assert.ok(Math.abs(r - want[0]) <= 3 && Math.abs(g - want[1]) <= 3 && Math.abs(b - want[2]) <= 3, `${name}: ${r},${g},${b}`);
   }
   assert.equal(ds.test.count, 6);
