@@ -1,4 +1,5 @@
-// ESLint flat config: typescript-eslint's recommended rules, type-aware where it matters (no `any`),
+// ESLint flat config: typescript-eslint's type-checked recommended rules (no `any`, no floating
+// promises, no unnecessary assertions),
 // and the dependency rules between the parts (docs/architecture.md, "Dependency rules"): each
 // message names the rule it enforces.
 import js from '@eslint/js';
@@ -31,7 +32,10 @@ const layerRules = [
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', '.scratch/**', 'runs/**', 'test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  // Type information from the nearest tsconfig (the root one, or webview/tsconfig.json).
+  { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
+  { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['**/*.ts'],
     rules: {
@@ -39,6 +43,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'off',
+      // node:test's test() / describe() return promises that the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
     },
   },
   ...layerRules,

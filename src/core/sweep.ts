@@ -96,7 +96,7 @@ export function gridPoints(axes: readonly GridAxis[]): SweepPoint[] {
   return combos.map((vals, index) => {
     const values: Record<string, unknown> = {};
     axes.forEach((a, i) => (values[a.key] = vals[i]));
-    const label = axes.map((a, i) => `${a.path[a.path.length - 1]}=${typeof vals[i] === 'string' ? (vals[i] as string) : JSON.stringify(vals[i])}`).join(' ');
+    const label = axes.map((a, i) => `${a.path[a.path.length - 1]}=${typeof vals[i] === 'string' ? (vals[i]) : JSON.stringify(vals[i])}`).join(' ');
     return { index, values, label };
   });
 }

@@ -91,7 +91,7 @@ export function readSplitFile(dir: string): SplitFile {
   if (!isStringArray(v.classNames)) throw bad('classNames', 'an array of strings');
   const C = v.classNames.length;
   for (const key of ['availableCounts', 'counts'] as const) {
-    if (!isIntArray(v[key]) || (v[key] as number[]).length !== C) throw bad(key, `${C} non-negative integers (one per class)`);
+    if (!isIntArray(v[key]) || (v[key]).length !== C) throw bad(key, `${C} non-negative integers (one per class)`);
   }
   const counts = v.counts as number[];
   if (!Array.isArray(v.indices) || v.indices.length !== C || !v.indices.every((row, c) => isIntArray(row) && row.length === counts[c])) {

@@ -39,7 +39,7 @@ export function lrStep(e: number, base: number, stepEpochs: readonly number[], g
 
 /** The LR of 0-based epoch e for an optim config. */
 export function learningRate(o: OptimConfig, e: number): number {
-  const schedule = o.schedule as 'cosine' | 'cifar-step' | 'step' | 'constant';
+  const schedule = o.schedule;
   switch (schedule) {
     case 'cosine':
       return lrWarmupCosine(e, o.lr, o.epochs, o.warmupEpochs);

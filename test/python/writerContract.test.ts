@@ -60,7 +60,7 @@ test('a folder written by the Python writer passes the readers of the CLI, the c
   assert.equal(m.status, 'completed');
   assert.equal(m.backend, 'pytorch-cpu');
   assert.deepEqual(m.progress, { epoch: 3, epochs: 3, step: 12 });
-  assert.equal(readRunConfig(dir).model as unknown, 'resnet18');
+  assert.equal(readRunConfig(dir).model, 'resnet18');
 
   const classes = readClassesFile(dir)!;
   assert.deepEqual(classes.testCounts, [10, 10, 10, 10, 10, 10]);

@@ -82,7 +82,7 @@ export function checkCompletedRun(dir: string, config: Config): { evals: EvalFil
   assert.equal(lines.pop(), '', 'metrics.jsonl ends with a newline');
   const records = lines.map((l) => parseMetricRecord(JSON.parse(l)));
   assert.ok(records.every((r) => r !== undefined), 'every metrics line is a valid record');
-  const recs = records as MetricRecord[];
+  const recs = records;
   const epochs = Array.from({ length: config.optim.epochs }, (_, i) => i + 1);
   assert.deepEqual(recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch), epochs);
   const evalRecs = recs.filter((r) => r.kind === 'eval');

@@ -60,7 +60,7 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
   assert.equal(lines.pop(), '', 'ends with a newline');
   const records = lines.map((l) => parseMetricRecord(JSON.parse(l)));
   assert.ok(records.every((r) => r !== undefined), 'every line parses as a record');
-  const recs = records as MetricRecord[];
+  const recs = records;
   assert.ok(recs.every((r) => ISO.test(r.time)));
   assert.deepEqual(recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch), [1, 2, 3]);
   const steps = recs.filter((r) => r.kind === 'step');

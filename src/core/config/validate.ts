@@ -164,7 +164,7 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): C
   // Prototype keys are unknown fields wherever they are (also where a section allows any key).
   const forbidden = forbiddenKeyPaths(value);
   if (forbidden.length > 0) return { ok: false, errors: forbidden.map((p) => where({ path: p, message: 'unknown field' })) };
-  const withDefaults = Value.Default(ConfigSchema, structuredClone(value)) as unknown;
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(value));
   const errors: ConfigIssue[] = [];
   const seen = new Set<string>();
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {

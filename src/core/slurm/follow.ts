@@ -190,7 +190,7 @@ export function reconcile(manifest: RunManifest, obs: Observation, marker: ExitM
 export function applyPatch(manifest: RunManifest, patch: ManifestPatch | null): RunManifest {
   if (!patch) return manifest;
   const { progress, ...rest } = patch;
-  return { ...manifest, ...rest, progress: { ...manifest.progress, ...progress } } as RunManifest;
+  return { ...manifest, ...rest, progress: { ...manifest.progress, ...progress } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ export function runRefsFromArgs(args: readonly unknown[]): RunRef[] {
 /** An option object among the arguments (the first plain object that is not a run item). */
 export function optionsFromArgs<T extends object>(args: readonly unknown[]): Partial<T> {
   for (const a of args) {
-    if (typeof a === 'object' && a !== null && !Array.isArray(a) && !hasDir(a)) return a as Partial<T>;
+    if (typeof a === 'object' && a !== null && !Array.isArray(a) && !hasDir(a)) return a;
   }
   return {};
 }

@@ -148,7 +148,7 @@ export function installConvGradient(dx: InputGradMode): void {
         return {
           x: () =>
             dx === 'native'
-              ? tf.conv2dTranspose(dy, filter, x4D.shape, a.strides, a.pad as 'valid' | 'same' | number)
+              ? tf.conv2dTranspose(dy, filter, x4D.shape, a.strides, a.pad)
               : inputGradViaConv(dy, filter, x4D.shape, a.strides, a.pad),
           filter: () => filterGradViaConv(x4D, dy, filter.shape, a.strides, a.pad),
         };

@@ -7,7 +7,7 @@ import type { MethodContext, TrainingMethod } from './types';
 
 export function createMethod(ctx: MethodContext): TrainingMethod {
   // The schema's literal union is typed as string by TypeBox; validation guarantees the values.
-  const kind = ctx.config.loss.kind as LossKind;
+  const kind = ctx.config.loss.kind;
   switch (kind) {
     case 'ce':
     case 'balanced-softmax':

@@ -83,7 +83,7 @@ const ops = new WeakMap<BatchNorm, { relu: ReturnType<typeof makeOp>; plain: Ret
 export function batchNormFused<T extends tf.Tensor>(bn: BatchNorm, x: T, training: boolean, relu: boolean): T {
   if (!training) {
     const y = bn.apply(x, false);
-    return (relu ? tf.relu(y) : y) as T;
+    return (relu ? tf.relu(y) : y);
   }
   let o = ops.get(bn);
   if (!o) {

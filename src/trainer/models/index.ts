@@ -7,7 +7,7 @@ import type { Network, NetworkSpec } from './types';
 
 export function createNetwork(model: ModelConfig, spec: NetworkSpec, rng: Rng): Network {
   // The schema's literal union is typed as string by TypeBox; validation guarantees the values.
-  const arch = model.arch as (typeof MODEL_ARCHS)[number];
+  const arch = model.arch;
   switch (arch) {
     case 'convnet':
       return new ConvNet({ ...spec, width: model.width }, rng);

@@ -129,7 +129,7 @@ export const avgPool2 = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFun
   const x = args[0] as tf.Tensor4D;
   const [N, H, W, C] = x.shape;
   return {
-    value: tf.avgPool(x, 2, 2, 'valid') as tf.Tensor,
+    value: tf.avgPool(x, 2, 2, 'valid'),
     gradFunc: (dy: tf.Tensor) => {
       const d = dy as tf.Tensor4D;
       const [, Ho, Wo] = d.shape;

@@ -191,7 +191,7 @@ export class WorkerPool implements ShardExecutor {
     for (const s of this.slots) {
       // Copies: a view into the batch cannot be transferred without detaching the whole batch.
       const mine = s.shards.map((i) => ({ views: shards[i]!.views.map((v) => v.slice()), size: shards[i]!.size }));
-      this.send(s, { kind: 'step', seq, version: this.version, shards: mine }, mine.flatMap((x) => x.views.map((v) => v.buffer as ArrayBuffer)));
+      this.send(s, { kind: 'step', seq, version: this.version, shards: mine }, mine.flatMap((x) => x.views.map((v) => v.buffer)));
     }
     const replies = await Promise.all(this.slots.map((s) => this.next(s, 'forward')));
     return replies.flatMap((m) => (m.kind === 'forward' ? m.forwards : []));
@@ -233,7 +233,7 @@ export class WorkerPool implements ShardExecutor {
     const used = this.slots.slice(0, count);
     used.forEach((s, w) => {
       const mine = groups[w]!.map((i) => ({ images: batches[i]!.images.slice(), n: batches[i]!.n }));
-      this.send(s, { kind: 'eval', seq, version: this.version, batches: mine }, mine.map((b) => b.images.buffer as ArrayBuffer));
+      this.send(s, { kind: 'eval', seq, version: this.version, batches: mine }, mine.map((b) => b.images.buffer));
     });
     const replies = await Promise.all(used.map((s) => this.next(s, 'logits')));
     return replies.flatMap((m) => (m.kind === 'logits' ? m.logits : []));

@@ -44,7 +44,7 @@ export class FlatVariables {
 
   /** The variables' values (read back synchronously: CPU backends only). */
   read(into: Float32Array<ArrayBufferLike> = new Float32Array(this.total)): Float32Array<ArrayBufferLike> {
-    this.vars.forEach((v, i) => into.set(v.variable.dataSync() as Float32Array, this.offsets[i]!));
+    this.vars.forEach((v, i) => into.set(v.variable.dataSync(), this.offsets[i]));
     return into;
   }
 
@@ -101,7 +101,7 @@ export class ShardWork {
     this.trainables.vars.forEach((v, i) => {
       const g = grads[v.variable.name];
       if (!g) return;
-      values.set(g.dataSync() as Float32Array, this.trainables.offsets[i]!);
+      values.set(g.dataSync(), this.trainables.offsets[i]);
       present[i] = 1;
     });
     tf.dispose(Object.values(grads).filter((g): g is tf.Tensor => !!g));

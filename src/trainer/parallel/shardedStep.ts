@@ -122,7 +122,7 @@ export class ShardedStepRunner {
     const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(finalLogits, 1), labels), 'float32')) as tf.Scalar);
     tf.dispose([finalLogits, labels, oneHot]);
     this.executor.publish();
-    return { loss: value as tf.Scalar, correct };
+    return { loss: value, correct };
   }
 }
 

@@ -110,7 +110,7 @@ describe('report interactions', () => {
       const order = headToTailOrder(cls.trainCounts);
       const read = async (selector: string) => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
-        return { name: download.suggestedFilename(), text: fs.readFileSync((await download.path())!, 'utf8') };
+        return { name: download.suggestedFilename(), text: fs.readFileSync((await download.path()), 'utf8') };
       };
       const perClass = await read('[data-export=per-class-csv]');
       assert.match(perClass.name, /\.csv$/);

@@ -249,7 +249,7 @@ test('show names a confusion matrix too large for text', async (t) => {
   const cwd = tempDir(t);
   const { dir } = createRunDirectory(path.join(cwd, 'runs'), { config: presetConfig('cifar100-lt'), name: 'c100' });
   const c = 25;
-  const assignment = Array.from({ length: c }, (_, i) => (i < 8 ? 'many' : i < 16 ? 'medium' : 'few') as 'many' | 'medium' | 'few');
+  const assignment = Array.from({ length: c }, (_, i) => (i < 8 ? 'many' : i < 16 ? 'medium' : 'few'));
   writeClassesFile(dir, { names: assignment.map((_, i) => `c${i}`), trainCounts: assignment.map((_, i) => 500 - i * 20), testCounts: assignment.map(() => 1), groups: { rule: { kind: 'terciles' }, assignment } });
   const labels = assignment.map((_, i) => i);
   writeEvalFile(dir, buildEvalFile({ tag: 'epoch-0010', epoch: 10, numClasses: c, labels, scores: labels.flatMap((l) => labels.map((k) => (k === l ? 1 : 0))), assignment }));

@@ -108,7 +108,7 @@ const MUTATIONS: [string, Mutation][] = [
       const nums = [...text.matchAll(/-?\d+(\.\d+)?([eE][-+]?\d+)?/g)];
       if (!nums.length) return `${text}${HUGE_NUMBERS[rng.int(HUGE_NUMBERS.length)]}`;
       const m = nums[rng.int(nums.length)]!;
-      return text.slice(0, m.index) + HUGE_NUMBERS[rng.int(HUGE_NUMBERS.length)] + text.slice(m.index! + m[0].length);
+      return text.slice(0, m.index) + HUGE_NUMBERS[rng.int(HUGE_NUMBERS.length)] + text.slice(m.index + m[0].length);
     },
   ],
   [

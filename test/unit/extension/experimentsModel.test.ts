@@ -45,7 +45,7 @@ describe('experiments table model', () => {
     model.snapshot(v, 1);
     const shown = model.shown(v, 2);
     assert.equal(shown.groups?.length, 1);
-    const g = shown.groups![0]!;
+    const g = shown.groups[0]!;
     const members = plan.filter((r) => r.method === 'gpaco' && r.alpha === 0.05 && r.lr === 0.1 && r.classes === 10);
     assert.deepEqual([...g.members].sort(), members.map((r) => r.id).sort());
     const xs = members.filter((r) => r.evals.length).map((r) => lastFew(r)!);

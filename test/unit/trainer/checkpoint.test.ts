@@ -88,7 +88,7 @@ test('retention keeps the latest, the last K on the checkpoint grid and the best
   const policy = { every: 2, keepLast: 2, keepBest: true, epochs: 9 };
   const top1 = [0.1, 0.5, 0.2, 0.3, 0.25, 0.26, 0.27, 0.28, 0.29];
   for (let e = 1; e <= 9; e++) {
-    const m = manifestInput(`epoch-000${e}`, e, e * 10, 0, top1[e - 1]!);
+    const m = manifestInput(`epoch-000${e}`, e, e * 10, 0, top1[e - 1]);
     const bytes = writeCheckpoint(dir, m, one);
     recordCheckpoint(dir, indexEntryOf({ ...m, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes, tensors: [] }, bytes), policy);
   }

@@ -114,8 +114,8 @@ test('conv, dense, pools and the option-A shortcut compute what they say', async
   // shortcut == x[:, ::2, ::2, :] zero-padded from 2 to 6 channels (2 on each side)
   const s = shortcutDownsample(x, 6);
   assert.deepEqual(s.shape, [2, 3, 3, 6]);
-  const xv = x.arraySync() as number[][][][];
-  const sv = s.arraySync() as number[][][][];
+  const xv = x.arraySync();
+  const sv = s.arraySync();
   for (let n = 0; n < 2; n++)
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 3; j++) assert.deepEqual(sv[n]![i]![j], [0, 0, xv[n]![2 * i]![2 * j]![0]!, xv[n]![2 * i]![2 * j]![1]!, 0, 0]);

@@ -170,7 +170,7 @@ export class ExperimentsTable {
       this.changed();
     });
     c.status.addEventListener('change', () => {
-      this.view.filter = { ...this.view.filter, status: c.status.value as ExperimentsView['filter']['status'] };
+      this.view.filter = { ...this.view.filter, status: c.status.value };
       this.changed();
     });
     c.tag.addEventListener('change', () => {
@@ -425,7 +425,7 @@ export class ExperimentsTable {
     this.updateActions();
     this.updatePlot();
     const s = this.snapshot;
-    if (s) setText(this.count, this.count.textContent!.replace(/\d+ selected$/, `${this.selected.size} selected`));
+    if (s) setText(this.count, this.count.textContent.replace(/\d+ selected$/, `${this.selected.size} selected`));
   }
 
   private onKey(e: KeyboardEvent): void {

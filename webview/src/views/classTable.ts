@@ -62,9 +62,9 @@ export class ClassTableView {
         h(
           'div',
           { class: 'class-row', 'data-class': cls.label[i]! },
-          h('span', { 'data-field': 'name' }, cls.names[i]!),
+          h('span', { 'data-field': 'name' }, cls.names[i]),
           h('span', { 'data-field': 'train' }, String(cls.trainCounts[i])),
-          h('span', { 'data-field': 'group' }, cls.groups[i]!),
+          h('span', { 'data-field': 'group' }, cls.groups[i]),
           h('span', { 'data-field': 'accuracy' }, pct(d.perClassAccuracy[i])),
           h('span', { 'data-field': 'confused' }, w >= 0 ? `${cls.names[w]} (${d.mostConfusedCount?.[i] ?? 0})` : '–'),
         ),

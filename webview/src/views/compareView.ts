@@ -157,7 +157,7 @@ export class CompareView {
     };
     type Line = [number[], (number | null)[]];
     const lines: Line[] = [
-      ...runs.map((r): Line => [r.evals.epoch, (r.evals as EvalCurves)[this.metric]]),
+      ...runs.map((r): Line => [r.evals.epoch, (r.evals)[this.metric]]),
       ...groups.flatMap((g): Line[] => [
         [g.curves[this.metric].epochs, g.curves[this.metric].mean],
         [g.curves[this.metric].epochs, edges(g, 1)],

@@ -67,7 +67,7 @@ export class ConfusedPairsView {
           'tr',
           { 'data-true': cls.label[p.true]!, 'data-pred': cls.label[p.pred]!, ...(this.pick ? { tabindex: 0, class: 'clickable' } : {}) },
           h('td', {}, `${cls.names[p.true]} → ${cls.names[p.pred]}`),
-          h('td', {}, cls.groups[p.true]!),
+          h('td', {}, cls.groups[p.true]),
           h('td', { class: 'num', 'data-field': 'count' }, String(p.count)),
           h('td', { class: 'num', 'data-field': 'share' }, pct(p.share)),
         );
