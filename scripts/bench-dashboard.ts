@@ -143,11 +143,11 @@ async function main(): Promise<void> {
       console.log(`first draw of new data (another evaluation selected): ${fmt(stats(draws), 'ms', 1)}`);
 
       // In-page code as strings: tsx would wrap named inner functions in a helper the page lacks.
-      const hover = (await page.evaluate(HOVER_SCRIPT)) as number[];
+      const hover = await page.evaluate<number[]>(HOVER_SCRIPT);
       console.log(`hover (pointer move handled: cell lookup, overlay, read-out): ${fmt(stats(hover), 'ms', 3)}`);
 
       // Pan while zoomed in (6 x '+'): intervals between animation frames while dragging.
-      const pan = (await page.evaluate(PAN_SCRIPT)) as { frames: number[]; scale: number };
+      const pan = await page.evaluate<{ frames: number[]; scale: number }>(PAN_SCRIPT);
       console.log(`pan at ${pan.scale.toFixed(1)} px per cell, frame interval: ${fmt(stats(pan.frames), 'ms', 1)} (60 Hz = 16.7 ms)`);
     } finally {
       await browser.close();

@@ -295,7 +295,7 @@ function runTorch(o: Options, batch: number, threads: number): Result | { error:
   return { error: r.error ? r.error.message : `exit ${r.status}` };
 }
 
-async function parent(o: Options): Promise<void> {
+function parent(o: Options): void {
   const shape = SHAPES[o.model];
   const lossText = o.loss === 'gpaco' ? 'GPaCo (two views, projector, queue 1024; img/s counts images, each seen twice)' : 'CE';
   console.log(`bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}`);
@@ -340,7 +340,7 @@ async function main(): Promise<void> {
     console.log(`RESULT ${JSON.stringify(res)}`);
     process.exit(0);
   }
-  await parent(parseOptions(argv));
+  parent(parseOptions(argv));
 }
 
 main().catch((e: unknown) => {

@@ -90,7 +90,8 @@ function shown(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'object' && v !== null) return 'an object';
-  const s = JSON.stringify(v) ?? String(v);
+  // JSON.stringify gives undefined only for a function or a symbol (never in parsed JSON).
+  const s = JSON.stringify(v) ?? `a ${typeof v}`;
   return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
 }
 

@@ -58,11 +58,16 @@ export async function openTestImages(config: Config, runDir: string): Promise<Te
       channels: ds.channels,
       describe: (i) => `synthetic test image #${i}`,
       label: (i) => (check(i), ds.test.labels[i]!),
-      read: async (indices) =>
-        indices.map((i) => {
-          check(i);
-          return { index: i, label: ds.test.labels[i]!, pixels: ds.test.images.slice(i * bytes, (i + 1) * bytes) };
-        }),
+      // A bad index rejects the promise (as an async function would), it does not throw.
+      read: (indices) =>
+        new Promise((resolve) =>
+          resolve(
+            indices.map((i) => {
+              check(i);
+              return { index: i, label: ds.test.labels[i]!, pixels: ds.test.images.slice(i * bytes, (i + 1) * bytes) };
+            }),
+          ),
+        ),
     };
   }
   const source = await openSource(data);

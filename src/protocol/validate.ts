@@ -1,6 +1,6 @@
 // Runtime checks for everything that arrives from a webview (messages and persisted state).
 // A message that fails is never acted on: the caller logs the reason and drops it.
-import { type Static, type TSchema, type TUnion, type TObject } from '@sinclair/typebox';
+import { type Static, type TUnion, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ExperimentsViewSchema, ExperimentsWebviewMessageSchema, type ExperimentsView } from './experiments';
 import { CompareWebviewMessageSchema, PanelStateSchema, RunWebviewMessageSchema } from './messages';

@@ -30,10 +30,10 @@ async function peakBytes(network: Network, n: number): Promise<number> {
   const [h, w, c] = network.inputShape;
   const vars = network.params.trainable();
   const info = await tf.profile(() => {
-    const x = tf.randomUniform([n, h, w, c]) as tf.Tensor4D;
+    const x = tf.randomUniform<tf.Rank.R4>([n, h, w, c]);
     const { value, grads } = tf.variableGrads(() => {
       const out = network.forward(x, true);
-      return tf.add(tf.sum(out.logits), tf.sum(out.features)) as tf.Scalar;
+      return tf.add<tf.Scalar>(tf.sum(out.logits), tf.sum(out.features));
     }, vars);
     tf.dispose([x, value, ...Object.values(grads)]);
   });

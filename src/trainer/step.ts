@@ -65,7 +65,7 @@ export class StepRunner {
         for (const [tfName, grad] of Object.entries(g)) this.accumulate(grads, tfName, grad);
         if (part !== batch) disposeBatch(part);
       }
-      loss = lossParts.length === 1 ? lossParts[0]! : (tf.addN(lossParts) as tf.Scalar);
+      loss = lossParts.length === 1 ? lossParts[0]! : tf.addN<tf.Scalar>(lossParts);
       logits = logitParts.length === 1 ? logitParts[0]! : tf.concat(logitParts, 0);
       if (lossParts.length > 1) for (const t of [...lossParts, ...logitParts]) t.dispose();
     }
@@ -76,7 +76,7 @@ export class StepRunner {
     }
     // Awaited: on WebGPU the method reads its keys back asynchronously (no synchronous reads).
     await method.afterStep(batch);
-    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'float32')) as tf.Scalar);
+    const correct = tf.tidy(() => tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'float32')));
     logits.dispose();
     return { loss, correct };
   }

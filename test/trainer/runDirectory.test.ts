@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_SCHEMA, EVAL_SCHEMA, type CheckpointIndex, type ClassesFile, type EvalFile, type MetricRecord, type RunManifest } from '../../src/core/contract';
+import { RUN_SCHEMA, EVAL_SCHEMA, type CheckpointIndex, type ClassesFile, type EvalFile, type RunManifest } from '../../src/core/contract';
 import { decodePredictions, denseFromSparse, sparseConfusionOf } from '../../src/core/evalEncoding';
 import { assignShotGroups } from '../../src/core/evalMath';
 import { longTailCounts } from '../../src/core/longTail';

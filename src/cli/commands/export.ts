@@ -7,7 +7,7 @@ import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext
 import { bytes } from '../render/format';
 import { locateRun } from '../runLookup';
 
-async function runExport(ctx: CommandContext): Promise<number> {
+function runExport(ctx: CommandContext): number {
   const [kind, ref] = ctx.positionals as [string, string];
   if (kind !== 'tensorboard') throw new UsageError(`unknown export "${kind}": use tensorboard`);
   const out = ctx.string('out');
@@ -29,5 +29,5 @@ registerCommand({
   ],
   options: [{ name: 'out', type: 'string', short: 'o', value: 'DIR', help: 'folder to write the event file into' }, RUNS_DIR_OPTION],
   positionals: ['KIND', 'RUN'],
-  run: runExport,
+  run: (ctx) => Promise.resolve(runExport(ctx)),
 });

@@ -73,7 +73,7 @@ function tensorboard(ctx: CommandContext, source: string): number {
   return EXIT.ok;
 }
 
-async function runImport(ctx: CommandContext): Promise<number> {
+function runImport(ctx: CommandContext): number {
   const [kind, source] = ctx.positionals as [string, string];
   try {
     switch (kind) {
@@ -113,5 +113,5 @@ registerCommand({
     RUNS_DIR_OPTION,
   ],
   positionals: ['KIND', 'SOURCE'],
-  run: runImport,
+  run: (ctx) => Promise.resolve(runImport(ctx)),
 });

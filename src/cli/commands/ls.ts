@@ -33,7 +33,7 @@ function sortSpec(text: string, configKeys: readonly string[]): { column: Column
   return { column, dir };
 }
 
-async function ls(ctx: CommandContext): Promise<number> {
+function ls(ctx: CommandContext): number {
   const root = runsDirOf(ctx);
   const mode = valueModeOf(ctx);
   const grouped = ctx.flag('group-by-config');
@@ -115,5 +115,5 @@ registerCommand({
     'Columns: id, name, status, tags, created, duration, epochs, backend, classes, eval-epoch (the epoch the values come from), n, the metrics top1, top5, many, medium, few, and any config key (loss.alpha, optim.lr, seed, ...).',
     'Runs with different numbers of classes never share a group: their accuracies are not comparable.',
   ],
-  run: ls,
+  run: (ctx) => Promise.resolve(ls(ctx)),
 });

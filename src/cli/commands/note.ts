@@ -5,7 +5,7 @@ import { MetaError, readRunMeta, updateRunMeta } from '../../core/experiments/me
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { locateRun } from '../runLookup';
 
-async function note(ctx: CommandContext): Promise<number> {
+function note(ctx: CommandContext): number {
   const [ref, text] = ctx.positionals;
   const dir = locateRun(ctx, ref!);
   if (text === undefined) {
@@ -35,5 +35,5 @@ registerCommand({
   positionals: ['RUN', 'TEXT'],
   minPositionals: 1,
   dashPositionals: true,
-  run: note,
+  run: (ctx) => Promise.resolve(note(ctx)),
 });

@@ -31,7 +31,7 @@ export function renderReport(dirs: readonly string[], bundle: string, options: R
   return { html, title: data.title };
 }
 
-async function report(ctx: CommandContext): Promise<number> {
+function report(ctx: CommandContext): number {
   const { io } = ctx;
   const out = ctx.string('out');
   if (!out) throw new UsageError('--out FILE.html is required');
@@ -127,5 +127,5 @@ registerCommand({
   ],
   positionals: ['RUN...'],
   minPositionals: 0,
-  run: report,
+  run: (ctx) => Promise.resolve(report(ctx)),
 });

@@ -5,7 +5,7 @@ import { MetaError, readRunMeta, updateRunMeta } from '../../core/experiments/me
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { locateRun } from '../runLookup';
 
-async function tag(ctx: CommandContext): Promise<number> {
+function tag(ctx: CommandContext): number {
   const add = ctx.positionals.filter((a) => a.startsWith('+')).map((a) => a.slice(1));
   const remove = ctx.positionals.filter((a) => a.startsWith('-')).map((a) => a.slice(1));
   const refs = ctx.positionals.filter((a) => !a.startsWith('+') && !a.startsWith('-'));
@@ -47,5 +47,5 @@ registerCommand({
   positionals: ['RUN...'],
   minPositionals: 1,
   dashPositionals: true,
-  run: tag,
+  run: (ctx) => Promise.resolve(tag(ctx)),
 });

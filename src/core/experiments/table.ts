@@ -147,7 +147,7 @@ export type ColumnId = FixedColumn | `metric:${MetricKey}` | `config:${string}`;
 
 export type ParsedColumn = { kind: 'fixed'; id: FixedColumn } | { kind: 'metric'; metric: MetricKey } | { kind: 'config'; key: string };
 
-export function parseColumn(col: ColumnId | string): ParsedColumn | undefined {
+export function parseColumn(col: string): ParsedColumn | undefined {
   if ((FIXED_COLUMNS as readonly string[]).includes(col)) return { kind: 'fixed', id: col as FixedColumn };
   if (col.startsWith('metric:')) {
     const m = col.slice(7);
@@ -314,7 +314,7 @@ const keyCache = new WeakMap<Record<string, ConfigValue>, Map<string, string>>()
 
 function groupKey(config: Record<string, ConfigValue>, except: ReadonlySet<string>, exceptId: string): string {
   let byExcept = keyCache.get(config);
-  if (!byExcept) keyCache.set(config, (byExcept = new Map()));
+  if (!byExcept) keyCache.set(config, (byExcept = new Map<string, string>()));
   let key = byExcept.get(exceptId);
   if (key === undefined) {
     const parts: string[] = [];

@@ -95,7 +95,7 @@ export async function newRunInEditor(lab: Lab, opts: NewRunOptions, interactive:
   const blocked = requireTrust(lab, 'start a run');
   if (blocked) return { ok: false, reason: 'untrusted', errors: [blocked.message] };
   const result = await newRun(opts, interactive, {
-    showErrors: lab.showErrors,
+    showErrors: (title, errors, file) => lab.showErrors(title, errors, file),
     launch: async (root, config, name, start) => {
       const { createRunDirectory } = await import('../../core/runDirectory');
       const created = createRunDirectory(root, { config, name, launch: config.launch.kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' } });

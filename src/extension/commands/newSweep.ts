@@ -177,7 +177,7 @@ async function newSweepInEditor(lab: Lab, ...args: unknown[]): Promise<NewSweepR
     },
     queueLocal: (dir) => lab.scheduler.request(dir, 'start'),
     submitArray: (dirs, sweepDir, name) => lab.slurm.startArray(dirs, sweepDir, name),
-    showErrors: lab.showErrors,
+    showErrors: (title, errors, file) => lab.showErrors(title, errors, file),
     compare: (runIds) => vscode.commands.executeCommand('gpaco.compareRuns', { runIds }),
     maxCompared: MAX_COMPARED_RUNS,
   });

@@ -171,7 +171,7 @@ export class Dashboards implements vscode.Disposable {
   dispose(): void {
     for (const p of [...this.runPanels.values()]) p.dispose();
     for (const p of [...this.comparePanels]) p.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -116,7 +116,7 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
     if (this.disposed) return;
     this.disposed = true;
     this.throttle.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
     this.panel.dispose();
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();

@@ -88,6 +88,6 @@ export class Experiments implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 }

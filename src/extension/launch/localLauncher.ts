@@ -160,7 +160,15 @@ export class LocalLauncher implements Launcher {
     }
   }
 
-  async stop(run: LaunchTarget, options: { force?: boolean } = {}): Promise<void> {
+  stop(run: LaunchTarget, options: { force?: boolean } = {}): Promise<void> {
+    // Signalling is synchronous; a failure rejects the promise (as before), it does not throw.
+    return new Promise((resolve) => {
+      this.signalStop(run, options);
+      resolve();
+    });
+  }
+
+  private signalStop(run: LaunchTarget, options: { force?: boolean }): void {
     const group = this.processGroupOf(run);
     if (group !== undefined) {
       // A command run: the whole group (a wrapper script and what it started) gets the signal;

@@ -113,15 +113,13 @@ export class WebgpuGuard {
   private async guardedRead(dataId: object): Promise<unknown> {
     this.throwIfFailed();
     let values: unknown;
-    let readError: unknown = null;
     try {
       values = await this.original.read(dataId);
-    } catch (e) {
-      readError = e;
+    } finally {
+      // A guard failure found here wins over the read's own error, which is rethrown otherwise.
+      await this.collectScopes();
+      this.throwIfFailed();
     }
-    await this.collectScopes();
-    this.throwIfFailed();
-    if (readError) throw readError;
     return values;
   }
 

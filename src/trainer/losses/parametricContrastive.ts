@@ -147,20 +147,20 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
       const shifted = tf.sub(u, m);
       const logD = tf.log(tf.add(tf.sum(tf.exp(shifted), 1, true), hp.epsDen));
       const weighted = tf.sum(tf.mul(posC, tf.sub(shifted, logD)), 1);
-      const perAnchor = tf.mul(tf.div(weighted, tf.sum(posC, 1)), -scale) as tf.Tensor1D;
-      return { loss: tf.mean(perAnchor) as tf.Scalar, perAnchor, positives: tf.zeros([A]) as tf.Tensor1D };
+      const perAnchor = tf.mul<tf.Tensor1D>(tf.div(weighted, tf.sum(posC, 1)), -scale);
+      return { loss: tf.mean<tf.Scalar>(perAnchor), perAnchor, positives: tf.zeros<tf.Rank.R1>([A]) };
     }
 
     // Contrast block: s = <f, g> / tau; self column out of positives and denominator.
     const N = contrast.contrast.shape[0];
-    const s = tf.div(similarity(contrast.anchors, contrast.contrast), hp.temperature) as tf.Tensor2D;
+    const s = tf.div<tf.Tensor2D>(similarity(contrast.anchors, contrast.contrast), hp.temperature);
     const notSelf = notSelfMask(A, N);
     // [y_j = y_a] as a product of one-hots (exact 0/1; a broadcast Equal is slow on wasm).
     const contrastOneHot = tf.oneHot(contrast.contrastLabels, C).toFloat();
-    const same = tf.mul(tf.matMul(oneHot, tf.transpose(contrastOneHot)), notSelf) as tf.Tensor2D;
-    const positives = tf.sum(same, 1) as tf.Tensor1D;
+    const same = tf.mul<tf.Tensor2D>(tf.matMul(oneHot, tf.transpose(contrastOneHot)), notSelf);
+    const positives = tf.sum<tf.Tensor1D>(same, 1);
 
-    const m = tf.maximum(rowMaxConstant(u), rowMaxConstant(s)) as tf.Tensor2D; // self included
+    const m = tf.maximum<tf.Tensor2D>(rowMaxConstant(u), rowMaxConstant(s)); // self included
     const shiftedU = tf.sub(u, m);
     const shiftedS = tf.sub(s, m);
     const denS = tf.sum(tf.mul(tf.exp(shiftedS), notSelf), 1, true);
@@ -169,8 +169,8 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
     const weightedC = tf.sum(tf.mul(posC, tf.sub(shiftedU, logD)), 1);
     const weightedS = tf.mul(tf.sum(tf.mul(same, tf.sub(shiftedS, logD)), 1), hp.alpha);
     const posSum = tf.add(tf.sum(posC, 1), tf.mul(positives, hp.alpha));
-    const perAnchor = tf.mul(tf.div(tf.add(weightedC, weightedS), posSum), -scale) as tf.Tensor1D;
-    return { loss: tf.mean(perAnchor) as tf.Scalar, perAnchor, positives };
+    const perAnchor = tf.mul<tf.Tensor1D>(tf.div(tf.add(weightedC, weightedS), posSum), -scale);
+    return { loss: tf.mean<tf.Scalar>(perAnchor), perAnchor, positives };
   });
 }
 

@@ -85,7 +85,7 @@ function caseTensors(c: GoldenCase): CaseTensors {
     const f = (...v: tf.Tensor[]): tf.Scalar => {
       const [qv, hq, Wv, bv, kv, hk] = v as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D?, tf.Tensor2D?];
       const h = twoView ? tf.concat([hq, hk!], 0) : hq;
-      const z = tf.add(tf.matMul(h, Wv, false, true), bv) as tf.Tensor2D;
+      const z = tf.add<tf.Tensor2D>(tf.matMul(h, Wv, false, true), bv);
       const kIn = twoView ? kv! : c.variant === 'paco' ? k : null;
       const { contrast, anchorLabels } = arrangeContrast(c.variant, qv, kIn, labels, queue);
       const r = parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior, contrast }, c.hyper);

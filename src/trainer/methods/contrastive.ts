@@ -46,7 +46,7 @@ function sliceRows<T extends tf.Tensor>(x: T, [a, b]: [number, number]): T {
   if (a === 0 && b === x.shape[0]) return x;
   const begin = x.shape.map((_, i) => (i === 0 ? a : 0));
   const size = x.shape.map((d, i) => (i === 0 ? b - a : d));
-  return tf.slice(x, begin, size) as T;
+  return tf.slice<tf.Rank, T>(x, begin, size);
 }
 
 export abstract class ContrastiveMethod {
@@ -141,10 +141,10 @@ export abstract class ContrastiveMethod {
     // 1) embeddings, no tape
     const parts = batch.views.map((x, v) =>
       ranges.map((r) => {
-        const [e, z] = tf.tidy(() => {
+        const [e, z] = tf.tidy<[tf.Tensor2D, tf.Tensor2D]>(() => {
           const m = this.embed(v, sliceRows(x, r));
           return [m.e, m.z];
-        }) as [tf.Tensor2D, tf.Tensor2D];
+        });
         return { e, z };
       }),
     );
@@ -177,7 +177,7 @@ export abstract class ContrastiveMethod {
         for (const r of ranges) {
           const { value, grads: g } = tf.variableGrads(() => {
             const m = this.embed(v, sliceRows(batch.views[v]!, r));
-            return tf.add(tf.sum(tf.mul(m.e, sliceRows(dE, r))), tf.sum(tf.mul(m.z, sliceRows(dZ, r)))) as tf.Scalar;
+            return tf.add<tf.Scalar>(tf.sum(tf.mul(m.e, sliceRows(dE, r))), tf.sum(tf.mul(m.z, sliceRows(dZ, r))));
           }, varList);
           value.dispose();
           for (const [tfName, t] of Object.entries(g)) {

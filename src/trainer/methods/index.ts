@@ -1,5 +1,4 @@
 // Builds the TrainingMethod named by `loss.kind`. New methods add a case here.
-import type { LossKind } from '../../core/config/schema';
 import { GpacoMethod } from './gpaco';
 import { PacoMethod } from './paco';
 import { SoftmaxMethod } from './softmax';

@@ -39,7 +39,7 @@ export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, gamma: 
   const unbiased = n > 1 ? n / (n - 1) : 1;
   bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
   bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
-  return { y: tf.add(tf.mul(x, a), b) as T, stats: { mean: mean as tf.Tensor1D, r } };
+  return { y: tf.add<T>(tf.mul(x, a), b), stats: { mean: mean as tf.Tensor1D, r } };
 }
 
 /** The closed-form gradient above for upstream gradient g (ReLU already applied by the caller). */
@@ -47,10 +47,10 @@ export function bnTrainBackward<T extends tf.Tensor>(g: T, x: T, s: BnStats, gam
   const axes = channelAxes(x);
   const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
   const xhat = tf.mul(tf.sub(x, s.mean), s.r);
-  const dbeta = tf.sum(g, axes) as tf.Tensor1D;
-  const dgamma = tf.sum(tf.mul(g, xhat), axes) as tf.Tensor1D;
+  const dbeta = tf.sum<tf.Tensor1D>(g, axes);
+  const dgamma = tf.sum<tf.Tensor1D>(tf.mul(g, xhat), axes);
   const inner = tf.sub(tf.sub(g, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
-  return { dx: tf.mul(inner, tf.mul(gamma, s.r)) as T, dgamma, dbeta };
+  return { dx: tf.mul<T>(inner, tf.mul(gamma, s.r)), dgamma, dbeta };
 }
 
 function makeOp(bn: BatchNorm, relu: boolean) {

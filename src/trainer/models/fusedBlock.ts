@@ -69,11 +69,11 @@ function makeBlockOp(L: BlockLayers) {
           tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D,
           tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D,
         ];
-        const g = tf.mul(dyIn as tf.Tensor4D, tf.step(sout)) as tf.Tensor4D;
+        const g = tf.mul<tf.Tensor4D>(dyIn as tf.Tensor4D, tf.step(sout));
         const b2 = bnTrainBackward(g, sx2, { mean: m2, r: r2 }, sg2);
         const dW2 = filterGradViaConv(sy1, b2.dx, sw2.shape, 1, 'same');
         const dy1 = inputGradViaConv(b2.dx, sw2, sy1.shape, 1, 'same');
-        const b1 = bnTrainBackward(tf.mul(dy1, tf.step(sy1)) as tf.Tensor4D, sx1, { mean: m1, r: r1 }, sg1);
+        const b1 = bnTrainBackward(tf.mul<tf.Tensor4D>(dy1, tf.step(sy1)), sx1, { mean: m1, r: r1 }, sg1);
         const dW1 = filterGradViaConv(sh, b1.dx, sw1.shape, s1, 'same');
         const dhConv = inputGradViaConv(b1.dx, sw1, sh.shape, s1, 'same');
         const dh = tf.add(dhConv, L.downsample ? shortcutBackward(g, sh.shape) : g);

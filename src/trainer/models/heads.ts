@@ -12,7 +12,7 @@ export type HeadKind = 'paco' | 'gpaco';
 
 /** e = v / max(||v||, 1e-12) per row (PyTorch F.normalize). */
 export function l2Normalize(v: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(v, tf.maximum(tf.norm(v, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D);
+  return tf.tidy(() => tf.div<tf.Tensor2D>(v, tf.maximum(tf.norm(v, 'euclidean', 1, true), 1e-12)));
 }
 
 export class ProjectionHead {

@@ -1,5 +1,5 @@
 // Builds the network named by `model.arch`. New architectures add a case here.
-import type { MODEL_ARCHS, ModelConfig } from '../../core/config/schema';
+import type { ModelConfig } from '../../core/config/schema';
 import type { Rng } from '../../core/random';
 import { ConvNet } from './convnet';
 import { ResNet32 } from './resnet32';

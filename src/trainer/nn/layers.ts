@@ -88,7 +88,7 @@ export class BatchNorm {
     }
     const a = tf.mul(tf.rsqrt(tf.add(variance, this.epsilon)), this.gamma);
     const b = tf.sub(this.beta, tf.mul(mean, a));
-    return tf.add(tf.mul(x, a), b) as T;
+    return tf.add<T>(tf.mul(x, a), b);
   }
 }
 
@@ -109,14 +109,14 @@ export class Dense {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.w) as tf.Tensor2D;
+    const y = tf.matMul<tf.Tensor2D>(x, this.w);
     return this.b ? tf.add<tf.Tensor2D>(y, this.b) : y;
   }
 }
 
 /** [N,H,W,C] -> [N,C]. */
 export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
-  return tf.mean(x, [1, 2]) as tf.Tensor2D;
+  return tf.mean<tf.Tensor2D>(x, [1, 2]);
 }
 
 /**

@@ -17,7 +17,7 @@ export class ParameterStore {
 
   constructor(prefix = '', shared?: Map<string, NamedVariable>) {
     this.prefix = prefix;
-    this.entriesByName = shared ?? new Map();
+    this.entriesByName = shared ?? new Map<string, NamedVariable>();
   }
 
   /** A view that adds `name.` in front of every name it registers; shares the same registry. */

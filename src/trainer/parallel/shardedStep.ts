@@ -119,7 +119,7 @@ export class ShardedStepRunner {
     this.state.write(averageState(forwards));
     await this.method.afterStep({ views: [], labels, oneHot, size: B });
     const finalLogits = logits as unknown as tf.Tensor2D;
-    const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(finalLogits, 1), labels), 'float32')) as tf.Scalar);
+    const correct = tf.tidy(() => tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(finalLogits, 1), labels), 'float32')));
     tf.dispose([finalLogits, labels, oneHot]);
     this.executor.publish();
     return { loss: value, correct };

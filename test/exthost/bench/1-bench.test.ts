@@ -77,11 +77,11 @@ suite('benchmarks', function () {
 
     await useRunsDirectory(gpaco, 'runs-train');
     gpaco.setTrainerScript(path.join(repoRoot(), 'dist', 'trainer.js'));
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', {
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
       preset: 'synthetic-lt',
       name: 'bench-train',
       overrides: ['data.classes=10', 'data.maxPerClass=200', 'data.testPerClass=20', 'model.width=8', 'optim.epochs=200', 'eval.every=1', 'checkpoint.every=2', 'backend=cpu'],
-    })) as NewRunResult;
+    });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('training', () => gpaco.runs().find((v) => v.dir === r.dir && v.status === 'running' && v.epoch >= 1), 120_000, 100);
     const before = gpaco.runs().find((v) => v.dir === r.dir)!.epoch;

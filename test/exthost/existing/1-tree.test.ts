@@ -69,12 +69,12 @@ suite('a workspace with runs', () => {
   });
 
   test('show log opens trainer.log; open dashboard and compare open their panels', async () => {
-    let r = (await vscode.commands.executeCommand('gpaco.showLog', 'fx-completed')) as CommandResult;
+    let r = await vscode.commands.executeCommand<CommandResult>('gpaco.showLog', 'fx-completed');
     assert.ok(r.ok);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(root(), 'fx-completed', 'trainer.log'));
-    r = (await vscode.commands.executeCommand('gpaco.openDashboard', 'fx-completed')) as CommandResult;
+    r = await vscode.commands.executeCommand<CommandResult>('gpaco.openDashboard', 'fx-completed');
     assert.ok(r.ok);
-    r = (await vscode.commands.executeCommand('gpaco.compareRuns', ['fx-completed', 'fx-stopped'])) as CommandResult;
+    r = await vscode.commands.executeCommand<CommandResult>('gpaco.compareRuns', ['fx-completed', 'fx-stopped']);
     assert.ok(r.ok);
     const tab = await waitFor('a compare tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff || t.input instanceof vscode.TabInputWebview));
     assert.ok(tab);
@@ -82,7 +82,7 @@ suite('a workspace with runs', () => {
   });
 
   test('a run can be deleted (confirmation waived), the others stay', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.deleteRun', 'fx-failed', { confirm: false })) as CommandResult;
+    const r = await vscode.commands.executeCommand<CommandResult>('gpaco.deleteRun', 'fx-failed', { confirm: false });
     assert.ok(r.ok);
     assert.equal(fs.existsSync(path.join(root(), 'fx-failed')), false);
     assert.equal(gpaco.treeItem('fx-failed'), undefined);

@@ -59,7 +59,7 @@ suite('an imported run', () => {
       ['gpaco.evaluateCheckpoint', [{ kind: 'checkpoint', dir, tag: 'moco_ckpt.pth.tar' }], /cannot be evaluated: it was imported from/],
     ];
     for (const [command, args, message] of calls) {
-      const r = (await vscode.commands.executeCommand(command, ...args)) as CommandResult;
+      const r = await vscode.commands.executeCommand<CommandResult>(command, ...args);
       assert.equal(r.ok, false, command);
       assert.ok(!r.ok && r.reason === 'read-only' && message.test(r.message), `${command}: ${JSON.stringify(r)}`);
     }

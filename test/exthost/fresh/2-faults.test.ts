@@ -25,7 +25,7 @@ suite('faults', () => {
   test('a runs directory that does not exist is created by the first run', async () => {
     const root = await useRunsDirectory(gpaco, 'not-yet/runs');
     assert.equal(fs.existsSync(root), false);
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'first', noStart: true })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'first', noStart: true });
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(path.dirname(r.dir), root);
     assert.ok(fs.existsSync(path.join(r.dir, 'run.json')));
@@ -42,7 +42,7 @@ suite('faults', () => {
     fs.writeFileSync(path.join(workspaceDir(), 'a-file'), 'not a folder');
     const root = await useRunsDirectory(gpaco, 'a-file/runs');
     const before = gpaco.notifications().length;
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', overrides: TINY })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', overrides: TINY });
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.reason === 'runs-directory');
     assert.match(r.errors[0]!, new RegExp(`${root.replace(/[/.]/g, '\\$&')} cannot be created or written`));
@@ -68,7 +68,7 @@ suite('faults', () => {
     const file = path.join(workspaceDir(), 'experiments', 'bad.gpaco.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, '{\n  "loss": { "kind": "gpaco", "alpha": -1 },\n  "optim": { "epochs": "ten" },\n  "bogus": true\n}\n');
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { configPath: file })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath: file });
     assert.ok(!r.ok && r.reason === 'invalid-config', JSON.stringify(r));
     const text = r.errors.join('\n');
     assert.match(text, /loss\.alpha/);
@@ -82,7 +82,7 @@ suite('faults', () => {
     await useRunsDirectory(gpaco, 'runs-crash');
     gpaco.setTrainerScript(fixtureScript('crash-trainer.js'));
     try {
-      const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'crashy', overrides: TINY })) as NewRunResult;
+      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'crashy', overrides: TINY });
       assert.ok(r.ok, JSON.stringify(r));
       const item = await waitFor('the run to fail', () => (gpaco.treeItem(r.runId)?.contextValue === 'run:failed' ? gpaco.treeItem(r.runId) : undefined));
       assert.equal(item.icon, 'error');
@@ -102,7 +102,7 @@ suite('faults', () => {
     await useRunsDirectory(gpaco, 'runs-nonode');
     await setMachineSetting('nodePath', '/nonexistent/bin/node');
     try {
-      const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'nonode', overrides: TINY })) as NewRunResult;
+      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'nonode', overrides: TINY });
       assert.ok(r.ok, JSON.stringify(r));
       const note = await waitFor('the Node error', () => gpaco.notifications().find((n) => n.message.includes('/nonexistent/bin/node')));
       assert.match(note.message, /was not found/);

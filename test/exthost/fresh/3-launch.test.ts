@@ -15,7 +15,7 @@ let gpaco: GpacoApi;
 const status = (dir: string) => gpaco.runs().find((v) => v.dir === dir)?.status;
 
 async function newRun(name: string, epochs: number): Promise<{ runId: string; dir: string }> {
-  const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name, overrides: [`optim.epochs=${epochs}`] })) as NewRunResult;
+  const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name, overrides: [`optim.epochs=${epochs}`] });
   assert.ok(r.ok, JSON.stringify(r));
   return r;
 }
@@ -60,11 +60,11 @@ suite('launching with the local launcher', () => {
     assert.equal(item.contextValue.startsWith('run:running'), true);
     assert.match(gpaco.statusBar().text, /^\$\(sync~spin\) GPaCo \d+\/400 · \d+\.\d%$/);
 
-    const del = (await vscode.commands.executeCommand('gpaco.deleteRun', r.runId, { confirm: false })) as CommandResult;
+    const del = await vscode.commands.executeCommand<CommandResult>('gpaco.deleteRun', r.runId, { confirm: false });
     assert.ok(!del.ok && del.reason === 'running');
     assert.ok(fs.existsSync(r.dir));
 
-    const stop = (await vscode.commands.executeCommand('gpaco.stopRun', r.runId)) as CommandResult;
+    const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
     assert.ok(stop.ok);
     await waitFor('stopped', () => status(r.dir) === 'stopped');
     const stoppedAt = readJson<{ progress: { epoch: number } }>(path.join(r.dir, 'run.json')).progress.epoch;
@@ -72,7 +72,7 @@ suite('launching with the local launcher', () => {
     assert.equal(ckpts[0]!.label, `epoch-${String(stoppedAt).padStart(4, '0')}`);
     assert.match(gpaco.treeItem(r.runId)!.contextValue, /^run:stopped:ckpt$/);
 
-    const resume = (await vscode.commands.executeCommand('gpaco.resumeRun', r.runId)) as CommandResult;
+    const resume = await vscode.commands.executeCommand<CommandResult>('gpaco.resumeRun', r.runId);
     assert.ok(resume.ok, JSON.stringify(resume));
     await waitFor('running again', () => status(r.dir) === 'running');
     await waitFor(`epoch past ${stoppedAt}`, () => (gpaco.runs().find((v) => v.dir === r.dir)?.epoch ?? 0) > stoppedAt);
@@ -83,7 +83,7 @@ suite('launching with the local launcher', () => {
   test('a stopped run can then be deleted (after confirmation is waived)', async () => {
     const r = await newRun('to-delete', 2);
     await waitFor('completed', () => status(r.dir) === 'completed', 30_000);
-    const del = (await vscode.commands.executeCommand('gpaco.deleteRun', r.runId, { confirm: false })) as CommandResult;
+    const del = await vscode.commands.executeCommand<CommandResult>('gpaco.deleteRun', r.runId, { confirm: false });
     assert.ok(del.ok);
     assert.equal(fs.existsSync(r.dir), false);
     await waitFor('gone from the tree', () => gpaco.treeItem(r.runId) === undefined);
@@ -99,7 +99,7 @@ suite('launching with the local launcher', () => {
     const item = gpaco.treeItem(r.runId)!;
     assert.equal(item.contextValue, 'run:interrupted:ckpt');
     assert.equal(item.icon, 'warning');
-    const resume = (await vscode.commands.executeCommand('gpaco.resumeRun', r.runId)) as CommandResult;
+    const resume = await vscode.commands.executeCommand<CommandResult>('gpaco.resumeRun', r.runId);
     assert.ok(resume.ok);
     await waitFor('running again', () => status(r.dir) === 'running');
     await vscode.commands.executeCommand('gpaco.stopRun', r.runId);

@@ -30,7 +30,7 @@ suite('the real trainer', function () {
   });
 
   test('gpaco.newRun with the synthetic preset trains for real and the tree reaches completed', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-tiny', overrides: [...TINY, 'optim.epochs=2'] })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-tiny', overrides: [...TINY, 'optim.epochs=2'] });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('completed', () => view(r.dir)?.status === 'completed' || view(r.dir)?.status === 'failed', 200_000, 100);
     const v = view(r.dir)!;
@@ -45,10 +45,10 @@ suite('the real trainer', function () {
   });
 
   test('stop leaves a checkpoint and stopped; resume completes the run', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-stop', overrides: [...TINY, 'optim.epochs=40'] })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-stop', overrides: [...TINY, 'optim.epochs=40'] });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('first epoch done', () => (view(r.dir)?.epoch ?? 0) >= 1 && view(r.dir)?.status === 'running', 200_000, 100);
-    const stop = (await vscode.commands.executeCommand('gpaco.stopRun', r.runId)) as CommandResult;
+    const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
     assert.ok(stop.ok);
     await waitFor('stopped', () => view(r.dir)?.status === 'stopped', 120_000, 100);
     const v = view(r.dir)!;
@@ -57,7 +57,7 @@ suite('the real trainer', function () {
     assert.ok(stoppedAt < 40);
     // Resume to completion: shorten the remaining work by finishing quickly (few epochs left is not
     // something resume can change), so stop/resume is exercised on a short run.
-    const resume = (await vscode.commands.executeCommand('gpaco.resumeRun', r.runId)) as CommandResult;
+    const resume = await vscode.commands.executeCommand<CommandResult>('gpaco.resumeRun', r.runId);
     assert.ok(resume.ok, JSON.stringify(resume));
     await waitFor('running again', () => view(r.dir)?.status === 'running' || view(r.dir)?.status === 'completed', 60_000, 100);
     await waitFor('completed', () => view(r.dir)?.status === 'completed' || view(r.dir)?.status === 'failed', 220_000, 200);
@@ -70,7 +70,7 @@ suite('the real trainer', function () {
     const tag = done.checkpoints[0]!.tag;
     const evalFile = path.join(done.dir, 'evals', `${tag}.json`);
     const before = fs.existsSync(evalFile) ? fs.statSync(evalFile).mtimeMs : 0;
-    const r = (await vscode.commands.executeCommand('gpaco.evaluateCheckpoint', done.dir, { tag })) as CommandResult;
+    const r = await vscode.commands.executeCommand<CommandResult>('gpaco.evaluateCheckpoint', done.dir, { tag });
     assert.ok(r.ok, JSON.stringify(r));
     assert.ok(fs.statSync(evalFile).mtimeMs > before);
     assert.equal(readJson<{ tag: string }>(evalFile).tag, tag);

@@ -53,7 +53,7 @@ suite('Slurm runs in the Runs tree', function () {
   });
 
   test('a Slurm run shows with its job id while it waits, trains and ends', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'on-slurm', overrides: TINY })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'on-slurm', overrides: TINY });
     assert.ok(r.ok, JSON.stringify(r));
     const jobId = await waitFor('the job id in run.json', () => jobOf(r.dir));
     assert.match(jobId, /^\d+$/);
@@ -68,19 +68,19 @@ suite('Slurm runs in the Runs tree', function () {
   });
 
   test('a job that can never start shows its pending reason; Stop cancels it', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'never', overrides: [...TINY, 'launch.slurm.cpus=99'] })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'never', overrides: [...TINY, 'launch.slurm.cpus=99'] });
     assert.ok(r.ok, JSON.stringify(r));
     const item = await waitFor('the pending reason', () => (/PENDING \(PartitionConfig\)/.test(gpaco.treeItem(r.runId)?.description ?? '') ? gpaco.treeItem(r.runId) : undefined), 30_000);
     assert.match(item.description, /^queued · slurm \d+ · PENDING \(PartitionConfig\)$/);
     assert.match(item.tooltip, /will never start/);
-    const stop = (await vscode.commands.executeCommand('gpaco.stopRun', r.runId)) as CommandResult;
+    const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
     assert.ok(stop.ok, JSON.stringify(stop));
     await waitFor('stopped', () => view(r.dir)?.status === 'stopped', 30_000);
     assert.match(gpaco.treeItem(r.runId)!.description, /slurm \d+ · CANCELLED/);
   });
 
   test('gpaco.newSweep: a 2-point grid becomes one job array and the compare panel opens on it', async () => {
-    const r = (await vscode.commands.executeCommand('gpaco.newSweep', { preset: 'synthetic-lt', grid: ['optim.epochs=1,2'], overrides: TINY, name: 'sw' })) as NewSweepResult;
+    const r = await vscode.commands.executeCommand<NewSweepResult>('gpaco.newSweep', { preset: 'synthetic-lt', grid: ['optim.epochs=1,2'], overrides: TINY, name: 'sw' });
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.runs.length, 2);
     assert.match(r.jobId ?? '', /^\d+$/);

@@ -51,10 +51,10 @@ suite('a PyTorch run (command trainer)', function () {
 
   test('New Run launches the example for 2 epochs: tree, completed, dashboard numbers = eval files', async () => {
     const configPath = path.join(repoRoot(), 'experiments', 'pytorch-example.gpaco.json');
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { configPath, name: 'torch-2', overrides: overrides(2) })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath, name: 'torch-2', overrides: overrides(2) });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('the run in the tree', () => gpaco.treeItem(r.runId));
-    const opened = (await vscode.commands.executeCommand('gpaco.openDashboard', r.runId)) as CommandResult;
+    const opened = await vscode.commands.executeCommand<CommandResult>('gpaco.openDashboard', r.runId);
     assert.ok(opened.ok, JSON.stringify(opened));
 
     // Watch the dashboard while the run trains: when did each evaluation first reach it?
@@ -107,10 +107,10 @@ suite('a PyTorch run (command trainer)', function () {
 
   test('Stop sends SIGINT to the process group: the script stops after its epoch and the run is stopped', async () => {
     const configPath = path.join(repoRoot(), 'experiments', 'pytorch-example.gpaco.json');
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { configPath, name: 'torch-stop', overrides: overrides(500) })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath, name: 'torch-stop', overrides: overrides(500) });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('a training step', () => view(r.dir)?.status === 'running' && fs.existsSync(runPaths(r.dir).metrics) && readAllMetrics(runPaths(r.dir).metrics).some((x) => x.kind === 'step'), 200_000, 100);
-    const stop = (await vscode.commands.executeCommand('gpaco.stopRun', r.runId)) as CommandResult;
+    const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
     assert.ok(stop.ok, JSON.stringify(stop));
     await waitFor('stopped', () => ['stopped', 'failed', 'completed'].includes(view(r.dir)?.status ?? ''), 120_000, 100);
     const m = readRunManifest(r.dir);

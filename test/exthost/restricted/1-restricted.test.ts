@@ -20,12 +20,12 @@ suite('restricted mode', () => {
   test('new run, resume, evaluate and delete are refused with the reason; nothing is written', async () => {
     const gpaco = await api();
     const before = fs.readdirSync(path.join(workspaceDir(), 'runs')).sort();
-    const r = (await vscode.commands.executeCommand('gpaco.newRun', { preset: 'synthetic-lt', name: 'nope' })) as NewRunResult;
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'nope' });
     assert.ok(!r.ok && r.reason === 'untrusted');
     assert.match(r.errors[0]!, /Restricted Mode/);
     assert.match(r.errors[0]!, /run code/);
     for (const [cmd, arg] of [['gpaco.resumeRun', 'fx-failed'], ['gpaco.evaluateCheckpoint', 'fx-completed'], ['gpaco.deleteRun', 'fx-completed']] as const) {
-      const res = (await vscode.commands.executeCommand(cmd, arg, { confirm: false, tag: 'epoch-0002' })) as CommandResult;
+      const res = await vscode.commands.executeCommand<CommandResult>(cmd, arg, { confirm: false, tag: 'epoch-0002' });
       assert.ok(!res.ok && res.reason === 'untrusted', `${cmd}: ${JSON.stringify(res)}`);
     }
     assert.deepEqual(fs.readdirSync(path.join(workspaceDir(), 'runs')).sort(), before);
@@ -39,9 +39,9 @@ suite('restricted mode', () => {
     fs.writeFileSync(config, JSON.stringify({ trainer: { kind: 'command', argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] } }));
     try {
       const before = fs.readdirSync(path.join(workspaceDir(), 'runs')).sort();
-      const r = (await vscode.commands.executeCommand('gpaco.newRun', { configPath: config, name: 'evil' })) as NewRunResult;
+      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath: config, name: 'evil' });
       assert.ok(!r.ok && r.reason === 'untrusted', JSON.stringify(r));
-      const viaUri = (await vscode.commands.executeCommand('gpaco.startRun', vscode.Uri.file(config))) as NewRunResult;
+      const viaUri = await vscode.commands.executeCommand<NewRunResult>('gpaco.startRun', vscode.Uri.file(config));
       assert.ok(!viaUri.ok && viaUri.reason === 'untrusted', JSON.stringify(viaUri));
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(fs.existsSync(marker), false, 'the command ran');

@@ -15,8 +15,8 @@ after(() => releaseWebgpu());
 
 interface PackageWebgpu {
   DAWN_DIRS: Record<string, string | null>;
-  hostTarget(): string;
-  stageDawn(root: string, stage: string, target: string): number;
+  hostTarget: () => string;
+  stageDawn: (root: string, stage: string, target: string) => number;
 }
 const load = async () => (await import(path.join(REPO, 'scripts/package-webgpu.mjs'))) as PackageWebgpu;
 

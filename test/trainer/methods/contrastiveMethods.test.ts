@@ -98,14 +98,14 @@ function dispose(s: Setup): void {
 }
 
 /** One plain step (what the loop does without micro-batches): loss value. */
-function plainStep(s: Setup, opt: SgdMomentum, batch: TrainBatch, lr: number): number {
+async function plainStep(s: Setup, opt: SgdMomentum, batch: TrainBatch, lr: number): Promise<number> {
   const byTfName = new Map(s.variables.map((v) => [v.variable.name, v.name]));
   const { value, grads } = tf.variableGrads(() => s.method.computeLoss(batch).loss, s.variables.map((v) => v.variable));
   const named = new Map(Object.entries(grads).map(([k, g]) => [byTfName.get(k)!, g]));
   opt.step(named, lr);
   const loss = value.dataSync()[0]!;
   tf.dispose([value, ...Object.values(grads)]);
-  s.method.afterStep(batch);
+  await s.method.afterStep(batch);
   return loss;
 }
 
@@ -128,7 +128,7 @@ for (const [name, loss] of METHODS) {
     const before = tf.memory().numTensors;
     for (let step = 0; step < 12; step++) {
       const batch = batchOf(images, s.method.views, rng);
-      losses.push(plainStep(s, opt, batch, 0.05));
+      losses.push(await plainStep(s, opt, batch, 0.05));
       disposeBatch(batch);
     }
     assert.ok(losses.every(Number.isFinite), `finite losses: ${losses.join(', ')}`);
@@ -149,13 +149,13 @@ test('contrastive methods fill their queue with the enqueued view only, and rest
   const images = makeImages(12, rng);
   const opt = new SgdMomentum(s.variables, { momentum: 0.9, weightDecay: 0 });
   const b1 = batchOf(images, 2, rng);
-  plainStep(s, opt, b1, 0.01);
+  await plainStep(s, opt, b1, 0.01);
   let q = m.queueState();
   assert.equal(q.filled, 12, 'one batch of k enqueued (not q and k)');
   assert.deepEqual(Array.from(q.labels.subarray(0, 12)), Array.from(images.y));
   // The enqueued keys are unit vectors (normalised projections of the second view).
   for (let i = 0; i < 12; i++) assert.ok(Math.abs(Math.hypot(...q.features.subarray(i * 8, i * 8 + 8)) - 1) < 1e-5);
-  plainStep(s, opt, b1, 0.01);
+  await plainStep(s, opt, b1, 0.01);
   q = m.queueState();
   assert.equal(q.filled, 16);
   assert.equal(q.ptr, 8);
@@ -204,7 +204,7 @@ test('paco: the key encoder starts as a copy, gets no gradient, and follows thet
     tf.dispose([value, ...Object.values(grads)]);
     const qAfter = qVar.dataSync();
     const hqAfter = headQ.dataSync();
-    s.method.afterStep(batch);
+    await s.method.afterStep(batch);
     const kAfter = kVar.dataSync();
     kAfter.forEach((v, j) => assert.ok(Math.abs(v - (m * kBefore[j]! + (1 - m) * qAfter[j]!)) < 1e-6));
     headK.dataSync().forEach((v, j) => assert.ok(Math.abs(v - (m * hBefore[j]! + (1 - m) * hqAfter[j]!)) < 1e-6));
@@ -233,7 +233,7 @@ for (const [name, loss] of [
       // Fill the queue first so it takes part in the compared step.
       const warm = batchOf(images, s.method.views, new Rng(1));
       const opt = new SgdMomentum(s.variables, { momentum: 0, weightDecay: 0 });
-      plainStep(s, opt, warm, 0.0);
+      await plainStep(s, opt, warm, 0.0);
       disposeBatch(warm);
       const batch = batchOf(images, s.method.views, new Rng(2));
       const before = tf.memory().numTensors;
@@ -253,7 +253,7 @@ for (const [name, loss] of [
       losses.push(value.dataSync()[0]!);
       grads.push(new Map([...g].map(([k, t]) => [k, Float32Array.from(t.dataSync())])));
       tf.dispose([value, ...g.values()]);
-      s.method.afterStep(batch);
+      await s.method.afterStep(batch);
       assert.ok(tf.memory().numTensors <= before, `${mode}: no tensors leak`);
       running.push(Float32Array.from(s.network.params.get('stage1.bn.runningMean')!.variable.dataSync()));
       queues.push((s.method as GpacoMethod | PacoMethod).queueState().features);

@@ -151,7 +151,7 @@ for (const kind of ['gpaco', 'paco', 'ce'] as const) {
     const single = await trainGhost(kind, 2);
     const threaded = await train(kind, 2, pool(2, 2));
     const { worst, name } = largestRelativeDifference(single, threaded);
-    t.diagnostic(`${kind}: largest relative parameter difference ${worst.toExponential(2)} (${name}); losses ${single.losses.map((l) => l.toFixed(6))} vs ${threaded.losses.map((l) => l.toFixed(6))}`);
+    t.diagnostic(`${kind}: largest relative parameter difference ${worst.toExponential(2)} (${name}); losses ${single.losses.map((l) => l.toFixed(6)).join(',')} vs ${threaded.losses.map((l) => l.toFixed(6)).join(',')}`);
     assert.ok(worst <= 1e-5, `${name} differs by ${worst} relative`);
     single.losses.forEach((l, i) => assert.ok(Math.abs(l - threaded.losses[i]!) <= 1e-5 * Math.abs(l), `loss of step ${i + 1}`));
     // The shards matter: one shard (BN over the whole batch) trains differently.

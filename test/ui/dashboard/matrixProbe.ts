@@ -47,7 +47,7 @@ export async function waitForData(canvas: Locator, key: string, test: (value: st
 export async function matrixState(canvas: Locator): Promise<MatrixState> {
   const d = await canvas.evaluate((el) => ({ ...(el as unknown as ElementLike).dataset }));
   assert.ok(d.view && d.size && d.colorZero && d.colorFull, `matrix not drawn: ${JSON.stringify(d)}`);
-  return { size: Number(d.size), revision: d.revision ?? '', view: JSON.parse(d.view), zero: parseColor(d.colorZero)!, full: parseColor(d.colorFull)! };
+  return { size: Number(d.size), revision: d.revision ?? '', view: JSON.parse(d.view) as MatrixState['view'], zero: parseColor(d.colorZero)!, full: parseColor(d.colorFull)! };
 }
 
 /** Centre of a cell in CSS pixels relative to the canvas's top-left corner. */

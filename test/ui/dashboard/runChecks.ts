@@ -36,7 +36,7 @@ export async function checkMatrix(root: Root, run: FixtureRun, tag: string, pres
     // More cells than pixels: zoom in from the keyboard until a cell is several pixels wide.
     await canvas.focus();
     for (let i = 0; i < 6; i++) await press('+');
-    await waitForData(canvas, 'view', (v) => v !== undefined && JSON.parse(v).scale >= 4);
+    await waitForData(canvas, 'view', (v) => v !== undefined && (JSON.parse(v) as { scale: number }).scale >= 4);
   }
   const s = await matrixState(canvas);
   assert.equal(s.size, n);

@@ -249,7 +249,7 @@ test('parallel coordinates draw one polyline per selected row', { timeout: 60_00
   await rows.nth(0).locator('[data-field=created]').click();
   for (const i of [1, 2, 3]) await rows.nth(i).locator('input.select').click();
   const canvas = f.locator('canvas[data-testid=pcoords]');
-  const lines = JSON.parse(await pollUntil('4 polylines', () => canvas.getAttribute('data-lines').then((l) => (l && JSON.parse(l).length === 4 ? l : undefined)), 10_000, 50)) as { points: [number, number][] }[];
+  const lines = JSON.parse(await pollUntil('4 polylines', () => canvas.getAttribute('data-lines').then((l) => (l && (JSON.parse(l) as unknown[]).length === 4 ? l : undefined)), 10_000, 50)) as { points: [number, number][] }[];
   const axes = JSON.parse((await canvas.getAttribute('data-axes'))!) as string[];
   assert.equal(axes[axes.length - 1], 'metric:few');
   for (const l of lines) {

@@ -42,7 +42,7 @@ test('train follows a run to completion: plain lines per epoch and eval, final a
   assert.equal(m.name, 'First Try');
   assert.equal(gpacoConfig(m)?.optim.epochs, 4, 'the --set override reached config.json');
   assert.deepEqual(m.launch, { kind: 'local' });
-  assert.deepEqual(JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')).optim.epochs, 4);
+  assert.deepEqual((JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as { optim: { epochs: number } }).optim.epochs, 4);
 });
 
 test('a failing trainer: its error and log tail are printed, exit 1', async (t) => {

@@ -15,7 +15,7 @@ function errorsOf(r: ReturnType<typeof validateConfig> | PipelineResult): Config
 }
 
 /** The config pipeline up to validation (no data preflight) on a file. */
-const loadConfigFile = (file: string) => prepareConfig({ source: { kind: 'file', path: file }, cwd: path.dirname(file), preflight: async () => [] });
+const loadConfigFile = (file: string) => prepareConfig({ source: { kind: 'file', path: file }, cwd: path.dirname(file), preflight: () => Promise.resolve([]) });
 
 test('an empty config is valid and gets every default', () => {
   const r = validateConfig({});

@@ -86,7 +86,7 @@ test('updateRunManifest merges fields and progress and keeps unknown fields', (t
   assert.equal(m.pid, 1234);
   assert.equal(m.progress.epoch, 3);
   assert.equal(m.progress.epochs, 12);
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { futureField: unknown; progress: { epoch: unknown } };
   assert.equal(raw.futureField, 42);
   assert.equal(raw.progress.epoch, 3);
 });
@@ -94,7 +94,7 @@ test('updateRunManifest merges fields and progress and keeps unknown fields', (t
 test('readRunManifest names the file and the field that is wrong', (t) => {
   const { dir } = createRunDirectory(tempDir(t), { config: presetConfig(), now: NOW });
   const file = runPaths(dir).run;
-  const good = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const good = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(file, '{"schema": "gpaco-run/1", "id": ');
   assert.throws(() => readRunManifest(dir), (e: unknown) => e instanceof RunFileError && e.file === file && /not valid JSON/.test(e.message));
   fs.writeFileSync(file, JSON.stringify({ ...good, status: 'exploded' }));

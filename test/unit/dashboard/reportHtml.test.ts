@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { renderReport } from '../../../src/cli/commands/report';
 import { dashboardPage, jsonForScript, reportCsp, webviewCsp } from '../../../src/core/dashboardHtml';
+import type { ReportData } from '../../../src/protocol/snapshot';
 import { makeFixtureRun } from '../../../test/shared/dashboardRuns';
 
 let root: string;
@@ -45,7 +46,7 @@ describe('gpaco report html', () => {
     const nonce = /'nonce-([^']+)'/.exec(html)![1]!;
     assert.match(html, new RegExp(`<script type="module" nonce="${nonce.replace(/[+/=]/g, '\\$&')}">console.log\\("bundle"\\)</script>`));
     assert.doesNotMatch(html, /\b(src|href)=/, 'no external resources');
-    const data = JSON.parse(/<script type="application\/json" id="gpaco-data">(.*?)<\/script>/s.exec(html)![1]!);
+    const data = JSON.parse(/<script type="application\/json" id="gpaco-data">(.*?)<\/script>/s.exec(html)![1]!) as ReportData;
     assert.equal(data.kind, 'report');
     assert.equal(data.title, 'My report');
     assert.deepEqual(data.runs.map((r: { snapshot: { run: { name: string } } }) => r.snapshot.run.name), ['run <a>', 'fixture-10']);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { RunManifest, SlurmLaunchRecord } from '../../../src/core/contract';
 import { confusionCell } from '../../../src/core/evalEncoding';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readEvalFile } from '../../../src/core/runDirectory';
@@ -211,15 +212,15 @@ describe('report data', () => {
 describe('display status', () => {
   it('only a running run can be interrupted', () => {
     const run = makeFixtureRun(root, { classes: 10, id: 'st' });
-    const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8'));
+    const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunManifest;
     assert.equal(displayStatusOf(m, () => false), 'completed');
     assert.equal(displayStatusOf({ ...m, status: 'running' }, () => false), 'interrupted');
   });
 
   it('a Slurm run follows its recorded job: stopped at the time limit or running after its job ended is interrupted', () => {
     const run = makeFixtureRun(root, { classes: 10, id: 'st-slurm' });
-    const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8'));
-    const slurm = (over: Record<string, unknown>) => ({ kind: 'slurm', jobId: '12', ...over });
+    const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunManifest;
+    const slurm = (over: Partial<SlurmLaunchRecord>): SlurmLaunchRecord => ({ kind: 'slurm', jobId: '12', ...over });
     assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'TIMEOUT', timeLimit: true }) }), 'interrupted');
     assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'CANCELLED' }) }), 'stopped');
     // The trainer lives on a compute node: no pid check here, the job state decides.

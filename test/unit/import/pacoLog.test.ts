@@ -92,7 +92,7 @@ test('importPacoLog: a read-only run with curves, group figures, external checkp
     fs.writeFileSync(path.join(src, name), Buffer.alloc(size));
   }
   // 3 classes: 150 (many), 50 (medium), 5 (few) training images.
-  const listLines = [...Array(150).fill('a.jpg 0'), ...Array(50).fill('b.jpg 1'), ...Array(5).fill('c.jpg 2'), 'oops'];
+  const listLines = [...Array<string>(150).fill('a.jpg 0'), ...Array<string>(50).fill('b.jpg 1'), ...Array<string>(5).fill('c.jpg 2'), 'oops'];
   const list = path.join(root, 'train.txt');
   fs.writeFileSync(list, `${listLines.join('\n')}\n`);
 

@@ -75,7 +75,7 @@ function randomProblem(seed: number, B = 6, K = 10, C = 4, D = 8, F = 5): Method
 function tfGpacoLoss(x: MethodInput64, hp: LossHyper, queue: { features: tf.Tensor2D; labels: tf.Tensor1D } | null): number {
   return tf.tidy(() => {
     const labels = tf.tensor1d(x.labels, 'int32');
-    const z = tf.add(tf.matMul(tf.concat([tf.tensor2d(x.hQ), tf.tensor2d(x.hK!)], 0), tf.tensor2d(x.W), false, true), tf.tensor1d(x.b)) as tf.Tensor2D;
+    const z = tf.add<tf.Tensor2D>(tf.matMul(tf.concat([tf.tensor2d(x.hQ), tf.tensor2d(x.hK!)], 0), tf.tensor2d(x.W), false, true), tf.tensor1d(x.b));
     const { contrast, anchorLabels } = arrangeContrast('gpaco', tf.tensor2d(x.q), tf.tensor2d(x.k!), labels, queue);
     const logPrior = hp.usePrior ? logPriorTensor(x.classCounts) : null;
     return parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior, contrast }, hp).loss.dataSync()[0]!;
@@ -143,7 +143,7 @@ test('permuting the queue rows together with their labels leaves loss and gradie
       const W = tf.tensor2d(p.W);
       const { value, grads } = tf.valueAndGrads((q: tf.Tensor, k: tf.Tensor) => {
         const { contrast, anchorLabels } = arrangeContrast('gpaco', q as tf.Tensor2D, k as tf.Tensor2D, labels, queue);
-        const z = tf.matMul(hz, W, false, true) as tf.Tensor2D;
+        const z = tf.matMul<tf.Tensor2D>(hz, W, false, true);
         return parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior: logPriorTensor(p.classCounts), contrast }, HP).loss;
       })([tf.tensor2d(p.q), tf.tensor2d(p.k!)]);
       return [value.dataSync()[0]!, Array.from(grads[0]!.dataSync()), Array.from(grads[1]!.dataSync())] as const;

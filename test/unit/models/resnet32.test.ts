@@ -18,7 +18,7 @@ test('ResNet-32: 31 convolutions in 3 stages of 5 blocks, 16/32/64 channels, F =
   assert.equal(convs.length, 31);
   assert.equal(net.featureSize, 64);
   const widths = convs.map((c) => c.variable.shape[3]);
-  assert.deepEqual(widths, [16, ...new Array(10).fill(16), ...new Array(10).fill(32), ...new Array(10).fill(64)]);
+  assert.deepEqual(widths, [16, ...new Array<number>(10).fill(16), ...new Array<number>(10).fill(32), ...new Array<number>(10).fill(64)]);
   // The papers' model: 0.46M conv/BN parameters + the 64 x 100 classifier = 470,004.
   assert.equal(net.params.trainableCount(), 470004);
   assert.ok(!net.params.entries().some((e) => /shortcut|downsample/.test(e.name)), 'no shortcut parameters');
@@ -44,12 +44,12 @@ for (const [backend, size] of [['wasm', 16], ['wasm', 18], ['cpu', 14]] as const
       await selectBackend(backend);
       const spec = { inputShape: [size, size, 3] as const, numClasses: 10 };
       const nets = [true, false].map((fused) => new ResNet32(spec, new Rng(3), { fused }));
-      const x = tf.randomUniform([4, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const x = tf.randomUniform<tf.Rank.R4>([4, size, size, 3], 0, 1, 'float32', 5);
       const target = tf.randomNormal([4, 10], 0, 1, 'float32', 6);
       const results = nets.map((net) => {
         const { value, grads } = tf.variableGrads(() => {
           const o = net.forward(x, true);
-          return tf.add(tf.sum(tf.mul(o.logits, target)), tf.mul(tf.sum(tf.square(o.features)), 0.1)) as tf.Scalar;
+          return tf.add<tf.Scalar>(tf.sum(tf.mul(o.logits, target)), tf.mul(tf.sum(tf.square(o.features)), 0.1));
         }, net.params.trainable());
         const r = {
           loss: value.dataSync()[0]!,
@@ -86,7 +86,7 @@ test('projection heads: PaCo Linear-BN-ReLU-Linear, GPaCo Linear-ReLU-Linear-ReL
   assert.deepEqual(names.filter((n) => n.startsWith('paco.')).sort(), ['paco.bn.beta', 'paco.bn.gamma', 'paco.bn.runningMean', 'paco.bn.runningVar', 'paco.fc1.b', 'paco.fc1.w', 'paco.fc2.b', 'paco.fc2.w']);
   assert.deepEqual(names.filter((n) => n.startsWith('gpaco.')).sort(), ['gpaco.fc1.b', 'gpaco.fc1.w', 'gpaco.fc2.b', 'gpaco.fc2.w', 'gpaco.fc3.b', 'gpaco.fc3.w']);
   assert.deepEqual(store.get('gpaco.fc3.w')!.variable.shape, [64, 32]);
-  const h = tf.randomNormal([8, 64]) as tf.Tensor2D;
+  const h = tf.randomNormal<tf.Rank.R2>([8, 64]);
   for (const head of [paco, gpaco]) {
     const e = head.apply(h, true);
     assert.deepEqual(e.shape, [8, 32]);
@@ -94,7 +94,7 @@ test('projection heads: PaCo Linear-BN-ReLU-Linear, GPaCo Linear-ReLU-Linear-ReL
     norms.forEach((n) => assert.ok(Math.abs(n - 1) < 1e-5));
     e.dispose();
   }
-  const z = tf.zeros([2, 4]) as tf.Tensor2D;
+  const z = tf.zeros<tf.Rank.R2>([2, 4]);
   assert.ok(tf.tidy(() => l2Normalize(z).dataSync().every((v) => v === 0)), 'a zero vector stays finite');
   store.dispose();
 });

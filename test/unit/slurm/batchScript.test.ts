@@ -109,7 +109,7 @@ test('a trainer exit code is the script\u2019s; existing checkpoints add --resum
   assert.equal(r.marker.signal, '');
 });
 
-test('a Node path that does not exist on the node is reported in the log, exit 127', async (t) => {
+test('a Node path that does not exist on the node is reported in the log, exit 127', (t) => {
   const root = tempDir(t, 'gpaco-batch-');
   const dir = path.join(root, 'run');
   fs.mkdirSync(dir);

@@ -98,7 +98,7 @@ test('the registered override makes wasm train convolutions like the stock cpu g
   setWasmPaths(wasmDir(path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')) + path.sep);
   assert.equal(await tf.setBackend('wasm'), true);
   // Without the override wasm cannot train a conv at all (no Conv2DBackpropFilter kernel).
-  assert.throws(() => tf.grads((b: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([tf.ones([3, 3, 1, 1])]), /Conv2DBackpropFilter/);
+  assert.throws(() => tf.grads((b: tf.Tensor) => tf.sum(tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 1]), b as tf.Tensor4D, 1, 'same')))([tf.ones([3, 3, 1, 1])]), /Conv2DBackpropFilter/);
   installConvGradient('conv');
   inputs.forEach(({ c, x, w }, i) => {
     const xt = tf.tensor4d(x, c.x);

@@ -23,8 +23,8 @@ class LinearMethod implements TrainingMethod {
   }
 
   computeLoss(batch: TrainBatch): StepOutput {
-    const x = tf.reshape(batch.views[0]!, [batch.size, 4]) as tf.Tensor2D;
-    const logits = tf.matMul(x, this.w) as tf.Tensor2D;
+    const x = tf.reshape<tf.Rank.R2>(batch.views[0]!, [batch.size, 4]);
+    const logits = tf.matMul<tf.Tensor2D>(x, this.w);
     const loss = tf.neg(tf.mean(tf.sum(tf.mul(batch.oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
     return { loss, logits };
   }
@@ -32,7 +32,7 @@ class LinearMethod implements TrainingMethod {
   readonly sharded: ShardedLoss = {
     widths: [3],
     differentiable: [true],
-    outputs: (views) => [tf.matMul(tf.reshape(views[0]!, [views[0]!.shape[0], 4]) as tf.Tensor2D, this.w) as tf.Tensor2D],
+    outputs: (views) => [tf.matMul<tf.Tensor2D>(tf.reshape<tf.Rank.R2>(views[0]!, [views[0]!.shape[0], 4]), this.w)],
     loss: (outputs, _labels, oneHot) => ({ loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(outputs[0]!)), 1))) as tf.Scalar, logits: outputs[0]! }),
   };
 

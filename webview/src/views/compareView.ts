@@ -2,7 +2,7 @@
 // the config keys that differ (only those), and the difference of two runs' confusion matrices.
 import uPlot from 'uplot';
 import { decodeMatrix } from '../../../src/protocol/matrixCodec';
-import type { ClassTable, CompareGroup, CompareRun, CompareSnapshot, EncodedMatrix, EvalCurves, GroupStats } from '../../../src/protocol/snapshot';
+import type { ClassTable, CompareGroup, CompareRun, CompareSnapshot, EncodedMatrix, GroupStats } from '../../../src/protocol/snapshot';
 import { LineChart, type LineBand, type LineSeries } from '../charts/lineChart';
 import { exportName } from '../csv';
 import { h, pct, pp, setText } from '../dom';

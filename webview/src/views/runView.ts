@@ -27,7 +27,7 @@ export interface RunViewHooks {
   /** UI choices worth keeping across a reload (scale mode). */
   viewChanged(view: RunViewState): void;
   /** Asks the host for test images (interactive panels only; a report has no host to ask). */
-  images?(tag: string, selection: ImageSelectionMessage, page: number): void;
+  images?: (tag: string, selection: ImageSelectionMessage, page: number) => void;
 }
 
 export interface RunViewState {
