@@ -16,17 +16,41 @@ const layer = (files, rule, { folders, tfjs = false, vscode = false }) => {
   const message = `${rule} ${WHERE}`;
   const patterns = folders.map((f) => ({ group: folder(f), message }));
   if (!tfjs) patterns.push({ group: ['@tensorflow/*'], message });
-  return { files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: vscode ? [] : [{ name: 'vscode', message }], patterns }] } };
+  return {
+    files,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: vscode ? [] : [{ name: 'vscode', message }], patterns }] },
+  };
 };
 
 const layerRules = [
-  layer(['src/core/**/*.ts'], 'core imports no vscode, TensorFlow.js, trainer, extension, cli, data or webview (protocol is allowed).', { folders: ['trainer', 'extension', 'cli', 'data', 'webview'] }),
-  layer(['src/data/**/*.ts'], 'data (readers, preflight) imports only core: no TensorFlow.js, vscode, trainer, extension, cli.', { folders: ['trainer', 'extension', 'cli', 'protocol', 'webview'] }),
-  layer(['src/protocol/**/*.ts'], 'protocol is a leaf shared by the extension host and the webview: it imports no other part.', { folders: ['core', 'data', 'trainer', 'extension', 'cli', 'webview'] }),
-  layer(['src/extension/**/*.ts'], 'the extension never imports the trainer, TensorFlow.js or the CLI (it runs the trainer as a child process).', { folders: ['trainer', 'cli', 'webview'], vscode: true }),
-  layer(['src/cli/**/*.ts'], 'the CLI never imports the trainer, TensorFlow.js, the extension or vscode (it runs the trainer as a child process).', { folders: ['trainer', 'extension', 'webview'] }),
-  layer(['src/trainer/**/*.ts'], 'the trainer never imports vscode, the extension or the CLI.', { folders: ['extension', 'cli', 'webview'], tfjs: true }),
-  layer(['webview/**/*.ts'], 'the webview talks to the extension only through src/protocol (no core, data, trainer, extension, cli, vscode, TensorFlow.js).', { folders: ['core', 'data', 'trainer', 'extension', 'cli'] }),
+  layer(['src/core/**/*.ts'], 'core imports no vscode, TensorFlow.js, trainer, extension, cli, data or webview (protocol is allowed).', {
+    folders: ['trainer', 'extension', 'cli', 'data', 'webview'],
+  }),
+  layer(['src/data/**/*.ts'], 'data (readers, preflight) imports only core: no TensorFlow.js, vscode, trainer, extension, cli.', {
+    folders: ['trainer', 'extension', 'cli', 'protocol', 'webview'],
+  }),
+  layer(['src/protocol/**/*.ts'], 'protocol is a leaf shared by the extension host and the webview: it imports no other part.', {
+    folders: ['core', 'data', 'trainer', 'extension', 'cli', 'webview'],
+  }),
+  layer(
+    ['src/extension/**/*.ts'],
+    'the extension never imports the trainer, TensorFlow.js or the CLI (it runs the trainer as a child process).',
+    { folders: ['trainer', 'cli', 'webview'], vscode: true },
+  ),
+  layer(
+    ['src/cli/**/*.ts'],
+    'the CLI never imports the trainer, TensorFlow.js, the extension or vscode (it runs the trainer as a child process).',
+    { folders: ['trainer', 'extension', 'webview'] },
+  ),
+  layer(['src/trainer/**/*.ts'], 'the trainer never imports vscode, the extension or the CLI.', {
+    folders: ['extension', 'cli', 'webview'],
+    tfjs: true,
+  }),
+  layer(
+    ['webview/**/*.ts'],
+    'the webview talks to the extension only through src/protocol (no core, data, trainer, extension, cli, vscode, TensorFlow.js).',
+    { folders: ['core', 'data', 'trainer', 'extension', 'cli'] },
+  ),
 ];
 
 export default tseslint.config(
@@ -46,7 +70,15 @@ export default tseslint.config(
       // node:test's test() / describe() return promises that the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
     },
   },
@@ -58,7 +90,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(\\.\\./)+shared/', message: 'import test/shared from the repository root, e.g. ../../test/shared/poll (docs/architecture.md, Test layers)' }] },
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+shared/',
+              message: 'import test/shared from the repository root, e.g. ../../test/shared/poll (docs/architecture.md, Test layers)',
+            },
+          ],
+        },
       ],
     },
   },
@@ -69,7 +108,18 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', Buffer: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+        Buffer: 'readonly',
+      },
     },
   },
 );

@@ -17,7 +17,17 @@ import { denseFromSparse } from '../src/core/evalEncoding';
 import { readEvalFile } from '../src/core/runDirectory';
 import { RunSnapshotSource, buildRunSnapshot } from '../src/core/snapshot';
 import { appendEpoch, makeFixtureRun } from '../test/shared/dashboardRuns';
-import { launchBrowser, openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame } from '../test/ui/harness';
+import {
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  packagedExtensionsDir,
+  repoRoot,
+  runCommand,
+  startCodeServer,
+  treeRow,
+  webviewFrame,
+} from '../test/ui/harness';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 20;
@@ -91,73 +101,92 @@ async function main(): Promise<void> {
       ['r1000', 10],
       ['r1000dense', 50],
     ] as const) {
-    const run = makeFixtureRun(runs, { classes: 1000, id, name: `bench-${id}`, epochs: 6, testPerClass });
-    console.log(`\n######## fixture ${id}: 1000 classes, ${run.classes.testCounts.reduce((a, b) => a + b, 0)} test images, 6 evaluations`);
+      const run = makeFixtureRun(runs, { classes: 1000, id, name: `bench-${id}`, epochs: 6, testPerClass });
+      console.log(
+        `\n######## fixture ${id}: 1000 classes, ${run.classes.testCounts.reduce((a, b) => a + b, 0)} test images, 6 evaluations`,
+      );
 
-    // ---- snapshot message -------------------------------------------------------------------
-    let t = performance.now();
-    const snap = buildRunSnapshot(run.dir);
-    const cold = performance.now() - t;
-    const source = new RunSnapshotSource(run.dir);
-    source.build();
-    const warm: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      t = performance.now();
+      // ---- snapshot message -------------------------------------------------------------------
+      let t = performance.now();
+      const snap = buildRunSnapshot(run.dir);
+      const cold = performance.now() - t;
+      const source = new RunSnapshotSource(run.dir);
       source.build();
-      warm.push(performance.now() - t);
-    }
-    const message = JSON.stringify({ type: 'snapshot', snapshot: snap });
-    const ev = readEvalFile(run.dir, snap.selectedTag!);
-    const denseBytes = JSON.stringify(denseFromSparse(ev.confusion).flat()).length;
-    const nestedBytes = JSON.stringify(denseFromSparse(ev.confusion)).length;
-    console.log('\n== snapshot message, 1000 classes');
-    console.log(`message: ${(message.length / 1024).toFixed(1)} KiB (matrix gaps-encoded: ${(JSON.stringify(snap.selected!.confusion.data).length / 1024).toFixed(1)} KiB; the same matrix dense ${(denseBytes / 1024).toFixed(1)} KiB, nested arrays ${(nestedBytes / 1024).toFixed(1)} KiB)`);
-    console.log(`non-zero cells: ${snap.selected!.confusion.encoding === 'gaps' ? snap.selected!.confusion.data.length / 2 : 'dense'}`);
-    console.log(`build: cold ${cold.toFixed(1)} ms (reads and permutes the eval file), warm ${fmt(stats(warm), 'ms', 1)} (nothing changed: cached)`);
-
-    // ---- matrix in Chromium -----------------------------------------------------------------
-    const html = path.join(tmp, 'report.html');
-    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', id, '--runs-dir', runs, '--out', html], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`gpaco report failed: ${r.stderr}`);
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-      await page.goto(`file://${html}`);
-      await page.locator('body[data-state=ready]').waitFor();
-      const canvas = page.locator('canvas.matrix-base').first();
-      // A first draw = decoding the snapshot's matrix + everything up to the pixels on the canvas.
-      const drawTime = async () => Number(await canvas.getAttribute('data-decode-ms')) + Number(await canvas.getAttribute('data-draw-ms'));
-      const coldDraw = await drawTime();
-      const draws: number[] = [];
-      const tags = ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0004', 'epoch-0005', 'epoch-0006'];
-      for (let i = 0; i < rounds; i++) {
-        const tag = tags[i % tags.length]!;
-        const before = await canvas.getAttribute('data-revision');
-        if (before?.startsWith(`${tag}:`)) continue;
-        await page.locator(`table[data-testid=checkpoints] tr[data-tag=${tag}] [data-action=view]`).click();
-        await page.waitForFunction((b) => (globalThis as unknown as Win).document.querySelector('canvas.matrix-base')!.dataset.revision !== b, before);
-        draws.push(await drawTime());
+      const warm: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        t = performance.now();
+        source.build();
+        warm.push(performance.now() - t);
       }
-      console.log('\n== confusion matrix 1000 x 1000 in Chromium (target: first draw < 50 ms, hover < 2 ms)');
-      console.log(`first draw (decode + draw), cold (page just loaded, code not yet optimised by V8): ${coldDraw.toFixed(1)} ms`);
-      console.log(`first draw of new data (another evaluation selected): ${fmt(stats(draws), 'ms', 1)}`);
+      const message = JSON.stringify({ type: 'snapshot', snapshot: snap });
+      const ev = readEvalFile(run.dir, snap.selectedTag!);
+      const denseBytes = JSON.stringify(denseFromSparse(ev.confusion).flat()).length;
+      const nestedBytes = JSON.stringify(denseFromSparse(ev.confusion)).length;
+      console.log('\n== snapshot message, 1000 classes');
+      console.log(
+        `message: ${(message.length / 1024).toFixed(1)} KiB (matrix gaps-encoded: ${(JSON.stringify(snap.selected!.confusion.data).length / 1024).toFixed(1)} KiB; the same matrix dense ${(denseBytes / 1024).toFixed(1)} KiB, nested arrays ${(nestedBytes / 1024).toFixed(1)} KiB)`,
+      );
+      console.log(`non-zero cells: ${snap.selected!.confusion.encoding === 'gaps' ? snap.selected!.confusion.data.length / 2 : 'dense'}`);
+      console.log(
+        `build: cold ${cold.toFixed(1)} ms (reads and permutes the eval file), warm ${fmt(stats(warm), 'ms', 1)} (nothing changed: cached)`,
+      );
 
-      // In-page code as strings: tsx would wrap named inner functions in a helper the page lacks.
-      const hover = await page.evaluate<number[]>(HOVER_SCRIPT);
-      console.log(`hover (pointer move handled: cell lookup, overlay, read-out): ${fmt(stats(hover), 'ms', 3)}`);
+      // ---- matrix in Chromium -----------------------------------------------------------------
+      const html = path.join(tmp, 'report.html');
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', id, '--runs-dir', runs, '--out', html], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`gpaco report failed: ${r.stderr}`);
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        await page.goto(`file://${html}`);
+        await page.locator('body[data-state=ready]').waitFor();
+        const canvas = page.locator('canvas.matrix-base').first();
+        // A first draw = decoding the snapshot's matrix + everything up to the pixels on the canvas.
+        const drawTime = async () =>
+          Number(await canvas.getAttribute('data-decode-ms')) + Number(await canvas.getAttribute('data-draw-ms'));
+        const coldDraw = await drawTime();
+        const draws: number[] = [];
+        const tags = ['epoch-0001', 'epoch-0002', 'epoch-0003', 'epoch-0004', 'epoch-0005', 'epoch-0006'];
+        for (let i = 0; i < rounds; i++) {
+          const tag = tags[i % tags.length]!;
+          const before = await canvas.getAttribute('data-revision');
+          if (before?.startsWith(`${tag}:`)) continue;
+          await page.locator(`table[data-testid=checkpoints] tr[data-tag=${tag}] [data-action=view]`).click();
+          await page.waitForFunction(
+            (b) => (globalThis as unknown as Win).document.querySelector('canvas.matrix-base')!.dataset.revision !== b,
+            before,
+          );
+          draws.push(await drawTime());
+        }
+        console.log('\n== confusion matrix 1000 x 1000 in Chromium (target: first draw < 50 ms, hover < 2 ms)');
+        console.log(`first draw (decode + draw), cold (page just loaded, code not yet optimised by V8): ${coldDraw.toFixed(1)} ms`);
+        console.log(`first draw of new data (another evaluation selected): ${fmt(stats(draws), 'ms', 1)}`);
 
-      // Pan while zoomed in (6 x '+'): intervals between animation frames while dragging.
-      const pan = await page.evaluate<{ frames: number[]; scale: number }>(PAN_SCRIPT);
-      console.log(`pan at ${pan.scale.toFixed(1)} px per cell, frame interval: ${fmt(stats(pan.frames), 'ms', 1)} (60 Hz = 16.7 ms)`);
-    } finally {
-      await browser.close();
-    }
+        // In-page code as strings: tsx would wrap named inner functions in a helper the page lacks.
+        const hover = await page.evaluate<number[]>(HOVER_SCRIPT);
+        console.log(`hover (pointer move handled: cell lookup, overlay, read-out): ${fmt(stats(hover), 'ms', 3)}`);
+
+        // Pan while zoomed in (6 x '+'): intervals between animation frames while dragging.
+        const pan = await page.evaluate<{ frames: number[]; scale: number }>(PAN_SCRIPT);
+        console.log(`pan at ${pan.scale.toFixed(1)} px per cell, frame interval: ${fmt(stats(pan.frames), 'ms', 1)} (60 Hz = 16.7 ms)`);
+      } finally {
+        await browser.close();
+      }
     }
 
     // ---- appended evaluation -> open panel, in code-server ------------------------------------
     if (withVscode) {
       const ws = path.join(tmp, 'ws');
-      const live = makeFixtureRun(path.join(ws, 'runs'), { classes: 100, id: 'live', name: 'bench-live', status: 'running', epochs: 1, totalEpochs: 100 });
+      const live = makeFixtureRun(path.join(ws, 'runs'), {
+        classes: 100,
+        id: 'live',
+        name: 'bench-live',
+        status: 'running',
+        epochs: 1,
+        totalEpochs: 100,
+      });
       const server = await startCodeServer({ extensionsDir: packagedExtensionsDir() });
       const wb = await openWorkbench(server, { folder: ws });
       try {
@@ -171,9 +200,15 @@ async function main(): Promise<void> {
         await canvas.and(frame.locator('[data-revision]')).waitFor({ timeout: 60_000 });
         // The webview stamps (wall clock) each new matrix revision.
         await canvas.evaluate((el) => {
-          const g = globalThis as unknown as { __stamps: [string, number][]; MutationObserver: new (cb: () => void) => { observe(t: unknown, o: unknown): void } };
+          const g = globalThis as unknown as {
+            __stamps: [string, number][];
+            MutationObserver: new (cb: () => void) => { observe(t: unknown, o: unknown): void };
+          };
           g.__stamps = [];
-          new g.MutationObserver(() => g.__stamps.push([(el as unknown as El).dataset.revision ?? '', Date.now()])).observe(el, { attributes: true, attributeFilter: ['data-revision'] });
+          new g.MutationObserver(() => g.__stamps.push([(el as unknown as El).dataset.revision ?? '', Date.now()])).observe(el, {
+            attributes: true,
+            attributeFilter: ['data-revision'],
+          });
         });
         const latencies: number[] = [];
         for (let e = 2; e <= 2 + Math.min(rounds, 30); e++) {

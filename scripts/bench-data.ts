@@ -61,7 +61,12 @@ function plainFashion(dir: string): Result {
     for (let i = 0; i < x.length; i++) x[i] = img[16 + i]! / 255;
     images += x.length / 784;
   }
-  return { case: 'fashion-mnist plain gunzipSync + float32 (baseline)', ms: performance.now() - t0, peakRssMiB: peakRss(), trainImages: images };
+  return {
+    case: 'fashion-mnist plain gunzipSync + float32 (baseline)',
+    ms: performance.now() - t0,
+    peakRssMiB: peakRss(),
+    trainImages: images,
+  };
 }
 
 /** The plain approach, for comparison: whole files in memory, every record converted to HWC. */
@@ -79,7 +84,12 @@ function plainCifar(dir: string): Result {
     }
     images += n;
   }
-  return { case: 'cifar100-sized plain readFileSync + HWC (baseline)', ms: performance.now() - t0, peakRssMiB: peakRss(), trainImages: images };
+  return {
+    case: 'cifar100-sized plain readFileSync + HWC (baseline)',
+    ms: performance.now() - t0,
+    peakRssMiB: peakRss(),
+    trainImages: images,
+  };
 }
 
 function writeCifar100Sized(dir: string): void {
@@ -152,9 +162,23 @@ async function child(kind: string, dir: string): Promise<Result> {
     case 'cifar-lt':
       return runCase('cifar100-sized LT (500, IF 100)', { kind: 'cifar100', path: dir, imbalanceFactor: 100 });
     case 'images-png':
-      return runCase('image-folder 32x32 PNG -> 32x32x3', { kind: 'image-folder', path: path.join(dir, 'png'), holdout: 0.2, imageSize: 32, channels: 3, imbalanceFactor: 1 });
+      return runCase('image-folder 32x32 PNG -> 32x32x3', {
+        kind: 'image-folder',
+        path: path.join(dir, 'png'),
+        holdout: 0.2,
+        imageSize: 32,
+        channels: 3,
+        imbalanceFactor: 1,
+      });
     case 'images-jpeg':
-      return runCase('image-folder 320x240 JPEG -> 32x32x3', { kind: 'image-folder', path: path.join(dir, 'jpeg'), holdout: 0.2, imageSize: 32, channels: 3, imbalanceFactor: 1 });
+      return runCase('image-folder 320x240 JPEG -> 32x32x3', {
+        kind: 'image-folder',
+        path: path.join(dir, 'jpeg'),
+        holdout: 0.2,
+        imageSize: 32,
+        channels: 3,
+        imbalanceFactor: 1,
+      });
     default:
       throw new Error(`unknown case ${kind}`);
   }
@@ -167,11 +191,18 @@ function runChild(kind: string, dir: string): Result {
 }
 
 function show(r: Result, baseline?: Result): void {
-  const ratio = baseline ? ` (${(r.ms / baseline.ms).toFixed(2)}x time, ${(r.peakRssMiB / baseline.peakRssMiB).toFixed(2)}x RSS of baseline)` : '';
+  const ratio = baseline
+    ? ` (${(r.ms / baseline.ms).toFixed(2)}x time, ${(r.peakRssMiB / baseline.peakRssMiB).toFixed(2)}x RSS of baseline)`
+    : '';
   const pre = r.preflightMs !== undefined ? `, preflight ${r.preflightMs.toFixed(0)} ms` : '';
   const n = r.testImages !== undefined ? `, ${r.trainImages} train + ${r.testImages} test images, ${r.keptMiB} MiB uint8 kept` : '';
-  const perImage = r.testImages !== undefined && r.case.startsWith('image-folder') ? `, ${(r.ms / (r.trainImages! + r.testImages)).toFixed(2)} ms/image` : '';
-  console.log(`${r.case.padEnd(52)} ${r.ms.toFixed(0).padStart(6)} ms, peak RSS ${String(r.peakRssMiB).padStart(4)} MiB${pre}${n}${perImage}${ratio}`);
+  const perImage =
+    r.testImages !== undefined && r.case.startsWith('image-folder')
+      ? `, ${(r.ms / (r.trainImages! + r.testImages)).toFixed(2)} ms/image`
+      : '';
+  console.log(
+    `${r.case.padEnd(52)} ${r.ms.toFixed(0).padStart(6)} ms, peak RSS ${String(r.peakRssMiB).padStart(4)} MiB${pre}${n}${perImage}${ratio}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -181,7 +212,9 @@ async function main(): Promise<void> {
     return;
   }
   const fashion = args.includes('--fashion') ? args[args.indexOf('--fashion') + 1]! : '/usr/share/datasets/fashion-mnist';
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); each case in its own process; RSS includes Node + tsx (~${runChild('empty', '').peakRssMiB ?? '?'} MiB)`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); each case in its own process; RSS includes Node + tsx (~${runChild('empty', '').peakRssMiB ?? '?'} MiB)`,
+  );
   if (fs.existsSync(fashion)) {
     const base = runChild('fashion-plain', fashion);
     show(base);

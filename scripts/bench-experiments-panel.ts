@@ -51,7 +51,8 @@ async function experimentsFrame(page: Page): Promise<FrameLocator> {
   );
 }
 
-const data = (f: FrameLocator, selector: string, key: string) => f.locator(selector).evaluate((el, k) => (el as unknown as El).dataset[k], key);
+const data = (f: FrameLocator, selector: string, key: string) =>
+  f.locator(selector).evaluate((el, k) => (el as unknown as El).dataset[k], key);
 
 async function main(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-bench-exp-panel-'));
@@ -74,7 +75,11 @@ async function main(): Promise<void> {
       const rows = await f.locator('.vrows-layer .xrow').count();
       if (i === 0) console.log(`\n== open: ${rows} DOM rows for ${RUNS} runs`);
       await runCommand(page, 'View: Close All Editors');
-      await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      await page
+        .locator('iframe.webview')
+        .first()
+        .waitFor({ state: 'detached', timeout: 10_000 })
+        .catch(() => undefined);
     }
     console.log(`first paint after the snapshot: ${stats(paints)}  (budget 300 ms)`);
 
@@ -119,7 +124,11 @@ async function main(): Promise<void> {
 
     // ---- live update --------------------------------------------------------------------------
     await f.locator('body').evaluate(() => {
-      const w = globalThis as unknown as { __revs: Record<string, number>; MutationObserver: new (cb: () => void) => { observe(t: unknown, o: unknown): void }; document: { body: El } };
+      const w = globalThis as unknown as {
+        __revs: Record<string, number>;
+        MutationObserver: new (cb: () => void) => { observe(t: unknown, o: unknown): void };
+        document: { body: El };
+      };
       w.__revs = {};
       new w.MutationObserver(() => {
         const r = w.document.body.dataset.revision;
@@ -131,7 +140,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < ROUNDS + 5; i++) {
       const run = completed[(i * 37) % completed.length]!;
       const epoch = 100 + i;
-      const before = await f.locator('body').evaluate(() => Object.keys((globalThis as unknown as { __revs: Record<string, number> }).__revs).length);
+      const before = await f
+        .locator('body')
+        .evaluate(() => Object.keys((globalThis as unknown as { __revs: Record<string, number> }).__revs).length);
       const t0 = Date.now();
       fs.appendFileSync(
         path.join(root, run.id, 'metrics.jsonl'),
@@ -139,18 +150,21 @@ async function main(): Promise<void> {
       );
       const seen = await pollUntil(
         'the update on screen',
-        () => f.locator('body').evaluate((_el, n) => {
-          const revs = (globalThis as unknown as { __revs: Record<string, number> }).__revs;
-          const times = Object.values(revs);
-          return times.length > n ? Math.max(...times) : undefined;
-        }, before),
+        () =>
+          f.locator('body').evaluate((_el, n) => {
+            const revs = (globalThis as unknown as { __revs: Record<string, number> }).__revs;
+            const times = Object.values(revs);
+            return times.length > n ? Math.max(...times) : undefined;
+          }, before),
         15_000,
         10,
       );
       live.push(seen - t0);
       await page.waitForTimeout(150); // past the panel's 100 ms update throttle: each write is measured on its own
     }
-    console.log(`\n== live: eval record written -> row updated on screen ${stats(live.slice(5))}  (budget p95 250 ms; first 5 of ${live.length} left out as warm-up)`);
+    console.log(
+      `\n== live: eval record written -> row updated on screen ${stats(live.slice(5))}  (budget p95 250 ms; first 5 of ${live.length} left out as warm-up)`,
+    );
   } finally {
     await wb.close();
     await server.stop();

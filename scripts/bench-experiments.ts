@@ -49,7 +49,9 @@ try {
   const bytes = plan.length;
   console.log(`fixture: ${bytes} runs, up to ${evals} evaluations each, in ${root} (written in ${(genMs / 1000).toFixed(1)} s)`);
   const load = () => os.loadavg()[0]!.toFixed(1);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load()} at the start (other work shares the machine: compare the ratios); node ${process.version}\n`);
+  console.log(
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load()} at the start (other work shares the machine: compare the ratios); node ${process.version}\n`,
+  );
 
   // Baseline first, so both reads find the OS cache equally warm.
   const [, catalogMs] = time(() => listRuns(root));
@@ -60,10 +62,14 @@ try {
   const [snapshotJson, jsonMs] = time(() => JSON.stringify(summaries));
   const snapshotMs = coldMs + rowsMs + jsonMs;
   console.log('snapshot (host side)');
-  console.log(`  summary read, cold cache        ${ms(coldMs)}  (catalog listRuns of the same runs: ${ms(catalogMs)}, ratio ${(coldMs / catalogMs).toFixed(2)})`);
+  console.log(
+    `  summary read, cold cache        ${ms(coldMs)}  (catalog listRuns of the same runs: ${ms(catalogMs)}, ratio ${(coldMs / catalogMs).toFixed(2)})`,
+  );
   console.log(`  refresh, full cache (stat only) ${ms(warmMs)}  (${(coldMs / warmMs).toFixed(0)}x faster than cold)`);
   console.log(`  rows (last evaluation)          ${ms(rowsMs)}`);
-  console.log(`  JSON of the summaries           ${ms(jsonMs)}, ${(snapshotJson.length / 1024 / 1024).toFixed(2)} MiB (${(snapshotJson.length / summaries.length / 1024).toFixed(1)} KiB a run; ${summaries.reduce((n, s) => n + s.evals.length, 0)} evaluations)`);
+  console.log(
+    `  JSON of the summaries           ${ms(jsonMs)}, ${(snapshotJson.length / 1024 / 1024).toFixed(2)} MiB (${(snapshotJson.length / summaries.length / 1024).toFixed(1)} KiB a run; ${summaries.reduce((n, s) => n + s.evals.length, 0)} evaluations)`,
+  );
   console.log(`  snapshot ready: ${ms(snapshotMs)}, ${verdict(snapshotMs, 1000)}`);
 
   // One run gains an evaluation: the cache re-reads that run only (its metrics.jsonl from where it stopped).
@@ -75,7 +81,9 @@ try {
   const readsBefore = cache.stats.reads;
   const [, oneMs] = time(() => cache.get(target.dir));
   const [, refreshAfterMs] = time(() => cache.listRoot(root));
-  console.log(`  one run's new evaluation: get ${ms(oneMs)}; then a full refresh ${ms(refreshAfterMs)} re-read ${cache.stats.reads - readsBefore} run(s)\n`);
+  console.log(
+    `  one run's new evaluation: get ${ms(oneMs)}; then a full refresh ${ms(refreshAfterMs)} re-read ${cache.stats.reads - readsBefore} run(s)\n`,
+  );
 
   const rows = buildRows(cache.listRoot(root), { kind: 'best', by: 'few' });
   const sortFew = repeat(() => sortRows(rows, 'metric:few', 'desc'));
@@ -89,10 +97,27 @@ try {
   const group = repeat(() => groupRows(rows));
   const groups = groupRows(rows);
   const groupSort = repeat(() => sortGroups(groups, 'metric:few', 'desc'));
-  const columns: ColumnId[] = ['name', 'status', 'tags', 'config:loss.kind', 'config:loss.alpha', 'config:seed', 'metric:top1', 'metric:many', 'metric:medium', 'metric:few', 'valueEpoch'];
+  const columns: ColumnId[] = [
+    'name',
+    'status',
+    'tags',
+    'config:loss.kind',
+    'config:loss.alpha',
+    'config:seed',
+    'metric:top1',
+    'metric:many',
+    'metric:medium',
+    'metric:few',
+    'valueEpoch',
+  ];
   const csv = repeat(() => tableToCsv({ kind: 'rows', rows }, columns, { kind: 'best', by: 'few' }));
   const biggest = groups.reduce((a, b) => (b.n > a.n ? b : a));
-  const curve = repeat(() => groupCurve(biggest.members.map((m) => m.summary), 'few'));
+  const curve = repeat(() =>
+    groupCurve(
+      biggest.members.map((m) => m.summary),
+      'few',
+    ),
+  );
   console.log(`table operations on ${rows.length} rows (median / p95 of ${rounds} rounds)`);
   console.log(`  sort by few                ${ms(sortFew.median)} / ${ms(sortFew.p95)}  ${verdict(sortFew.p95, 50)}`);
   console.log(`  sort by name               ${ms(sortName.median)} / ${ms(sortName.p95)}  ${verdict(sortName.p95, 50)}`);

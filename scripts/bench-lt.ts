@@ -80,7 +80,9 @@ function printTable(summaries: readonly ExperimentSummary[], headOf: HeadOf, sou
       ? ''
       : ` ${s0['data.kind']} (largest class ${s0['data.maxPerClass']}, IF ${s0['data.imbalanceFactor']}), ${s0['model.arch']} width ${s0['model.width']}, ` +
         `${s0['optim.epochs']} epochs, batch ${s0['optim.batchSize']}, lr ${s0['optim.lr']} ${s0['optim.schedule']};`;
-  console.log(`\n${source}:${recipe} accuracy % (mean ± sample std over seeds), last evaluation; grouped by config except seed (${groups.length} groups of ${summaries.length} runs)\n`);
+  console.log(
+    `\n${source}:${recipe} accuracy % (mean ± sample std over seeds), last evaluation; grouped by config except seed (${groups.length} groups of ${summaries.length} runs)\n`,
+  );
   for (const l of markdownTable(groups, headOf)) console.log(l);
   for (const g of groups) if (g.apart) console.log(`note: ${g.label}: ${g.apart}`);
 }
@@ -124,7 +126,14 @@ function summariesFromResults(file: string): { summaries: ExperimentSummary[]; h
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedResults;
   const head = new Map<ExperimentSummary, number>();
   const summaries = saved.runs.map((r, i) => {
-    const config = r.config ? flattenConfig(r.config) : flattenConfig({ 'loss.kind': r.method, seed: r.seed, backend: saved.backend, ...Object.fromEntries(saved.sets.map((s) => [s.path, s.value])) });
+    const config = r.config
+      ? flattenConfig(r.config)
+      : flattenConfig({
+          'loss.kind': r.method,
+          seed: r.seed,
+          backend: saved.backend,
+          ...Object.fromEntries(saved.sets.map((s) => [s.path, s.value])),
+        });
     const s: ExperimentSummary = {
       id: path.basename(r.runDir),
       dir: r.runDir,
@@ -159,10 +168,24 @@ function saveResults(summaries: readonly ExperimentSummary[]): void {
     const last = tags[tags.length - 1];
     if (last === undefined || s.status !== 'completed') return [];
     const ev = readEvalFile(s.dir, last);
-    return [{ method: String(s.config['loss.kind']), seed: Number(s.config.seed), runDir: path.relative(repo, s.dir), seconds: s.durationSeconds ?? 0, top1: ev.top1, groups: ev.groupAccuracy, perClass: ev.perClassAccuracy, config: s.config }];
+    return [
+      {
+        method: String(s.config['loss.kind']),
+        seed: Number(s.config.seed),
+        runDir: path.relative(repo, s.dir),
+        seconds: s.durationSeconds ?? 0,
+        top1: ev.top1,
+        groups: ev.groupAccuracy,
+        perClass: ev.perClassAccuracy,
+        config: s.config,
+      },
+    ];
   });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, `${JSON.stringify({ preset: presetName, backend, sets: sets.map((t) => ({ path: t.split('=')[0], value: t.split('=').slice(1).join('=') })), runs }, null, 1)}\n`);
+  fs.writeFileSync(
+    outFile,
+    `${JSON.stringify({ preset: presetName, backend, sets: sets.map((t) => ({ path: t.split('=')[0], value: t.split('=').slice(1).join('=') })), runs }, null, 1)}\n`,
+  );
   console.log(`results: ${path.relative(repo, outFile)}`);
 }
 
@@ -172,19 +195,38 @@ function main(): void {
     const { summaries, head } = summariesFromResults(path.resolve(fromResults));
     const saved = JSON.parse(fs.readFileSync(path.resolve(fromResults), 'utf8')) as SavedResults;
     const setText = saved.sets.map((s) => `${s.path}=${JSON.stringify(s.value)}`).join(' ');
-    printTable(summaries, (s) => head.get(s), `from ${path.relative(repo, path.resolve(fromResults))} (preset ${saved.preset}, backend ${saved.backend}${setText ? `, --set ${setText}` : ''})`);
+    printTable(
+      summaries,
+      (s) => head.get(s),
+      `from ${path.relative(repo, path.resolve(fromResults))} (preset ${saved.preset}, backend ${saved.backend}${setText ? `, --set ${setText}` : ''})`,
+    );
     return;
   }
   if (args.includes('--table-only')) {
     const id = opt('--sweep', '');
-    if (!id) throw new Error('--table-only needs --sweep SWEEP_ID (gpaco ls --json shows each run\'s sweepId)');
+    if (!id) throw new Error("--table-only needs --sweep SWEEP_ID (gpaco ls --json shows each run's sweepId)");
     printTable(sweepSummaries(id), headFromRun, `sweep ${id}`);
     return;
   }
   const cli = path.join(repo, 'dist/cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
   const started = Date.now();
-  const sweepArgs = ['sweep', '--preset', presetName, '--grid', `loss.kind=${methods.join(',')}`, '--grid', `seed=${seeds}`, '--name', 'bench-lt', '--runs-dir', runsRoot, '--max-concurrent', '1', ...sets.flatMap((s) => ['--set', s])];
+  const sweepArgs = [
+    'sweep',
+    '--preset',
+    presetName,
+    '--grid',
+    `loss.kind=${methods.join(',')}`,
+    '--grid',
+    `seed=${seeds}`,
+    '--name',
+    'bench-lt',
+    '--runs-dir',
+    runsRoot,
+    '--max-concurrent',
+    '1',
+    ...sets.flatMap((s) => ['--set', s]),
+  ];
   console.log(`$ gpaco ${sweepArgs.join(' ')}`);
   // The sweep's progress goes straight to the terminal; its id is the sweep record it adds.
   const records = path.dirname(sweepDir(runsRoot, 'x'));
@@ -196,7 +238,9 @@ function main(): void {
   if (r.status !== 0) process.exitCode = 1;
   const summaries = sweepSummaries(id);
   printTable(summaries, headFromRun, `sweep ${id}`);
-  console.log(`\n${summaries.length} runs in ${((Date.now() - started) / 60000).toFixed(1)} min; run folders under ${path.relative(repo, runsRoot)} (gpaco ls --runs-dir ${path.relative(repo, runsRoot)} --group-by-config shows them)`);
+  console.log(
+    `\n${summaries.length} runs in ${((Date.now() - started) / 60000).toFixed(1)} min; run folders under ${path.relative(repo, runsRoot)} (gpaco ls --runs-dir ${path.relative(repo, runsRoot)} --group-by-config shows them)`,
+  );
   saveResults(summaries);
 }
 

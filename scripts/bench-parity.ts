@@ -29,7 +29,8 @@ const opt = (name: string, dflt: string) => {
 };
 const ints = (s: string) => s.split(',').map((x) => Number.parseInt(x, 10));
 const methods = opt('--methods', PARITY_METHODS.join(',')).split(',') as ParityMethod[];
-for (const m of methods) if (!PARITY_METHODS.includes(m)) throw new Error(`--methods: "${m}" has no PyTorch twin (${PARITY_METHODS.join(', ')})`);
+for (const m of methods)
+  if (!PARITY_METHODS.includes(m)) throw new Error(`--methods: "${m}" has no PyTorch twin (${PARITY_METHODS.join(', ')})`);
 const splitSeeds = ints(opt('--split-seeds', '1,2,3'));
 const initSeeds = ints(opt('--init-seeds', '0,1'));
 const budgets = ints(opt('--epochs', '40,200'));
@@ -44,7 +45,9 @@ for (let i = 0; i < args.length; i++) if (args[i] === '--set' && args[i + 1] !==
 function configFor(method: ParityMethod, splitSeed: number, initSeed: number, epochs: number): Config {
   const base = resolvePreset(presetName, repo);
   if (!base.ok) throw new Error(base.errors.map((e) => e.message).join('; '));
-  const parsed = [...sets, `loss.kind=${method}`, `data.splitSeed=${splitSeed}`, `seed=${initSeed}`, `optim.epochs=${epochs}`].map(parseOverride);
+  const parsed = [...sets, `loss.kind=${method}`, `data.splitSeed=${splitSeed}`, `seed=${initSeed}`, `optim.epochs=${epochs}`].map(
+    parseOverride,
+  );
   const bad = parsed.find((p) => !isOverride(p));
   if (bad && !isOverride(bad)) throw new Error(bad.message);
   const r = validateConfig(applyOverrides(base.config, parsed.filter(isOverride)), { baseDir: repo, checkPaths: false });
@@ -77,10 +80,15 @@ function report(e: Entry): void {
   const diffs = r.steps.map((s) => s.ours - s.torch);
   const abs = diffs.map(Math.abs);
   console.log(`\n== ${e.method}, ${e.epochs} epochs, split seed ${e.splitSeed}, init seed ${e.initSeed} (PyTorch ${r.torchVersion})`);
-  console.log(`first ${diffs.length} steps, loss ours - PyTorch: max |d| ${Math.max(...abs).toExponential(2)}, mean |d| ${mean(abs).toExponential(2)}`);
+  console.log(
+    `first ${diffs.length} steps, loss ours - PyTorch: max |d| ${Math.max(...abs).toExponential(2)}, mean |d| ${mean(abs).toExponential(2)}`,
+  );
   console.log(`  ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
   console.log('epoch  lr        loss ours  loss PyTorch');
-  for (const p of r.epochs) console.log(`${String(p.epoch).padStart(5)}  ${p.lr.toExponential(2)}  ${p.ours.toFixed(4).padStart(9)}  ${p.torch.toFixed(4).padStart(12)}`);
+  for (const p of r.epochs)
+    console.log(
+      `${String(p.epoch).padStart(5)}  ${p.lr.toExponential(2)}  ${p.ours.toFixed(4).padStart(9)}  ${p.torch.toFixed(4).padStart(12)}`,
+    );
   if (r.final) {
     for (const side of ['ours', 'torch'] as const) {
       const f = r.final[side];
@@ -90,10 +98,7 @@ function report(e: Entry): void {
 }
 
 function table(entries: Entry[]): string[] {
-  const lines = [
-    '| method | epochs | runs | side | top-1 | many | medium | few |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
+  const lines = ['| method | epochs | runs | side | top-1 | many | medium | few |', '|---|---|---|---|---|---|---|---|'];
   for (const method of methods) {
     for (const epochs of budgets) {
       const group = entries.filter((e) => e.method === method && e.epochs === epochs && e.result.final);
@@ -128,13 +133,19 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const result = await runParity(config, dataset, {
             threads,
-            onEpoch: (p) => console.log(`  ${method} split ${splitSeed} init ${initSeed}: epoch ${p.epoch}/${epochs}  loss ${p.ours.toFixed(4)} / ${p.torch.toFixed(4)}`),
+            onEpoch: (p) =>
+              console.log(
+                `  ${method} split ${splitSeed} init ${initSeed}: epoch ${p.epoch}/${epochs}  loss ${p.ours.toFixed(4)} / ${p.torch.toFixed(4)}`,
+              ),
           });
           const entry = { method, epochs, splitSeed, initSeed, result };
           entries.push(entry);
           report(entry);
           console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-          fs.writeFileSync(path.join(outDir, 'parity.json'), JSON.stringify({ preset: presetName, sets, backend: selected.id, entries }, null, 1));
+          fs.writeFileSync(
+            path.join(outDir, 'parity.json'),
+            JSON.stringify({ preset: presetName, sets, backend: selected.id, entries }, null, 1),
+          );
         }
       }
     }

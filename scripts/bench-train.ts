@@ -154,7 +154,10 @@ async function child(backend: string, batch: number, workers: number, o: Options
   const shape = SHAPES[o.model];
   const config = benchConfig(o, batch);
   const spec = { inputShape: [shape.size, shape.size, shape.channels] as const, numClasses: shape.classes };
-  const network = o.unfused && o.model === 'resnet32' ? new ResNet32(spec, Rng.derive(0, 'bench/init'), { fused: false }) : createNetwork(config.model, spec, Rng.derive(0, 'bench/init'));
+  const network =
+    o.unfused && o.model === 'resnet32'
+      ? new ResNet32(spec, Rng.derive(0, 'bench/init'), { fused: false })
+      : createNetwork(config.model, spec, Rng.derive(0, 'bench/init'));
   const method = createMethod({
     network,
     createNetwork: (rng) => createNetwork(config.model, spec, rng),
@@ -168,7 +171,12 @@ async function child(backend: string, batch: number, workers: number, o: Options
     .filter((e) => e.trainable)
     .map((e) => ({ ...e, name: `net/${e.name}` }));
   // The method's own variables (GPaCo's projector) are trained too, as in a run.
-  trainables.push(...method.params.entries().filter((e) => e.trainable).map((e) => ({ ...e, name: `method/${e.name}` })));
+  trainables.push(
+    ...method.params
+      .entries()
+      .filter((e) => e.trainable)
+      .map((e) => ({ ...e, name: `method/${e.name}` })),
+  );
   const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
   // The trainer's wasm heap plan (src/trainer/main.ts): micro-batches when a step would not fit.
   let micro = config.optim.microBatchSize;
@@ -180,7 +188,10 @@ async function child(backend: string, batch: number, workers: number, o: Options
   const runner = new StepRunner(method, trainables, optimizer, micro);
   // Worker threads: the trainer's sharded step, one shard per worker (src/trainer/main.ts startSharded).
   const imageShape: [number, number, number] = [shape.size, shape.size, shape.channels];
-  const variables = [...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })), ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` }))];
+  const variables = [
+    ...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
+    ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
+  ];
   const pool =
     workers > 1
       ? await WorkerPool.start({
@@ -198,7 +209,16 @@ async function child(backend: string, batch: number, workers: number, o: Options
         })
       : null;
   const sharded = pool
-    ? new ShardedStepRunner(method, trainables, variables.filter((v) => !v.trainable), optimizer, workers, imageShape, shape.classes, pool)
+    ? new ShardedStepRunner(
+        method,
+        trainables,
+        variables.filter((v) => !v.trainable),
+        optimizer,
+        workers,
+        imageShape,
+        shape.classes,
+        pool,
+      )
     : null;
 
   const rng = Rng.derive(0, 'bench/data');
@@ -237,7 +257,9 @@ async function child(backend: string, batch: number, workers: number, o: Options
       cpus.push((c.user + c.system) / 1e6);
     }
     tensorCounts.push(tf.memory().numTensors);
-    process.stderr.write(`  ${selected.id} w${workers} b${batch} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${dt.toFixed(3)} s, loss ${loss.toFixed(3)}, tensors ${tf.memory().numTensors}\n`);
+    process.stderr.write(
+      `  ${selected.id} w${workers} b${batch} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${dt.toFixed(3)} s, loss ${loss.toFixed(3)}, tensors ${tf.memory().numTensors}\n`,
+    );
   }
   const med = median(times);
   const heap = wasmHeapBytes();
@@ -285,9 +307,29 @@ function runTorch(o: Options, batch: number, threads: number): Result | { error:
   const { warmup, steps } = { warmup: o.warmup ?? 3, steps: o.steps ?? 10 };
   const r = spawnSync(
     '/usr/bin/python3',
-    [path.join(__dirname, 'bench_train_torch.py'), '--model', o.model, '--batch', String(batch), '--width', String(o.width),
-      '--size', String(shape.size), '--channels', String(shape.channels), '--classes', String(shape.classes),
-      '--warmup', String(warmup), '--steps', String(steps), '--threads', String(threads), '--loss', o.loss],
+    [
+      path.join(__dirname, 'bench_train_torch.py'),
+      '--model',
+      o.model,
+      '--batch',
+      String(batch),
+      '--width',
+      String(o.width),
+      '--size',
+      String(shape.size),
+      '--channels',
+      String(shape.channels),
+      '--classes',
+      String(shape.classes),
+      '--warmup',
+      String(warmup),
+      '--steps',
+      String(steps),
+      '--threads',
+      String(threads),
+      '--loss',
+      o.loss,
+    ],
     { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -298,7 +340,9 @@ function runTorch(o: Options, batch: number, threads: number): Result | { error:
 function parent(o: Options): void {
   const shape = SHAPES[o.model];
   const lossText = o.loss === 'gpaco' ? 'GPaCo (two views, projector, queue 1024; img/s counts images, each seen twice)' : 'CE';
-  console.log(`bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}`);
+  console.log(
+    `bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}`,
+  );
   const withTorch = o.torch && torchAvailable();
   if (o.torch && !withTorch) console.log('PyTorch: not measured (Debian python3-torch is not installed: apt-get install -y python3-torch)');
   const rows: string[] = [];
@@ -310,7 +354,9 @@ function parent(o: Options): void {
     for (const backend of o.backends) {
       for (const workers of o.workers) {
         if (workers > 1 && !['wasm', 'cpu'].includes(backend)) {
-          rows.push(`| ${backend} | ${o.loss} | ${batch} | ${workers} | | n/a: worker threads are for CPU backends (a GPU backend runs the shards in sequence) | | | | | | | | |`);
+          rows.push(
+            `| ${backend} | ${o.loss} | ${batch} | ${workers} | | n/a: worker threads are for CPU backends (a GPU backend runs the shards in sequence) | | | | | | | | |`,
+          );
           continue;
         }
         const res = runChild([backend, String(batch), String(workers), ...process.argv.slice(2)], 30 * 60_000);
@@ -318,7 +364,9 @@ function parent(o: Options): void {
       }
     }
   }
-  console.log('\n| impl | loss | batch | workers | micro-batch | params | median step s | CPU s / step | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB (main / per worker) | tensors flat |');
+  console.log(
+    '\n| impl | loss | batch | workers | micro-batch | params | median step s | CPU s / step | img/s | vs PyTorch | batch assembly ms | peak RSS MiB | wasm heap MiB (main / per worker) | tensors flat |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) console.log(r);
 }

@@ -76,7 +76,11 @@ if (!argv.includes('--no-debs')) {
   const update = spawnSync('apt-get', [...o, 'update'], { stdio: 'ignore' });
   const got = update.status === 0 && spawnSync('apt-get', [...o, 'download', 'libvulkan1'], { cwd: debs, stdio: 'ignore' }).status === 0;
   fs.rmSync(lists, { recursive: true, force: true });
-  console.log(got ? `Vulkan loader: ${fs.readdirSync(debs).join(', ')}` : 'Vulkan loader: could not download libvulkan1 (no network?); the GPU machine must have one');
+  console.log(
+    got
+      ? `Vulkan loader: ${fs.readdirSync(debs).join(', ')}`
+      : 'Vulkan loader: could not download libvulkan1 (no network?); the GPU machine must have one',
+  );
 }
 
 let total = 0;

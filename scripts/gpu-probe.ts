@@ -6,12 +6,17 @@ import { selectBackend } from '../src/trainer/backends';
 import { availableCpus } from '../src/core/parallel';
 
 async function main(): Promise<number> {
-  console.log(`node ${process.version} on ${os.platform()}-${os.arch()}, ${availableCpus()} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  console.log(
+    `node ${process.version} on ${os.platform()}-${os.arch()}, ${availableCpus()} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  );
   try {
     const b = await selectBackend('webgpu');
     console.log(`backend: ${b.detail}`);
     if (b.adapter) console.log(`adapter: ${JSON.stringify(b.adapter)}`);
-    if (b.gpuLimits) console.log(`limits: max storage buffer binding ${(b.gpuLimits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB, max buffer ${(b.gpuLimits.maxBufferSize / 2 ** 20).toFixed(0)} MiB`);
+    if (b.gpuLimits)
+      console.log(
+        `limits: max storage buffer binding ${(b.gpuLimits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB, max buffer ${(b.gpuLimits.maxBufferSize / 2 ** 20).toFixed(0)} MiB`,
+      );
     return 0;
   } catch (e) {
     console.log(`no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`);

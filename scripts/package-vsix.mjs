@@ -49,14 +49,17 @@ export function packageVsix(out = path.join(root, 'gpaco-lab.vsix'), target = ho
       const base = pattern.split('/').findIndex((s) => s.includes('*'));
       const top = base < 0 ? pattern : pattern.split('/').slice(0, base).join('/');
       if (!fs.existsSync(path.join(root, top))) continue;
-      const candidates = fs.statSync(path.join(root, top)).isDirectory() ? listFiles(path.join(root, top)).map((f) => `${top}/${f}`) : [top];
+      const candidates = fs.statSync(path.join(root, top)).isDirectory()
+        ? listFiles(path.join(root, top)).map((f) => `${top}/${f}`)
+        : [top];
       const re = globToRegExp(pattern);
       for (const f of candidates.filter((c) => re.test(c))) {
         fs.mkdirSync(path.dirname(path.join(stage, f)), { recursive: true });
         fs.copyFileSync(path.join(root, f), path.join(stage, f));
       }
     }
-    if (!fs.existsSync(path.join(stage, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: build first (npm run build)');
+    if (!fs.existsSync(path.join(stage, 'dist', 'extension.js')))
+      throw new Error('dist/extension.js is missing: build first (npm run build)');
     stageDawn(root, stage, target);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
@@ -64,7 +67,21 @@ export function packageVsix(out = path.join(root, 'gpaco-lab.vsix'), target = ho
     // --no-rewrite-relative-links: there is no public repository to point README images at; the
     // screenshot travels in the package (docs/dashboard.png) and resolves next to the README.
     const targetArgs = target === 'universal' ? [] : ['--target', target];
-    const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '--allow-unused-files-pattern', ...targetArgs, '-o', path.resolve(out)], { cwd: stage, encoding: 'utf8' });
+    const r = spawnSync(
+      vsce,
+      [
+        'package',
+        '--no-dependencies',
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+        '--skip-license',
+        '--allow-unused-files-pattern',
+        ...targetArgs,
+        '-o',
+        path.resolve(out),
+      ],
+      { cwd: stage, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`vsce package failed:\n${r.stdout}\n${r.stderr}`);
     return path.resolve(out);
   } finally {
@@ -80,7 +97,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       ? Object.keys(DAWN_DIRS)
           .filter((k) => DAWN_DIRS[k] || k === 'universal')
           .map((k) => [path.join(root, `gpaco-lab-${k}.vsix`), k])
-      : [[i > 0 ? process.argv[i + 1] : t > 0 ? path.join(root, `gpaco-lab-${process.argv[t + 1]}.vsix`) : undefined, t > 0 ? process.argv[t + 1] : undefined]];
+      : [
+          [
+            i > 0 ? process.argv[i + 1] : t > 0 ? path.join(root, `gpaco-lab-${process.argv[t + 1]}.vsix`) : undefined,
+            t > 0 ? process.argv[t + 1] : undefined,
+          ],
+        ];
     for (const [out, target] of jobs) {
       const file = packageVsix(out, target);
       console.log(`${path.relative(process.cwd(), file)}: ${(fs.statSync(file).size / 1024).toFixed(0)} KiB (${target ?? hostTarget()})`);

@@ -31,11 +31,19 @@ async function main(): Promise<void> {
   const { network, method } = buildModel(config, { inputShape: shape, numClasses: classes }, new Array<number>(classes).fill(10));
   const vars = modelVariables(network, method);
   const state = vars.filter((v) => !v.trainable);
-  const work = new ShardWork(method.sharded, vars.filter((v) => v.trainable), state, shape, () => {});
+  const work = new ShardWork(
+    method.sharded,
+    vars.filter((v) => v.trainable),
+    state,
+    shape,
+    () => {},
+  );
   const rng = Rng.derive(0, 'profile');
   const per = shape[0] * shape[1] * shape[2];
   const shard = { views: Array.from({ length: method.views }, () => Float32Array.from({ length: n * per }, () => rng.next())), size: n };
-  const dOuts = method.sharded.widths.flatMap((w, i) => (method.sharded.differentiable[i] ? [Float32Array.from({ length: n * w }, () => rng.normal() * 1e-3)] : []));
+  const dOuts = method.sharded.widths.flatMap((w, i) =>
+    method.sharded.differentiable[i] ? [Float32Array.from({ length: n * w }, () => rng.normal() * 1e-3)] : [],
+  );
   work.forwardBackward(shard, () => dOuts); // warm-up
   const t0 = performance.now();
   work.forwardBackward(shard, () => dOuts);
@@ -55,9 +63,12 @@ async function main(): Promise<void> {
     by.set(name, e);
   }
   const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
-  console.log(`${model} ${loss}, one shard of ${n} images x ${method.views} view(s), forward + backward on wasm: ${(wall / 1000).toFixed(2)} s unprofiled, ${(total / 1000).toFixed(2)} s in kernels`);
+  console.log(
+    `${model} ${loss}, one shard of ${n} images x ${method.views} view(s), forward + backward on wasm: ${(wall / 1000).toFixed(2)} s unprofiled, ${(total / 1000).toFixed(2)} s in kernels`,
+  );
   console.log('| kernel | calls | ms | share |\n|---|---:|---:|---:|');
-  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${((100 * e.ms) / total).toFixed(1)}% |`);
+  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14))
+    console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${((100 * e.ms) / total).toFixed(1)}% |`);
   void state;
 }
 

@@ -77,7 +77,11 @@ function installPackages(missing) {
   if (runAsRoot(prefix, [...envArgs, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], env).status !== 0) {
     return { ok: false, message: `apt-get update failed; run:\n  ${command}` };
   }
-  const r = runAsRoot(prefix, [...envArgs, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...missing], env);
+  const r = runAsRoot(
+    prefix,
+    [...envArgs, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
+    env,
+  );
   return r.status === 0 ? { ok: true } : { ok: false, message: `apt-get install failed; run:\n  ${command}` };
 }
 
@@ -120,7 +124,8 @@ export function setup(layers) {
   if (layers.includes('trainer') && !webgpuDriverCached()) {
     say('fetching the software WebGPU driver (scripts/setup-webgpu-driver.sh)');
     const r = spawnSync('bash', ['scripts/setup-webgpu-driver.sh'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) return fail('the software WebGPU driver could not be fetched (scripts/setup-webgpu-driver.sh; it needs the network once)');
+    if (r.status !== 0)
+      return fail('the software WebGPU driver could not be fetched (scripts/setup-webgpu-driver.sh; it needs the network once)');
   }
 
   if (layers.includes('slurm') || layers.includes('exthost')) {
@@ -128,11 +133,23 @@ export function setup(layers) {
     const conf = given && slurmUp(given) ? given : path.join(SLURM_DIR, 'etc', 'slurm.conf');
     if (!slurmUp(conf)) {
       const prefix = asRoot();
-      if (!prefix) return fail(`the Slurm test cluster needs root to start: run\n  sudo bash scripts/slurm/start-slurm.sh ${SLURM_DIR}\nthen export SLURM_CONF=${path.join(SLURM_DIR, 'etc', 'slurm.conf')}`);
+      if (!prefix)
+        return fail(
+          `the Slurm test cluster needs root to start: run\n  sudo bash scripts/slurm/start-slurm.sh ${SLURM_DIR}\nthen export SLURM_CONF=${path.join(SLURM_DIR, 'etc', 'slurm.conf')}`,
+        );
       say(`starting the Slurm test cluster in ${SLURM_DIR}`);
-      const r = spawnSync(prefix[0] ?? 'bash', [...prefix.slice(1), ...(prefix.length ? ['bash'] : []), 'scripts/slurm/start-slurm.sh', SLURM_DIR], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+      const r = spawnSync(
+        prefix[0] ?? 'bash',
+        [...prefix.slice(1), ...(prefix.length ? ['bash'] : []), 'scripts/slurm/start-slurm.sh', SLURM_DIR],
+        { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
       if (r.status !== 0) return fail('the Slurm test cluster could not be started (scripts/slurm/start-slurm.sh)');
-      stops.push(() => spawnSync(prefix[0] ?? 'bash', [...prefix.slice(1), ...(prefix.length ? ['bash'] : []), 'scripts/slurm/stop-slurm.sh', SLURM_DIR], { cwd: root, stdio: 'ignore' }));
+      stops.push(() =>
+        spawnSync(prefix[0] ?? 'bash', [...prefix.slice(1), ...(prefix.length ? ['bash'] : []), 'scripts/slurm/stop-slurm.sh', SLURM_DIR], {
+          cwd: root,
+          stdio: 'ignore',
+        }),
+      );
     }
     env.SLURM_CONF = conf;
   }

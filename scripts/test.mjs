@@ -33,7 +33,8 @@ function run(cmd, argv, opts = {}, limitS = 0) {
   console.log(`\n$ ${[cmd, ...argv].join(' ')}`);
   const [c, a] = limitS && hasTimeout ? ['timeout', ['-k', '30', String(limitS), cmd, ...argv]] : [cmd, argv];
   const r = spawnSync(c, a, { cwd: root, stdio: 'inherit', ...opts });
-  if (limitS && hasTimeout && (r.status === 124 || r.status === 137)) console.log(`\n[timeout] gave up after ${limitS} s: a test or a handle it left open hung`);
+  if (limitS && hasTimeout && (r.status === 124 || r.status === 137))
+    console.log(`\n[timeout] gave up after ${limitS} s: a test or a handle it left open hung`);
   return r.status ?? 1;
 }
 
@@ -72,7 +73,10 @@ for (const layer of selected) {
     case 'static':
       results.push(['typecheck', run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'])]);
       if (fs.existsSync(path.join(root, 'webview/tsconfig.json'))) {
-        results.push(['typecheck webview', run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'webview/tsconfig.json'])]);
+        results.push([
+          'typecheck webview',
+          run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'webview/tsconfig.json']),
+        ]);
       }
       results.push(['lint', run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.'])]);
       results.push(['format', run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.'])]);
@@ -86,7 +90,10 @@ for (const layer of selected) {
         results.push([layer, filters.length ? 0 : 1]);
         break;
       }
-      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {}, LAYER_LIMIT_S[layer])]);
+      results.push([
+        layer,
+        run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {}, LAYER_LIMIT_S[layer]),
+      ]);
       break;
     }
     case 'exthost':
@@ -109,7 +116,15 @@ for (const layer of selected) {
         break;
       }
       // One file at a time: a test stops the controller, which would disturb the others.
-      results.push([layer, run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { env: layerEnv }, LAYER_LIMIT_S.slurm)]);
+      results.push([
+        layer,
+        run(
+          process.execPath,
+          ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+          { env: layerEnv },
+          LAYER_LIMIT_S.slurm,
+        ),
+      ]);
       break;
     }
     default:

@@ -44,7 +44,10 @@ function which(cmd) {
 
 function seedRipgrep() {
   const rg = which('rg');
-  if (!rg) throw new Error('ripgrep (`rg`) is not on the PATH: install Debian\u2019s ripgrep package (code-server\u2019s install would try to download it)');
+  if (!rg)
+    throw new Error(
+      'ripgrep (`rg`) is not on the PATH: install Debian\u2019s ripgrep package (code-server\u2019s install would try to download it)',
+    );
   const target = { x64: 'x86_64-unknown-linux-musl', arm64: 'aarch64-unknown-linux-musl' }[process.arch];
   if (!target) throw new Error(`unsupported architecture ${process.arch}`);
   const dir = path.join(os.tmpdir(), `vscode-ripgrep-cache-${RG_WRAPPER_VERSION}`);
@@ -109,17 +112,21 @@ export async function ensureCodeServer({ log = (m) => console.error(m) } = {}) {
     const logFile = path.join(cacheDir, 'code-server-install.log');
     const out = fs.openSync(logFile, 'w');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
-      cwd: tmp,
-      stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        // code-server's postinstall refuses to run as root without it (npm 11 only warns it is unknown).
-        npm_config_unsafe_perm: 'true',
-        // node-pty's postinstall runs `npx node-gyp`, which aborts under the home .npmrc's yes=false.
-        npm_config_yes: 'true',
+    const r = spawnSync(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`],
+      {
+        cwd: tmp,
+        stdio: ['ignore', out, out],
+        env: {
+          ...process.env,
+          // code-server's postinstall refuses to run as root without it (npm 11 only warns it is unknown).
+          npm_config_unsafe_perm: 'true',
+          // node-pty's postinstall runs `npx node-gyp`, which aborts under the home .npmrc's yes=false.
+          npm_config_yes: 'true',
+        },
       },
-    });
+    );
     fs.closeSync(out);
     if (r.status !== 0) {
       const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');

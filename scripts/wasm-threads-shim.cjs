@@ -24,7 +24,10 @@ function install({ doubleCpuCount = true } = {}) {
   // setThreadsCount(os.cpus().length) can take effect.
   if (doubleCpuCount) {
     const realCpus = os.cpus;
-    os.cpus = () => { const c = realCpus(); return c.concat(c); };
+    os.cpus = () => {
+      const c = realCpus();
+      return c.concat(c);
+    };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-wasm-thr-'));
   const RealBlob = globalThis.Blob;
@@ -33,7 +36,7 @@ function install({ doubleCpuCount = true } = {}) {
   class TextBlob extends RealBlob {
     constructor(parts, opts) {
       super(parts, opts);
-      if (Array.isArray(parts) && parts.every(p => typeof p === 'string')) {
+      if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) {
         const text = parts.join('');
         texts.set(this, text);
         if (text.startsWith('var WasmBackendModuleThreadedSimd')) {
@@ -57,8 +60,10 @@ function install({ doubleCpuCount = true } = {}) {
       // worker bootstrap: load the main script from our file instead of a Blob.
       let t = text;
       if (mainScriptPath) {
-        t = t.replace('if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}',
-          `if(true){importScripts(${JSON.stringify(mainScriptPath)})}`);
+        t = t.replace(
+          'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}',
+          `if(true){importScripts(${JSON.stringify(mainScriptPath)})}`,
+        );
       }
       fs.writeFileSync(file, t);
     }

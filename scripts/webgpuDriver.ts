@@ -11,9 +11,7 @@ export const DRIVER_ICD = 'lvp_icd.json';
 export const SETUP_SCRIPT = 'scripts/setup-webgpu-driver.sh';
 
 export type DriverChoice =
-  | { kind: 'env'; detail: string }
-  | { kind: 'cached'; icd: string; detail: string }
-  | { kind: 'none'; detail: string };
+  { kind: 'env'; detail: string } | { kind: 'cached'; icd: string; detail: string } | { kind: 'none'; detail: string };
 
 /**
  * Points the Vulkan loader at the cached lavapipe (VK_ICD_FILENAMES) unless the environment

@@ -64,12 +64,14 @@ function scoresOf(ev: EvalFile): GroupScores {
 /** The twin's view of the recipe: what our session was built with. */
 function initMessage(config: Config, session: TrainingSession, threads: number): Record<string, unknown> {
   const kind = config.loss.kind;
-  if (kind !== 'ce' && kind !== 'balanced-softmax' && kind !== 'gpaco') throw new Error(`parity: loss.kind "${kind}" has no PyTorch twin (ce, balanced-softmax, gpaco)`);
+  if (kind !== 'ce' && kind !== 'balanced-softmax' && kind !== 'gpaco')
+    throw new Error(`parity: loss.kind "${kind}" has no PyTorch twin (ce, balanced-softmax, gpaco)`);
   if (config.model.arch !== 'convnet') throw new Error(`parity: model.arch "${config.model.arch}" has no PyTorch twin (convnet)`);
   // Our side steps on this thread with the whole batch, so BN normalises the whole batch, as
   // PyTorch's does; shards (ghost BN, docs/architecture.md) have no twin.
   const shards = config.optim.shards;
-  if (shards !== undefined && shards > 1) throw new Error(`parity: optim.shards ${shards}: the PyTorch twin normalises the whole batch; set optim.shards=1`);
+  if (shards !== undefined && shards > 1)
+    throw new Error(`parity: optim.shards ${shards}: the PyTorch twin normalises the whole batch; set optim.shards=1`);
   const hp = kind === 'gpaco' ? lossHyper(config.loss) : softmaxHyper(config.loss, kind === 'balanced-softmax');
   const counts = session.classes.trainCounts;
   const total = counts.reduce((s, n) => s + n, 0);
@@ -104,7 +106,13 @@ async function initialTensors(session: TrainingSession): Promise<{ specs: { name
   };
 }
 
-async function twinEvaluate(twin: TwinProcess, dataset: Dataset, session: TrainingSession, batch: number, epoch: number): Promise<EvalFile> {
+async function twinEvaluate(
+  twin: TwinProcess,
+  dataset: Dataset,
+  session: TrainingSession,
+  batch: number,
+  epoch: number,
+): Promise<EvalFile> {
   const set = dataset.test;
   const C = session.network.numClasses;
   const acc = new EvalAccumulator(C);
@@ -138,7 +146,13 @@ export async function runParity(config: Config, dataset: Dataset, opts: ParityOp
     const viewOpts = { padding: config.augment.padding, flip: config.augment.flip, strongSecondView: config.augment.strongSecondView };
     const steps = stepsPerEpoch(dataset.train.count, o.batchSize);
     if (steps === 0) throw new Error(`parity: optim.batchSize ${o.batchSize} exceeds the ${dataset.train.count} training images`);
-    const result: ParityResult = { method: config.loss.kind as ParityMethod, steps: [], epochs: [], final: null, torchVersion: String(hello.torch) };
+    const result: ParityResult = {
+      method: config.loss.kind as ParityMethod,
+      steps: [],
+      epochs: [],
+      final: null,
+      torchVersion: String(hello.torch),
+    };
     let done = 0;
     for (let e = 0; e < o.epochs; e++) {
       const lr = learningRate(o, e);
@@ -173,7 +187,12 @@ export async function runParity(config: Config, dataset: Dataset, opts: ParityOp
       opts.onEpoch?.(rec);
     }
     if (opts.maxSteps === undefined) {
-      const ours = await evaluate(session.network, dataset.test, session.geo, { tag: 'ours', epoch: o.epochs, assignment: session.classes.groups.assignment, batchSize: config.eval.batchSize });
+      const ours = await evaluate(session.network, dataset.test, session.geo, {
+        tag: 'ours',
+        epoch: o.epochs,
+        assignment: session.classes.groups.assignment,
+        batchSize: config.eval.batchSize,
+      });
       const torch = await twinEvaluate(twin, dataset, session, config.eval.batchSize, o.epochs);
       result.final = { ours: scoresOf(ours), torch: scoresOf(torch) };
     }

@@ -20,7 +20,10 @@ export class TwinProcess {
     private readonly python: string,
     threads: number,
   ) {
-    this.child = spawn(python, [TWIN_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+    this.child = spawn(python, [TWIN_SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.wake();

@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   process.env.SLURM_CONF = conf;
   const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8', timeout: 15_000 });
   if (!/is UP/.test(ping.stdout ?? '')) {
-    console.error(`no Slurm test cluster answers at SLURM_CONF=${conf}: start one with bash scripts/slurm/start-slurm.sh /tmp/gpaco-slurm (root)`);
+    console.error(
+      `no Slurm test cluster answers at SLURM_CONF=${conf}: start one with bash scripts/slurm/start-slurm.sh /tmp/gpaco-slurm (root)`,
+    );
     process.exit(1);
   }
   if (!fs.existsSync(TRAINER)) throw new Error(`${TRAINER} is missing: npm run build`);
@@ -93,7 +95,9 @@ async function main(): Promise<void> {
     console.log(`[figure] first metrics line, local child process: ${stats(local)}`);
     console.log(`[figure] first metrics line, Slurm job (from sbatch): ${stats(slurm)}`);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`[figure] Slurm overhead to the first metrics line: +${(med(slurm) - med(local)).toFixed(2)} s (x${(med(slurm) / med(local)).toFixed(2)} of local)`);
+    console.log(
+      `[figure] Slurm overhead to the first metrics line: +${(med(slurm) - med(local)).toFixed(2)} s (x${(med(slurm) / med(local)).toFixed(2)} of local)`,
+    );
 
     // 2. status calls while following J jobs for S seconds with the defaults (15 s polls after
     //    a few quick ones following the submit). Pending-forever jobs: no CPU is used.
@@ -102,7 +106,11 @@ async function main(): Promise<void> {
     const c2 = new SlurmClient();
     const dirs: string[] = [];
     for (let i = 0; i < jobs; i++) {
-      const d = createRunDirectory(root, { config: config({ cpus: 99 }), name: `pending-${i}`, launch: { kind: 'slurm', jobId: null } }).dir;
+      const d = createRunDirectory(root, {
+        config: config({ cpus: 99 }),
+        name: `pending-${i}`,
+        launch: { kind: 'slurm', jobId: null },
+      }).dir;
       const s = await submitRun(d, { client: c2, nodePath: process.execPath, trainerPath: TRAINER });
       if (!s.ok) throw new Error(s.message);
       dirs.push(d);
@@ -121,8 +129,12 @@ async function main(): Promise<void> {
     const steady = calls.filter((c) => c.t - t0 > 16_000).map((c) => c.t);
     const gaps = steady.slice(1).map((t, i) => t - steady[i]!);
     const steadyMin = gaps.length ? 60_000 / (gaps.reduce((a, b) => a + b, 0) / gaps.length) : NaN;
-    console.log(`[figure] status calls while following ${jobs} jobs for ${seconds} s: ${calls.length} (${[...new Set(calls.map((c) => c.program))].join(', ')})`);
-    console.log(`[figure] status calls per minute per job: ${(perMin / jobs).toFixed(2)} including the quick polls after submitting; ${(steadyMin / jobs).toFixed(2)} in steady state (one batched squeue for all jobs, ${steadyMin.toFixed(1)} a minute in all; run with --seconds 60 or more)`);
+    console.log(
+      `[figure] status calls while following ${jobs} jobs for ${seconds} s: ${calls.length} (${[...new Set(calls.map((c) => c.program))].join(', ')})`,
+    );
+    console.log(
+      `[figure] status calls per minute per job: ${(perMin / jobs).toFixed(2)} including the quick polls after submitting; ${(steadyMin / jobs).toFixed(2)} in steady state (one batched squeue for all jobs, ${steadyMin.toFixed(1)} a minute in all; run with --seconds 60 or more)`,
+    );
     for (const d of dirs) await cancelRun(d, c2, { pollMs: 200 });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

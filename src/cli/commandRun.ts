@@ -8,7 +8,12 @@ import { followRun } from './follow';
 import { concludeRun } from './outcome';
 import { EXIT, type CommandContext } from './registry';
 
-export async function trainCommand(ctx: CommandContext, trainer: CommandTrainerConfig, run: { id: string; dir: string }, detach: boolean): Promise<number> {
+export async function trainCommand(
+  ctx: CommandContext,
+  trainer: CommandTrainerConfig,
+  run: { id: string; dir: string },
+  detach: boolean,
+): Promise<number> {
   const { io } = ctx;
   let child;
   try {

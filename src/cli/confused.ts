@@ -27,21 +27,33 @@ export function parsePair(text: string, classes: ClassesFile | undefined, count:
 }
 
 /** The lines to print, or an error message (evaluations without predictions say so). */
-export async function confusedLines(runDir: string, config: Config, ev: EvalFile, classes: ClassesFile | undefined, pairText: string): Promise<{ lines: string[] } | { error: string }> {
+export async function confusedLines(
+  runDir: string,
+  config: Config,
+  ev: EvalFile,
+  classes: ClassesFile | undefined,
+  pairText: string,
+): Promise<{ lines: string[] } | { error: string }> {
   const c = ev.confusion.classes;
   const pair = parsePair(pairText, classes, c);
   if (typeof pair === 'string') return { error: pair };
   if (!ev.predictions) {
-    return { error: `evaluation ${ev.tag} has no per-image predictions (an eval file of the first contract, or a trainer that does not record them): the images behind a confusion cannot be found` };
+    return {
+      error: `evaluation ${ev.tag} has no per-image predictions (an eval file of the first contract, or a trainer that does not record them): the images behind a confusion cannot be found`,
+    };
   }
   const pred = decodePredictions(ev.predictions, c);
   const indices = selectImages(pred, { kind: 'cell', ...pair });
   const name = (k: number) => (classes ? `${k} (${classes.names[k]})` : String(k));
-  const lines = [`test images of true class ${name(pair.true)} predicted as ${name(pair.pred)} at ${ev.tag}: ${indices.length} of ${pred.n}`];
+  const lines = [
+    `test images of true class ${name(pair.true)} predicted as ${name(pair.pred)} at ${ev.tag}: ${indices.length} of ${pred.n}`,
+  ];
   if (indices.length === 0) return { lines };
   const images = await openTestImages(config, runDir);
   if (images.count !== pred.n) {
-    lines.push(`warning: the test set on disk has ${images.count} images but ${ev.tag} evaluated ${pred.n}: the images listed may not be the ones evaluated`);
+    lines.push(
+      `warning: the test set on disk has ${images.count} images but ${ev.tag} evaluated ${pred.n}: the images listed may not be the ones evaluated`,
+    );
   }
   const rows = indices.map((i) => {
     const where = i < images.count ? images.describe(i) : '(beyond the test set on disk)';

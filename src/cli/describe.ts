@@ -7,9 +7,14 @@ export function describeConfig(c: Config): string {
   const command = commandTrainerOf({ config: c });
   if (command) return `command ${describeArgv(command.argv)}`;
   // A run written by another program (the Python writer's Run.create) has a config of its own.
-  if (typeof c.data !== 'object' || typeof c.model !== 'object' || typeof c.optim !== 'object' || typeof c.loss !== 'object') return 'config of its own (config.json)';
+  if (typeof c.data !== 'object' || typeof c.model !== 'object' || typeof c.optim !== 'object' || typeof c.loss !== 'object')
+    return 'config of its own (config.json)';
   const data =
-    c.data.kind === 'synthetic' ? `synthetic (${c.data.classes} classes)` : c.data.kind === 'list' ? `list (${c.data.train})` : `${c.data.kind} (${c.data.path ?? 'default path'})`;
+    c.data.kind === 'synthetic'
+      ? `synthetic (${c.data.classes} classes)`
+      : c.data.kind === 'list'
+        ? `list (${c.data.train})`
+        : `${c.data.kind} (${c.data.path ?? 'default path'})`;
   // A split list has no imbalance factor: the list is the split.
   const imbalance = c.data.imbalanceFactor === undefined ? '' : `, imbalance ${c.data.imbalanceFactor}`;
   return `data ${data}${imbalance}; model ${c.model.arch}; loss ${c.loss.kind}; ${c.optim.epochs} epochs, batch ${c.optim.batchSize}, lr ${c.optim.lr}; backend ${c.backend}`;

@@ -5,9 +5,23 @@ import { parseValueMode, type RowFilter, type ValueMode } from '../core/experime
 import { UsageError, type CommandContext, type OptionSpec } from './registry';
 import { columnFromName } from './render/experiments';
 
-export const STATUSES: readonly DisplayStatus[] = ['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted', 'unreadable', 'unknown'];
+export const STATUSES: readonly DisplayStatus[] = [
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'stopped',
+  'interrupted',
+  'unreadable',
+  'unknown',
+];
 
-export const VALUE_OPTION: OptionSpec = { name: 'value', type: 'string', value: 'MODE', help: 'metric values: last (default), best[:METRIC] (best evaluation by few, or METRIC), epoch:N' };
+export const VALUE_OPTION: OptionSpec = {
+  name: 'value',
+  type: 'string',
+  value: 'MODE',
+  help: 'metric values: last (default), best[:METRIC] (best evaluation by few, or METRIC), epoch:N',
+};
 export const FILTER_OPTIONS: OptionSpec[] = [
   { name: 'filter', type: 'string', value: 'TEXT', help: 'keep runs whose name, id, tags, note or config (key=value) contain every word' },
   { name: 'tag', type: 'string', multiple: true, value: 'T', help: 'keep runs with this tag (repeatable: all of them)' },
@@ -15,7 +29,12 @@ export const FILTER_OPTIONS: OptionSpec[] = [
 ];
 export const GROUP_OPTIONS: OptionSpec[] = [
   { name: 'group-by-config', type: 'boolean', help: 'one line per config (runs equal except seed): mean ± sample std (n)' },
-  { name: 'except', type: 'string', value: 'KEYS', help: 'with --group-by-config: the config keys that may differ inside a group (default seed)' },
+  {
+    name: 'except',
+    type: 'string',
+    value: 'KEYS',
+    help: 'with --group-by-config: the config keys that may differ inside a group (default seed)',
+  },
 ];
 
 export function commaList(text: string | undefined): string[] {
@@ -37,7 +56,9 @@ export function valueModeOf(ctx: CommandContext): ValueMode {
 /** `--filter`, `--tag`, `--status` as a row filter (bad statuses are usage errors). */
 export function rowFilterOf(ctx: CommandContext): RowFilter {
   const statuses = ctx.strings('status');
-  for (const s of statuses) if (!(STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status "${s}" is not a status (one of ${STATUSES.join(', ')})`);
+  for (const s of statuses)
+    if (!(STATUSES as readonly string[]).includes(s))
+      throw new UsageError(`--status "${s}" is not a status (one of ${STATUSES.join(', ')})`);
   return { text: ctx.string('filter') ?? '', statuses: statuses as DisplayStatus[], tags: ctx.strings('tag') };
 }
 

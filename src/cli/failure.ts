@@ -18,7 +18,12 @@ export function forgetRunFolder(): void {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }
 
 /** The trace into the run's trainer.log; false when that is not possible (the line says so). */

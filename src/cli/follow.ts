@@ -6,7 +6,14 @@ import type { RunManifest } from '../core/contract';
 import { MetricsTail } from '../core/metricsLog';
 import { readRunManifest, runPaths } from '../core/runDirectory';
 import type { Output } from './registry';
-import { initialProgress, reduceProgress, renderProgressLine, renderRecordLine, withManifestProgress, type ProgressState } from './render/progress';
+import {
+  initialProgress,
+  reduceProgress,
+  renderProgressLine,
+  renderRecordLine,
+  withManifestProgress,
+  type ProgressState,
+} from './render/progress';
 import { ProgressView } from './progressView';
 
 export interface ChildOutcome {

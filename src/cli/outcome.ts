@@ -62,7 +62,11 @@ export function concludeRun(dir: string, outcome: ChildOutcome, io: Output, resu
   if (outcome.spawnError) {
     io.err(`could not start the trainer: ${outcome.spawnError.message}`);
     if (m && (m.status === 'queued' || m.status === 'running')) {
-      updateRunManifest(dir, { status: 'failed', endedAt: new Date().toISOString(), error: { message: `could not start the trainer: ${outcome.spawnError.message}` } });
+      updateRunManifest(dir, {
+        status: 'failed',
+        endedAt: new Date().toISOString(),
+        error: { message: `could not start the trainer: ${outcome.spawnError.message}` },
+      });
     }
     io.err(`run directory: ${dir}`);
     return EXIT.failed;
@@ -81,7 +85,11 @@ export function concludeRun(dir: string, outcome: ChildOutcome, io: Output, resu
 
   if (outcome.signal && m?.status === 'queued') {
     // Ended before it took the run over: nothing to resume, and "queued" would stay forever.
-    m = updateRunManifest(dir, { status: 'failed', endedAt: new Date().toISOString(), error: { message: `the trainer ended (${outcome.signal}) before it started the run` } });
+    m = updateRunManifest(dir, {
+      status: 'failed',
+      endedAt: new Date().toISOString(),
+      error: { message: `the trainer ended (${outcome.signal}) before it started the run` },
+    });
     io.err(`run failed: ${m.error!.message}`);
     printLogTail(dir, io);
     io.err(`run directory: ${dir}`);
@@ -92,8 +100,14 @@ export function concludeRun(dir: string, outcome: ChildOutcome, io: Output, resu
     // Killed from outside (SIGKILL, OOM killer): run.json still says running, so the catalog
     // shows the run as interrupted and it can be resumed from its last checkpoint.
     const cp = latestCheckpoint(dir);
-    io.err(`the trainer was killed by ${outcome.signal}${m ? ` during epoch ${Math.min(m.progress.epoch + 1, m.progress.epochs)}/${m.progress.epochs}` : ''}`);
-    io.err(cp ? `the run is interrupted; continue from ${cp.tag} with: gpaco resume ${id}` : 'the run is interrupted and has no checkpoint to resume from');
+    io.err(
+      `the trainer was killed by ${outcome.signal}${m ? ` during epoch ${Math.min(m.progress.epoch + 1, m.progress.epochs)}/${m.progress.epochs}` : ''}`,
+    );
+    io.err(
+      cp
+        ? `the run is interrupted; continue from ${cp.tag} with: gpaco resume ${id}`
+        : 'the run is interrupted and has no checkpoint to resume from',
+    );
     printLogTail(dir, io);
     io.err(`run directory: ${dir}`);
     return EXIT.failed;

@@ -5,7 +5,10 @@ import { prepareConfig, refusalLines, type PrepareRequest, type PreparedConfig }
 import { preflightData } from '../data/index';
 import { EXIT, type CommandContext } from './registry';
 
-export async function prepareForCli(ctx: CommandContext, req: Omit<PrepareRequest, 'preflight'>): Promise<PreparedConfig | typeof EXIT.usage> {
+export async function prepareForCli(
+  ctx: CommandContext,
+  req: Omit<PrepareRequest, 'preflight'>,
+): Promise<PreparedConfig | typeof EXIT.usage> {
   const { io } = ctx;
   const r = await prepareConfig({ ...req, preflight: preflightData });
   if (!r.ok) {

@@ -3,7 +3,17 @@ import { forgetRunFolder, reportUnexpected } from './failure';
 import { parseArgs } from 'node:util';
 import { closestMatches } from '../core/catalog';
 import './commands/index';
-import { EXIT, HELP_OPTION, UsageError, allCommands, findCommand, parseArgsOptions, type CommandContext, type CommandSpec, type Output } from './registry';
+import {
+  EXIT,
+  HELP_OPTION,
+  UsageError,
+  allCommands,
+  findCommand,
+  parseArgsOptions,
+  type CommandContext,
+  type CommandSpec,
+  type Output,
+} from './registry';
 import { padEnd } from './render/format';
 import { terminalSafeOutput } from './render/terminalText';
 
@@ -143,7 +153,11 @@ export async function runCli(argv: readonly string[], envr: CliEnvironment): Pro
 
 function unknownCommand(io: Output, name: string): number {
   const near = closestMatches(name, [...allCommands().map((c) => c.name), 'help'], 3);
-  return usageError(io, undefined, `unknown command "${name}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''}`);
+  return usageError(
+    io,
+    undefined,
+    `unknown command "${name}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''}`,
+  );
 }
 
 function parseErrorMessage(spec: CommandSpec, err: Error): string {
@@ -151,7 +165,11 @@ function parseErrorMessage(spec: CommandSpec, err: Error): string {
   const msg = err.message.split('\n')[0] ?? err.message;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'(-{1,2}[^']+)'/.exec(msg)?.[1] ?? '';
-    const near = closestMatches(flag.replace(/^-+/, ''), spec.options.map((o) => o.name), 2);
+    const near = closestMatches(
+      flag.replace(/^-+/, ''),
+      spec.options.map((o) => o.name),
+      2,
+    );
     return `unknown option ${flag || msg}${near.length ? `; did you mean ${near.map((n) => `--${n}`).join(' or ')}?` : ''}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {

@@ -21,7 +21,9 @@ export function locateRun(ctx: CommandContext, ref: string): string {
     return found.dir;
   }
   if (looksLikePath) throw new UsageError(`${path.resolve(ctx.cwd, ref)} is not a run folder (it has no run.json)`);
-  const hint = found.suggestions.length ? `\ndid you mean:\n${found.suggestions.map((s) => `  ${s}`).join('\n')}` : '\n`gpaco ls` lists the runs';
+  const hint = found.suggestions.length
+    ? `\ndid you mean:\n${found.suggestions.map((s) => `  ${s}`).join('\n')}`
+    : '\n`gpaco ls` lists the runs';
   throw new UsageError(`${found.message}${hint}`);
 }
 

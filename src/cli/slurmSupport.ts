@@ -62,7 +62,8 @@ export function followTiming(ctx: CommandContext): FollowTiming {
 export function slurmSubmitContext(ctx: CommandContext): SlurmSubmitContext | string {
   const nodeSetting = ctx.env.GPACO_NODE?.trim();
   const nodePath = nodeSetting ? resolveExecutable(nodeSetting, ctx.env.PATH ?? '') : process.execPath;
-  if (!nodePath) return `GPACO_NODE="${nodeSetting}" is not an executable here; give the absolute path of a Node 20.19+ that the compute nodes can run`;
+  if (!nodePath)
+    return `GPACO_NODE="${nodeSetting}" is not an executable here; give the absolute path of a Node 20.19+ that the compute nodes can run`;
   const timeoutS = Number(ctx.env.GPACO_SLURM_TIMEOUT_S ?? 20);
   const client = new SlurmClient({ env: ctx.env, timeoutMs: Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : 20_000 });
   const native = ctx.env.GPACO_NATIVE_MODULES?.trim();
@@ -78,7 +79,11 @@ export async function trainOnSlurm(ctx: CommandContext, config: Config, runsDir:
     return EXIT.usage;
   }
   // The run folder exists before sbatch: Slurm does not create the output folder.
-  const { id, dir } = createRunDirectory(runsDir, { config, ...(name !== undefined ? { name } : {}), launch: { kind: 'slurm', jobId: null } });
+  const { id, dir } = createRunDirectory(runsDir, {
+    config,
+    ...(name !== undefined ? { name } : {}),
+    launch: { kind: 'slurm', jobId: null },
+  });
   noteRunFolder(dir);
   io.out(`run ${id}`);
   io.out(`  directory ${dir}`);
@@ -107,7 +112,9 @@ async function submitAndFollow(ctx: CommandContext, sc: SlurmSubmitContext, dir:
   const { io } = ctx;
   const r = await submitRun(dir, sc, mode);
   if (!r.ok) {
-    io.err(`gpaco ${mode === 'start' ? 'train' : 'resume'}: ${r.reason === 'rejected' ? `sbatch rejected the job: ${r.message}` : r.message}`);
+    io.err(
+      `gpaco ${mode === 'start' ? 'train' : 'resume'}: ${r.reason === 'rejected' ? `sbatch rejected the job: ${r.message}` : r.message}`,
+    );
     if (r.reason === 'rejected' || r.reason === 'invalid-options') io.err(`  the run is marked failed: ${dir}`);
     return r.reason === 'invalid-options' || r.reason === 'not-submittable' ? EXIT.usage : EXIT.failed;
   }
@@ -144,7 +151,14 @@ export function jobRow(dir: string, follower: SlurmFollower | undefined): JobRow
   const status = follower ? follower.displayStatus(dir, manifest, base) : slurmDisplayStatus(manifest, base);
   const l = slurmLaunchOf(manifest);
   const obs = follower?.observation(dir);
-  return { dir, id: manifest.id, manifest, status, job: l ? describeJob(l, manifest.status) : manifest.launch?.kind ?? 'local', detail: observationText(obs, manifest) };
+  return {
+    dir,
+    id: manifest.id,
+    manifest,
+    status,
+    job: l ? describeJob(l, manifest.status) : (manifest.launch?.kind ?? 'local'),
+    detail: observationText(obs, manifest),
+  };
 }
 
 function observationText(obs: RunObservation | undefined, m: RunManifest): string {

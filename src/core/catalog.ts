@@ -93,7 +93,8 @@ function holdsRunFile(pid: number, id: string): boolean {
 
 /** Status to show: a `running` run whose trainer is gone on this host is `interrupted`. */
 export function displayStatus(manifest: RunManifest, hostname = os.hostname()): DisplayStatus {
-  const base = manifest.status !== 'running' ? manifest.status : isRunProcessAlive(manifest, hostname) === false ? 'interrupted' : 'running';
+  const base =
+    manifest.status !== 'running' ? manifest.status : isRunProcessAlive(manifest, hostname) === false ? 'interrupted' : 'running';
   // A Slurm run's trainer may live on another host: its recorded job state says when it is over.
   return slurmDisplayStatus(manifest, base);
 }
@@ -213,7 +214,8 @@ export type RunLookup = { ok: true; dir: string } | { ok: false; message: string
  */
 export function findRun(root: string, ref: string): RunLookup {
   const asPath = path.resolve(ref);
-  if ((ref.includes('/') || ref.includes(path.sep) || ref === '.' || ref === '..') && isRunDirectory(asPath)) return { ok: true, dir: asPath };
+  if ((ref.includes('/') || ref.includes(path.sep) || ref === '.' || ref === '..') && isRunDirectory(asPath))
+    return { ok: true, dir: asPath };
   const exact = path.join(root, ref);
   if (!ref.includes('/') && !ref.includes(path.sep) && isRunDirectory(exact)) return { ok: true, dir: path.resolve(exact) };
   if (isRunDirectory(asPath)) return { ok: true, dir: asPath };
@@ -230,7 +232,11 @@ export function findRun(root: string, ref: string): RunLookup {
   const partial = ids.filter((id) => id.includes(ref));
   if (partial.length === 1) return { ok: true, dir: path.resolve(root, partial[0]!) };
   if (partial.length > 1) {
-    return { ok: false, message: `"${ref}" matches ${partial.length} runs in ${path.resolve(root)}; give more of the id`, suggestions: partial.sort().slice(0, 10) };
+    return {
+      ok: false,
+      message: `"${ref}" matches ${partial.length} runs in ${path.resolve(root)}; give more of the id`,
+      suggestions: partial.sort().slice(0, 10),
+    };
   }
   const suggestions = closestMatches(ref, ids, 5);
   return { ok: false, message: `no run "${ref}" in ${path.resolve(root)}`, suggestions };

@@ -16,7 +16,9 @@ export function commandTrainerOf(manifest: Pick<RunManifest, 'config'>): Command
   const trainer = (manifest.config as { trainer?: unknown } | null)?.trainer;
   if (typeof trainer !== 'object' || trainer === null) return undefined;
   const t = trainer as Partial<CommandTrainerConfig>;
-  return t.kind === 'command' && Array.isArray(t.argv) && t.argv.length > 0 && t.argv.every((a) => typeof a === 'string') ? (t as CommandTrainerConfig) : undefined;
+  return t.kind === 'command' && Array.isArray(t.argv) && t.argv.length > 0 && t.argv.every((a) => typeof a === 'string')
+    ? (t as CommandTrainerConfig)
+    : undefined;
 }
 
 /** `python3 train.py --epochs 2`, for logs and messages (not for a shell). */
@@ -25,7 +27,11 @@ export function describeArgv(argv: readonly string[]): string {
 }
 
 /** The command's environment: the launcher's, the config's `env`, and the run's folder and id. */
-export function commandEnvironment(base: NodeJS.ProcessEnv, trainer: CommandTrainerConfig, run: { dir: string; id: string }): NodeJS.ProcessEnv {
+export function commandEnvironment(
+  base: NodeJS.ProcessEnv,
+  trainer: CommandTrainerConfig,
+  run: { dir: string; id: string },
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   // An editor's own variables must not leak into the command (desktop VS Code: Electron).
   delete env.ELECTRON_RUN_AS_NODE;
@@ -53,7 +59,11 @@ export interface StartCommandOptions {
  * as running with its pid and process group. Resolves once it runs; a command that cannot start
  * fails the run at once and rejects with `cannot start ARGV[0]: CODE`.
  */
-export function startCommandTrainer(run: { dir: string; id: string }, trainer: CommandTrainerConfig, options: StartCommandOptions = {}): Promise<ChildProcess> {
+export function startCommandTrainer(
+  run: { dir: string; id: string },
+  trainer: CommandTrainerConfig,
+  options: StartCommandOptions = {},
+): Promise<ChildProcess> {
   const [file, ...args] = trainer.argv;
   const log = fs.openSync(runPaths(run.dir).log, 'a');
   let child: ChildProcess;
@@ -109,7 +119,12 @@ export function startCommandTrainer(run: { dir: string; id: string }, trainer: C
  * running): `completed` for exit code 0, `stopped` when a stop was asked for and it ended by
  * that signal, else `failed`; the exit code is kept. Returns the manifest as it now is.
  */
-export function recordCommandExit(dir: string, code: number | null, signal: NodeJS.Signals | null, stopRequested = false): RunManifest | undefined {
+export function recordCommandExit(
+  dir: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stopRequested = false,
+): RunManifest | undefined {
   let m: RunManifest;
   try {
     m = readRunManifest(dir);
@@ -155,7 +170,11 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
  * turns them into a clean stop), and the end is recorded when the command left it unsaid.
  * Resolves to the exit code to leave with (127: it could not start; 128 + n: killed by signal n).
  */
-export async function runCommandToEnd(run: { dir: string; id: string }, trainer: CommandTrainerConfig, say: (line: string) => void): Promise<number> {
+export async function runCommandToEnd(
+  run: { dir: string; id: string },
+  trainer: CommandTrainerConfig,
+  say: (line: string) => void,
+): Promise<number> {
   let child: ChildProcess;
   try {
     child = await startCommandTrainer(run, trainer);
@@ -174,7 +193,9 @@ export async function runCommandToEnd(run: { dir: string; id: string }, trainer:
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (c, s) => resolve({ code: c, signal: s })));
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (c, s) => resolve({ code: c, signal: s })),
+  );
   for (const [sig, h] of handlers) process.off(sig, h);
   const m = recordCommandExit(run.dir, code, signal, stopRequested);
   say(`the command ended (${signal ?? `exit code ${code}`}); the run is ${m?.status ?? 'unreadable'}`);

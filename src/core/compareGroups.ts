@@ -32,7 +32,10 @@ function revision(file: string): string {
 
 /** Summed matrices by group key and member eval-file revisions, so an unchanged group is not re-read. */
 export class GroupMatrixCache {
-  private readonly entries = new Map<string, { key: string; value: Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> }>();
+  private readonly entries = new Map<
+    string,
+    { key: string; value: Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> }
+  >();
 
   get(groupKey: string, key: string, compute: () => Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'>) {
     const hit = this.entries.get(groupKey);
@@ -57,7 +60,9 @@ export function lastCommonEpoch(members: readonly ExperimentSummary[]): { epoch:
   return { epoch, tags: withFiles.map((w) => w.get(epoch)!) };
 }
 
-function summedMatrix(members: readonly ExperimentSummary[]): Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> {
+function summedMatrix(
+  members: readonly ExperimentSummary[],
+): Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> {
   const none = (note: string) => ({ classes: null, confusion: null, confusionEpoch: null, confusionNote: note });
   let table: ClassTable | null = null;
   let names: string[] | null = null;
@@ -72,10 +77,17 @@ function summedMatrix(members: readonly ExperimentSummary[]): Pick<CompareGroup,
     if (names === null) {
       names = classes.names;
       table = classTable(classes);
-    } else if (!sameNames(names, classes.names)) return none(`${m.id} has other classes than ${members[0]!.id}: matrices of different classes are not added`);
+    } else if (!sameNames(names, classes.names))
+      return none(`${m.id} has other classes than ${members[0]!.id}: matrices of different classes are not added`);
   }
   const common = lastCommonEpoch(members);
-  if (!common || !table) return { classes: table, confusion: null, confusionEpoch: null, confusionNote: 'the members have no evaluation file at a common epoch' };
+  if (!common || !table)
+    return {
+      classes: table,
+      confusion: null,
+      confusionEpoch: null,
+      confusionNote: 'the members have no evaluation file at a common epoch',
+    };
   const c = table.label.length;
   // Sparse cells [true, predicted, count] of every member, added by cell.
   const sum = new Map<number, number>();
@@ -87,7 +99,13 @@ function summedMatrix(members: readonly ExperimentSummary[]): Pick<CompareGroup,
     } catch (err) {
       return { classes: table, confusion: null, confusionEpoch: null, confusionNote: (err as Error).message };
     }
-    if (ev.confusion.classes !== c) return { classes: table, confusion: null, confusionEpoch: null, confusionNote: `${members[i]!.id}: evaluation ${ev.tag} has ${ev.confusion.classes} classes, classes.json ${c}` };
+    if (ev.confusion.classes !== c)
+      return {
+        classes: table,
+        confusion: null,
+        confusionEpoch: null,
+        confusionNote: `${members[i]!.id}: evaluation ${ev.tag} has ${ev.confusion.classes} classes, classes.json ${c}`,
+      };
     const cells = ev.confusion.cells;
     for (let k = 0; k + 2 < cells.length; k += 3) {
       const key = cells[k]! * c + cells[k + 1]!;
@@ -106,7 +124,9 @@ export function buildCompareGroup(spec: GroupSpec, cache: SummaryCache, matrices
   const members = spec.dirs.map((d) => cache.get(d));
   const curves = {} as CompareGroup['curves'];
   const final = {} as Record<CompareMetric, GroupStats | null>;
-  const latest = members.map((m) => m.evals.reduce<(typeof m.evals)[number] | undefined>((a, e) => (!a || e.epoch >= a.epoch ? e : a), undefined));
+  const latest = members.map((m) =>
+    m.evals.reduce<(typeof m.evals)[number] | undefined>((a, e) => (!a || e.epoch >= a.epoch ? e : a), undefined),
+  );
   for (const metric of METRICS) {
     curves[metric] = groupCurve(members, metric);
     final[metric] = statsOf(latest.map((e) => e?.[metric])) ?? null;

@@ -59,29 +59,39 @@ export function decodeConfusion(schemaVersion: 1 | 2, value: unknown, classes: n
       const row = rows[t]!;
       for (let p = 0; p < classes; p++) {
         const v = row[p];
-        if (!isCount(v)) throw new EvalEncodingError(`confusion[${t}][${p}] must be a non-negative integer count (got ${JSON.stringify(v)})`);
+        if (!isCount(v))
+          throw new EvalEncodingError(`confusion[${t}][${p}] must be a non-negative integer count (got ${JSON.stringify(v)})`);
         if (v > 0) cells.push(t, p, v);
       }
     }
     return { layout: 'sparse', classes, cells };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EvalEncodingError('confusion must be an object {layout: "sparse", classes, cells}');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new EvalEncodingError('confusion must be an object {layout: "sparse", classes, cells}');
   const o = value as Record<string, unknown>;
   if (o.layout !== 'sparse') throw new EvalEncodingError(`confusion.layout must be "sparse" (got ${JSON.stringify(o.layout)})`);
-  if (o.classes !== classes) throw new EvalEncodingError(`confusion.classes must be ${classes}, the number of per-class accuracies (got ${JSON.stringify(o.classes)})`);
+  if (o.classes !== classes)
+    throw new EvalEncodingError(
+      `confusion.classes must be ${classes}, the number of per-class accuracies (got ${JSON.stringify(o.classes)})`,
+    );
   const cells = o.cells;
-  if (!Array.isArray(cells) || cells.length % 3 !== 0) throw new EvalEncodingError('confusion.cells must be an array of (true, predicted, count) triplets');
+  if (!Array.isArray(cells) || cells.length % 3 !== 0)
+    throw new EvalEncodingError('confusion.cells must be an array of (true, predicted, count) triplets');
   let prev = -1;
   for (let k = 0; k < cells.length; k += 3) {
     const t: unknown = cells[k];
     const p: unknown = cells[k + 1];
     const n: unknown = cells[k + 2];
     if (!isCount(t) || !isCount(p) || t >= classes || p >= classes) {
-      throw new EvalEncodingError(`confusion.cells triplet ${k / 3}: classes must be integers in 0..${classes - 1} (got ${JSON.stringify(t)}, ${JSON.stringify(p)})`);
+      throw new EvalEncodingError(
+        `confusion.cells triplet ${k / 3}: classes must be integers in 0..${classes - 1} (got ${JSON.stringify(t)}, ${JSON.stringify(p)})`,
+      );
     }
-    if (!isCount(n) || n === 0) throw new EvalEncodingError(`confusion.cells triplet ${k / 3}: count must be a positive integer (got ${JSON.stringify(n)})`);
+    if (!isCount(n) || n === 0)
+      throw new EvalEncodingError(`confusion.cells triplet ${k / 3}: count must be a positive integer (got ${JSON.stringify(n)})`);
     const key = t * classes + p;
-    if (key <= prev) throw new EvalEncodingError(`confusion.cells triplet ${k / 3}: cells must be sorted by true then predicted class, each once`);
+    if (key <= prev)
+      throw new EvalEncodingError(`confusion.cells triplet ${k / 3}: cells must be sorted by true then predicted class, each once`);
     prev = key;
   }
   return { layout: 'sparse', classes, cells: cells as number[] };
@@ -94,7 +104,8 @@ export function decodePredictionsField(value: unknown, classes: number, n: numbe
   const o = value as Record<string, unknown>;
   if (o.order !== 'test') throw new EvalEncodingError(`predictions.order must be "test" (got ${JSON.stringify(o.order)})`);
   if (o.n !== n) throw new EvalEncodingError(`predictions.n must equal n (${n}), got ${JSON.stringify(o.n)}`);
-  if (o.type !== 'uint16' && o.type !== 'uint32') throw new EvalEncodingError(`predictions.type must be "uint16" or "uint32" (got ${JSON.stringify(o.type)})`);
+  if (o.type !== 'uint16' && o.type !== 'uint32')
+    throw new EvalEncodingError(`predictions.type must be "uint16" or "uint32" (got ${JSON.stringify(o.type)})`);
   for (const key of ['true', 'top1', 'top5'] as const) {
     if (key === 'top5' && o[key] === undefined) continue;
     if (typeof o[key] !== 'string' || !BASE64.test(o[key])) throw new EvalEncodingError(`predictions.${key} must be a base64 string`);
@@ -114,7 +125,8 @@ function bytesPer(type: PredictionType): number {
 function decodeIndices(b64: string, type: PredictionType, count: number, classes: number, what: string): Uint32Array {
   const buf = Buffer.from(b64, 'base64');
   const size = bytesPer(type);
-  if (buf.length !== count * size) throw new EvalEncodingError(`predictions.${what} holds ${buf.length} bytes, expected ${count * size} (${count} x ${type})`);
+  if (buf.length !== count * size)
+    throw new EvalEncodingError(`predictions.${what} holds ${buf.length} bytes, expected ${count * size} (${count} x ${type})`);
   const out = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     const v = size === 2 ? buf.readUInt16LE(i * 2) : buf.readUInt32LE(i * 4);
@@ -144,9 +156,15 @@ function encodeIndices(values: ArrayLike<number>, type: PredictionType): string 
 }
 
 /** The predictions field for `classes` classes: uint16 up to 65,536 classes (2 bytes a label). */
-export function encodePredictions(classes: number, labels: ArrayLike<number>, top1: ArrayLike<number>, top5?: ArrayLike<number>): EvalPredictions {
+export function encodePredictions(
+  classes: number,
+  labels: ArrayLike<number>,
+  top1: ArrayLike<number>,
+  top5?: ArrayLike<number>,
+): EvalPredictions {
   if (top1.length !== labels.length) throw new RangeError(`${labels.length} labels but ${top1.length} predictions`);
-  if (top5 !== undefined && top5.length !== labels.length * 5) throw new RangeError(`top-5 needs 5 x ${labels.length} entries, got ${top5.length}`);
+  if (top5 !== undefined && top5.length !== labels.length * 5)
+    throw new RangeError(`top-5 needs 5 x ${labels.length} entries, got ${top5.length}`);
   const type: PredictionType = classes <= 0x10000 ? 'uint16' : 'uint32';
   return {
     order: 'test',
@@ -162,7 +180,8 @@ export function encodePredictions(classes: number, labels: ArrayLike<number>, to
  * Which test images to show: one confusion cell (true t predicted as p), a class's mistakes
  * (true c, predicted anything else), or the images wrongly predicted as a class.
  */
-export type ImageSelection = { kind: 'cell'; true: number; pred: number } | { kind: 'mistakes'; cls: number } | { kind: 'predictedAs'; cls: number };
+export type ImageSelection =
+  { kind: 'cell'; true: number; pred: number } | { kind: 'mistakes'; cls: number } | { kind: 'predictedAs'; cls: number };
 
 /** Test-set indices (ascending) of the selected images. */
 export function selectImages(pred: DecodedPredictions, sel: ImageSelection): number[] {
@@ -194,7 +213,7 @@ export function sparseConfusionOf(labels: ArrayLike<number>, predictions: ArrayL
   for (let i = 0; i < labels.length; i++) keys[i] = labels[i]! * classes + predictions[i]!;
   keys.sort();
   const cells: number[] = [];
-  for (let i = 0; i < keys.length; ) {
+  for (let i = 0; i < keys.length;) {
     const key = keys[i]!;
     let j = i;
     while (j < keys.length && keys[j] === key) j++;

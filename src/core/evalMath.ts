@@ -90,7 +90,8 @@ export function predictionsFromScores(scores: ArrayLike<number>, numClasses: num
 
 /** Fraction of samples whose true class is among the k highest scores (k capped at C). */
 export function topKAccuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number, k: number): number {
-  if (scores.length !== labels.length * numClasses) throw new RangeError(`expected ${labels.length} x ${numClasses} scores, got ${scores.length}`);
+  if (scores.length !== labels.length * numClasses)
+    throw new RangeError(`expected ${labels.length} x ${numClasses} scores, got ${scores.length}`);
   if (labels.length === 0) return 0;
   let hits = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -171,7 +172,8 @@ export function groupAccuracy(
   assignment: readonly ShotGroup[],
   testCounts?: readonly number[],
 ): Record<ShotGroup, number> {
-  if (perClass.length !== assignment.length) throw new RangeError(`${perClass.length} accuracies but ${assignment.length} group assignments`);
+  if (perClass.length !== assignment.length)
+    throw new RangeError(`${perClass.length} accuracies but ${assignment.length} group assignments`);
   const sum: Record<ShotGroup, number> = { many: 0, medium: 0, few: 0 };
   const count: Record<ShotGroup, number> = { many: 0, medium: 0, few: 0 };
   perClass.forEach((acc, c) => {

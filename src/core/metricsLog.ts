@@ -39,7 +39,7 @@ export function parseMetricRecord(value: unknown): MetricRecord | undefined {
   if (!req.strings.every((k) => typeof rec[k] === 'string')) return undefined;
   if (kind === 'event' && !['info', 'warn', 'error'].includes(rec.level as string)) return undefined;
   // Ranges: a viewer prints these as they are (accuracies as percentages, tags inside paths).
-  if (!Number.isInteger(rec.epoch ?? 0) || (rec.epoch as number | undefined ?? 0) < 0) return undefined;
+  if (!Number.isInteger(rec.epoch ?? 0) || ((rec.epoch as number | undefined) ?? 0) < 0) return undefined;
   if (req.strings.includes('tag') && !isValidTag(rec.tag)) return undefined;
   if (kind === 'eval' && !FRACTIONS.every((k) => (rec[k] as number) >= 0 && (rec[k] as number) <= 1)) return undefined;
   return rec as unknown as MetricRecord;
@@ -268,7 +268,10 @@ export function findLastMetric<K extends MetricKind>(
       }
       // The first line of `data` is complete only when the chunk starts the file.
       const firstNl = start === 0 ? -1 : data.indexOf(NEWLINE);
-      const lines = data.subarray(firstNl + 1).toString('utf8').split('\n');
+      const lines = data
+        .subarray(firstNl + 1)
+        .toString('utf8')
+        .split('\n');
       for (let i = lines.length - 1; i >= 0; i--) {
         const line = lines[i]!;
         if (!needle.test(line)) continue;

@@ -66,7 +66,9 @@ export interface PlanRequest {
 }
 
 const layoutText = (shards: number, batch: number) =>
-  shards === 1 ? `one shard (batch-norm statistics over the whole batch of ${batch})` : `${shards} shards of ${shardSize({ shards, batchSize: batch })} images (batch-norm statistics per shard)`;
+  shards === 1
+    ? `one shard (batch-norm statistics over the whole batch of ${batch})`
+    : `${shards} shards of ${shardSize({ shards, batchSize: batch })} images (batch-norm statistics per shard)`;
 
 /**
  * Workers and shards for a run. A resume keeps the checkpoint's shard layout (so it stays exact)
@@ -78,17 +80,27 @@ export function planParallel(r: PlanRequest): PlanResult {
   const asked = r.threads ? resolveWorkers(r.workers, r.batchSize, cpus) : 1;
   if (r.resumedShards === undefined) {
     const shards = r.shards ?? asked;
-    if (shards > r.batchSize) return { ok: false, reason: `${shards} shards need at least ${shards} images per batch (optim.batchSize is ${r.batchSize})` };
+    if (shards > r.batchSize)
+      return { ok: false, reason: `${shards} shards need at least ${shards} images per batch (optim.batchSize is ${r.batchSize})` };
     return { ok: true, plan: { workers: Math.min(asked, shards), shards, note: null } };
   }
   const kept = r.resumedShards;
   if (r.shards !== undefined && r.shards !== kept) {
-    return { ok: false, reason: `the checkpoint was trained with ${layoutText(kept, r.batchSize)}; optim.shards ${r.shards} would change the batch-norm statistics, so the resume would not be exact. Set optim.shards to ${kept} (or start a new run)` };
+    return {
+      ok: false,
+      reason: `the checkpoint was trained with ${layoutText(kept, r.batchSize)}; optim.shards ${r.shards} would change the batch-norm statistics, so the resume would not be exact. Set optim.shards to ${kept} (or start a new run)`,
+    };
   }
   if (r.workers !== 'auto' && r.threads && r.workers > kept) {
-    return { ok: false, reason: `the checkpoint was trained with ${layoutText(kept, r.batchSize)}: at most ${kept} worker${kept === 1 ? '' : 's'} can share that layout exactly; resume with --workers ${kept} or fewer` };
+    return {
+      ok: false,
+      reason: `the checkpoint was trained with ${layoutText(kept, r.batchSize)}: at most ${kept} worker${kept === 1 ? '' : 's'} can share that layout exactly; resume with --workers ${kept} or fewer`,
+    };
   }
   const workers = Math.min(asked, kept);
-  const note = r.shards === undefined && kept !== asked ? `resuming with the checkpoint's ${layoutText(kept, r.batchSize)} on ${workers} worker${workers === 1 ? '' : 's'}` : null;
+  const note =
+    r.shards === undefined && kept !== asked
+      ? `resuming with the checkpoint's ${layoutText(kept, r.batchSize)} on ${workers} worker${workers === 1 ? '' : 's'}`
+      : null;
   return { ok: true, plan: { workers, shards: kept, note } };
 }

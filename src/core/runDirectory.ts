@@ -6,9 +6,28 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './atomicWrite';
 import type { Config } from './config/schema';
-import { RUN_FILES, RUN_SCHEMA, type CheckpointEntry, type CheckpointIndex, type ClassesFile, type EvalFile, type EvalFileV1, type RunManifest, type RunProgress } from './contract';
+import {
+  RUN_FILES,
+  RUN_SCHEMA,
+  type CheckpointEntry,
+  type CheckpointIndex,
+  type ClassesFile,
+  type EvalFile,
+  type EvalFileV1,
+  type RunManifest,
+  type RunProgress,
+} from './contract';
 import { RunFileError, readRunJson, readRunJsonIfExists } from './runFile';
-import { checkTag, isObject, isValidTag, parseCheckpointEntry, parseClassesFile, parseEvalFile, parseRunManifest, pathInside } from './runSchema';
+import {
+  checkTag,
+  isObject,
+  isValidTag,
+  parseCheckpointEntry,
+  parseClassesFile,
+  parseEvalFile,
+  parseRunManifest,
+  pathInside,
+} from './runSchema';
 
 export { RunFileError } from './runFile';
 export { parseClassesFile, parseEvalFile, parseRunManifest } from './runSchema';

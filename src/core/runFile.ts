@@ -90,7 +90,8 @@ export function openRunFile(kind: RunFileKind, file: string): OpenRunFile {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new RunFileError(file, `not a regular file (${kindOf(st)})`, 'not-regular');
     const cap = RUN_FILE_CAPS[kind];
-    if (st.size > cap) throw new RunFileError(file, `too large (${megabytes(st.size)}; at most ${megabytes(cap)} for this file)`, 'too-large');
+    if (st.size > cap)
+      throw new RunFileError(file, `too large (${megabytes(st.size)}; at most ${megabytes(cap)} for this file)`, 'too-large');
     return { fd, size: st.size };
   } catch (err) {
     fs.closeSync(fd);
@@ -134,7 +135,12 @@ export function readRunText(kind: RunFileKind, file: string): string {
 export function readRunJson(kind: RunFileKind, file: string): unknown {
   const text = readRunText(kind, file);
   const depth = jsonDepth(text);
-  if (depth > MAX_JSON_DEPTH) throw new RunFileError(file, `nested ${depth > 100_000 ? 'more than 100000' : depth} levels deep (at most ${MAX_JSON_DEPTH})`, 'schema');
+  if (depth > MAX_JSON_DEPTH)
+    throw new RunFileError(
+      file,
+      `nested ${depth > 100_000 ? 'more than 100000' : depth} levels deep (at most ${MAX_JSON_DEPTH})`,
+      'schema',
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -153,7 +159,8 @@ function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -187,7 +194,8 @@ export async function readRunFileAsync(kind: RunFileKind, file: string): Promise
     const st = await handle.stat();
     if (!st.isFile()) throw new RunFileError(file, `not a regular file (${kindOf(st)})`, 'not-regular');
     const cap = RUN_FILE_CAPS[kind];
-    if (st.size > cap) throw new RunFileError(file, `too large (${megabytes(st.size)}; at most ${megabytes(cap)} for this file)`, 'too-large');
+    if (st.size > cap)
+      throw new RunFileError(file, `too large (${megabytes(st.size)}; at most ${megabytes(cap)} for this file)`, 'too-large');
     const buf = Buffer.allocUnsafe(st.size);
     let got = 0;
     while (got < st.size) {

@@ -57,16 +57,21 @@ export function readRunLock(dir: string, hostname = os.hostname()): LockState {
     return { kind: 'held', holder: { pid: 0, host: '?', since: '?' } };
   }
   const holder = parseHolder(text);
-  if (!holder) return ageMs > FRESH_MS ? { kind: 'stale', holder: null, why: 'its content is not a lock record' } : { kind: 'held', holder: { pid: 0, host: '?', since: '?' } };
+  if (!holder)
+    return ageMs > FRESH_MS
+      ? { kind: 'stale', holder: null, why: 'its content is not a lock record' }
+      : { kind: 'held', holder: { pid: 0, host: '?', since: '?' } };
   if (holder.host !== hostname) return { kind: 'held', holder };
   if (!isProcessAlive(holder.pid)) return { kind: 'stale', holder, why: `process ${holder.pid} is gone` };
-  if (isTrainerProcess(holder.pid, { runDir: dir }) === false) return { kind: 'stale', holder, why: `process ${holder.pid} is no longer a trainer of this run` };
+  if (isTrainerProcess(holder.pid, { runDir: dir }) === false)
+    return { kind: 'stale', holder, why: `process ${holder.pid} is no longer a trainer of this run` };
   return { kind: 'held', holder };
 }
 
 /** "RUN is being trained by pid P on HOST since T": the one wording of a held lock. */
 export function describeHolder(dir: string, holder: LockHolder): string {
-  const who = holder.pid > 0 ? `pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process (its lock file cannot be read)';
+  const who =
+    holder.pid > 0 ? `pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process (its lock file cannot be read)';
   return `${path.basename(dir)} is being trained by ${who}`;
 }
 
@@ -106,8 +111,11 @@ export function acquireRunLock(dir: string, now = new Date()): AcquireResult {
       if (state.kind === 'free') continue;
       // Stale: remove it only if it is still the file judged stale (another taker may have won).
       const before = safeRead(file);
-      if (before !== undefined && (state.holder === null || parseHolder(before)?.since === state.holder.since)) fs.rmSync(file, { force: true });
-      tookOver = state.holder ? `took over a stale lock of pid ${state.holder.pid} on ${state.holder.host} since ${state.holder.since} (${state.why})` : `took over a stale lock (${state.why})`;
+      if (before !== undefined && (state.holder === null || parseHolder(before)?.since === state.holder.since))
+        fs.rmSync(file, { force: true });
+      tookOver = state.holder
+        ? `took over a stale lock of pid ${state.holder.pid} on ${state.holder.host} since ${state.holder.since} (${state.why})`
+        : `took over a stale lock (${state.why})`;
       continue;
     }
     try {

@@ -44,7 +44,11 @@ export function isValidTag(tag: unknown): tag is string {
 
 /** Throws unless `tag` is a valid tag (it becomes part of a path). */
 export function checkTag(tag: string, file: string): string {
-  if (!isValidTag(tag)) throw new RunFileError(file, `invalid tag ${JSON.stringify(String(tag).slice(0, 200))}: tags are plain names (letters, digits, ".", "_", "-"; no "/" or "..")`);
+  if (!isValidTag(tag))
+    throw new RunFileError(
+      file,
+      `invalid tag ${JSON.stringify(String(tag).slice(0, 200))}: tags are plain names (letters, digits, ".", "_", "-"; no "/" or "..")`,
+    );
   return tag;
 }
 
@@ -69,8 +73,14 @@ export function isObject(v: unknown): v is Json {
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
-const intIn = (lo: number, hi: number) => (v: unknown): v is number => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
-const numIn = (lo: number, hi: number) => (v: unknown): v is number => isFiniteNumber(v) && v >= lo && v <= hi;
+const intIn =
+  (lo: number, hi: number) =>
+  (v: unknown): v is number =>
+    Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+const numIn =
+  (lo: number, hi: number) =>
+  (v: unknown): v is number =>
+    isFiniteNumber(v) && v >= lo && v <= hi;
 const isFraction = numIn(0, 1);
 const isCount = intIn(0, RUN_LIMITS.count);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -208,7 +218,8 @@ export function parseClassesFile(value: unknown, file: string = RUN_FILES.classe
 export function parseEvalFile(value: unknown, file: string): EvalFile {
   if (!isObject(value)) throw new RunFileError(file, 'must be a JSON object');
   const version = value.schema === EVAL_SCHEMA ? 2 : value.schema === EVAL_SCHEMA_V1 ? 1 : 0;
-  if (version === 0) throw new RunFileError(file, `field "schema" must be "${EVAL_SCHEMA}" or "${EVAL_SCHEMA_V1}" (got ${shown(value.schema)})`);
+  if (version === 0)
+    throw new RunFileError(file, `field "schema" must be "${EVAL_SCHEMA}" or "${EVAL_SCHEMA_V1}" (got ${shown(value.schema)})`);
   field(file, value, 'tag', isValidTag, 'a tag (a plain name)');
   field(file, value, 'epoch', intIn(0, RUN_LIMITS.epochs), 'a whole number >= 0');
   const n = field(file, value, 'n', isCount, 'a whole number >= 0');
@@ -248,7 +259,12 @@ export function parseCheckpointEntry(v: unknown): CheckpointEntry | undefined {
   const expected = `${RUN_FILES.checkpoints}/${v.tag}`;
   // An own checkpoint's folder is always checkpoints/<tag>: a path elsewhere would let an index
   // point outside the run. An external one (an imported run's file) is only listed, never read.
-  if (external ? typeof v.path !== 'string' : v.path !== undefined && (typeof v.path !== 'string' || path.posix.normalize(v.path.replace(/\\/g, '/')) !== expected)) return undefined;
+  if (
+    external
+      ? typeof v.path !== 'string'
+      : v.path !== undefined && (typeof v.path !== 'string' || path.posix.normalize(v.path.replace(/\\/g, '/')) !== expected)
+  )
+    return undefined;
   const frac = (x: unknown) => (isFraction(x) ? x : null);
   return {
     ...v,

@@ -226,10 +226,18 @@ export class RunSnapshotSource {
       epochs: manifest.progress.epochs,
       secondsPerEpoch: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null,
       canStop: status === 'running' || status === 'queued',
-      canResume: (status === 'stopped' || status === 'failed' || status === 'interrupted') && !manifest.imported && checkpoints.some((c) => c.hasCheckpoint && !c.external),
+      canResume:
+        (status === 'stopped' || status === 'failed' || status === 'interrupted') &&
+        !manifest.imported &&
+        checkpoints.some((c) => c.hasCheckpoint && !c.external),
       sweepId: manifest.sweepId ?? null,
       imported: manifest.imported
-        ? { kind: manifest.imported.kind, source: manifest.imported.source, read: manifest.imported.read, skipped: manifest.imported.skipped }
+        ? {
+            kind: manifest.imported.kind,
+            source: manifest.imported.source,
+            read: manifest.imported.read,
+            skipped: manifest.imported.skipped,
+          }
         : null,
     };
     if (this.tail.malformed > 0) warnings.push(`metrics.jsonl: ${this.tail.malformed} malformed line(s) skipped`);
@@ -422,7 +430,15 @@ export function compareRunOf(snapshot: RunSnapshot): CompareRun {
     curves: snapshot.curves,
     evals: snapshot.evals,
     final: sel
-      ? { tag: sel.tag, epoch: sel.epoch, top1: sel.top1, top5: sel.top5, many: sel.groupAccuracy.many, medium: sel.groupAccuracy.medium, few: sel.groupAccuracy.few }
+      ? {
+          tag: sel.tag,
+          epoch: sel.epoch,
+          top1: sel.top1,
+          top5: sel.top5,
+          many: sel.groupAccuracy.many,
+          medium: sel.groupAccuracy.medium,
+          few: sel.groupAccuracy.few,
+        }
       : null,
     classes: snapshot.classes,
     confusion: sel?.confusion ?? null,
@@ -475,7 +491,10 @@ export function buildReportData(dirs: readonly string[], options: ReportOptions 
     const snapshot = source.build({ ...options, now, selectedTag: null });
     const details: Record<string, EvalDetail> = {};
     if (snapshot.classes) {
-      const tags = snapshot.checkpoints.filter((c) => c.hasEval).slice(0, maxEvals).map((c) => c.tag);
+      const tags = snapshot.checkpoints
+        .filter((c) => c.hasEval)
+        .slice(0, maxEvals)
+        .map((c) => c.tag);
       for (const tag of tags) {
         const d = tag === snapshot.selectedTag ? snapshot.selected : source.detail(tag, snapshot.classes, snapshot.warnings);
         if (d) details[tag] = d;
@@ -486,7 +505,8 @@ export function buildReportData(dirs: readonly string[], options: ReportOptions 
   return {
     schema: SNAPSHOT_SCHEMA,
     kind: 'report',
-    title: options.title ?? (runs.length === 1 ? `GPaCo Lab report: ${runs[0]!.snapshot.run.name}` : `GPaCo Lab report: ${runs.length} runs`),
+    title:
+      options.title ?? (runs.length === 1 ? `GPaCo Lab report: ${runs[0]!.snapshot.run.name}` : `GPaCo Lab report: ${runs.length} runs`),
     generatedAt: now.toISOString(),
     runs,
     compare: dirs.length >= 2 ? buildCompareSnapshot(dirs, { ...options, now }) : null,

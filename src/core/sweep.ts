@@ -52,7 +52,8 @@ export function parseGridAxis(text: string): GridAxis | ConfigIssue {
   const eq = text.indexOf('=');
   if (eq <= 0) return { path: '', message: `--grid expects key=value1,value2,..., got "${text}"` };
   const key = text.slice(0, eq).trim();
-  if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key)) return { path: key, message: `--grid: "${key}" is not a dotted field path such as loss.alpha` };
+  if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key))
+    return { path: key, message: `--grid: "${key}" is not a dotted field path such as loss.alpha` };
   const bad = key.split('.').find(isForbiddenKey);
   if (bad !== undefined) return { path: key, message: `--grid: "${bad}" is not a config field` };
   const raw = splitGridValues(text.slice(eq + 1));
@@ -96,7 +97,9 @@ export function gridPoints(axes: readonly GridAxis[]): SweepPoint[] {
   return combos.map((vals, index) => {
     const values: Record<string, unknown> = {};
     axes.forEach((a, i) => (values[a.key] = vals[i]));
-    const label = axes.map((a, i) => `${a.path[a.path.length - 1]}=${typeof vals[i] === 'string' ? (vals[i]) : JSON.stringify(vals[i])}`).join(' ');
+    const label = axes
+      .map((a, i) => `${a.path[a.path.length - 1]}=${typeof vals[i] === 'string' ? vals[i] : JSON.stringify(vals[i])}`)
+      .join(' ');
     return { index, values, label };
   });
 }
@@ -111,7 +114,11 @@ export type ExpandResult = { ok: true; points: ExpandedPoint[] } | { ok: false; 
  * One validated config per grid point: `base` (a raw config object, already with any --set
  * overrides) with the point's values applied. Every invalid point is reported with its values.
  */
-export function expandSweep(base: unknown, axes: readonly GridAxis[], validateOptions: Parameters<typeof validateConfig>[1] = {}): ExpandResult {
+export function expandSweep(
+  base: unknown,
+  axes: readonly GridAxis[],
+  validateOptions: Parameters<typeof validateConfig>[1] = {},
+): ExpandResult {
   const errors: string[] = [];
   if (axes.length === 0) return { ok: false, errors: ['give at least one --grid key=value1,value2'] };
   const keys = axes.map((a) => a.key);

@@ -81,7 +81,13 @@ function recordCount(kind: CifarKind, file: string): number {
   return size / recordBytes;
 }
 
-function readNames(file: string | undefined, fallback: readonly string[], dir: string, expectedName: string, warnings: SourceWarning[]): string[] {
+function readNames(
+  file: string | undefined,
+  fallback: readonly string[],
+  dir: string,
+  expectedName: string,
+  warnings: SourceWarning[],
+): string[] {
   if (!file) {
     const where = path.join(dir, expectedName);
     warnings.push({ where, message: `${where} not found: using the standard class names` });
@@ -115,10 +121,17 @@ async function openPart(kind: CifarKind, dir: string, names: string[], labelInde
       f.file,
       recordReader(0, recordBytes, (i, rec) => {
         if (kind === 'cifar100' && (rec[0]! >= CIFAR100_COARSE_CLASSES.length || rec[1]! >= CIFAR100_FINE_CLASSES.length)) {
-          throw new DataError(`${f.file}: record ${i} has labels coarse ${rec[0]}, fine ${rec[1]}; expected 0..19 and 0..99 (is this the CIFAR-100 binary version?)`, f.file);
+          throw new DataError(
+            `${f.file}: record ${i} has labels coarse ${rec[0]}, fine ${rec[1]}; expected 0..19 and 0..99 (is this the CIFAR-100 binary version?)`,
+            f.file,
+          );
         }
         const v = rec[labelIndex]!;
-        if (v >= classes) throw new DataError(`${f.file}: record ${i} has label ${v}; expected 0..${classes - 1} (is this the CIFAR-10 binary version?)`, f.file);
+        if (v >= classes)
+          throw new DataError(
+            `${f.file}: record ${i} has label ${v}; expected 0..${classes - 1} (is this the CIFAR-10 binary version?)`,
+            f.file,
+          );
         labels[f.base + i] = v;
       }),
     );
@@ -144,7 +157,8 @@ async function openPart(kind: CifarKind, dir: string, names: string[], labelInde
             (i) => i < f.count && slot[f.base + i]! >= 0,
           ),
         );
-        if (total !== f.count * recordBytes) throw new DataError(`${f.file}: changed while reading (${total} bytes, expected ${f.count * recordBytes})`, f.file);
+        if (total !== f.count * recordBytes)
+          throw new DataError(`${f.file}: changed while reading (${total} bytes, expected ${f.count * recordBytes})`, f.file);
       }
       onProgress?.(positions.length, positions.length);
       return { images, kept: positions, failed: [] };
@@ -165,7 +179,11 @@ function planarToInterleaved(rec: Uint8Array, offset: number, out: Uint8Array, a
 
 /** Opens a CIFAR binary file set: sizes checked and labels read, pixels not yet read. */
 export async function openCifar(kind: CifarKind, dataPath: string, labelsOf: 'fine' | 'coarse' = 'fine'): Promise<Source> {
-  requireFolder(dataPath, 'data.path', `the extracted ${kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary files; ${downloadHint(kind)}`);
+  requireFolder(
+    dataPath,
+    'data.path',
+    `the extracted ${kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary files; ${downloadHint(kind)}`,
+  );
   const dir = resolveFolder(kind, dataPath);
   const l = LAYOUT[kind];
   const missing = [...l.train, ...l.test].filter((n) => !locate(dir, n));

@@ -23,7 +23,10 @@ function ioError(file: string, err: unknown): DataError {
 
 function gzipError(file: string, err: unknown): DataError {
   const code = (err as NodeJS.ErrnoException).code;
-  const reason = code === 'Z_BUF_ERROR' || /unexpected end/i.test((err as Error).message) ? 'the gzip data ends early (truncated file)' : (err as Error).message;
+  const reason =
+    code === 'Z_BUF_ERROR' || /unexpected end/i.test((err as Error).message)
+      ? 'the gzip data ends early (truncated file)'
+      : (err as Error).message;
   return new DataError(`${file}: cannot decompress: ${reason}`, file);
 }
 

@@ -12,7 +12,12 @@ export type IdxKind = 'mnist' | 'fashion-mnist';
 const PREFIX = { train: 'train', test: 't10k' } as const;
 type Part = keyof typeof PREFIX;
 
-const UPSTREAM_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const UPSTREAM_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 /** Where to get the files, for messages about a missing folder or file. */
 export function idxDownloadHint(kind: IdxKind): string {
@@ -36,7 +41,8 @@ interface IdxHeader {
 function parseHeader(head: Uint8Array, file: string, what: 'images' | 'labels'): IdxHeader {
   const d = what === 'images' ? 3 : 1;
   const expected = `0x0000080${d} (IDX ${what}: unsigned bytes, ${d} dimension${d > 1 ? 's' : ''})`;
-  if (head.length < 4) throw new DataError(`${file}: file of ${head.length} bytes is too short for an IDX header; expected magic number ${expected}`, file);
+  if (head.length < 4)
+    throw new DataError(`${file}: file of ${head.length} bytes is too short for an IDX header; expected magic number ${expected}`, file);
   const magic = Buffer.from(head.buffer, head.byteOffset, 4).readUInt32BE(0);
   if (magic !== 0x800 + d) {
     const looksLike = magic === 0x801 ? ' (this is an IDX labels file)' : magic === 0x803 ? ' (this is an IDX images file)' : '';
@@ -54,7 +60,10 @@ function expectSize(file: string, header: IdxHeader, actual: number, gzip = fals
   const shape = header.dims.join(' x ');
   if (gzip) {
     // The trailer of a cut gzip file is whatever bytes happen to end it.
-    throw new DataError(`${file}: truncated or corrupt: its gzip trailer gives ${actual} bytes of content, but its header (${shape}) needs ${expected}`, file);
+    throw new DataError(
+      `${file}: truncated or corrupt: its gzip trailer gives ${actual} bytes of content, but its header (${shape}) needs ${expected}`,
+      file,
+    );
   }
   throw new DataError(
     actual < expected
@@ -89,7 +98,10 @@ function openPart(dir: string, part: Part, classes: number): IdxPart {
   expectSize(labelsFile, lblHeader, lblBytes.length);
   const [count, rows, cols] = imgHeader.dims as [number, number, number];
   if (lblHeader.dims[0] !== count) {
-    throw new DataError(`${labelsFile}: has ${lblHeader.dims[0]} labels but ${path.basename(imagesFile)} has ${count} images; the counts must agree`, labelsFile);
+    throw new DataError(
+      `${labelsFile}: has ${lblHeader.dims[0]} labels but ${path.basename(imagesFile)} has ${count} images; the counts must agree`,
+      labelsFile,
+    );
   }
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -155,14 +167,14 @@ export function openIdx(kind: IdxKind, dir: string): Source {
     }
   }
   if (missing.length > 0 || !parts.train || !parts.test) {
-    throw new DataError(
-      `data.path: ${dir} lacks ${missing.map((m) => `${m}[.gz]`).join(', ')}; ${idxDownloadHint(kind)}`,
-      'data.path',
-    );
+    throw new DataError(`data.path: ${dir} lacks ${missing.map((m) => `${m}[.gz]`).join(', ')}; ${idxDownloadHint(kind)}`, 'data.path');
   }
   const { train, test } = parts;
   if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new DataError(`${test.imagesFile}: images are ${test.rows}x${test.cols} but the training images are ${train.rows}x${train.cols}; both must have the same size`, test.imagesFile);
+    throw new DataError(
+      `${test.imagesFile}: images are ${test.rows}x${test.cols} but the training images are ${train.rows}x${train.cols}; both must have the same size`,
+      test.imagesFile,
+    );
   }
   return {
     description: `${kind} (${dir})`,

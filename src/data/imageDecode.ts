@@ -22,8 +22,15 @@ export function decodeImage(bytes: Uint8Array): RawImage {
   if (format === 'jpeg') {
     // tolerantDecoding off: a truncated or damaged JPEG is refused (like PIL) rather than
     // silently returned with grey blocks. The limits stop a huge image from exhausting memory.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: 64, maxMemoryUsageInMB: 1024 });
-    if (img.data.length !== img.width * img.height * 3) throw new Error(`unexpected JPEG decoder output (${img.data.length} bytes for ${img.width}x${img.height})`);
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxResolutionInMP: 64,
+      maxMemoryUsageInMB: 1024,
+    });
+    if (img.data.length !== img.width * img.height * 3)
+      throw new Error(`unexpected JPEG decoder output (${img.data.length} bytes for ${img.width}x${img.height})`);
     return { width: img.width, height: img.height, channels: 3, data: img.data };
   }
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -134,7 +141,16 @@ function resizeColumns(src: Uint8Array, width: number, inH: number, channels: nu
  * Resizes an interleaved uint8 image (any channel count) to outW x outH, writing into `out` at
  * `at`. The aspect ratio is not kept, as with torchvision's Resize((s, s)).
  */
-export function resizeInto(src: Uint8Array, inW: number, inH: number, channels: number, outW: number, outH: number, out: Uint8Array, at: number): void {
+export function resizeInto(
+  src: Uint8Array,
+  inW: number,
+  inH: number,
+  channels: number,
+  outW: number,
+  outH: number,
+  out: Uint8Array,
+  at: number,
+): void {
   const rows = inW === outW ? src.subarray(0, inW * inH * channels) : resizeRows(src, inW, inH, channels, outW);
   if (inH === outH) out.set(rows, at);
   else resizeColumns(rows, outW, inH, channels, outH, out, at);

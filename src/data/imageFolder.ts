@@ -73,7 +73,13 @@ function listClasses(root: string, field: 'data.path' | 'data.testPath'): ClassF
 }
 
 /** Splits each class's files into train and test by a seeded shuffle; at least one of each. */
-function holdOut(classes: ClassFolder[], fraction: number, seed: number, warnings: SourceWarning[], root: string): { train: ClassFolder[]; test: ClassFolder[] } {
+function holdOut(
+  classes: ClassFolder[],
+  fraction: number,
+  seed: number,
+  warnings: SourceWarning[],
+  root: string,
+): { train: ClassFolder[]; test: ClassFolder[] } {
   const train: ClassFolder[] = [];
   const test: ClassFolder[] = [];
   for (const c of classes) {
@@ -81,7 +87,10 @@ function holdOut(classes: ClassFolder[], fraction: number, seed: number, warning
     const nTest = n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
     if (nTest === 0) {
       const where = path.join(root, c.name);
-      warnings.push({ where, message: `${where}: only ${n} image, so none is held out for testing (data.holdout); the class is not evaluated` });
+      warnings.push({
+        where,
+        message: `${where}: only ${n} image, so none is held out for testing (data.holdout); the class is not evaluated`,
+      });
     }
     // One stream per class name: adding a class or an image elsewhere leaves this class's split alone.
     const order = Rng.derive(seed, `holdout/${c.name}`).shuffle([...c.files]);
@@ -125,7 +134,12 @@ export function imageFilePart(root: string, files: string[], labels: Int32Array,
       for (let b = 0; b < positions.length; b += READ_AHEAD) {
         const batch = Array.from(positions.subarray(b, b + READ_AHEAD));
         const contents = await Promise.all(
-          batch.map((p) => readRunFileAsync('data', path.join(root, files[p]!)).then((buf) => ({ buf }), (err: Error) => ({ err }))),
+          batch.map((p) =>
+            readRunFileAsync('data', path.join(root, files[p]!)).then(
+              (buf) => ({ buf }),
+              (err: Error) => ({ err }),
+            ),
+          ),
         );
         batch.forEach((p, k) => {
           const r = contents[k]!;
@@ -188,7 +202,10 @@ export function openImageFolder(data: DataConfig): Source {
     ({ train: trainClasses, test: testClasses } = holdOut(all, data.holdout, data.splitSeed, warnings, data.path));
   }
   if (trainClasses.length < 2) {
-    throw new DataError(`data.path: ${data.path} has one class folder (${trainClasses[0]?.name}); expected at least two classes`, 'data.path');
+    throw new DataError(
+      `data.path: ${data.path} has one class folder (${trainClasses[0]?.name}); expected at least two classes`,
+      'data.path',
+    );
   }
   const ranked = [...trainClasses].sort((a, b) => b.files.length - a.files.length || byCodePoint(a.name, b.name));
   const order = new Map(ranked.map((c, i) => [c.name, i]));

@@ -55,7 +55,14 @@ export function isFileKind(data: DataConfig): data is DataConfig & { kind: FileD
 }
 
 /** The record saved as split.json, for a split whose training items are `kept` (positions). */
-function splitRecordOf(data: DataConfig, source: Source, plan: SplitPlan, kept: Int32Array, skipped: string[], testSkipped: string[] = []): SplitRecord {
+function splitRecordOf(
+  data: DataConfig,
+  source: Source,
+  plan: SplitPlan,
+  kept: Int32Array,
+  skipped: string[],
+  testSkipped: string[] = [],
+): SplitRecord {
   const labels = source.train.labels;
   const files = source.train.files;
   return {
@@ -67,7 +74,10 @@ function splitRecordOf(data: DataConfig, source: Source, plan: SplitPlan, kept: 
     imbalanceFactor: plan.imbalanceFactor,
     maxPerClass: plan.maxPerClass,
     availableCounts: plan.available,
-    counts: classCounts(Array.from(kept, (p) => labels[p]!), source.classNames.length),
+    counts: classCounts(
+      Array.from(kept, (p) => labels[p]!),
+      source.classNames.length,
+    ),
     // A list names its own files (the list file is the record); others record the kept files.
     ...(files && data.kind !== 'list' ? { files: Array.from(kept, (p) => files[p]!) } : {}),
     ...(files ? { skipped } : {}),
@@ -114,7 +124,10 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
   const kept = classCounts(trainLabels, C);
   const emptied = kept.findIndex((n) => n === 0);
   if (emptied >= 0) {
-    throw new DataError(`class "${source.classNames[emptied]}": none of its ${plan.counts[emptied]} chosen training images could be decoded`, data.path ?? 'data.path');
+    throw new DataError(
+      `class "${source.classNames[emptied]}": none of its ${plan.counts[emptied]} chosen training images could be decoded`,
+      data.path ?? 'data.path',
+    );
   }
   const skipped = train.failed.map((f) => source.train.files?.[f.position] ?? String(f.position));
   // Test images that did not decode are left out of the test set: recorded, so a viewer can map
@@ -149,7 +162,14 @@ function planOf(data: DataConfig, source: Source): SplitPlan {
   source.train.labels.forEach((l, p) => (indices[l]![fill[l]!++] = p));
   const max = Math.max(...counts);
   const min = Math.min(...counts);
-  return { maxPerClass: max, imbalanceFactor: min > 0 ? max / min : Infinity, splitSeed: data.splitSeed, available: counts, counts, indices };
+  return {
+    maxPerClass: max,
+    imbalanceFactor: min > 0 ? max / min : Infinity,
+    splitSeed: data.splitSeed,
+    available: counts,
+    counts,
+    indices,
+  };
 }
 
 /**

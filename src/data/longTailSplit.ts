@@ -63,7 +63,10 @@ export function resolveMaxPerClass(params: SplitParams, available: readonly numb
   const imbalanceFactor = params.imbalanceFactor ?? DEFAULT_IMBALANCE_FACTOR;
   const C = available.length;
   if (!(imbalanceFactor >= 1)) {
-    throw new DataError(`data.imbalanceFactor: must be at least 1 (largest class / smallest class), got ${imbalanceFactor}`, 'data.imbalanceFactor');
+    throw new DataError(
+      `data.imbalanceFactor: must be at least 1 (largest class / smallest class), got ${imbalanceFactor}`,
+      'data.imbalanceFactor',
+    );
   }
   const empty = available.findIndex((n) => n === 0);
   if (empty >= 0) {

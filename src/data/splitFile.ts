@@ -91,16 +91,20 @@ export function readSplitFile(dir: string): SplitFile {
   if (!isStringArray(v.classNames)) throw bad('classNames', 'an array of strings');
   const C = v.classNames.length;
   for (const key of ['availableCounts', 'counts'] as const) {
-    if (!isIntArray(v[key]) || (v[key]).length !== C) throw bad(key, `${C} non-negative integers (one per class)`);
+    if (!isIntArray(v[key]) || v[key].length !== C) throw bad(key, `${C} non-negative integers (one per class)`);
   }
   const counts = v.counts as number[];
   if (!Array.isArray(v.indices) || v.indices.length !== C || !v.indices.every((row, c) => isIntArray(row) && row.length === counts[c])) {
     throw bad('indices', 'one array of positions per class, as long as its entry in "counts"');
   }
-  if (v.files !== undefined && (!Array.isArray(v.files) || v.files.length !== C || !v.files.every((row, c) => isStringArray(row) && row.length === counts[c]))) {
+  if (
+    v.files !== undefined &&
+    (!Array.isArray(v.files) || v.files.length !== C || !v.files.every((row, c) => isStringArray(row) && row.length === counts[c]))
+  ) {
     throw bad('files', 'one array of paths per class, as long as its entry in "counts"');
   }
-  for (const key of ['skipped', 'testFiles'] as const) if (v[key] !== undefined && !isStringArray(v[key])) throw bad(key, 'an array of strings');
+  for (const key of ['skipped', 'testFiles'] as const)
+    if (v[key] !== undefined && !isStringArray(v[key])) throw bad(key, 'an array of strings');
   return v as unknown as SplitFile;
 }
 
@@ -108,8 +112,19 @@ export function readSplitFile(dir: string): SplitFile {
 export function compareSplits(recorded: SplitFile, rebuilt: SplitFile): string[] {
   const problems: string[] = [];
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  for (const key of ['kind', 'labels', 'splitSeed', 'imbalanceFactor', 'maxPerClass', 'classNames', 'availableCounts', 'counts', 'holdout'] as const) {
-    if (!same(recorded[key], rebuilt[key])) problems.push(`${key}: recorded ${JSON.stringify(recorded[key])}, rebuilt ${JSON.stringify(rebuilt[key])}`);
+  for (const key of [
+    'kind',
+    'labels',
+    'splitSeed',
+    'imbalanceFactor',
+    'maxPerClass',
+    'classNames',
+    'availableCounts',
+    'counts',
+    'holdout',
+  ] as const) {
+    if (!same(recorded[key], rebuilt[key]))
+      problems.push(`${key}: recorded ${JSON.stringify(recorded[key])}, rebuilt ${JSON.stringify(rebuilt[key])}`);
   }
   if (problems.length > 0) return problems;
   recorded.indices.forEach((row, c) => {

@@ -79,7 +79,8 @@ function readText(file: string, field: string): string {
 
 export function readList(file: string, field: string): ParsedList {
   const list = parseListText(readText(file, field), file);
-  if (list.paths.length === 0 && list.problems.length === 0) list.problems.push(`${file}: the list has no entries; expected "relative/path label" lines`);
+  if (list.paths.length === 0 && list.problems.length === 0)
+    list.problems.push(`${file}: the list has no entries; expected "relative/path label" lines`);
   return list;
 }
 
@@ -119,7 +120,8 @@ export interface CheckedLists {
  * training images (a class without any would get a log prior of -infinity).
  */
 export function checkLists(data: DataConfig): CheckedLists {
-  if (!data.root || !data.train || !data.test) throw new DataError('data.root, data.train and data.test are required for data.kind "list"', 'data');
+  if (!data.root || !data.train || !data.test)
+    throw new DataError('data.root, data.train and data.test are required for data.kind "list"', 'data');
   const train = readList(data.train, 'data.train');
   const test = readList(data.test, 'data.test');
   const val = data.val ? readList(data.val, 'data.val') : null;
@@ -148,7 +150,9 @@ export function checkLists(data: DataConfig): CheckedLists {
   const empty = trainCounts.flatMap((n, i) => (n === 0 ? [i] : []));
   if (empty.length > 0 && c >= 2) {
     const shown = empty.slice(0, 5).map((i) => `${i} (${classNames[i]})`);
-    problems.push(`${train.file}: ${empty.length} class${empty.length > 1 ? 'es have' : ' has'} no training images: label ${shown.join(', ')}${empty.length > 5 ? ', ...' : ''}`);
+    problems.push(
+      `${train.file}: ${empty.length} class${empty.length > 1 ? 'es have' : ' has'} no training images: label ${shown.join(', ')}${empty.length > 5 ? ', ...' : ''}`,
+    );
   }
   return { classNames, train, test, val, trainCounts, problems };
 }
@@ -157,7 +161,10 @@ export function checkLists(data: DataConfig): CheckedLists {
 export function throwListProblems(problems: readonly string[]): void {
   if (problems.length === 0) return;
   const more = problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : '';
-  throw new DataError(`data.kind "list": ${problems.length} problem${problems.length > 1 ? 's' : ''} in the lists: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}${more}`, problems[0]!.split(':')[0]);
+  throw new DataError(
+    `data.kind "list": ${problems.length} problem${problems.length > 1 ? 's' : ''} in the lists: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}${more}`,
+    problems[0]!.split(':')[0],
+  );
 }
 
 /**

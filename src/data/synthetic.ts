@@ -133,7 +133,16 @@ function jittered(s: Stroke, amount: number, sx: number, sy: number, rng: Rng): 
 }
 
 /** Renders one image of class `c` into `out` (uint8, HWC). */
-function renderImage(protos: Prototype[], c: number, size: number, channels: 1 | 3, rng: Rng, canvas: Float32Array, out: Uint8Array, offset: number): void {
+function renderImage(
+  protos: Prototype[],
+  c: number,
+  size: number,
+  channels: 1 | 3,
+  rng: Rng,
+  canvas: Float32Array,
+  out: Uint8Array,
+  offset: number,
+): void {
   canvas.fill(0);
   const shiftMax = SYNTHETIC_STYLE.shift * size;
   const sx = (rng.next() * 2 - 1) * shiftMax;

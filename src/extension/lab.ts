@@ -176,5 +176,24 @@ export function createLab(context: vscode.ExtensionContext): Lab {
     timers.add(t);
   };
 
-  return { context, output, store, watcher, launcher, slurm, scheduler, notifier, tree, view, statusBar, dashboards, experiments, launcherFor, startRun, showErrors, later, applyRoots };
+  return {
+    context,
+    output,
+    store,
+    watcher,
+    launcher,
+    slurm,
+    scheduler,
+    notifier,
+    tree,
+    view,
+    statusBar,
+    dashboards,
+    experiments,
+    launcherFor,
+    startRun,
+    showErrors,
+    later,
+    applyRoots,
+  };
 }

@@ -20,7 +20,11 @@ const Metric = Type.Union(METRIC_NAMES.map((m) => Type.Literal(m)));
 export const CONFIG_KEY_PATTERN = '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+){0,15}$';
 const ConfigKey = Type.String({ pattern: CONFIG_KEY_PATTERN, maxLength: 200 });
 /** Fixed columns and `config:<key>` / `metric:<name>` columns. */
-const ColumnId = Type.String({ pattern: '^(name|status|tags|created|duration|epochs|backend|classes|valueEpoch|metric:(top1|top5|many|medium|few)|config:[A-Za-z0-9_$.-]{1,200})$', maxLength: 210 });
+const ColumnId = Type.String({
+  pattern:
+    '^(name|status|tags|created|duration|epochs|backend|classes|valueEpoch|metric:(top1|top5|many|medium|few)|config:[A-Za-z0-9_$.-]{1,200})$',
+  maxLength: 210,
+});
 const strict = { additionalProperties: false } as const;
 
 export const ValueModeSchema = Type.Union([
@@ -41,7 +45,10 @@ export const ExperimentsViewSchema = Type.Object(
     filter: Type.Object(
       {
         text: Type.String({ maxLength: 500 }),
-        status: Type.Union([Type.Literal(''), Type.String({ pattern: '^(queued|running|completed|failed|stopped|interrupted|unreadable|unknown)$' })]),
+        status: Type.Union([
+          Type.Literal(''),
+          Type.String({ pattern: '^(queued|running|completed|failed|stopped|interrupted|unreadable|unknown)$' }),
+        ]),
         tag: Type.String({ maxLength: 40 }),
       },
       strict,
@@ -166,19 +173,36 @@ const RunId = Type.String({ pattern: ID_PATTERN, maxLength: 200 });
 /** A group in a Compare request: its member runs. */
 const CompareItem = Type.Union([
   Type.Object({ kind: Type.Literal('run'), runId: RunId }, strict),
-  Type.Object({ kind: Type.Literal('group'), label: Type.String({ maxLength: 300 }), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }, strict),
+  Type.Object(
+    { kind: Type.Literal('group'), label: Type.String({ maxLength: 300 }), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) },
+    strict,
+  ),
 ]);
 export type CompareItemWire = Static<typeof CompareItem>;
 
 export const ExperimentsWebviewMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('ready') }, strict),
   Type.Object({ type: Type.Literal('view'), view: ExperimentsViewSchema, seq: Type.Integer({ minimum: 0 }) }, strict),
-  Type.Object({ type: Type.Literal('compare'), items: Type.Array(CompareItem, { minItems: 1, maxItems: 5000 }), band: Type.Union([Type.Literal('std'), Type.Literal('minmax')]) }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('compare'),
+      items: Type.Array(CompareItem, { minItems: 1, maxItems: 5000 }),
+      band: Type.Union([Type.Literal('std'), Type.Literal('minmax')]),
+    },
+    strict,
+  ),
   Type.Object({ type: Type.Literal('editTags'), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }, strict),
   Type.Object({ type: Type.Literal('editNote'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('open'), runId: RunId }, strict),
   /** The table as shown (the host's view: rows or groups, visible columns) to a CSV file. */
   Type.Object({ type: Type.Literal('exportCsv') }, strict),
-  Type.Object({ type: Type.Literal('log'), level: Type.Union([Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]), text: Type.String({ maxLength: 4000 }) }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('log'),
+      level: Type.Union([Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
+      text: Type.String({ maxLength: 4000 }),
+    },
+    strict,
+  ),
 ]);
 export type ExperimentsWebviewMessage = Static<typeof ExperimentsWebviewMessageSchema>;

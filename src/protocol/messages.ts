@@ -91,7 +91,16 @@ export const RunWebviewMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('stop'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('resume'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('evaluate'), runId: RunId, tag: Tag }, strict),
-  Type.Object({ type: Type.Literal('images'), runId: RunId, tag: Tag, selection: ImageSelectionSchema, page: Type.Integer({ minimum: 0, maximum: 100_000 }) }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('images'),
+      runId: RunId,
+      tag: Tag,
+      selection: ImageSelectionSchema,
+      page: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    },
+    strict,
+  ),
   Export,
   Log,
 ]);
@@ -110,7 +119,11 @@ export const PanelStateSchema = Type.Union([
     panel: Type.Literal('compare'),
     runIds: Type.Array(RunId, { maxItems: 5000 }),
     /** Groups (from the Experiments table): a label and the member runs. */
-    groups: Type.Optional(Type.Array(Type.Object({ label: Type.String({ maxLength: 300 }), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }), { maxItems: 1000 })),
+    groups: Type.Optional(
+      Type.Array(Type.Object({ label: Type.String({ maxLength: 300 }), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }), {
+        maxItems: 1000,
+      }),
+    ),
     band: Type.Optional(Type.Union([Type.Literal('std'), Type.Literal('minmax')])),
     view: Type.Optional(Type.Unknown()),
   }),

@@ -20,7 +20,7 @@ function describeFailure(schema: TUnion<TObject[]>, key: string, input: unknown)
   const tag = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>)[key] : undefined;
   if (typeof tag !== 'string') return `${key} missing or not a string`;
   const shown = JSON.stringify(tag.slice(0, 40));
-  const member = schema.anyOf.find((m) => (m.properties[key])?.const === tag);
+  const member = schema.anyOf.find((m) => m.properties[key]?.const === tag);
   if (!member) return `unknown ${key} ${shown}`;
   const first = Value.Errors(member, input).First();
   return `${key} ${shown}: ${first ? `${first.path || '/'} ${first.message}` : 'does not match'}`;

@@ -85,7 +85,15 @@ export function augmentView(
 }
 
 /** Random crop of the zero-padded image (torchvision RandomCrop(padding)) and flip. */
-function weakCrop(src: ImageSource, base: number, scale: number, geo: ImageGeometry, opts: AugmentOptions, rng: Rng, o: Float32Array): void {
+function weakCrop(
+  src: ImageSource,
+  base: number,
+  scale: number,
+  geo: ImageGeometry,
+  opts: AugmentOptions,
+  rng: Rng,
+  o: Float32Array,
+): void {
   const { height: H, width: W, channels: C } = geo;
   const p = opts.padding;
   const dy = rng.int(2 * p + 1) - p;
@@ -235,12 +243,35 @@ function shiftHue(o: Float32Array, shift: number): void {
     const t = v * (1 - s * (1 - f));
     let R: number, G: number, B: number;
     switch (i) {
-      case 0: R = v; G = t; B = p; break;
-      case 1: R = q; G = v; B = p; break;
-      case 2: R = p; G = v; B = t; break;
-      case 3: R = p; G = q; B = v; break;
-      case 4: R = t; G = p; B = v; break;
-      default: R = v; G = p; B = q;
+      case 0:
+        R = v;
+        G = t;
+        B = p;
+        break;
+      case 1:
+        R = q;
+        G = v;
+        B = p;
+        break;
+      case 2:
+        R = p;
+        G = v;
+        B = t;
+        break;
+      case 3:
+        R = p;
+        G = q;
+        B = v;
+        break;
+      case 4:
+        R = t;
+        G = p;
+        B = v;
+        break;
+      default:
+        R = v;
+        G = p;
+        B = q;
     }
     o[k] = R;
     o[k + 1] = G;

@@ -114,7 +114,8 @@ export function readCheckpoint(runDir: string, tag: string): { manifest: Checkpo
   const manifest = readCheckpointManifest(runDir, tag);
   const file = path.join(runPaths(runDir).checkpointDir(tag), manifest.weightsFile);
   const blob = readRunFile('checkpointWeights', file);
-  if (blob.length !== manifest.bytes) throw new Error(`checkpoint ${tag}: ${file} has ${blob.length} bytes, the manifest says ${manifest.bytes}`);
+  if (blob.length !== manifest.bytes)
+    throw new Error(`checkpoint ${tag}: ${file} has ${blob.length} bytes, the manifest says ${manifest.bytes}`);
   const tensors = new Map<string, HostTensor>();
   for (const e of manifest.tensors) {
     // Copy into an aligned buffer (a Buffer slice may start at any byte).
@@ -122,7 +123,8 @@ export function readCheckpoint(runDir: string, tag: string): { manifest: Checkpo
     bytes.set(blob.subarray(e.offset, e.offset + e.bytes));
     const values = e.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
     const expected = e.shape.reduce((a, b) => a * b, 1);
-    if (values.length !== expected) throw new Error(`checkpoint ${tag}: tensor ${e.name} has ${values.length} values for shape [${e.shape.join(', ')}]`);
+    if (values.length !== expected)
+      throw new Error(`checkpoint ${tag}: tensor ${e.name} has ${values.length} values for shape [${e.shape.join(', ')}]`);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, values });
   }
   return { manifest, tensors };
@@ -185,7 +187,11 @@ export function indexEntryOf(m: CheckpointManifest, bytes: number): CheckpointEn
  * by top-1 when keepBest. Pruned folders lose their manifest first, so a half-deleted folder is
  * never taken for a complete one. Returns the new index entries.
  */
-export function recordCheckpoint(runDir: string, entry: CheckpointEntry & { partial?: boolean }, policy: RetentionPolicy): CheckpointEntry[] {
+export function recordCheckpoint(
+  runDir: string,
+  entry: CheckpointEntry & { partial?: boolean },
+  policy: RetentionPolicy,
+): CheckpointEntry[] {
   const current = readCheckpointIndex(runDir).checkpoints.filter((e) => e.tag !== entry.tag);
   const all = [...current, entry].sort((a, b) => a.step - b.step || a.epoch - b.epoch);
   const isPartial = (e: CheckpointEntry) => (e as { partial?: unknown }).partial === true;

@@ -21,7 +21,13 @@ export interface EvaluateOptions {
  * Test-set accuracy of `network`. With worker threads the batches are split over them; each
  * batch is still one forward pass of the same images, so the results are identical.
  */
-export async function evaluate(network: Network, set: ImageSet, geo: ImageGeometry, o: EvaluateOptions, pool?: WorkerPool | null): Promise<EvalFile> {
+export async function evaluate(
+  network: Network,
+  set: ImageSet,
+  geo: ImageGeometry,
+  o: EvaluateOptions,
+  pool?: WorkerPool | null,
+): Promise<EvalFile> {
   const acc = new EvalAccumulator(network.numClasses);
   const starts: number[] = [];
   for (let start = 0; start < set.count; start += o.batchSize) starts.push(start);
@@ -38,5 +44,10 @@ export async function evaluate(network: Network, set: ImageSet, geo: ImageGeomet
       acc.add(set.labels.subarray(start, start + n), scores);
     }
   }
-  return acc.toEvalFile({ tag: o.tag, epoch: o.epoch, assignment: o.assignment, ...(o.checkpoint !== undefined ? { checkpoint: o.checkpoint } : {}) });
+  return acc.toEvalFile({
+    tag: o.tag,
+    epoch: o.epoch,
+    assignment: o.assignment,
+    ...(o.checkpoint !== undefined ? { checkpoint: o.checkpoint } : {}),
+  });
 }

@@ -14,7 +14,16 @@ import { type MetricsWriter, readAllMetrics } from '../core/metricsLog';
 import { Rng } from '../core/random';
 import { runPaths, updateRunManifest, writeEvalFile } from '../core/runDirectory';
 import { disposeBatch, epochOrder, makeHostBatch, stepsPerEpoch, uploadBatch } from './batches';
-import { type CheckpointManifest, type HostTensor, type RetentionPolicy, checkpointTag, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from './checkpoint';
+import {
+  type CheckpointManifest,
+  type HostTensor,
+  type RetentionPolicy,
+  checkpointTag,
+  indexEntryOf,
+  readCheckpoint,
+  recordCheckpoint,
+  writeCheckpoint,
+} from './checkpoint';
 import { evaluate } from './evaluate';
 import { log } from './log';
 import { learningRate } from './schedule';
@@ -57,7 +66,11 @@ export class TrainingLoop {
   private epoch = 0;
   /** Optimizer steps done. */
   private step = 0;
-  private resumeFrom: { stepInEpoch: number; order: Int32Array; partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']> } | null = null;
+  private resumeFrom: {
+    stepInEpoch: number;
+    order: Int32Array;
+    partial: NonNullable<CheckpointManifest['trainer']['partialEpoch']>;
+  } | null = null;
   private readonly steps: number;
   private readonly policy: RetentionPolicy;
   private readonly runner: StepRunner;
@@ -74,7 +87,9 @@ export class TrainingLoop {
     const o = this.config.optim;
     this.steps = stepsPerEpoch(session.dataset.train.count, o.batchSize);
     if (this.steps === 0) {
-      throw new Error(`optim.batchSize ${o.batchSize} is larger than the training set (${session.dataset.train.count} images): no full batch to train on`);
+      throw new Error(
+        `optim.batchSize ${o.batchSize} is larger than the training set (${session.dataset.train.count} images): no full batch to train on`,
+      );
     }
     this.runner = new StepRunner(session.method, session.trainables, session.optimizer, o.microBatchSize);
     const c = this.config.checkpoint;
@@ -175,7 +190,8 @@ export class TrainingLoop {
         const last = s === this.steps - 1;
         if ((s + 1) % every === 0 && !last) {
           const meanLoss = await flushWindow();
-          if (!Number.isFinite(meanLoss)) throw new Error(`the loss became ${meanLoss} at epoch ${e + 1}, step ${this.step}: lower optim.lr`);
+          if (!Number.isFinite(meanLoss))
+            throw new Error(`the loss became ${meanLoss} at epoch ${e + 1}, step ${this.step}: lower optim.lr`);
           this.metrics.append({ kind: 'step', epoch: e + 1, step: this.step, loss: meanLoss, lr, time: new Date().toISOString() });
           // run.json is rewritten (with fsync) at most every few seconds: viewers poll it cheaply.
           if (performance.now() - lastProgress > PROGRESS_INTERVAL_MS) {
@@ -216,18 +232,26 @@ export class TrainingLoop {
       let evalSummary: CheckpointManifest['eval'] = null;
       if (this.epoch % config.eval.every === 0 || this.epoch === o.epochs) {
         const tag = epochTag(this.epoch);
-        const ev = await evaluate(session.network, session.dataset.test, session.geo, {
-          tag,
-          epoch: this.epoch,
-          assignment: session.classes.groups.assignment,
-          batchSize: config.eval.batchSize,
-          checkpoint: tag,
-        }, this.sharded?.pool);
+        const ev = await evaluate(
+          session.network,
+          session.dataset.test,
+          session.geo,
+          {
+            tag,
+            epoch: this.epoch,
+            assignment: session.classes.groups.assignment,
+            batchSize: config.eval.batchSize,
+            checkpoint: tag,
+          },
+          this.sharded?.pool,
+        );
         writeEvalFile(this.runDir, ev);
         records.push(evalRecordOf(ev));
         evalSummary = { top1: ev.top1, many: ev.groupAccuracy.many, medium: ev.groupAccuracy.medium, few: ev.groupAccuracy.few };
         const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-        log(`eval ${tag}  top-1 ${pct(ev.top1)}  top-5 ${pct(ev.top5)}  many ${pct(ev.groupAccuracy.many)}  medium ${pct(ev.groupAccuracy.medium)}  few ${pct(ev.groupAccuracy.few)}`);
+        log(
+          `eval ${tag}  top-1 ${pct(ev.top1)}  top-5 ${pct(ev.top5)}  many ${pct(ev.groupAccuracy.many)}  medium ${pct(ev.groupAccuracy.medium)}  few ${pct(ev.groupAccuracy.few)}`,
+        );
       }
       await this.saveCheckpoint(0, null, null, records, evalSummary);
       updateRunManifest(this.runDir, { progress: { epoch: this.epoch, epochs: o.epochs, step: 0, stepsPerEpoch: this.steps } });
@@ -262,14 +286,22 @@ export class TrainingLoop {
       time,
       arch: this.session.network.arch,
       backend: tf.getBackend(),
-      trainer: { rng: { shuffle: this.shuffleRng.state(), augment: this.augmentRng.state() }, partialEpoch: partial, shards: this.sharded?.shards ?? 1 },
+      trainer: {
+        rng: { shuffle: this.shuffleRng.state(), augment: this.augmentRng.state() },
+        partialEpoch: partial,
+        shards: this.sharded?.shards ?? 1,
+      },
       method: methodState.json,
       records,
       eval: evalSummary,
     };
     const bytes = writeCheckpoint(this.runDir, manifest, tensors);
     for (const r of records) this.metrics.append(r);
-    recordCheckpoint(this.runDir, indexEntryOf({ ...manifest, schema: 'gpaco-checkpoint/1', weightsFile: '', bytes, tensors: [] }, bytes), this.policy);
+    recordCheckpoint(
+      this.runDir,
+      indexEntryOf({ ...manifest, schema: 'gpaco-checkpoint/1', weightsFile: '', bytes, tensors: [] }, bytes),
+      this.policy,
+    );
     return tag;
   }
 }

@@ -45,7 +45,8 @@ interface Args {
   workers?: 'auto' | number;
 }
 
-const USAGE = 'usage: trainer run <runDir> [--resume] [--backend B] [--workers N|auto] | trainer eval <runDir> --checkpoint <tag> [--backend B]';
+const USAGE =
+  'usage: trainer run <runDir> [--resume] [--backend B] [--workers N|auto] | trainer eval <runDir> --checkpoint <tag> [--backend B]';
 
 function parseArgs(argv: string[]): Args {
   const [command, runDir, ...rest] = argv;
@@ -59,7 +60,8 @@ function parseArgs(argv: string[]): Args {
       const n = Number(v);
       if (v === 'auto') args.workers = 'auto';
       else if (v !== undefined && Number.isInteger(n) && n >= 1 && n <= 256) args.workers = n;
-      else throw new UsageError(`--workers: expected a whole number from 1 to 256 or "auto" (got ${v === undefined ? 'nothing' : `"${v}"`})`);
+      else
+        throw new UsageError(`--workers: expected a whole number from 1 to 256 or "auto" (got ${v === undefined ? 'nothing' : `"${v}"`})`);
     } else if (a === '--backend' || a === '--checkpoint') {
       const v = rest[++i];
       if (!v) throw new UsageError(`${a} needs a value; ${USAGE}`);
@@ -92,7 +94,9 @@ async function chooseBackend(config: Config): Promise<SelectedBackend> {
   if (selected.adapter) {
     const a = selected.adapter;
     const l = selected.gpuLimits;
-    log(`  adapter: vendor "${a.vendor ?? ''}", architecture "${a.architecture ?? ''}", description "${a.description ?? ''}"${l ? `, max buffer binding ${formatBytes(l.maxStorageBufferBindingSize)}` : ''}`);
+    log(
+      `  adapter: vendor "${a.vendor ?? ''}", architecture "${a.architecture ?? ''}", description "${a.description ?? ''}"${l ? `, max buffer binding ${formatBytes(l.maxStorageBufferBindingSize)}` : ''}`,
+    );
     if (a.emulated) log('  WARNING: this adapter is SOFTWARE EMULATION on the CPU, not a GPU (backend "webgpu" was named, so it is used)');
   }
   return selected;
@@ -104,7 +108,10 @@ function checkSameSplit(runDir: string, dataset: Dataset): void {
   if (!now || !fs.existsSync(path.join(runDir, SPLIT_FILE))) return;
   const problems = compareSplits(readSplitFile(runDir), now);
   if (problems.length > 0) {
-    throw new DataError(`the training data changed since this run started (${problems.slice(0, 3).join('; ')}); resuming would train on another split`, path.join(runDir, SPLIT_FILE));
+    throw new DataError(
+      `the training data changed since this run started (${problems.slice(0, 3).join('; ')}); resuming would train on another split`,
+      path.join(runDir, SPLIT_FILE),
+    );
   }
 }
 
@@ -162,7 +169,8 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     error: null,
   });
   const metrics = new MetricsWriter(paths.metrics);
-  const event = (level: 'info' | 'warn' | 'error', message: string) => metrics.append({ kind: 'event', level, message, time: new Date().toISOString() });
+  const event = (level: 'info' | 'warn' | 'error', message: string) =>
+    metrics.append({ kind: 'event', level, message, time: new Date().toISOString() });
   let config: Config | null = null;
   let session: TrainingSession | null = null;
   let sharded: ShardedTraining | null = null;
@@ -175,9 +183,15 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     const latest = findLatestCheckpoint(runDir, (tag, why) => log(`ignoring checkpoint folder ${tag}: ${why}`));
     if (latest && !args.resume) throw new UsageError(`${runDir} already has checkpoints (latest ${latest.tag}); resume it with --resume`);
     const backend = await chooseBackend(config);
-    updateRunManifest(runDir, { backend: backend.id, backendInfo: { name: backend.id, detail: backend.detail, ...(backend.adapter ? { adapter: backend.adapter } : {}) } });
+    updateRunManifest(runDir, {
+      backend: backend.id,
+      backendInfo: { name: backend.id, detail: backend.detail, ...(backend.adapter ? { adapter: backend.adapter } : {}) },
+    });
     const skipped = backend.attempts.filter((a) => !a.ok);
-    event('info', `backend ${backend.detail}${skipped.length ? `; skipped ${skipped.map((a) => `${a.id} (${a.reason})`).join(', ')}` : ''}`);
+    event(
+      'info',
+      `backend ${backend.detail}${skipped.length ? `; skipped ${skipped.map((a) => `${a.id} (${a.reason})`).join(', ')}` : ''}`,
+    );
 
     const dataset = await loadData(config);
     for (const w of dataset.warnings) event('warn', w);
@@ -187,7 +201,11 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     writeSplitFile(runDir, dataset);
 
     // WebGPU: refuse sizes over the device's buffer limits (they would give wrong numbers).
-    checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
+    checkBackendFits(backend, {
+      config,
+      inputShape: [dataset.height, dataset.width, dataset.channels],
+      numClasses: dataset.classNames.length,
+    });
     session = new TrainingSession(config, dataset);
     const parallel = planParallel({
       workers: args.workers ?? config.optim.workers,
@@ -196,7 +214,8 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
       threads: THREADED_BACKENDS.has(backend.id),
       ...(args.resume && latest ? { resumedShards: latest.trainer.shards ?? 1 } : {}),
     });
-    if (!parallel.ok) throw new UsageError(`cannot ${args.resume ? 'resume' : 'start'} with this worker / shard layout: ${parallel.reason}`);
+    if (!parallel.ok)
+      throw new UsageError(`cannot ${args.resume ? 'resume' : 'start'} with this worker / shard layout: ${parallel.reason}`);
     const { workers, shards } = parallel.plan;
     const layout = { shards, batchSize: config.optim.batchSize };
     if (parallel.plan.note) log(parallel.plan.note);
@@ -212,7 +231,9 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
       };
       const plan = planMicroBatch(planInput);
       if (plan.change && shards > 1) {
-        throw new UsageError(`a shard of ${shardSize(layout)} images does not fit the wasm heap of one thread (~${formatBytes(stepEstimate(planInput, undefined))}, budget ${formatBytes(plan.budget)}): raise optim.shards`);
+        throw new UsageError(
+          `a shard of ${shardSize(layout)} images does not fit the wasm heap of one thread (~${formatBytes(stepEstimate(planInput, undefined))}, budget ${formatBytes(plan.budget)}): raise optim.shards`,
+        );
       }
       if (plan.change) {
         config.optim.microBatchSize = plan.microBatchSize;
@@ -222,14 +243,18 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     }
     if (shards > 1) sharded = await startSharded(session, backend.id, workers, shards, dataset);
     const parallelText =
-      shards === 1 ? 'one thread, batch-norm statistics over the whole batch' : `${workers} worker thread${workers === 1 ? ' (this one)' : 's'}, ${shards} shards of ${shardSize(layout)} images (batch-norm statistics per shard)`;
+      shards === 1
+        ? 'one thread, batch-norm statistics over the whole batch'
+        : `${workers} worker thread${workers === 1 ? ' (this one)' : 's'}, ${shards} shards of ${shardSize(layout)} images (batch-norm statistics per shard)`;
     log(`parallel: ${parallelText}`);
     updateRunManifest(runDir, { parallel: { workers, shards, shardSize: shardSize(layout) } });
     const loop = new TrainingLoop(session, runDir, metrics, sharded);
     const o = config.optim;
     const groups = classes.groups.assignment;
     const count = (g: string) => groups.filter((x) => x === g).length;
-    log(`model: ${session.network.arch} (${session.networkParameterCount().toLocaleString('en-US')} parameters, feature size ${session.network.featureSize}), ${session.method.describe()}`);
+    log(
+      `model: ${session.network.arch} (${session.networkParameterCount().toLocaleString('en-US')} parameters, feature size ${session.network.featureSize}), ${session.method.describe()}`,
+    );
     log(
       `training: ${o.epochs} epochs x ${loop.stepsPerEpoch} steps of ${o.batchSize}${o.microBatchSize ? ` (micro-batches of ${o.microBatchSize})` : ''}, ` +
         `lr ${o.lr} (${o.schedule}), shot groups many/medium/few ${count('many')}/${count('medium')}/${count('few')} classes`,
@@ -246,13 +271,18 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     } else {
       event('info', `started: ${dataset.description}; ${session.network.arch}; ${session.method.describe()}`);
     }
-    updateRunManifest(runDir, { progress: { epoch: loop.completedEpochs, epochs: o.epochs, step: 0, stepsPerEpoch: stepsPerEpoch(dataset.train.count, o.batchSize) } });
+    updateRunManifest(runDir, {
+      progress: { epoch: loop.completedEpochs, epochs: o.epochs, step: 0, stepsPerEpoch: stepsPerEpoch(dataset.train.count, o.batchSize) },
+    });
     if (stop) {
       log('stopped before training started');
       return finish('stopped', 0);
     }
     const stopAfter = Number(process.env.GPACO_STOP_AFTER_STEPS);
-    const result = await loop.run({ stopRequested: () => stop, ...(Number.isInteger(stopAfter) && stopAfter > 0 ? { stopAfterSteps: stopAfter } : {}) });
+    const result = await loop.run({
+      stopRequested: () => stop,
+      ...(Number.isInteger(stopAfter) && stopAfter > 0 ? { stopAfterSteps: stopAfter } : {}),
+    });
     const heap = wasmHeapBytes();
     log(`peak RSS ${formatBytes(process.resourceUsage().maxRSS * 1024)}${heap !== null ? `, wasm heap ${formatBytes(heap)}` : ''}`);
     if (result.kind === 'stopped') {
@@ -267,10 +297,13 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     let message = explain(e, config);
     if (e instanceof WorkerFailure) {
       const kept = findLatestCheckpoint(runDir);
-      message += kept ? `; the run keeps its last checkpoint ${kept.tag} (gpaco resume continues from it)` : '; no checkpoint was written yet';
+      message += kept
+        ? `; the run keeps its last checkpoint ${kept.tag} (gpaco resume continues from it)`
+        : '; no checkpoint was written yet';
     }
     log(`${usage ? 'error' : 'failed'}: ${message}`);
-    if (!usage && !(e instanceof NoBackendError) && !(e instanceof WorkerFailure) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (!usage && !(e instanceof NoBackendError) && !(e instanceof WorkerFailure) && e instanceof Error && e.stack)
+      process.stderr.write(`${e.stack}\n`);
     try {
       event('error', message);
     } catch {
@@ -288,7 +321,13 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
 const THREADED_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
 
 /** The sharded step: worker threads when there are several, else the shards in sequence here (ghost batch norm). */
-async function startSharded(session: TrainingSession, backend: BackendId, workers: number, shards: number, dataset: Dataset): Promise<ShardedTraining> {
+async function startSharded(
+  session: TrainingSession,
+  backend: BackendId,
+  workers: number,
+  shards: number,
+  dataset: Dataset,
+): Promise<ShardedTraining> {
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const variables = session.namedVariables();
   const state = variables.filter((v) => !v.trainable);
@@ -314,7 +353,16 @@ async function startSharded(session: TrainingSession, backend: BackendId, worker
     log(`worker threads: ${pool.workers} started in ${((performance.now() - t0) / 1000).toFixed(1)} s (${pool.details[0] ?? ''} each)`);
   }
   const executor = pool ?? new InProcessShards(session.method, session.trainables, state, imageShape);
-  const runner = new ShardedStepRunner(session.method, session.trainables, state, session.optimizer, shards, imageShape, numClasses, executor);
+  const runner = new ShardedStepRunner(
+    session.method,
+    session.trainables,
+    state,
+    session.optimizer,
+    shards,
+    imageShape,
+    numClasses,
+    executor,
+  );
   return { shards, runner, pool };
 }
 
@@ -331,7 +379,11 @@ async function evalCommand(args: Args): Promise<number> {
   const backend = await chooseBackend(config);
   const dataset = await loadData(config);
   try {
-    checkBackendFits(backend, { config, inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length });
+    checkBackendFits(backend, {
+      config,
+      inputShape: [dataset.height, dataset.width, dataset.channels],
+      numClasses: dataset.classNames.length,
+    });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -355,7 +407,9 @@ async function evalCommand(args: Args): Promise<number> {
       metrics.close();
     }
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    log(`eval ${tag} (epoch ${manifest.epoch}): top-1 ${pct(ev.top1)}, top-5 ${pct(ev.top5)}, many ${pct(ev.groupAccuracy.many)}, medium ${pct(ev.groupAccuracy.medium)}, few ${pct(ev.groupAccuracy.few)} -> evals/${tag}.json`);
+    log(
+      `eval ${tag} (epoch ${manifest.epoch}): top-1 ${pct(ev.top1)}, top-5 ${pct(ev.top5)}, many ${pct(ev.groupAccuracy.many)}, medium ${pct(ev.groupAccuracy.medium)}, few ${pct(ev.groupAccuracy.few)} -> evals/${tag}.json`,
+    );
     return 0;
   } finally {
     network.dispose();

@@ -103,9 +103,13 @@ export function planMicroBatch(input: PlanInput): MemoryPlan {
   const current = stepEstimate(input, configured);
   if (current <= budget) return { microBatchSize: configured, estimate: current, budget, change: null };
   const canSplit = input.method.microBatchable || !!input.method.computeGradients;
-  const what = `a step of ${B} images (${tapedViews(input.method)} view${tapedViews(input.method) === 1 ? '' : 's'} with gradients)` + (configured ? ` in micro-batches of ${configured}` : '');
+  const what =
+    `a step of ${B} images (${tapedViews(input.method)} view${tapedViews(input.method) === 1 ? '' : 's'} with gradients)` +
+    (configured ? ` in micro-batches of ${configured}` : '');
   if (!canSplit) {
-    throw new Error(`${what} needs ~${gib(current)} of wasm heap (budget ${gib(budget)}, 80% of the ${gib(limit)} cap) and loss "${input.method.kind}" cannot be split: lower optim.batchSize`);
+    throw new Error(
+      `${what} needs ~${gib(current)} of wasm heap (budget ${gib(budget)}, 80% of the ${gib(limit)} cap) and loss "${input.method.kind}" cannot be split: lower optim.batchSize`,
+    );
   }
   // Smallest number of near-equal micro-batches that fits (as few passes and as large BN
   // batches as possible); micro-batch = batch first, which coupled methods run exactly.
@@ -126,5 +130,7 @@ export function planMicroBatch(input: PlanInput): MemoryPlan {
       };
     }
   }
-  throw new Error(`${what} does not fit the wasm heap even one image at a time (~${gib(stepEstimate(input, 1))}); use a smaller model or another backend`);
+  throw new Error(
+    `${what} does not fit the wasm heap even one image at a time (~${gib(stepEstimate(input, 1))}); use a smaller model or another backend`,
+  );
 }

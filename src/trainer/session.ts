@@ -42,7 +42,11 @@ export function buildNetwork(config: Config, d: Dataset, rng = Rng.derive(config
 }
 
 /** A network and its training method, built from the run seed (the session's, or a worker's replica). */
-export function buildModel(config: Config, spec: NetworkSpec, trainCounts: readonly number[]): { network: Network; method: TrainingMethod } {
+export function buildModel(
+  config: Config,
+  spec: NetworkSpec,
+  trainCounts: readonly number[],
+): { network: Network; method: TrainingMethod } {
   const network = createNetwork(config.model, spec, Rng.derive(config.seed, 'init/network'));
   const method = createMethod({
     network,
@@ -78,7 +82,11 @@ export class TrainingSession {
   ) {
     this.geo = geometryOf(dataset);
     this.classes = classesFileOf(config, dataset);
-    const model = buildModel(config, { inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length }, this.classes.trainCounts);
+    const model = buildModel(
+      config,
+      { inputShape: [dataset.height, dataset.width, dataset.channels], numClasses: dataset.classNames.length },
+      this.classes.trainCounts,
+    );
     this.network = model.network;
     this.method = model.method;
     this.trainables = this.namedVariables().filter((v) => v.trainable);
@@ -105,10 +113,13 @@ export class TrainingSession {
       ...[...this.optimizer.state()].map(([name, buf]): [string, tf.Tensor] => [`opt/${name}`, buf]),
       ...Object.entries(this.method.saveState().tensors ?? {}).map(([k, t]): [string, tf.Tensor] => [`extra/${k}`, t]),
     ];
-    for (const [name, t] of named) if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint ${name}: dtype ${t.dtype}`);
+    for (const [name, t] of named)
+      if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint ${name}: dtype ${t.dtype}`);
     const values = await Promise.all(named.map(([, t]) => t.data()));
     const out = new Map<string, HostTensor>();
-    named.forEach(([name, t], i) => out.set(name, { dtype: t.dtype as 'float32' | 'int32', shape: [...t.shape], values: values[i] as Float32Array | Int32Array }));
+    named.forEach(([name, t], i) =>
+      out.set(name, { dtype: t.dtype as 'float32' | 'int32', shape: [...t.shape], values: values[i] as Float32Array | Int32Array }),
+    );
     return out;
   }
 
@@ -144,7 +155,9 @@ export function assignVariables(vars: readonly NamedVariable[], tensors: Readonl
     const t = tensors.get(v.name);
     if (!t) throw new Error(`the checkpoint has no tensor "${v.name}" (was it made with another model or loss?)`);
     if (t.shape.join('x') !== v.variable.shape.join('x')) {
-      throw new Error(`checkpoint tensor "${v.name}" has shape [${t.shape.join(', ')}], the model expects [${v.variable.shape.join(', ')}]`);
+      throw new Error(
+        `checkpoint tensor "${v.name}" has shape [${t.shape.join(', ')}], the model expects [${v.variable.shape.join(', ')}]`,
+      );
     }
     tf.tidy(() => v.variable.assign(tf.tensor(t.values, t.shape, t.dtype)));
   }

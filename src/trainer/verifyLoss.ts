@@ -30,7 +30,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       if (a === '--backend') {
-        if (!(BACKENDS as readonly string[]).includes(v)) throw new UsageError(`--backend: unknown backend "${v}"; one of ${BACKENDS.join(', ')}`);
+        if (!(BACKENDS as readonly string[]).includes(v))
+          throw new UsageError(`--backend: unknown backend "${v}"; one of ${BACKENDS.join(', ')}`);
         backend = v as BackendName;
       } else {
         tolerance = Number(v);
@@ -98,7 +99,9 @@ export async function runVerifyLoss(argv: readonly string[], out: (line: string)
     return 2;
   }
   for (const a of backend.attempts.filter((x) => !x.ok)) out(`backend ${describeAttempt(a)}`);
-  out(`verify-loss: ${cases.length} case${cases.length === 1 ? '' : 's'} from ${args.file} on ${backend.detail} (tfjs "${tf.getBackend()}"), float32; tolerance ${args.tolerance} absolute`);
+  out(
+    `verify-loss: ${cases.length} case${cases.length === 1 ? '' : 's'} from ${args.file} on ${backend.detail} (tfjs "${tf.getBackend()}"), float32; tolerance ${args.tolerance} absolute`,
+  );
   // Read back asynchronously: WebGPU cannot read synchronously.
   const reports: CaseReport[] = [];
   for (const c of cases) reports.push(compareCase(c, await evaluateCaseTfAsync(c)));

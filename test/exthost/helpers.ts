@@ -32,7 +32,12 @@ export function fixtureScript(name: string): string {
   return path.join(repoRoot(), 'test', 'shared', 'trainers', name);
 }
 
-export function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<T> {
   return pollUntil(what, probe, timeoutMs, everyMs);
 }
 

@@ -38,7 +38,10 @@ const SESSIONS: Session[] = [
       writeFixtureRuns(path.join(ws, 'runs'), statusFixtureSpecs().slice(0, 2));
       // A hostile repository naming a program to run: machine-scoped settings must ignore it.
       fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-      fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'gpaco.nodePath': '/evil/node', 'gpaco.nativeModulesPath': '/evil/modules' }));
+      fs.writeFileSync(
+        path.join(ws, '.vscode', 'settings.json'),
+        JSON.stringify({ 'gpaco.nodePath': '/evil/node', 'gpaco.nativeModulesPath': '/evil/modules' }),
+      );
     },
   },
   {
@@ -54,7 +57,10 @@ async function bundleTests(outDir: string): Promise<string[]> {
   for (const s of SESSIONS) {
     const dir = path.join(repoRoot, 'test/exthost', s.name);
     if (!fs.existsSync(dir)) continue;
-    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.ts')).sort()) {
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.test.ts'))
+      .sort()) {
       entries.push({ in: `test/exthost/${s.name}/${f}`, out: `${s.name}/${f.replace(/\.ts$/, '')}` });
     }
   }
@@ -106,10 +112,24 @@ async function main(): Promise<number> {
       const resultFile = path.join(work, `${s.name}.result.json`);
       fs.writeFileSync(
         path.join(outDir, 'session.json'),
-        JSON.stringify({ session: s.name, files: fs.readdirSync(testDir).filter((f) => f.endsWith('.js')).map((f) => path.join(testDir, f)), resultFile, repoRoot, grep: process.env.GPACO_TEST_GREP ?? '' }),
+        JSON.stringify({
+          session: s.name,
+          files: fs
+            .readdirSync(testDir)
+            .filter((f) => f.endsWith('.js'))
+            .map((f) => path.join(testDir, f)),
+          resultFile,
+          repoRoot,
+          grep: process.env.GPACO_TEST_GREP ?? '',
+        }),
       );
       console.log(`\n== extension host: ${s.name} (${ws})`);
-      const r = await runExtensionTests(server, { folder: ws, extensionDevelopmentPath: repoRoot, extensionTestsPath: path.join(outDir, 'index.js'), timeoutMs: 15 * 60_000 });
+      const r = await runExtensionTests(server, {
+        folder: ws,
+        extensionDevelopmentPath: repoRoot,
+        extensionTestsPath: path.join(outDir, 'index.js'),
+        timeoutMs: 15 * 60_000,
+      });
       const stopped = await stopTrainersUnder(ws);
       if (stopped) console.log(`[exthost] stopped ${stopped} trainer(s) left running by the ${s.name} session`);
       let result = { passed: 0, failed: 1 };

@@ -65,7 +65,10 @@ test('gpaco train --config runs the PyTorch example for 2 epochs; the dashboard 
   const snap = buildRunSnapshot(dir);
   assert.deepEqual(snap.warnings, []);
   assert.equal(snap.selectedTag, 'epoch-0002');
-  assert.deepEqual([snap.evals.top1.at(-1), snap.evals.many.at(-1), snap.evals.medium.at(-1), snap.evals.few.at(-1)], [last.top1, last.groupAccuracy.many, last.groupAccuracy.medium, last.groupAccuracy.few]);
+  assert.deepEqual(
+    [snap.evals.top1.at(-1), snap.evals.many.at(-1), snap.evals.medium.at(-1), snap.evals.few.at(-1)],
+    [last.top1, last.groupAccuracy.many, last.groupAccuracy.medium, last.groupAccuracy.few],
+  );
   assert.equal(snap.selected?.top1, last.top1);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   assert.match(r.stdout, new RegExp(`top-1 ${pct(last.top1).replace('.', '\\.')}`));
@@ -77,11 +80,17 @@ test('Ctrl-C reaches the PyTorch script through its process group: it finishes t
   const runs = path.join(cwd, 'runs');
   const run = startCli(exampleArgs(runs, 500), { cwd });
   t.after(() => run.child.kill('SIGKILL'));
-  const dir = await waitFor(() => {
-    const ids = fs.existsSync(runs) ? fs.readdirSync(runs) : [];
-    const d = ids[0] && path.join(runs, ids[0]);
-    return d && fs.existsSync(runPaths(d).metrics) && readAllMetrics(runPaths(d).metrics).some((rec) => rec.kind === 'step') ? d : undefined;
-  }, 120_000, 'the example to take its first step');
+  const dir = await waitFor(
+    () => {
+      const ids = fs.existsSync(runs) ? fs.readdirSync(runs) : [];
+      const d = ids[0] && path.join(runs, ids[0]);
+      return d && fs.existsSync(runPaths(d).metrics) && readAllMetrics(runPaths(d).metrics).some((rec) => rec.kind === 'step')
+        ? d
+        : undefined;
+    },
+    120_000,
+    'the example to take its first step',
+  );
   run.child.kill('SIGINT');
   const r = await run.done;
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
@@ -95,7 +104,9 @@ test('Ctrl-C reaches the PyTorch script through its process group: it finishes t
 test('a command that does not exist fails the run at once: cannot start ARGV[0]: ENOENT', async (t) => {
   const cwd = tempDir(t);
   const runs = path.join(cwd, 'runs');
-  const r = await cli(['train', '--config', CONFIG, '--runs-dir', runs, '--set', 'trainer.argv=["gpaco-no-such-python","train.py"]'], { cwd });
+  const r = await cli(['train', '--config', CONFIG, '--runs-dir', runs, '--set', 'trainer.argv=["gpaco-no-such-python","train.py"]'], {
+    cwd,
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^run failed: cannot start gpaco-no-such-python: ENOENT$/m);
   const m = readRunManifest(onlyRun(runs));

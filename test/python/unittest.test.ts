@@ -9,7 +9,11 @@ import { findPython } from '../../test/shared/python';
 const root = path.resolve(__dirname, '../..');
 
 test('python -m unittest discover python/tests passes', () => {
-  const r = spawnSync(findPython(), ['-m', 'unittest', 'discover', '-s', 'python/tests', '-v'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(findPython(), ['-m', 'unittest', 'discover', '-s', 'python/tests', '-v'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const out = `${r.stdout}${r.stderr}`;
   assert.equal(r.status, 0, out);
   const ran = /Ran (\d+) tests?/.exec(out);

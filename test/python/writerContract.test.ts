@@ -9,10 +9,27 @@ import * as path from 'node:path';
 import { displayStatus, listRuns, summarizeRun } from '../../src/core/catalog';
 import type { EvalFile, GroupRule, ShotGroup } from '../../src/core/contract';
 import { confusionTotals, sparseFromDense } from '../../src/core/evalEncoding';
-import { assignShotGroups, buildEvalFile, confusionMatrix, groupAccuracy, predictionsFromScores, sparsePerClassAccuracy, sparseTop1Accuracy } from '../../src/core/evalMath';
+import {
+  assignShotGroups,
+  buildEvalFile,
+  confusionMatrix,
+  groupAccuracy,
+  predictionsFromScores,
+  sparsePerClassAccuracy,
+  sparseTop1Accuracy,
+} from '../../src/core/evalMath';
 import { MetricsTail, parseMetricRecord } from '../../src/core/metricsLog';
 import { Rng } from '../../src/core/random';
-import { listEvalTags, parseEvalFile, readCheckpointIndex, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../../src/core/runDirectory';
+import {
+  listEvalTags,
+  parseEvalFile,
+  readCheckpointIndex,
+  readClassesFile,
+  readEvalFile,
+  readRunConfig,
+  readRunManifest,
+  runPaths,
+} from '../../src/core/runDirectory';
 import { buildRunSnapshot } from '../../src/core/snapshot';
 import { findPython } from '../../test/shared/python';
 import { tempDir } from '../../test/shared/tmp';
@@ -72,7 +89,10 @@ test('a folder written by the Python writer passes the readers of the CLI, the c
   const lines = fs.readFileSync(p.metrics, 'utf8').split('\n').filter(Boolean);
   assert.equal(records.length, lines.length, 'every line is a valid record');
   assert.ok(lines.every((l) => parseMetricRecord(JSON.parse(l)) !== undefined));
-  assert.deepEqual(records.filter((r) => r.kind === 'epoch').map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    records.filter((r) => r.kind === 'epoch').map((r) => r.epoch),
+    [1, 2, 3],
+  );
   assert.equal(records.filter((r) => r.kind === 'step').length, 12);
 
   assert.deepEqual(listEvalTags(dir), ['epoch-0001', 'epoch-0002', 'epoch-0003']);
@@ -84,14 +104,24 @@ test('a folder written by the Python writer passes the readers of the CLI, the c
   }
 
   const index = readCheckpointIndex(dir);
-  assert.deepEqual(index.checkpoints.map((c) => [c.tag, c.bytes]), [['epoch-0001', 1001], ['epoch-0002', 1002], ['epoch-0003', 1003]]);
+  assert.deepEqual(
+    index.checkpoints.map((c) => [c.tag, c.bytes]),
+    [
+      ['epoch-0001', 1001],
+      ['epoch-0002', 1002],
+      ['epoch-0003', 1003],
+    ],
+  );
   assert.equal(index.checkpoints.filter((c) => c.best).length, 1);
 
   const summary = summarizeRun(dir);
   assert.deepEqual(summary.problems, []);
   assert.equal(summary.status, 'completed');
   assert.equal(summary.latestEval?.tag, 'epoch-0003');
-  assert.deepEqual(listRuns(runs).map((r) => r.id), [m.id]);
+  assert.deepEqual(
+    listRuns(runs).map((r) => r.id),
+    [m.id],
+  );
 
   const snap = buildRunSnapshot(dir);
   assert.deepEqual(snap.warnings, []);
@@ -112,7 +142,9 @@ function cases(): { numClasses: number; labels: number[]; scores: (number | null
     const numClasses = 2 + rng.int(k < 20 ? 12 : 120);
     const n = rng.int(300);
     const labels = Array.from({ length: n }, () => rng.int(numClasses));
-    const scores = labels.map(() => Array.from({ length: numClasses }, () => (rng.next() < 0.01 ? null : Math.round((rng.next() * 4 - 2) * 10) / 10)));
+    const scores = labels.map(() =>
+      Array.from({ length: numClasses }, () => (rng.next() < 0.01 ? null : Math.round((rng.next() * 4 - 2) * 10) / 10)),
+    );
     const trainCounts = Array.from({ length: numClasses }, (_, i) => Math.floor(600 * Math.pow(0.01, i / Math.max(1, numClasses - 1))));
     const rule: GroupRule = k % 3 === 0 ? { kind: 'terciles' } : { kind: 'shots', many: 100, few: 20 };
     out.push({ numClasses, labels, scores, trainCounts, rule });
@@ -137,7 +169,11 @@ test('the Python evaluation math equals evalMath.ts exactly on the same inputs',
   const input = cases();
   const file = path.join(tempDir(t), 'cases.json');
   fs.writeFileSync(file, JSON.stringify(input));
-  const results = JSON.parse(python(t, EVAL_CASES, [file])) as { assignment: ShotGroup[]; eval: EvalFile & { scores: string }; labelsOnly: EvalFile }[];
+  const results = JSON.parse(python(t, EVAL_CASES, [file])) as {
+    assignment: ShotGroup[];
+    eval: EvalFile & { scores: string };
+    labelsOnly: EvalFile;
+  }[];
   assert.equal(results.length, input.length);
   input.forEach((c, i) => {
     const r = results[i]!;
@@ -158,17 +194,26 @@ test('the Python evaluation math equals evalMath.ts exactly on the same inputs',
     const { predictions: _predictions, ...tsFigures } = ts;
     const { predictions: _pyPredictions, ...pyFigures } = parseEvalFile(py, 'python eval');
     assert.deepEqual(pyFigures, tsFigures, `case ${i}: ${c.numClasses} classes, ${c.labels.length} samples`);
-    const preds = predictionsFromScores(c.scores.flat().map((v) => (v === null ? NaN : v)), c.numClasses);
-    assert.deepEqual(parseEvalFile(r.labelsOnly, 'python eval').confusion, sparseFromDense(confusionMatrix(c.labels, preds, c.numClasses)), `case ${i}: labels only`);
+    const preds = predictionsFromScores(
+      c.scores.flat().map((v) => (v === null ? NaN : v)),
+      c.numClasses,
+    );
+    assert.deepEqual(
+      parseEvalFile(r.labelsOnly, 'python eval').confusion,
+      sparseFromDense(confusionMatrix(c.labels, preds, c.numClasses)),
+      `case ${i}: labels only`,
+    );
     assert.equal(r.labelsOnly.top1, ts.top1);
   });
 });
 
-
 test('a live Python writer process shows as running (it holds metrics.jsonl open); killed, as interrupted', async (t) => {
   const runs = tempDir(t);
   const file = path.join(tempDir(t, 'gpaco-py-'), 'live.py');
-  fs.writeFileSync(file, `import sys, time\nsys.path.insert(0, ${JSON.stringify(PKG)})\nimport gpaco_lab\nrun = gpaco_lab.Run.create(sys.argv[1], "live", {}, ["a", "b"], [5, 1])\nprint(run.dir, flush=True)\ntime.sleep(120)\n`);
+  fs.writeFileSync(
+    file,
+    `import sys, time\nsys.path.insert(0, ${JSON.stringify(PKG)})\nimport gpaco_lab\nrun = gpaco_lab.Run.create(sys.argv[1], "live", {}, ["a", "b"], [5, 1])\nprint(run.dir, flush=True)\ntime.sleep(120)\n`,
+  );
   const child = spawn(findPython(), [file, runs], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill('SIGKILL'));
   const dir = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));

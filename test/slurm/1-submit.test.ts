@@ -12,7 +12,18 @@ import { SLURM_FILES } from '../../src/core/slurm/batchScript';
 import { readExitMarker, SlurmFollower } from '../../src/core/slurm/follow';
 import { submitRun } from '../../src/core/slurm/launch';
 import { ensureCluster } from './cluster';
-import { checkCompletedRun, figure, makeSlurmRun, manifest, runsRoot, status, submitContext, tinySlurmConfig, TRAINER, waitFor } from './helpers';
+import {
+  checkCompletedRun,
+  figure,
+  makeSlurmRun,
+  manifest,
+  runsRoot,
+  status,
+  submitContext,
+  tinySlurmConfig,
+  TRAINER,
+  waitFor,
+} from './helpers';
 
 before(() => {
   ensureCluster();
@@ -46,7 +57,12 @@ test('a Slurm run completes; its run directory passes the checks of a local run,
   assert.ok(script.includes(`NODE='${process.execPath}'`) && script.includes(`TRAINER='${TRAINER}'`));
   assert.ok(fs.statSync(path.join(dir, SLURM_FILES.script)).mode & 0o100, 'executable');
 
-  await waitFor('the first metrics line', () => fs.existsSync(runPaths(dir).metrics) && fs.readFileSync(runPaths(dir).metrics, 'utf8').includes('\n'), 60_000, 20);
+  await waitFor(
+    'the first metrics line',
+    () => fs.existsSync(runPaths(dir).metrics) && fs.readFileSync(runPaths(dir).metrics, 'utf8').includes('\n'),
+    60_000,
+    20,
+  );
   figure('submit -> first metrics line (test cluster, tiny run)', `${((performance.now() - t0) / 1000).toFixed(2)} s`);
 
   const follower = new SlurmFollower(ctx.client, { pollMs: 500 });

@@ -16,20 +16,53 @@ before(() => {
   ensureCluster();
 });
 
-const TINY = ['data.classes=4', 'data.imageSize=12', 'data.maxPerClass=48', 'data.imbalanceFactor=12', 'data.testPerClass=8', 'model.width=4', 'optim.batchSize=16', 'eval.every=1', 'eval.manyThreshold=30', 'eval.fewThreshold=8', 'checkpoint.every=1', 'launch.slurm.cpus=1'];
+const TINY = [
+  'data.classes=4',
+  'data.imageSize=12',
+  'data.maxPerClass=48',
+  'data.imbalanceFactor=12',
+  'data.testPerClass=8',
+  'model.width=4',
+  'optim.batchSize=16',
+  'eval.every=1',
+  'eval.manyThreshold=30',
+  'eval.fewThreshold=8',
+  'checkpoint.every=1',
+  'launch.slurm.cpus=1',
+];
 
 test('a 2x2 sweep as one job array produces four runs with the right configs', (t) => {
   const root = runsRoot(t);
   const r = spawnSync(
     process.execPath,
-    [CLI, 'sweep', '--preset', 'synthetic-lt', '--grid', 'loss.kind=ce,balanced-softmax', '--grid', 'optim.epochs=1,2', '--launch', 'slurm', '--runs-dir', root, '--name', 'grid', '--slurm-interval', '1', ...TINY.flatMap((s) => ['--set', s])],
+    [
+      CLI,
+      'sweep',
+      '--preset',
+      'synthetic-lt',
+      '--grid',
+      'loss.kind=ce,balanced-softmax',
+      '--grid',
+      'optim.epochs=1,2',
+      '--launch',
+      'slurm',
+      '--runs-dir',
+      root,
+      '--name',
+      'grid',
+      '--slurm-interval',
+      '1',
+      ...TINY.flatMap((s) => ['--set', s]),
+    ],
     { encoding: 'utf8', timeout: 180_000 },
   );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const arrayId = /submitted as Slurm job array (\d+)/.exec(r.stdout)?.[1];
   assert.ok(arrayId, r.stdout);
 
-  const runs = listRuns(root).map((s) => s.manifest!).sort((a, b) => ((a.launch as SlurmLaunchRecord).jobId! < (b.launch as SlurmLaunchRecord).jobId! ? -1 : 1));
+  const runs = listRuns(root)
+    .map((s) => s.manifest!)
+    .sort((a, b) => ((a.launch as SlurmLaunchRecord).jobId! < (b.launch as SlurmLaunchRecord).jobId! ? -1 : 1));
   assert.equal(runs.length, 4);
   const sweepIds = new Set(runs.map((m) => m.sweepId));
   assert.equal(sweepIds.size, 1);

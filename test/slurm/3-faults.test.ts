@@ -32,7 +32,20 @@ test('sbatch rejects an invalid partition: the error is shown, the run is marked
   const jobsBefore = allJobIds();
   const r = spawnSync(
     process.execPath,
-    [CLI, 'train', '--preset', 'synthetic-lt', '--runs-dir', root, '--name', 'nosuch', '--set', 'launch.kind=slurm', '--set', 'launch.slurm.partition=nosuch'],
+    [
+      CLI,
+      'train',
+      '--preset',
+      'synthetic-lt',
+      '--runs-dir',
+      root,
+      '--name',
+      'nosuch',
+      '--set',
+      'launch.kind=slurm',
+      '--set',
+      'launch.slurm.partition=nosuch',
+    ],
     { encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(r.status, 1, r.stdout + r.stderr);
@@ -59,7 +72,10 @@ test('a job that can never start shows its pending reason; cancelling it ends th
   await waitFor('PartitionConfig recorded', () => (manifest(dir).launch as SlurmLaunchRecord).reason === 'PartitionConfig', 20_000);
   assert.equal(status(dir), 'queued');
   const jobs = spawnSync(process.execPath, [CLI, 'jobs', '--runs-dir', path.dirname(dir)], { encoding: 'utf8' });
-  assert.match(jobs.stdout, /queued\s+0\/2\s+slurm \d+ · PENDING \(PartitionConfig\)\s+the request \(CPUs, GPUs, memory or nodes\) exceeds what the partition offers: it will never start/);
+  assert.match(
+    jobs.stdout,
+    /queued\s+0\/2\s+slurm \d+ · PENDING \(PartitionConfig\)\s+the request \(CPUs, GPUs, memory or nodes\) exceeds what the partition offers: it will never start/,
+  );
   const c = await cancelRun(dir, ctx.client, { pollMs: 200 });
   assert.ok(c.ok && c.confirmed && c.state === 'CANCELLED', JSON.stringify(c));
   await follower.pollNow();
@@ -140,7 +156,11 @@ test('the controller stopped: calls time out, runs show unknown (not failed) and
   assert.match(obs.message ?? '', /Unable to contact slurm controller|did not answer within 4 s/);
   assert.equal(follower.displayStatus(pending, manifest(pending), status(pending)), 'unknown');
   assert.equal(fs.readFileSync(runPaths(pending).run, 'utf8'), before, 'nothing is written while Slurm cannot be asked');
-  const jobs = spawnSync(process.execPath, [CLI, 'jobs', '--runs-dir', root], { encoding: 'utf8', env: { ...process.env, GPACO_SLURM_TIMEOUT_S: '3' }, timeout: 60_000 });
+  const jobs = spawnSync(process.execPath, [CLI, 'jobs', '--runs-dir', root], {
+    encoding: 'utf8',
+    env: { ...process.env, GPACO_SLURM_TIMEOUT_S: '3' },
+    timeout: 60_000,
+  });
   assert.equal(jobs.status, 0, jobs.stderr);
   assert.match(jobs.stdout, /unknown\s+0\/2\s+slurm \d+ · PENDING \(PartitionConfig\)\s+Slurm cannot be asked: /);
   const cancel = await cancelRun(pending, ctx.client);

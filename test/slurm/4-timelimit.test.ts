@@ -31,7 +31,10 @@ test('killed at its time limit: last checkpoint kept, interrupted, resumable by 
   t.after(() => follower.dispose());
   follower.track(dir);
   await waitFor('the job to end at its limit', () => !follower.isTracked(dir), 150_000, 500);
-  figure('time-limit warning to job end (limit 1 min, USR1 30 s before)', `${((Date.now() - started) / 1000).toFixed(0)} s after the trainer started`);
+  figure(
+    'time-limit warning to job end (limit 1 min, USR1 30 s before)',
+    `${((Date.now() - started) / 1000).toFixed(0)} s after the trainer started`,
+  );
   const m = manifest(dir);
   const l = m.launch as SlurmLaunchRecord;
   const log = fs.readFileSync(runPaths(dir).log, 'utf8');
@@ -52,7 +55,11 @@ test('killed at its time limit: last checkpoint kept, interrupted, resumable by 
   const again = manifest(dir);
   assert.equal((again.launch as SlurmLaunchRecord).jobId, newJob);
   assert.equal((again.launch as SlurmLaunchRecord).timeLimit, undefined);
-  await waitFor('the resumed trainer', () => /resumed from checkpoint epoch-\d+/.test(fs.readFileSync(runPaths(dir).log, 'utf8')) && readRunManifest(dir).status === 'running', 60_000);
+  await waitFor(
+    'the resumed trainer',
+    () => /resumed from checkpoint epoch-\d+/.test(fs.readFileSync(runPaths(dir).log, 'utf8')) && readRunManifest(dir).status === 'running',
+    60_000,
+  );
   assert.match(fs.readFileSync(runPaths(dir).log, 'utf8'), new RegExp(`slurm job ${newJob}: starting on \\S+: .* --resume\\n`));
   await waitFor(`an epoch past ${stoppedAt}`, () => readRunManifest(dir).progress.epoch > stoppedAt, 60_000);
 

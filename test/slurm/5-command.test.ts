@@ -43,7 +43,12 @@ async function submitAndFollow(t: Parameters<typeof runsRoot>[0], trainer: Recor
 }
 
 test('a Python-writer command runs as a Slurm job and completes; the job stays recorded', async (t) => {
-  const trainer = { kind: 'command', argv: [findPython('stdlib'), '-c', WRITER_SCRIPT], cwd: REPO, env: { PYTHONPATH: path.join(REPO, 'python') } };
+  const trainer = {
+    kind: 'command',
+    argv: [findPython('stdlib'), '-c', WRITER_SCRIPT],
+    cwd: REPO,
+    env: { PYTHONPATH: path.join(REPO, 'python') },
+  };
   const dir = await submitAndFollow(t, trainer, 'py-on-slurm');
   const m = manifest(dir);
   assert.equal(m.status, 'completed', fs.readFileSync(runPaths(dir).log, 'utf8'));

@@ -26,7 +26,9 @@ export function ensureCluster(): string {
   const conf = clusterConf();
   if (!(fs.existsSync(conf) && controllerUp(conf))) {
     if (process.getuid?.() !== 0) {
-      throw new Error(`no Slurm test cluster: run the tests as root (scripts/slurm/start-slurm.sh installs and starts one in ${CLUSTER_DIR}), or export SLURM_CONF of a running one`);
+      throw new Error(
+        `no Slurm test cluster: run the tests as root (scripts/slurm/start-slurm.sh installs and starts one in ${CLUSTER_DIR}), or export SLURM_CONF of a running one`,
+      );
     }
     const r = spawnSync('bash', [START, CLUSTER_DIR], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
     if (r.status !== 0) throw new Error(`scripts/slurm/start-slurm.sh ${CLUSTER_DIR} failed (exit ${r.status})`);
@@ -64,6 +66,10 @@ export async function stopController(conf: string): Promise<void> {
 /** Starts whatever daemon is missing again (start-slurm.sh is idempotent). */
 export function startController(conf: string): void {
   const dir = path.dirname(path.dirname(conf));
-  const r = spawnSync('bash', [START, dir], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000, env: { ...process.env, SLURM_TEST_NO_APT: '1' } });
+  const r = spawnSync('bash', [START, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 120_000,
+    env: { ...process.env, SLURM_TEST_NO_APT: '1' },
+  });
   if (r.status !== 0) throw new Error(`restarting the cluster failed (exit ${r.status})`);
 }

@@ -7,7 +7,15 @@ import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { displayStatus } from '../../src/core/catalog';
 import type { Config } from '../../src/core/config/schema';
-import { RUN_SCHEMA, type CheckpointIndex, type ClassesFile, type DisplayStatus, type EvalFile, type MetricRecord, type RunManifest } from '../../src/core/contract';
+import {
+  RUN_SCHEMA,
+  type CheckpointIndex,
+  type ClassesFile,
+  type DisplayStatus,
+  type EvalFile,
+  type MetricRecord,
+  type RunManifest,
+} from '../../src/core/contract';
 import { parseMetricRecord } from '../../src/core/metricsLog';
 import { createRunDirectory, readRunManifest, runPaths } from '../../src/core/runDirectory';
 import { SlurmClient } from '../../src/core/slurm/exec';
@@ -23,7 +31,12 @@ export const CLI = path.join(REPO, 'dist', 'cli.js');
 
 /** The trainer layer's tiny run (seconds of training) as a Slurm run: 2 epochs, eval and checkpoint every epoch. */
 export function tinySlurmConfig(over: Record<string, Record<string, unknown>> = {}): Config {
-  const slurm: Record<string, Record<string, unknown>> = { optim: { epochs: 2 }, eval: { every: 1 }, checkpoint: { every: 1 }, launch: { kind: 'slurm', slurm: { cpus: 1 } } };
+  const slurm: Record<string, Record<string, unknown>> = {
+    optim: { epochs: 2 },
+    eval: { every: 1 },
+    checkpoint: { every: 1 },
+    launch: { kind: 'slurm', slurm: { cpus: 1 } },
+  };
   for (const [k, v] of Object.entries(over)) slurm[k] = k === 'launch' ? v : { ...(slurm[k] ?? {}), ...v };
   return tinyConfig(slurm);
 }
@@ -49,7 +62,12 @@ export function status(dir: string): DisplayStatus {
   return displayStatus(readRunManifest(dir));
 }
 
-export function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   return pollUntil(what, probe, timeoutMs, everyMs);
 }
 
@@ -81,12 +99,21 @@ export function checkCompletedRun(dir: string, config: Config): { evals: EvalFil
   const lines = fs.readFileSync(p.metrics, 'utf8').split('\n');
   assert.equal(lines.pop(), '', 'metrics.jsonl ends with a newline');
   const records = lines.map((l) => parseMetricRecord(JSON.parse(l)));
-  assert.ok(records.every((r) => r !== undefined), 'every metrics line is a valid record');
+  assert.ok(
+    records.every((r) => r !== undefined),
+    'every metrics line is a valid record',
+  );
   const recs = records;
   const epochs = Array.from({ length: config.optim.epochs }, (_, i) => i + 1);
-  assert.deepEqual(recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch), epochs);
+  assert.deepEqual(
+    recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch),
+    epochs,
+  );
   const evalRecs = recs.filter((r) => r.kind === 'eval');
-  assert.deepEqual(evalRecs.map((r) => r.epoch), epochs);
+  assert.deepEqual(
+    evalRecs.map((r) => r.epoch),
+    epochs,
+  );
   const evals = evalRecs.map((r) => {
     const ev = readJson<EvalFile>(path.join(dir, r.kind === 'eval' ? (r.file ?? '') : ''));
     assert.equal(ev.epoch, r.epoch);

@@ -41,7 +41,10 @@ test('stop mid-epoch, then resume: the same weights as the uninterrupted run, ep
   assert.deepEqual(readJson(runPaths(a).evalFile('epoch-0003')), readJson(runPaths(b).evalFile('epoch-0003')));
   // the partial epoch's loss was carried over: the epoch records agree too
   const lossOf = (d: string) => metrics(d).flatMap((r) => (r.kind === 'epoch' ? [r.loss] : []));
-  assert.deepEqual(lossOf(b).map((x) => x.toFixed(5)), lossOf(a).map((x) => x.toFixed(5)));
+  assert.deepEqual(
+    lossOf(b).map((x) => x.toFixed(5)),
+    lossOf(a).map((x) => x.toFixed(5)),
+  );
   // the stop checkpoint was pruned once a later one existed
   assert.ok(!fs.existsSync(path.join(b, 'checkpoints', latest.tag)));
 });
@@ -121,7 +124,10 @@ test('a backend that fails to load: the next is tried and the reason logged; a n
   const run = manifestOf(named);
   assert.equal(run.status, 'failed');
   assert.equal(run.exitCode, 1);
-  assert.match(run.error?.message ?? '', /backend "tensorflow" could not be loaded: tensorflow: skipped, @tensorflow\/tfjs-node is not installed/);
+  assert.match(
+    run.error?.message ?? '',
+    /backend "tensorflow" could not be loaded: tensorflow: skipped, @tensorflow\/tfjs-node is not installed/,
+  );
   assert.ok(metrics(named).some((r) => r.kind === 'event' && r.level === 'error'));
 });
 
@@ -152,7 +158,13 @@ test('resume refuses when the training data changed under the run (split.json no
   assert.ok(fs.existsSync(path.join(dir, 'split.json')));
   const splitBefore = fs.readFileSync(path.join(dir, 'split.json'), 'utf8');
   // Same files, other labels: the same seed now picks other images.
-  writeIdxSet(dataDir, { train: { labels: [...labels].reverse() }, test: { labels: balancedLabels(10, 2) }, gzip: false, rows: 12, cols: 12 });
+  writeIdxSet(dataDir, {
+    train: { labels: [...labels].reverse() },
+    test: { labels: balancedLabels(10, 2) },
+    gzip: false,
+    rows: 12,
+    cols: 12,
+  });
   const resumed = await runTrainer(['run', dir, '--resume']);
   assert.equal(resumed.code, 2, resumed.log);
   assert.match(resumed.log, /training data changed since this run started/);

@@ -47,7 +47,10 @@ export function startTrainer(args: string[], env: Record<string, string> = {}): 
   const runDir = args[1]!;
   const logFile = runPaths(runDir).log;
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [TRAINER, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, GPACO_FAIL_BACKENDS: '', GPACO_STOP_AFTER_STEPS: '', ...env } });
+  const child = spawn(process.execPath, [TRAINER, ...args], {
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, GPACO_FAIL_BACKENDS: '', GPACO_STOP_AFTER_STEPS: '', ...env },
+  });
   fs.closeSync(fd);
   const done = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal, log: fs.readFileSync(logFile, 'utf8') }));

@@ -15,7 +15,16 @@ function config(kind: ParityMethod): Config {
   const r = validateConfig(
     {
       seed: 3,
-      data: { kind: 'synthetic', classes: 4, imageSize: 12, channels: 1, maxPerClass: 48, imbalanceFactor: 12, testPerClass: 8, splitSeed: 1 },
+      data: {
+        kind: 'synthetic',
+        classes: 4,
+        imageSize: 12,
+        channels: 1,
+        maxPerClass: 48,
+        imbalanceFactor: 12,
+        testPerClass: 8,
+        splitSeed: 1,
+      },
       model: { arch: 'convnet', width: 4, projectionDim: 8 },
       loss: { kind, queueSize: 32, temperature: 0.1, alpha: 0.05 },
       optim: { batchSize: 16, epochs: 2, lr: 0.05, warmupEpochs: 1, weightDecay: 0.01 },
@@ -40,7 +49,8 @@ for (const kind of PARITY_METHODS) {
     // Later steps depend on both sides' updates (SGD, weight decay, BN statistics, the queue):
     // they stay at float32 noise (~1e-6 here) only if those agree too. The large weight decay
     // above makes a twin that skipped it miss by ~1e-4 at step 2.
-    for (const [i, s] of r.steps.entries()) assert.ok(Math.abs(s.ours - s.torch) <= 2e-5, `step ${i + 1}: ours ${s.ours}, PyTorch ${s.torch}`);
+    for (const [i, s] of r.steps.entries())
+      assert.ok(Math.abs(s.ours - s.torch) <= 2e-5, `step ${i + 1}: ours ${s.ours}, PyTorch ${s.torch}`);
     // The losses move: a twin that ignored the updates would fail above, not pass by luck.
     assert.notEqual(r.steps[3]!.ours, first.ours);
   });

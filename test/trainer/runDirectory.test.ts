@@ -59,14 +59,24 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
   const lines = fs.readFileSync(p.metrics, 'utf8').split('\n');
   assert.equal(lines.pop(), '', 'ends with a newline');
   const records = lines.map((l) => parseMetricRecord(JSON.parse(l)));
-  assert.ok(records.every((r) => r !== undefined), 'every line parses as a record');
+  assert.ok(
+    records.every((r) => r !== undefined),
+    'every line parses as a record',
+  );
   const recs = records;
   assert.ok(recs.every((r) => ISO.test(r.time)));
-  assert.deepEqual(recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    recs.filter((r) => r.kind === 'epoch').map((r) => r.epoch),
+    [1, 2, 3],
+  );
   const steps = recs.filter((r) => r.kind === 'step');
   assert.ok(steps.length > 0);
   for (const s of steps) assert.ok(s.kind === 'step' && Number.isFinite(s.loss) && s.lr > 0 && s.step > 0);
-  assert.deepEqual(steps.map((s) => s.step), [...steps.map((s) => s.step)].sort((a, b) => a - b), 'steps increase');
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    [...steps.map((s) => s.step)].sort((a, b) => a - b),
+    'steps increase',
+  );
   for (const r of recs) {
     if (r.kind !== 'epoch') continue;
     const { accuracy, seconds, imagesPerSecond, lr } = r;
@@ -74,8 +84,14 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
     assert.ok(r.loss > 0 && accuracy >= 0 && accuracy <= 1 && seconds > 0 && imagesPerSecond > 0 && lr > 0);
   }
   const evals = recs.filter((r) => r.kind === 'eval');
-  assert.deepEqual(evals.map((r) => r.kind === 'eval' && r.tag), ['epoch-0002', 'epoch-0003']);
-  assert.deepEqual(recs.filter((r) => r.kind === 'checkpoint').map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    evals.map((r) => r.kind === 'eval' && r.tag),
+    ['epoch-0002', 'epoch-0003'],
+  );
+  assert.deepEqual(
+    recs.filter((r) => r.kind === 'checkpoint').map((r) => r.epoch),
+    [1, 2, 3],
+  );
   assert.ok(recs.some((r) => r.kind === 'event' && /backend wasm/.test(r.message)));
   assert.ok(recs.some((r) => r.kind === 'event' && r.message === 'completed'));
 
@@ -90,11 +106,17 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
     assert.equal(ev.confusion.layout, 'sparse');
     const dense = denseFromSparse(ev.confusion);
     assert.equal(dense.length, 4);
-    assert.deepEqual(dense.map((row) => row.reduce((a, b) => a + b, 0)), [8, 8, 8, 8]);
+    assert.deepEqual(
+      dense.map((row) => row.reduce((a, b) => a + b, 0)),
+      [8, 8, 8, 8],
+    );
     const diag = dense.reduce((s, row, i) => s + row[i]!, 0);
     assert.equal(ev.top1, diag / 32);
     assert.equal(er.top1, ev.top1);
-    assert.deepEqual(ev.perClassAccuracy, dense.map((row, i) => row[i]! / 8));
+    assert.deepEqual(
+      ev.perClassAccuracy,
+      dense.map((row, i) => row[i]! / 8),
+    );
     // The per-image predictions are the confusion matrix, image by image, in test-set order.
     const pred = decodePredictions(ev.predictions!, 4);
     assert.equal(pred.n, 32);
@@ -107,11 +129,17 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
 
   // checkpoints/index.json and the folders: latest (3) on the grid, keep-last 2 of {2, 3}, best flagged once
   const index = readJson<CheckpointIndex>(p.checkpointIndex);
-  assert.deepEqual(index.checkpoints.map((c) => c.tag), ['epoch-0002', 'epoch-0003']);
+  assert.deepEqual(
+    index.checkpoints.map((c) => c.tag),
+    ['epoch-0002', 'epoch-0003'],
+  );
   assert.equal(index.checkpoints.filter((c) => c.best).length, 1);
   const best = index.checkpoints.reduce((a, b) => (b.top1! > a.top1! ? b : a));
   assert.ok(best.best);
-  const folders = fs.readdirSync(p.checkpoints).filter((f) => !f.endsWith('.json')).sort();
+  const folders = fs
+    .readdirSync(p.checkpoints)
+    .filter((f) => !f.endsWith('.json'))
+    .sort();
   assert.deepEqual(folders, ['epoch-0002', 'epoch-0003'], 'epoch 1 was pruned');
   for (const c of index.checkpoints) {
     const m = readJson<CheckpointManifest>(path.join(dir, c.path, 'manifest.json'));
@@ -120,7 +148,10 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
     assert.equal(m.step, c.step);
     assert.equal(fs.statSync(path.join(dir, c.path, m.weightsFile)).size, m.bytes);
     assert.ok(m.tensors.some((e) => e.name.startsWith('net/')) && m.tensors.some((e) => e.name.startsWith('opt/net/')));
-    assert.ok(m.tensors.some((e) => /runningMean/.test(e.name)), 'BN statistics are saved');
+    assert.ok(
+      m.tensors.some((e) => /runningMean/.test(e.name)),
+      'BN statistics are saved',
+    );
     assert.equal(m.trainer.rng.shuffle.length, 4);
     assert.equal(c.top1, readJson<EvalFile>(p.evalFile(c.tag)).top1);
   }

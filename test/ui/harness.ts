@@ -21,7 +21,10 @@ export const CHROMIUM = process.env.GPACO_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Installs code-server when missing (scripts/vscode-test-setup.mjs) and returns its binary. */
 export function ensureCodeServer(): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'vscode-test-setup.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'vscode-test-setup.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('code-server could not be installed (see above)');
   return r.stdout.trim().split('\n').pop()!;
 }
@@ -108,7 +111,17 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.rmSync(userDataDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  const settings = { ...BASE_SETTINGS, ...(options.trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}), ...options.settings };
+  const settings = {
+    ...BASE_SETTINGS,
+    ...(options.trust
+      ? {
+          'security.workspace.trust.enabled': true,
+          'security.workspace.trust.startupPrompt': 'never',
+          'security.workspace.trust.banner': 'never',
+        }
+      : {}),
+    ...options.settings,
+  };
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const port = await freePort();
   const config = path.join(workDir, 'config.yaml');
@@ -117,9 +130,20 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const logFile = path.join(workDir, 'server.log');
   const log = fs.openSync(logFile, 'w');
   const args = [
-    '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-getting-started-override', ...(options.trust ? [] : ['--disable-workspace-trust']),
+    '--config',
+    config,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    ...(options.trust ? [] : ['--disable-workspace-trust']),
   ];
   // detached: its own process group, so stopping the group also ends its file watcher and
   // extension hosts (killing only the top pid leaves them running).
@@ -169,7 +193,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     logFile,
     pid: child.pid!,
     remoteUri: (p) => `vscode-remote://${host}${p}`,
-    url: (folder, payload) => `${origin}/?folder=${encodeURIComponent(folder)}${payload ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`,
+    url: (folder, payload) =>
+      `${origin}/?folder=${encodeURIComponent(folder)}${payload ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`,
     stop,
   };
 }
@@ -180,7 +205,20 @@ export function installVsix(vsix: string, extensionsDir: string): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-vsix-'));
   try {
     fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
-    const r = spawnSync(bin, ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', path.join(tmp, 'ud'), '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8' });
+    const r = spawnSync(
+      bin,
+      [
+        '--config',
+        path.join(tmp, 'config.yaml'),
+        '--user-data-dir',
+        path.join(tmp, 'ud'),
+        '--extensions-dir',
+        extensionsDir,
+        '--install-extension',
+        vsix,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`installing ${vsix} failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -208,7 +246,10 @@ export function packagedExtensionsDir(): string {
 
 /** Packages the extension as it stands in dist/ (no rebuild) into `out` (scripts/package-vsix.mjs). */
 export function packageVsix(out: string): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package-vsix.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package-vsix.mjs'), '--out', out], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`packaging the .vsix failed:\n${r.stdout}\n${r.stderr}`);
   return out;
 }
@@ -218,7 +259,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -229,7 +278,10 @@ export interface Workbench {
 }
 
 /** Opens the workbench on `folder` in a new headless Chromium and waits until it is rendered. */
-export async function openWorkbench(server: CodeServer, opts: { folder: string; viewport?: { width: number; height: number }; verbose?: boolean }): Promise<Workbench> {
+export async function openWorkbench(
+  server: CodeServer,
+  opts: { folder: string; viewport?: { width: number; height: number }; verbose?: boolean },
+): Promise<Workbench> {
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
@@ -287,7 +339,10 @@ export interface ExtensionTestRun {
  * web equivalent of `code --extensionDevelopmentPath --extensionTestsPath`, through the
  * workbench's `payload` URL parameter. The host's console goes to stdout.
  */
-export async function runExtensionTests(server: CodeServer, opts: { folder: string; extensionDevelopmentPath: string; extensionTestsPath: string; timeoutMs?: number }): Promise<ExtensionTestRun> {
+export async function runExtensionTests(
+  server: CodeServer,
+  opts: { folder: string; extensionDevelopmentPath: string; extensionTestsPath: string; timeoutMs?: number },
+): Promise<ExtensionTestRun> {
   const t0 = Date.now();
   const browser = await launchBrowser();
   try {

@@ -13,7 +13,8 @@ function findTests(dir: string, filters: string[]): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.test\.(ts|mjs)$/.test(e.name) && (filters.length === 0 || filters.some((f) => p.includes(f)))) out.push(path.relative(repoRoot, p));
+      else if (/\.test\.(ts|mjs)$/.test(e.name) && (filters.length === 0 || filters.some((f) => p.includes(f))))
+        out.push(path.relative(repoRoot, p));
     }
   };
   walk(dir);
@@ -38,7 +39,9 @@ function main(): number {
   const vsix = packageVsix(path.join(work, 'gpaco-lab.vsix'));
   const extensionsDir = path.join(work, 'extensions');
   installVsix(vsix, extensionsDir);
-  console.log(`[ui] packaged ${path.relative(repoRoot, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) and installed it in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `[ui] packaged ${path.relative(repoRoot, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) and installed it in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
     cwd: repoRoot,
     stdio: 'inherit',

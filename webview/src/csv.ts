@@ -13,7 +13,9 @@ const line = (fields: (string | number)[]) => fields.map(csvField).join(',');
 export function perClassCsv(classes: ClassTable, detail: EvalDetail): string {
   const rows = [line(['class', 'label', 'group', 'train_images', 'test_images', 'accuracy'])];
   classes.names.forEach((name, i) => {
-    rows.push(line([name, classes.label[i]!, classes.groups[i]!, classes.trainCounts[i]!, classes.testCounts[i]!, detail.perClassAccuracy[i]!]));
+    rows.push(
+      line([name, classes.label[i]!, classes.groups[i]!, classes.trainCounts[i]!, classes.testCounts[i]!, detail.perClassAccuracy[i]!]),
+    );
   });
   return rows.join('\n') + '\n';
 }

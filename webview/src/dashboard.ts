@@ -11,7 +11,10 @@ import { onThemeChange, readTheme } from './theme';
 import { CompareView } from './views/compareView';
 import { RunView, type RunViewState } from './views/runView';
 
-type Boot = { panel: 'run'; runId: string } | { panel: 'compare'; runIds: string[]; groups?: { label: string; runIds: string[] }[]; band?: 'std' | 'minmax' } | { panel: 'report' };
+type Boot =
+  | { panel: 'run'; runId: string }
+  | { panel: 'compare'; runIds: string[]; groups?: { label: string; runIds: string[] }[]; band?: 'std' | 'minmax' }
+  | { panel: 'report' };
 
 function readJson<T>(id: string): T {
   const el = document.getElementById(id);
@@ -43,7 +46,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function mountRun(link: HostLink, boot: { runId: string }, root: HTMLElement): void {
-  const saved = link.getState() as Partial<PanelState> & { view?: RunViewState } | undefined;
+  const saved = link.getState() as (Partial<PanelState> & { view?: RunViewState }) | undefined;
   let tag: string | null = saved?.panel === 'run' ? (saved.tag ?? null) : null;
   const save = (view: RunViewState) => link.setState({ panel: 'run', runId: boot.runId, tag, view } satisfies PanelState);
   let viewState: RunViewState = saved?.view ?? { values: 'row', log: false };
@@ -85,7 +88,9 @@ function mountRun(link: HostLink, boot: { runId: string }, root: HTMLElement): v
 
 function mountCompare(link: HostLink, boot: Extract<Boot, { panel: 'compare' }>, root: HTMLElement): void {
   const notify = noticeArea();
-  const view = new CompareView(readTheme(), { exportFile: (format, fileName, data) => link.post({ type: 'export', format, fileName, data }) });
+  const view = new CompareView(readTheme(), {
+    exportFile: (format, fileName, data) => link.post({ type: 'export', format, fileName, data }),
+  });
   root.append(view.element);
   onThemeChange(() => view.setTheme(readTheme()));
   window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
@@ -96,7 +101,12 @@ function mountCompare(link: HostLink, boot: Extract<Boot, { panel: 'compare' }>,
       document.body.dataset.state = 'ready';
     } else if (m.type === 'notice') notify(m.level, m.text);
   });
-  link.setState({ panel: 'compare', runIds: boot.runIds, ...(boot.groups ? { groups: boot.groups } : {}), ...(boot.band ? { band: boot.band } : {}) } satisfies PanelState);
+  link.setState({
+    panel: 'compare',
+    runIds: boot.runIds,
+    ...(boot.groups ? { groups: boot.groups } : {}),
+    ...(boot.band ? { band: boot.band } : {}),
+  } satisfies PanelState);
   link.post({ type: 'ready' });
 }
 
@@ -115,8 +125,19 @@ function mountReport(link: HostLink, root: HTMLElement): void {
       const t = tag ?? s.selectedTag;
       view.apply({ ...s, selectedTag: t, pinned: tag !== null, selected: t ? (run.details[t] ?? null) : null } satisfies RunSnapshot);
     };
-    const view = new RunView(theme, { interactive: false, select: show, stop: () => {}, resume: () => {}, evaluate: () => {}, exportFile, viewChanged: () => {} });
-    tabs.append(h('vscode-tab-header', { slot: 'header', 'data-run': run.snapshot.run.id }, run.snapshot.run.name), h('vscode-tab-panel', {}, view.element));
+    const view = new RunView(theme, {
+      interactive: false,
+      select: show,
+      stop: () => {},
+      resume: () => {},
+      evaluate: () => {},
+      exportFile,
+      viewChanged: () => {},
+    });
+    tabs.append(
+      h('vscode-tab-header', { slot: 'header', 'data-run': run.snapshot.run.id }, run.snapshot.run.name),
+      h('vscode-tab-panel', {}, view.element),
+    );
     view.apply(run.snapshot);
     views.push(view);
   }
@@ -128,7 +149,11 @@ function mountReport(link: HostLink, root: HTMLElement): void {
   }
   root.append(
     h('p', { class: 'report-meta' }, `${data.title} · generated ${new Date(data.generatedAt).toLocaleString()} by gpaco report`),
-    data.runs.length === 1 && !data.compare ? (views.length ? (tabs.querySelector('vscode-tab-panel')?.firstElementChild ?? tabs) : tabs) : tabs,
+    data.runs.length === 1 && !data.compare
+      ? views.length
+        ? (tabs.querySelector('vscode-tab-panel')?.firstElementChild ?? tabs)
+        : tabs
+      : tabs,
   );
   onThemeChange(() => views.forEach((v) => v.setTheme(readTheme())));
   document.body.dataset.state = 'ready';

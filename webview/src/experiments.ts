@@ -63,8 +63,7 @@ function main(): void {
     else if (m.type === 'update') {
       table.applyUpdate(m.update);
       requestAnimationFrame(() => (document.body.dataset.revision = m.update.builtAt));
-    }
-    else if (m.type === 'notice') notify(m.level, m.text);
+    } else if (m.type === 'notice') notify(m.level, m.text);
   });
   // The serializer brings the panel back after a reload; the view itself lives in workspaceState.
   api.setState({ panel: 'experiments' });

@@ -12,7 +12,8 @@ async function cancel(ctx: CommandContext): Promise<number> {
   const dirs = ctx.positionals.map((ref) => locateRun(ctx, ref));
   for (const d of dirs) {
     const m = readRunManifest(d);
-    if (!slurmLaunchOf(m)?.jobId) throw new UsageError(`run ${m.id} is not a submitted Slurm run (a local run stops with Ctrl-C in its terminal, or from the editor)`);
+    if (!slurmLaunchOf(m)?.jobId)
+      throw new UsageError(`run ${m.id} is not a submitted Slurm run (a local run stops with Ctrl-C in its terminal, or from the editor)`);
   }
   const sc = slurmSubmitContext(ctx);
   if (typeof sc === 'string') throw new UsageError(sc);
@@ -47,7 +48,10 @@ registerCommand({
   name: 'cancel',
   summary: 'stop Slurm runs: a running trainer checkpoints and stops; a pending job is cancelled',
   usage: ['gpaco cancel RUN... [--force] [--runs-dir DIR]'],
-  options: [RUNS_DIR_OPTION, { name: 'force', type: 'boolean', help: 'plain scancel: SIGTERM to every process, SIGKILL after the cluster\u2019s KillWait' }],
+  options: [
+    RUNS_DIR_OPTION,
+    { name: 'force', type: 'boolean', help: 'plain scancel: SIGTERM to every process, SIGKILL after the cluster\u2019s KillWait' },
+  ],
   positionals: ['RUN...'],
   minPositionals: 1,
   details: [

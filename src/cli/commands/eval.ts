@@ -40,7 +40,9 @@ async function evaluate(ctx: CommandContext): Promise<number> {
   const child = spawnTrainer(script, ['eval', dir, '--checkpoint', cp.tag], dir);
   const outcome = await waitForChild(child, (sig) => io.err(`${sig}: stopping the evaluation`));
   if (outcome.spawnError || outcome.code !== 0) {
-    io.err(`evaluation failed: ${outcome.spawnError?.message ?? (outcome.signal ? `killed by ${outcome.signal}` : `the trainer exited with code ${outcome.code}`)}`);
+    io.err(
+      `evaluation failed: ${outcome.spawnError?.message ?? (outcome.signal ? `killed by ${outcome.signal}` : `the trainer exited with code ${outcome.code}`)}`,
+    );
     const log = runPaths(dir).log;
     for (const l of lastLines(log, 12)) io.err(`  ${l}`);
     io.err(`log: ${log}`);
@@ -71,7 +73,10 @@ registerCommand({
   name: 'eval',
   summary: 'evaluate a checkpoint of a run on its test set',
   usage: ['gpaco eval RUN [--checkpoint TAG] [--runs-dir DIR]'],
-  options: [{ name: 'checkpoint', type: 'string', value: 'TAG', help: 'checkpoint tag, e.g. epoch-0010 (default: the latest)' }, RUNS_DIR_OPTION],
+  options: [
+    { name: 'checkpoint', type: 'string', value: 'TAG', help: 'checkpoint tag, e.g. epoch-0010 (default: the latest)' },
+    RUNS_DIR_OPTION,
+  ],
   positionals: ['RUN'],
   run: evaluate,
 });

@@ -21,7 +21,7 @@ function runExport(ctx: CommandContext): number {
 
 registerCommand({
   name: 'export',
-  summary: 'write a run\'s curves as TensorBoard event files (loss, lr, top-1 / top-5, many / medium / few)',
+  summary: "write a run's curves as TensorBoard event files (loss, lr, top-1 / top-5, many / medium / few)",
   usage: ['gpaco export tensorboard RUN --out DIR [--runs-dir DIR]'],
   details: [
     'Tags: train/loss, train/accuracy, lr per epoch; test/acc1, test/acc5, test/many, test/medium, test/few per evaluation (fractions 0..1). The step is the epoch.',

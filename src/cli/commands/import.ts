@@ -37,18 +37,24 @@ function pacoLog(ctx: CommandContext, source: string): number {
   const p = r.parse;
   const grouped = p.evals.filter((e) => e.many !== null).length;
   io.out(`imported ${path.resolve(ctx.cwd, source)} as run ${r.id} (${ms.toFixed(0)} ms)`);
-  io.out(`  ${p.epochs.length} epochs of training, ${p.evals.length} evaluations (${grouped} with many / medium / few), ${r.records} records`);
+  io.out(
+    `  ${p.epochs.length} epochs of training, ${p.evals.length} evaluations (${grouped} with many / medium / few), ${r.records} records`,
+  );
   for (const res of p.resumes) io.out(`  training was resumed at epoch ${res.epoch} (line ${res.line}): the later lines are kept`);
   io.out(`  ${p.lines} lines: ${p.recognised} read, ${r.problems.length} skipped${r.problems.length ? ':' : ''}`);
   reportProblems(io, r.problems, path.join(r.dir, 'trainer.log'));
   if (r.classes) {
     const g = groupSizes(r.classes.groups.assignment);
-    io.out(`  ${r.classes.names.length} classes: many ${g.many}, medium ${g.medium}, few ${g.few} (more than 100 / fewer than 20 training images)`);
+    io.out(
+      `  ${r.classes.names.length} classes: many ${g.many}, medium ${g.medium}, few ${g.few} (more than 100 / fewer than 20 training images)`,
+    );
   } else {
     io.out('  no class counts (give --split TRAIN_LIST or --class-counts FILE for the shot groups of each class)');
   }
   if (r.checkpoints.length) {
-    io.out(`  external checkpoints (listed, not evaluable here): ${r.checkpoints.map((c) => `${c.tag} (epoch ${c.epoch}, ${bytes(c.bytes)})`).join(', ')}`);
+    io.out(
+      `  external checkpoints (listed, not evaluable here): ${r.checkpoints.map((c) => `${c.tag} (epoch ${c.epoch}, ${bytes(c.bytes)})`).join(', ')}`,
+    );
   }
   io.out('  no confusion matrix: the log has no per-class results');
   io.out(`run directory: ${r.dir}`);
@@ -57,10 +63,16 @@ function pacoLog(ctx: CommandContext, source: string): number {
 
 function tensorboard(ctx: CommandContext, source: string): number {
   const { io } = ctx;
-  if (ctx.string('split') !== undefined || ctx.string('class-counts') !== undefined) throw new UsageError('--split and --class-counts are for `gpaco import paco-log`');
+  if (ctx.string('split') !== undefined || ctx.string('class-counts') !== undefined)
+    throw new UsageError('--split and --class-counts are for `gpaco import paco-log`');
   const name = ctx.string('name');
   const t0 = performance.now();
-  const r = importTensorboard({ dir: path.resolve(ctx.cwd, source), runsDir: runsDirOf(ctx), map: ctx.strings('map'), ...(name !== undefined ? { name } : {}) });
+  const r = importTensorboard({
+    dir: path.resolve(ctx.cwd, source),
+    runsDir: runsDirOf(ctx),
+    map: ctx.strings('map'),
+    ...(name !== undefined ? { name } : {}),
+  });
   const ms = performance.now() - t0;
   io.out(`imported ${path.resolve(ctx.cwd, source)} as run ${r.id} (${ms.toFixed(0)} ms)`);
   io.out(`  ${r.files.length} event file(s), ${r.scalars} scalar values, ${r.records} records`);
@@ -103,11 +115,21 @@ registerCommand({
   details: [
     'paco-log reads the <mark>.log of paco_lt.py, paco_cifar.py or paco_fp16_places.py: training loss and accuracy per epoch, top-1 / top-5 and many / medium / few per evaluation, restarts (--resume). The moco_ckpt*.pth.tar files beside it are listed as external checkpoints.',
     'tensorboard reads every events.out.tfevents.* file under DIR. Tags map to metrics by a built-in table (train/loss, lr, test/acc1, many, ...); METRIC is one of loss, accuracy, lr, top1, top5, many, medium, few.',
-    'The run is read-only: it cannot be resumed or evaluated, and has no confusion matrix (the sources have no per-class results). Lines or records that cannot be read are counted, listed (file:line or file@offset) and written to the run\'s trainer.log.',
+    "The run is read-only: it cannot be resumed or evaluated, and has no confusion matrix (the sources have no per-class results). Lines or records that cannot be read are counted, listed (file:line or file@offset) and written to the run's trainer.log.",
   ],
   options: [
-    { name: 'split', type: 'string', value: 'FILE', help: 'paco-log: the train split list ("path label" lines), for the training images per class' },
-    { name: 'class-counts', type: 'string', value: 'FILE', help: 'paco-log: training images per class (a JSON array or one number per class)' },
+    {
+      name: 'split',
+      type: 'string',
+      value: 'FILE',
+      help: 'paco-log: the train split list ("path label" lines), for the training images per class',
+    },
+    {
+      name: 'class-counts',
+      type: 'string',
+      value: 'FILE',
+      help: 'paco-log: training images per class (a JSON array or one number per class)',
+    },
     { name: 'map', type: 'string', multiple: true, value: 'TAG=METRIC', help: 'tensorboard: read TAG as METRIC' },
     { name: 'name', type: 'string', value: 'N', help: 'name of the run (default: the log file or folder name)' },
     RUNS_DIR_OPTION,

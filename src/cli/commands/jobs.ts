@@ -32,7 +32,20 @@ async function jobs(ctx: CommandContext): Promise<number> {
     await follower.pollNow();
     const rows = dirs.map((d) => jobRow(d, follower));
     if (ctx.flag('json')) {
-      io.out(JSON.stringify(rows.map((r) => ({ id: r.id, dir: r.dir, status: r.status, job: r.manifest?.launch ?? null, detail: r.detail, progress: r.manifest?.progress ?? null })), null, 2));
+      io.out(
+        JSON.stringify(
+          rows.map((r) => ({
+            id: r.id,
+            dir: r.dir,
+            status: r.status,
+            job: r.manifest?.launch ?? null,
+            detail: r.detail,
+            progress: r.manifest?.progress ?? null,
+          })),
+          null,
+          2,
+        ),
+      );
       return EXIT.ok;
     }
     const table = renderTable(

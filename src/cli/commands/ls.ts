@@ -42,7 +42,8 @@ function ls(ctx: CommandContext): number {
   const summaries = readRunSummaries(root);
   const all = buildRows(summaries, mode);
   const configKeys = allConfigKeys(all);
-  const columns = ctx.string('columns') !== undefined ? commaList(ctx.string('columns')).map((n) => columnFromName(n, configKeys)) : undefined;
+  const columns =
+    ctx.string('columns') !== undefined ? commaList(ctx.string('columns')).map((n) => columnFromName(n, configKeys)) : undefined;
   const sort = ctx.string('sort') !== undefined ? sortSpec(ctx.string('sort')!, configKeys) : undefined;
   const except = exceptOf(ctx, configKeys);
 
@@ -53,7 +54,13 @@ function ls(ctx: CommandContext): number {
     let groups = groupRows(rows, { except });
     if (sort) groups = sortGroups(groups, sort.column, sort.dir);
     if (ctx.flag('json')) {
-      ctx.io.out(JSON.stringify(groups.map((g) => groupJson(g, mode)), null, 2));
+      ctx.io.out(
+        JSON.stringify(
+          groups.map((g) => groupJson(g, mode)),
+          null,
+          2,
+        ),
+      );
       return EXIT.ok;
     }
     if (ctx.flag('csv')) {
@@ -66,15 +73,25 @@ function ls(ctx: CommandContext): number {
     }
     for (const l of groupsTable(groups, columns ?? DEFAULT_GROUP_COLUMNS, mode)) ctx.io.out(l);
     for (const g of groups) if (g.apart) ctx.io.out(`${g.label}: ${g.apart}`);
-    ctx.io.out(`${groups.length} group${groups.length === 1 ? '' : 's'} of ${rows.length} run${rows.length === 1 ? '' : 's'} (equal configs except ${except.join(', ') || 'nothing'}; mean ± sample std (n)) in ${root}`);
+    ctx.io.out(
+      `${groups.length} group${groups.length === 1 ? '' : 's'} of ${rows.length} run${rows.length === 1 ? '' : 's'} (equal configs except ${except.join(', ') || 'nothing'}; mean ± sample std (n)) in ${root}`,
+    );
     return EXIT.ok;
   }
 
   if (ctx.flag('json')) {
-    ctx.io.out(JSON.stringify(rows.map((r) => rowJson(r, mode)), null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        rows.map((r) => rowJson(r, mode)),
+        null,
+        2,
+      ),
+    );
     return EXIT.ok;
   }
-  const shown = columns ?? (mode.kind === 'last' ? DEFAULT_ROW_COLUMNS : [...DEFAULT_ROW_COLUMNS.slice(0, 6), 'valueEpoch', ...DEFAULT_ROW_COLUMNS.slice(6)]);
+  const shown =
+    columns ??
+    (mode.kind === 'last' ? DEFAULT_ROW_COLUMNS : [...DEFAULT_ROW_COLUMNS.slice(0, 6), 'valueEpoch', ...DEFAULT_ROW_COLUMNS.slice(6)]);
   if (ctx.flag('csv')) {
     ctx.io.write(tableToCsv({ kind: 'rows', rows }, shown, mode));
     return EXIT.ok;
@@ -88,7 +105,9 @@ function ls(ctx: CommandContext): number {
   for (const r of rows) if (r.summary.meta.problem) ctx.io.err(`${r.summary.id}: tags and note ignored: ${r.summary.meta.problem}`);
   const differing = differingConfigKeys(rows).filter((k) => !shown.includes(`config:${k}`));
   const filtered = rows.length === summaries.length ? '' : ` (of ${summaries.length})`;
-  ctx.io.out(`${rows.length} run${rows.length === 1 ? '' : 's'}${filtered} in ${root}${differing.length && rows.length > 1 ? `; config keys that differ: ${differing.slice(0, 8).join(', ')}${differing.length > 8 ? ', ...' : ''}` : ''}`);
+  ctx.io.out(
+    `${rows.length} run${rows.length === 1 ? '' : 's'}${filtered} in ${root}${differing.length && rows.length > 1 ? `; config keys that differ: ${differing.slice(0, 8).join(', ')}${differing.length > 8 ? ', ...' : ''}` : ''}`,
+  );
   return EXIT.ok;
 }
 
@@ -103,7 +122,12 @@ registerCommand({
     RUNS_DIR_OPTION,
     { name: 'json', type: 'boolean', help: 'print the rows (or groups) as JSON, with the same numbers' },
     { name: 'csv', type: 'boolean', help: 'print the shown columns as CSV (groups: mean, std and n of each metric)' },
-    { name: 'sort', type: 'string', value: 'COL', help: 'sort by a column: few, top1, loss.alpha, created, ... (metrics best first; add :asc / :desc)' },
+    {
+      name: 'sort',
+      type: 'string',
+      value: 'COL',
+      help: 'sort by a column: few, top1, loss.alpha, created, ... (metrics best first; add :asc / :desc)',
+    },
     ...FILTER_OPTIONS,
     VALUE_OPTION,
     { name: 'columns', type: 'string', value: 'LIST', help: 'comma-separated columns, e.g. name,status,few,loss.alpha,seed' },

@@ -15,7 +15,12 @@ import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext
 import { locateRun, runsDirOf } from '../runLookup';
 
 /** The report page for run folders, with the dashboard bundle's text inlined (and a static section above it, e.g. the groups). */
-export function renderReport(dirs: readonly string[], bundle: string, options: ReportOptions = {}, prelude?: { html: string; css: string }): { html: string; title: string } {
+export function renderReport(
+  dirs: readonly string[],
+  bundle: string,
+  options: ReportOptions = {},
+  prelude?: { html: string; css: string },
+): { html: string; title: string } {
   const data = buildReportData(dirs, options);
   const nonce = makeNonce();
   const html = dashboardPage({
@@ -37,7 +42,8 @@ function report(ctx: CommandContext): number {
   if (!out) throw new UsageError('--out FILE.html is required');
   const maxText = ctx.string('max-evals');
   const maxEvals = maxText === undefined ? undefined : Number(maxText);
-  if (maxEvals !== undefined && !(Number.isInteger(maxEvals) && maxEvals >= 1)) throw new UsageError(`--max-evals must be a whole number >= 1 (got "${maxText}")`);
+  if (maxEvals !== undefined && !(Number.isInteger(maxEvals) && maxEvals >= 1))
+    throw new UsageError(`--max-evals must be a whole number >= 1 (got "${maxText}")`);
   const grouped = ctx.flag('group-by-config');
   const named = [...new Set(ctx.positionals.map((ref) => locateRun(ctx, ref)))];
   if (!grouped && named.length === 0) throw new UsageError('missing RUN... (or --group-by-config for every run of --runs-dir)');
@@ -49,10 +55,13 @@ function report(ctx: CommandContext): number {
     ({ dirs, prelude } = g);
     groupsLine = `, ${g.groups} group${g.groups === 1 ? '' : 's'} of ${g.runs} run${g.runs === 1 ? '' : 's'}`;
   } else {
-    const filtered = ['filter', 'tag', 'status', 'value', 'except', 'band'].filter((o) => ctx.string(o) !== undefined || ctx.strings(o).length > 0);
+    const filtered = ['filter', 'tag', 'status', 'value', 'except', 'band'].filter(
+      (o) => ctx.string(o) !== undefined || ctx.strings(o).length > 0,
+    );
     if (filtered.length) throw new UsageError(`--${filtered[0]} goes with --group-by-config`);
   }
-  if (dirs.length > 8) throw new UsageError(`a report compares at most 8 runs (got ${dirs.length}); --group-by-config draws any number as groups`);
+  if (dirs.length > 8)
+    throw new UsageError(`a report compares at most 8 runs (got ${dirs.length}); --group-by-config draws any number as groups`);
 
   const bundleFile = path.join(ctx.bundleDir, 'webview', 'dashboard.js');
   let bundle: string;
@@ -73,7 +82,9 @@ function report(ctx: CommandContext): number {
     if (err instanceof OutputIsFolderError) throw new UsageError(`--out: ${err.message}`);
     throw err;
   }
-  io.out(`wrote ${file} (${bytes(Buffer.byteLength(html))}${groupsLine}, ${dirs.length} run${dirs.length === 1 ? '' : 's'} in full: ${dirs.map((d) => path.basename(d)).join(', ')})`);
+  io.out(
+    `wrote ${file} (${bytes(Buffer.byteLength(html))}${groupsLine}, ${dirs.length} run${dirs.length === 1 ? '' : 's'} in full: ${dirs.map((d) => path.basename(d)).join(', ')})`,
+  );
   return EXIT.ok;
 }
 
@@ -82,7 +93,10 @@ function report(ctx: CommandContext): number {
  * except --except; the groups section (table + band charts) and the runs the dashboard part
  * shows in full: all of them up to 8, else the best run of each of the first 8 groups.
  */
-function groupedReport(ctx: CommandContext, named: readonly string[]): { dirs: string[]; prelude: { html: string; css: string }; groups: number; runs: number } {
+function groupedReport(
+  ctx: CommandContext,
+  named: readonly string[],
+): { dirs: string[]; prelude: { html: string; css: string }; groups: number; runs: number } {
   const mode = valueModeOf(ctx);
   const filter = rowFilterOf(ctx);
   const summaries = named.length ? named.map((d) => readRunSummary(d)) : readRunSummaries(runsDirOf(ctx));
@@ -99,7 +113,10 @@ function groupedReport(ctx: CommandContext, named: readonly string[]): { dirs: s
       ? rows.map((r) => r.summary.dir)
       : groups.slice(0, 8).map((g) => g.members.reduce((a, b) => ((b.metrics[by] ?? -1) > (a.metrics[by] ?? -1) ? b : a)).summary.dir);
   const html = groupsSectionHtml(groups, { mode, except, band });
-  const shown = rows.length <= 8 ? '' : `<p class="gpaco-groups-note">Below in full: the run with the best ${escapeHtml(by)} of each of the first ${dirs.length} groups.</p>`;
+  const shown =
+    rows.length <= 8
+      ? ''
+      : `<p class="gpaco-groups-note">Below in full: the run with the best ${escapeHtml(by)} of each of the first ${dirs.length} groups.</p>`;
   return { dirs, prelude: { html: `${html}\n${shown}`, css: GROUPS_SECTION_CSS }, groups: groups.length, runs: rows.length };
 }
 
@@ -113,17 +130,27 @@ registerCommand({
   details: [
     'The file inlines the dashboard, the data and the styles: it opens in any browser, offline, and can be shared as it is.',
     'With several runs it also has a Compare tab (curves overlaid, metric differences, config keys that differ, confusion difference).',
-    'With --group-by-config (any number of runs: the named ones, else every run of --runs-dir, after --filter / --tag / --status) it starts with the groups: runs with equal configs except the seed (or --except KEYS), a table of mean ± sample std (n) of every metric and, for top-1 and few, each group\'s mean curve with a ± std (or --band minmax) band. Runs with different numbers of classes are never in one group.',
+    "With --group-by-config (any number of runs: the named ones, else every run of --runs-dir, after --filter / --tag / --status) it starts with the groups: runs with equal configs except the seed (or --except KEYS), a table of mean ± sample std (n) of every metric and, for top-1 and few, each group's mean curve with a ± std (or --band minmax) band. Runs with different numbers of classes are never in one group.",
   ],
   options: [
     { name: 'out', type: 'string', short: 'o', value: 'FILE', help: 'the HTML file to write' },
     { name: 'title', type: 'string', value: 'TEXT', help: 'title of the report' },
-    { name: 'max-evals', type: 'string', value: 'N', help: 'most recent evaluations per run with their full matrices inlined (default 20)' },
+    {
+      name: 'max-evals',
+      type: 'string',
+      value: 'N',
+      help: 'most recent evaluations per run with their full matrices inlined (default 20)',
+    },
     RUNS_DIR_OPTION,
     ...GROUP_OPTIONS,
     ...FILTER_OPTIONS,
     VALUE_OPTION,
-    { name: 'band', type: 'string', value: 'KIND', help: 'with --group-by-config: the band around each group mean curve, std (default) or minmax' },
+    {
+      name: 'band',
+      type: 'string',
+      value: 'KIND',
+      help: 'with --group-by-config: the band around each group mean curve, std (default) or minmax',
+    },
   ],
   positionals: ['RUN...'],
   minPositionals: 0,

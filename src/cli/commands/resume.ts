@@ -37,7 +37,9 @@ async function resume(ctx: CommandContext): Promise<number> {
   if (locked) throw new UsageError(`run ${id} cannot be resumed: ${locked}`);
   const cp = latestCheckpoint(dir);
   if (!cp) {
-    throw new UsageError(`run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`);
+    throw new UsageError(
+      `run ${id} (${s.status}) has no complete checkpoint to resume from; start a new run with: gpaco train --config ${path.join(dir, 'config.json')}`,
+    );
   }
   if (workers !== undefined && s.manifest?.launch?.kind === 'slurm') {
     throw new UsageError('--workers applies to local runs; a Slurm run uses its allocation (optim.workers, auto = SLURM_CPUS_PER_TASK)');

@@ -86,7 +86,9 @@ async function show(ctx: CommandContext): Promise<number> {
     const ev = tag === undefined ? evals[evals.length - 1] : evals.find((e) => e.tag === tag);
     const config = s.manifest ? gpacoConfig(s.manifest) : undefined;
     if (!ev || !config) {
-      io.err(`gpaco show: ${!config ? 'the run has no config of its own' : tag === undefined ? 'the run has no evaluation yet' : `no evaluation ${tag} (evaluations: ${evals.map((e) => e.tag).join(', ') || 'none'})`}`);
+      io.err(
+        `gpaco show: ${!config ? 'the run has no config of its own' : tag === undefined ? 'the run has no evaluation yet' : `no evaluation ${tag} (evaluations: ${evals.map((e) => e.tag).join(', ') || 'none'})`}`,
+      );
       for (const p of problems) io.err(`problem: ${p}`);
       return EXIT.failed;
     }
@@ -115,11 +117,17 @@ async function show(ctx: CommandContext): Promise<number> {
     fields.push(['created', localTime(m.createdAt, true)]);
     if (m.startedAt) {
       const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
-      fields.push(['started', `${localTime(m.startedAt, true)}${m.endedAt ? `, ended ${localTime(m.endedAt, true)}` : ''} (${duration((end - Date.parse(m.startedAt)) / 1000)})`]);
+      fields.push([
+        'started',
+        `${localTime(m.startedAt, true)}${m.endedAt ? `, ended ${localTime(m.endedAt, true)}` : ''} (${duration((end - Date.parse(m.startedAt)) / 1000)})`,
+      ]);
     }
     fields.push(['progress', `epoch ${m.progress.epoch}/${m.progress.epochs}`]);
     const detail = m.backendInfo?.detail;
-    fields.push(['backend', detail ? (m.backend && !detail.startsWith(m.backend) ? `${m.backend} (${detail})` : detail) : (m.backend ?? '-')]);
+    fields.push([
+      'backend',
+      detail ? (m.backend && !detail.startsWith(m.backend) ? `${m.backend} (${detail})` : detail) : (m.backend ?? '-'),
+    ]);
     fields.push(['host', `${m.host || '?'}${m.pid !== null ? `, pid ${m.pid}` : ''}`]);
     const config = gpacoConfig(m);
     if (config) fields.push(['config', describeConfig(config)]);
@@ -148,7 +156,16 @@ async function show(ctx: CommandContext): Promise<number> {
         { header: g('medium'), align: 'right' },
         { header: g('few'), align: 'right' },
       ],
-      evals.map((e) => [e.tag, String(e.epoch), String(e.n), pct(e.top1), pct(e.top5), pct(e.groupAccuracy.many), pct(e.groupAccuracy.medium), pct(e.groupAccuracy.few)]),
+      evals.map((e) => [
+        e.tag,
+        String(e.epoch),
+        String(e.n),
+        pct(e.top1),
+        pct(e.top5),
+        pct(e.groupAccuracy.many),
+        pct(e.groupAccuracy.medium),
+        pct(e.groupAccuracy.few),
+      ]),
     );
     for (const l of table) io.out(`  ${l}`);
 
@@ -157,7 +174,12 @@ async function show(ctx: CommandContext): Promise<number> {
     if (classes && classes.names.length === c && c <= MAX_TEXT_CONFUSION_CLASSES) {
       io.out('');
       io.out(`confusion matrix at ${last.tag}`);
-      const lines = renderConfusion({ confusion: denseFromSparse(last.confusion), names: classes.names, trainCounts: classes.trainCounts, assignment: classes.groups.assignment });
+      const lines = renderConfusion({
+        confusion: denseFromSparse(last.confusion),
+        names: classes.names,
+        trainCounts: classes.trainCounts,
+        assignment: classes.groups.assignment,
+      });
       for (const l of lines) io.out(`  ${l}`);
     } else if (c > MAX_TEXT_CONFUSION_CLASSES) {
       io.out('');
@@ -181,11 +203,21 @@ async function show(ctx: CommandContext): Promise<number> {
         { header: 'SAVED' },
         { header: 'BEST' },
       ],
-      s.checkpoints.map((cp) => [cp.tag, String(cp.epoch), String(cp.step), pct(cp.top1), pct(cp.few), bytes(cp.bytes), localTime(cp.time, true), cp.best ? '*' : '']),
+      s.checkpoints.map((cp) => [
+        cp.tag,
+        String(cp.epoch),
+        String(cp.step),
+        pct(cp.top1),
+        pct(cp.few),
+        bytes(cp.bytes),
+        localTime(cp.time, true),
+        cp.best ? '*' : '',
+      ]),
     );
     for (const l of table) io.out(`  ${l}`);
     const external = s.checkpoints.filter((cp) => cp.external);
-    if (external.length) io.out(`  external files, listed only (not evaluable here): ${external.map((cp) => cp.file ?? cp.path).join(', ')}`);
+    if (external.length)
+      io.out(`  external files, listed only (not evaluable here): ${external.map((cp) => cp.file ?? cp.path).join(', ')}`);
   }
   if (m?.imported?.skipped) {
     io.out('');
@@ -205,7 +237,12 @@ registerCommand({
   options: [
     RUNS_DIR_OPTION,
     { name: 'json', type: 'boolean', help: 'print everything as JSON (eval files included)' },
-    { name: 'confused', type: 'string', value: 'TRUE:PRED', help: 'list the test images of true class TRUE predicted as PRED (class numbers or names)' },
+    {
+      name: 'confused',
+      type: 'string',
+      value: 'TRUE:PRED',
+      help: 'list the test images of true class TRUE predicted as PRED (class numbers or names)',
+    },
     { name: 'tag', type: 'string', value: 'TAG', help: 'with --confused: the evaluation (default: the latest)' },
   ],
   positionals: ['RUN'],

@@ -43,7 +43,8 @@ async function sweep(ctx: CommandContext): Promise<number> {
   const flags: FlagOverride[] = [];
   const launch = ctx.string('launch');
   if (launch !== undefined) {
-    if (!(LAUNCH_KINDS as readonly string[]).includes(launch)) throw new UsageError(`--launch must be ${LAUNCH_KINDS.join(' or ')} (got "${launch}")`);
+    if (!(LAUNCH_KINDS as readonly string[]).includes(launch))
+      throw new UsageError(`--launch must be ${LAUNCH_KINDS.join(' or ')} (got "${launch}")`);
     flags.push({ path: ['launch', 'kind'], value: launch, flag: `--launch ${launch}` });
   }
   const grid = ctx.strings('grid');
@@ -105,17 +106,31 @@ async function sweep(ctx: CommandContext): Promise<number> {
       return EXIT.failed;
     }
     writeSweepRecord(root, { ...record, launch: { kind: 'slurm', jobId: res.jobId } });
-    io.out(`submitted as Slurm job array ${res.jobId} (tasks ${res.taskIds[0]}..${res.taskIds[res.taskIds.length - 1]}; script ${res.script})`);
+    io.out(
+      `submitted as Slurm job array ${res.jobId} (tasks ${res.taskIds[0]}..${res.taskIds[res.taskIds.length - 1]}; script ${res.script})`,
+    );
     if (ctx.flag('detach')) {
       io.out('follow it with: gpaco jobs --watch');
       return EXIT.ok;
     }
-    const code = await followSlurmRuns(ctx, runs.map((r) => r.dir), { printRecords: false });
+    const code = await followSlurmRuns(
+      ctx,
+      runs.map((r) => r.dir),
+      { printRecords: false },
+    );
     printSummary(ctx, runs);
     return code;
   }
-  if (ctx.flag('detach')) throw new UsageError('--detach needs --launch slurm: a local sweep runs its trainers from this process (at most --max-concurrent at once)');
-  const code = await runLocally(ctx, script, runs.map((r) => r.dir), maxConcurrent);
+  if (ctx.flag('detach'))
+    throw new UsageError(
+      '--detach needs --launch slurm: a local sweep runs its trainers from this process (at most --max-concurrent at once)',
+    );
+  const code = await runLocally(
+    ctx,
+    script,
+    runs.map((r) => r.dir),
+    maxConcurrent,
+  );
   printSummary(ctx, runs);
   return code;
 }
@@ -164,7 +179,9 @@ async function runLocally(ctx: CommandContext, script: string, dirs: string[], m
           const command = commandTrainerOf(readRunManifest(dir));
           const slot: { child?: ChildProcess; command: boolean } = { command: command !== undefined };
           running.set(dir, slot);
-          const started = command ? startCommandTrainer({ dir, id: path.basename(dir) }, command, { baseEnv: ctx.env }) : Promise.resolve(spawnTrainer(script, ['run', dir], dir));
+          const started = command
+            ? startCommandTrainer({ dir, id: path.basename(dir) }, command, { baseEnv: ctx.env })
+            : Promise.resolve(spawnTrainer(script, ['run', dir], dir));
           started.then(
             (child) => {
               slot.child = child;
@@ -204,7 +221,17 @@ function printSummary(ctx: CommandContext, runs: { id: string; dir: string; labe
     return [r.id, r.label, s.status, s.latestEval ? pct(s.latestEval.top1) : '-', s.latestEval ? pct(s.latestEval.few) : '-'];
   });
   ctx.io.out('');
-  for (const l of renderTable([{ header: 'RUN' }, { header: 'GRID POINT' }, { header: 'STATUS' }, { header: 'TOP-1', align: 'right' }, { header: 'FEW', align: 'right' }], rows)) ctx.io.out(l);
+  for (const l of renderTable(
+    [
+      { header: 'RUN' },
+      { header: 'GRID POINT' },
+      { header: 'STATUS' },
+      { header: 'TOP-1', align: 'right' },
+      { header: 'FEW', align: 'right' },
+    ],
+    rows,
+  ))
+    ctx.io.out(l);
 }
 
 registerCommand({
@@ -215,13 +242,29 @@ registerCommand({
     '            [--launch local|slurm] [--max-concurrent N] [--detach] [--slurm-interval S] [--poll-interval S]',
   ],
   options: [
-    { name: 'preset', type: 'string', value: 'NAME', help: `built-in base config instead of CONFIG: ${PRESETS.map((p) => p.name).join(', ')}` },
-    { name: 'grid', type: 'string', multiple: true, value: 'key=v1,v2', help: 'a config key and its values (JSON where they parse), e.g. --grid loss.alpha=0.01,0.05' },
+    {
+      name: 'preset',
+      type: 'string',
+      value: 'NAME',
+      help: `built-in base config instead of CONFIG: ${PRESETS.map((p) => p.name).join(', ')}`,
+    },
+    {
+      name: 'grid',
+      type: 'string',
+      multiple: true,
+      value: 'key=v1,v2',
+      help: 'a config key and its values (JSON where they parse), e.g. --grid loss.alpha=0.01,0.05',
+    },
     { name: 'set', type: 'string', multiple: true, value: 'key=value', help: 'override a field of the base config for every run' },
     RUNS_DIR_OPTION,
     { name: 'name', type: 'string', value: 'N', help: 'sweep name (default: the config name); each run is named "<name> <grid point>"' },
     { name: 'launch', type: 'string', value: 'local|slurm', help: 'where the runs train (default: the config\u2019s launch.kind)' },
-    { name: 'max-concurrent', type: 'string', value: 'N', help: 'local: trainers at once (default 1); slurm: array tasks at once (default: no limit)' },
+    {
+      name: 'max-concurrent',
+      type: 'string',
+      value: 'N',
+      help: 'local: trainers at once (default 1); slurm: array tasks at once (default: no limit)',
+    },
     { name: 'detach', type: 'boolean', help: 'slurm: return once the array is submitted' },
     SLURM_INTERVAL_OPTION,
     POLL_INTERVAL_OPTION,
@@ -236,4 +279,3 @@ registerCommand({
   ],
   run: sweep,
 });
-

@@ -71,13 +71,26 @@ async function train(ctx: CommandContext): Promise<number> {
 registerCommand({
   name: 'train',
   summary: 'start a training run from a preset or a config file and follow it',
-  usage: ['gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...] [--backend B] [--workers N|auto] [--detach]'],
+  usage: [
+    'gpaco train (--preset NAME | --config FILE) [--runs-dir DIR] [--name N] [--set key=value ...] [--backend B] [--workers N|auto] [--detach]',
+  ],
   options: [
     { name: 'preset', type: 'string', value: 'NAME', help: `built-in config: ${PRESETS.map((p) => p.name).join(', ')}` },
-    { name: 'config', type: 'string', value: 'FILE', help: 'a run config JSON file (comments allowed; schema: schemas/run-config.schema.json)' },
+    {
+      name: 'config',
+      type: 'string',
+      value: 'FILE',
+      help: 'a run config JSON file (comments allowed; schema: schemas/run-config.schema.json)',
+    },
     RUNS_DIR_OPTION,
     { name: 'name', type: 'string', value: 'N', help: 'display name of the run (default: the config name)' },
-    { name: 'set', type: 'string', multiple: true, value: 'key=value', help: 'override a config field, e.g. --set loss.alpha=0.01 --set optim.epochs=5' },
+    {
+      name: 'set',
+      type: 'string',
+      multiple: true,
+      value: 'key=value',
+      help: 'override a config field, e.g. --set loss.alpha=0.01 --set optim.epochs=5',
+    },
     { name: 'backend', type: 'string', value: 'B', help: `TensorFlow.js backend: ${BACKENDS.join(', ')}` },
     WORKERS_OPTION,
     { name: 'detach', type: 'boolean', help: 'start the run in the background and return at once' },

@@ -18,7 +18,8 @@ async function verifyLoss(ctx: CommandContext): Promise<number> {
     throw new UsageError(`--backend: "${backend}" is not one of ${BACKENDS.join(', ')}`);
   }
   const tolerance = ctx.string('tolerance');
-  if (tolerance !== undefined && !(Number(tolerance) > 0)) throw new UsageError(`--tolerance: expected a positive number, got "${tolerance}"`);
+  if (tolerance !== undefined && !(Number(tolerance) > 0))
+    throw new UsageError(`--tolerance: expected a positive number, got "${tolerance}"`);
   const script = trainerScript(ctx);
   const missing = checkTrainer(script);
   if (missing) {
@@ -41,7 +42,9 @@ async function verifyLoss(ctx: CommandContext): Promise<number> {
   relay(child.stdout, (l) => io.out(l));
   relay(child.stderr, (l) => io.err(l));
   const outcome = await waitForChild(child);
-  await new Promise<void>((resolve) => (child.stdout && !child.stdout.readableEnded ? child.stdout.once('end', () => resolve()) : resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout && !child.stdout.readableEnded ? child.stdout.once('end', () => resolve()) : resolve(),
+  );
   if (outcome.spawnError) {
     io.err(`gpaco verify-loss: could not start the trainer: ${outcome.spawnError.message}`);
     return EXIT.failed;

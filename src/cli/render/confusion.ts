@@ -25,8 +25,7 @@ export function renderConfusion(view: ConfusionView): string[] {
   const norm = rowNormalize(confusion);
   // A group boundary sits before position i when the group changes there.
   const boundary = (i: number) => i > 0 && assignment[order[i]!] !== assignment[order[i - 1]!];
-  const cells = (values: (string | undefined)[]) =>
-    values.map((v, i) => `${boundary(i) ? ' |' : ''}${padStart(v ?? '', CELL)}`).join('');
+  const cells = (values: (string | undefined)[]) => values.map((v, i) => `${boundary(i) ? ' |' : ''}${padStart(v ?? '', CELL)}`).join('');
 
   const lines: string[] = [];
   lines.push('rows: true class, columns: predicted class (index), % of the row; head to tail; M / m / f = many / medium / few');

@@ -31,7 +31,9 @@ export function columnFromName(name: string, configKeys: readonly string[]): Col
   if (configKeys.includes(key)) return `config:${key}`;
   const known = [...FIXED_COLUMNS, ...Object.keys(FIXED_ALIASES), 'top1', 'top5', 'many', 'medium', 'few', ...configKeys];
   const near = closestMatches(n, known, 4);
-  throw new UsageError(`unknown column "${n}"${near.length ? `; did you mean ${near.map((x) => `"${x}"`).join(' or ')}?` : ''} (columns: ${FIXED_COLUMNS.join(', ')}, top1, top5, many, medium, few, or a config key such as loss.alpha)`);
+  throw new UsageError(
+    `unknown column "${n}"${near.length ? `; did you mean ${near.map((x) => `"${x}"`).join(' or ')}?` : ''} (columns: ${FIXED_COLUMNS.join(', ')}, top1, top5, many, medium, few, or a config key such as loss.alpha)`,
+  );
 }
 
 function modeSuffix(mode: ValueMode): string {
@@ -71,7 +73,10 @@ function header(col: ColumnId, mode: ValueMode, groups: boolean): Column {
       return { header: c.key };
     case 'fixed':
       if (groups && c.id === 'name') return { header: 'GROUP' };
-      return { header: FIXED_HEADERS[c.id], ...(['epochs', 'classes', 'valueEpoch', 'n', 'duration'].includes(c.id) ? { align: 'right' as const } : {}) };
+      return {
+        header: FIXED_HEADERS[c.id],
+        ...(['epochs', 'classes', 'valueEpoch', 'n', 'duration'].includes(c.id) ? { align: 'right' as const } : {}),
+      };
     default:
       return { header: col };
   }

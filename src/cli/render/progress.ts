@@ -32,7 +32,13 @@ export function reduceProgress(state: ProgressState, rec: MetricRecord): Progres
     case 'step':
       return { ...state, loss: rec.loss };
     case 'epoch':
-      return { ...state, epoch: Math.max(state.epoch, rec.epoch), loss: rec.loss, imagesPerSecond: rec.imagesPerSecond ?? undefined, step: undefined };
+      return {
+        ...state,
+        epoch: Math.max(state.epoch, rec.epoch),
+        loss: rec.loss,
+        imagesPerSecond: rec.imagesPerSecond ?? undefined,
+        step: undefined,
+      };
     case 'eval':
       return { ...state, lastTop1: rec.top1, lastFew: rec.few ?? undefined };
     case 'checkpoint':

@@ -14,7 +14,14 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       .map((c, i) => (c.align === 'right' ? padStart(cells[i] ?? '', widths[i]!) : padEnd(cells[i] ?? '', widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  ').trimEnd(), ...rows.map(line)];
+  return [
+    line(columns.map((c) => c.header)),
+    widths
+      .map((w) => '-'.repeat(w))
+      .join('  ')
+      .trimEnd(),
+    ...rows.map(line),
+  ];
 }
 
 /** "key   value" lines with the keys padded to one width. */

@@ -89,7 +89,8 @@ export function refusalLines(r: RefusedConfig): string[] {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export type ReadResult = { ok: true; raw: unknown; text: string; file: string } | { ok: false; stage: 'read' | 'parse'; issues: ConfigIssue[] };
+export type ReadResult =
+  { ok: true; raw: unknown; text: string; file: string } | { ok: false; stage: 'read' | 'parse'; issues: ConfigIssue[] };
 
 /** Reads and parses a config file (comments and trailing commas allowed), keeping its text for positions. */
 export function readConfigFile(file: string): ReadResult {
@@ -144,16 +145,25 @@ export function sizeIssues(config: Config): ConfigIssue[] {
     const perClass = (data.maxPerClass ?? 500) + data.testPerClass;
     const bytes = data.classes * perClass * imageBytes;
     if (bytes > SIZE_LIMITS.dataBytes) {
-      issues.push({ path: 'data.testPerClass', message: `the synthetic data would take ${gib(bytes)} of memory (${data.classes} classes x ${perClass} images x ${imageBytes} bytes); at most ${gib(SIZE_LIMITS.dataBytes)}` });
+      issues.push({
+        path: 'data.testPerClass',
+        message: `the synthetic data would take ${gib(bytes)} of memory (${data.classes} classes x ${perClass} images x ${imageBytes} bytes); at most ${gib(SIZE_LIMITS.dataBytes)}`,
+      });
     }
   }
   const queueBytes = (loss.queueSize ?? 0) * (model.projectionDim ?? 128) * 4 * 2;
   if (queueBytes > SIZE_LIMITS.queueBytes) {
-    issues.push({ path: 'loss.queueSize', message: `the queue would take ${gib(queueBytes)} (${loss.queueSize} keys x ${model.projectionDim} floats, features and labels); at most ${gib(SIZE_LIMITS.queueBytes)}` });
+    issues.push({
+      path: 'loss.queueSize',
+      message: `the queue would take ${gib(queueBytes)} (${loss.queueSize} keys x ${model.projectionDim} floats, features and labels); at most ${gib(SIZE_LIMITS.queueBytes)}`,
+    });
   }
   const stepBytes = optim.batchSize * 2 * imageBytes * 4;
   if (stepBytes > SIZE_LIMITS.stepInputBytes) {
-    issues.push({ path: 'optim.batchSize', message: `one step's input alone would take ${gib(stepBytes)}; at most ${gib(SIZE_LIMITS.stepInputBytes)} (use optim.microBatchSize or a smaller batch)` });
+    issues.push({
+      path: 'optim.batchSize',
+      message: `one step's input alone would take ${gib(stepBytes)}; at most ${gib(SIZE_LIMITS.stepInputBytes)} (use optim.microBatchSize or a smaller batch)`,
+    });
   }
   // A command trainer's memory is its own business.
   const step = config.trainer?.kind === 'command' ? null : stepMemoryProblem(config);
@@ -196,7 +206,12 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     case 'preset': {
       const p = findPreset(src.name);
       if (!p) {
-        return { ok: false, stage: 'source', title: 'unknown preset', issues: [{ path: '', message: `unknown preset "${src.name}"; presets: ${PRESETS.map((x) => x.name).join(', ')}` }] };
+        return {
+          ok: false,
+          stage: 'source',
+          title: 'unknown preset',
+          issues: [{ path: '', message: `unknown preset "${src.name}"; presets: ${PRESETS.map((x) => x.name).join(', ')}` }],
+        };
       }
       raw = p.config;
       label = `preset ${p.name}`;
@@ -205,7 +220,14 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     case 'file': {
       file = path.resolve(req.cwd, src.path);
       const r = readConfigFile(file);
-      if (!r.ok) return { ok: false, stage: r.stage, title: r.stage === 'read' ? 'the config cannot be read' : 'the config is not valid JSON', issues: r.issues, file };
+      if (!r.ok)
+        return {
+          ok: false,
+          stage: r.stage,
+          title: r.stage === 'read' ? 'the config cannot be read' : 'the config is not valid JSON',
+          issues: r.issues,
+          file,
+        };
       ({ raw, text } = r);
       label = file;
       break;
@@ -215,7 +237,13 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
       throw new Error(`unknown config source ${JSON.stringify(never)}`);
     }
   }
-  const refuse = (stage: PipelineStage, title: string, issues: ConfigIssue[]): RefusedConfig => ({ ok: false, stage, title, issues, ...(file ? { file } : {}) });
+  const refuse = (stage: PipelineStage, title: string, issues: ConfigIssue[]): RefusedConfig => ({
+    ok: false,
+    stage,
+    title,
+    issues,
+    ...(file ? { file } : {}),
+  });
 
   const overrides: FlagOverride[] = [];
   const bad: ConfigIssue[] = [];
@@ -234,7 +262,12 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     ...(req.checkPaths === false ? { checkPaths: false } : {}),
   };
   const base = validateConfig(merged, { ...vopts, ...(text !== undefined ? { text } : {}) });
-  if (!base.ok) return refuse('validate', `invalid config from ${label} (${plural(base.errors.length, 'problem')})`, blameOverrides(base.errors, overrides));
+  if (!base.ok)
+    return refuse(
+      'validate',
+      `invalid config from ${label} (${plural(base.errors.length, 'problem')})`,
+      blameOverrides(base.errors, overrides),
+    );
   const warnings = blameOverrides(base.warnings, overrides).map(formatIssue);
 
   const axes: GridAxis[] = [];
@@ -248,18 +281,26 @@ export async function prepareConfig(req: PrepareRequest): Promise<PipelineResult
     }
     if (gridIssues.length) return refuse('grid', 'invalid --grid', gridIssues);
     const expanded = expandSweep(merged, axes, vopts);
-    if (!expanded.ok) return refuse('grid', `${plural(expanded.errors.length, 'grid point')} ${expanded.errors.length === 1 ? 'is' : 'are'} invalid`, expanded.errors.map((message) => ({ path: '', message })));
+    if (!expanded.ok)
+      return refuse(
+        'grid',
+        `${plural(expanded.errors.length, 'grid point')} ${expanded.errors.length === 1 ? 'is' : 'are'} invalid`,
+        expanded.errors.map((message) => ({ path: '', message })),
+      );
     points = expanded.points;
   }
 
   const sizes = [base.config, ...points.map((p) => p.config)].flatMap((c) => sizeIssues(c));
-  if (sizes.length) return refuse('validate', `the config asks for too much memory (${plural(sizes.length, 'problem')})`, blameOverrides(sizes, overrides));
+  if (sizes.length)
+    return refuse('validate', `the config asks for too much memory (${plural(sizes.length, 'problem')})`, blameOverrides(sizes, overrides));
 
   const launch = launchIssues(base.config, points, req.slurmDefaults);
   if (launch.length) return refuse('launch', `invalid launch options (${plural(launch.length, 'problem')})`, launch);
 
   // Each distinct data section once (a sweep over loss.alpha reads its data once).
-  const configs = points.length ? points.map((p) => ({ config: p.config, where: `grid point ${p.index + 1} (${p.label}): ` })) : [{ config: base.config, where: '' }];
+  const configs = points.length
+    ? points.map((p) => ({ config: p.config, where: `grid point ${p.index + 1} (${p.label}): ` }))
+    : [{ config: base.config, where: '' }];
   const seen = new Set<string>();
   const dataErrors: ConfigIssue[] = [];
   const notes: string[] = [];

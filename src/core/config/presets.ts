@@ -52,7 +52,15 @@ const smallImageRecipe = {
 const listRecipe = (o: { alpha: number; lr: number; epochs: number; warmupEpochs: number; weightDecay: number; evalEvery: number }) => ({
   model: { arch: 'resnet32', projectionDim: 128 },
   loss: { kind: 'gpaco', alpha: o.alpha, temperature: 0.2, queueSize: 8192, classPrior: true },
-  optim: { batchSize: 128, epochs: o.epochs, lr: o.lr, momentum: 0.9, weightDecay: o.weightDecay, schedule: 'cosine', warmupEpochs: o.warmupEpochs },
+  optim: {
+    batchSize: 128,
+    epochs: o.epochs,
+    lr: o.lr,
+    momentum: 0.9,
+    weightDecay: o.weightDecay,
+    schedule: 'cosine',
+    warmupEpochs: o.warmupEpochs,
+  },
   augment: { padding: 4, flip: true, strongSecondView: true },
   eval: { every: o.evalEvery, groups: 'shots', manyThreshold: 100, fewThreshold: 20 },
   checkpoint: { every: o.evalEvery, keepLast: 3, keepBest: true },
@@ -84,7 +92,8 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'fashion-mnist-lt',
-    description: 'Fashion-MNIST-LT (largest class 500, imbalance 100; docs/method.md) with GPaCo; reads Debian\u2019s dataset-fashion-mnist.',
+    description:
+      'Fashion-MNIST-LT (largest class 500, imbalance 100; docs/method.md) with GPaCo; reads Debian\u2019s dataset-fashion-mnist.',
     config: { name: 'fashion-mnist-lt', data: { kind: 'fashion-mnist', maxPerClass: 500, imbalanceFactor: 100 }, ...smallImageRecipe },
   },
   {
@@ -94,13 +103,22 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'cifar10-lt',
-    description: 'CIFAR-10-LT (imbalance 100) with the paper\u2019s ResNet-32 GPaCo recipe (alpha scaled to 0.002 for 10 classes); set data.path to cifar-10-batches-bin.',
-    config: { name: 'cifar10-lt', data: { kind: 'cifar10', path: 'data/cifar-10-batches-bin', maxPerClass: 5000, imbalanceFactor: 100 }, ...cifarRecipe(0.002) },
+    description:
+      'CIFAR-10-LT (imbalance 100) with the paper\u2019s ResNet-32 GPaCo recipe (alpha scaled to 0.002 for 10 classes); set data.path to cifar-10-batches-bin.',
+    config: {
+      name: 'cifar10-lt',
+      data: { kind: 'cifar10', path: 'data/cifar-10-batches-bin', maxPerClass: 5000, imbalanceFactor: 100 },
+      ...cifarRecipe(0.002),
+    },
   },
   {
     name: 'cifar100-lt',
     description: 'CIFAR-100-LT (imbalance 100) with the paper\u2019s ResNet-32 GPaCo recipe; set data.path to cifar-100-binary.',
-    config: { name: 'cifar100-lt', data: { kind: 'cifar100', path: 'data/cifar-100-binary', maxPerClass: 500, imbalanceFactor: 100 }, ...cifarRecipe(0.01) },
+    config: {
+      name: 'cifar100-lt',
+      data: { kind: 'cifar100', path: 'data/cifar-100-binary', maxPerClass: 500, imbalanceFactor: 100 },
+      ...cifarRecipe(0.01),
+    },
   },
   {
     name: 'imagenet-lt',

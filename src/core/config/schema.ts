@@ -45,11 +45,12 @@ export const DataSchema = Type.Object(
     testPath: Type.Optional(
       Type.String({ minLength: 1, description: 'image-folder: a separate folder of test images (one sub-folder per class).' }),
     ),
-    root: Type.Optional(
-      Type.String({ minLength: 1, description: 'list: the image folder the list paths are relative to.' }),
-    ),
+    root: Type.Optional(Type.String({ minLength: 1, description: 'list: the image folder the list paths are relative to.' })),
     train: Type.Optional(
-      Type.String({ minLength: 1, description: 'list: the training list file, one `relative/path label` line per image (the long-tailed split itself).' }),
+      Type.String({
+        minLength: 1,
+        description: 'list: the training list file, one `relative/path label` line per image (the long-tailed split itself).',
+      }),
     ),
     test: Type.Optional(Type.String({ minLength: 1, description: 'list: the test list file (evaluated).' })),
     val: Type.Optional(Type.String({ minLength: 1, description: 'list: an optional validation list file (checked, not trained on).' })),
@@ -76,7 +77,12 @@ export const DataSchema = Type.Object(
         description: 'Training images kept for the largest (head) class. Defaults to the data set\u2019s own largest class.',
       }),
     ),
-    splitSeed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the per-class random subsets of the long-tailed split.' }),
+    splitSeed: Type.Integer({
+      minimum: 0,
+      maximum: 4294967295,
+      default: 0,
+      description: 'Seed of the per-class random subsets of the long-tailed split.',
+    }),
     labels: literalUnion(['fine', 'coarse'] as const, { default: 'fine', description: 'cifar100: fine (100) or coarse (20) labels.' }),
     classes: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'synthetic: number of classes.' }),
     imageSize: Type.Integer({
@@ -89,7 +95,12 @@ export const DataSchema = Type.Object(
       default: 1,
       description: 'synthetic and image-folder: 1 (grey) or 3 (colour).',
     }),
-    testPerClass: Type.Integer({ minimum: 1, maximum: 100_000, default: 100, description: 'synthetic: balanced test images per class (at most 100,000).' }),
+    testPerClass: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 100,
+      description: 'synthetic: balanced test images per class (at most 100,000).',
+    }),
   },
   { ...strict, default: {}, description: 'What to train on and how the long-tailed training split is made.' },
 );
@@ -100,7 +111,12 @@ export const ModelSchema = section(
       default: 'convnet',
       description: 'convnet: 3x(conv-BN-ReLU-pool) for small images; resnet32: the papers\u2019 CIFAR ResNet-32.',
     }),
-    width: Type.Integer({ minimum: 4, maximum: 256, default: 32, description: 'convnet: channels of the first stage (doubled per stage).' }),
+    width: Type.Integer({
+      minimum: 4,
+      maximum: 256,
+      default: 32,
+      description: 'convnet: channels of the first stage (doubled per stage).',
+    }),
     projectionDim: Type.Integer({ minimum: 2, maximum: 2048, default: 64, description: 'Output size d of the projection head.' }),
   },
   'Backbone and heads.',
@@ -113,7 +129,11 @@ export const LossSchema = section(
       description: 'gpaco (default), paco (momentum encoder + queue), balanced-softmax, or ce.',
     }),
     alpha: Type.Number({ minimum: 0, default: 0.05, description: 'Weight of sample positives (alpha in docs/method.md).' }),
-    beta: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Weight of the true-class centre (beta in docs/method.md; must be > 0).' }),
+    beta: Type.Number({
+      exclusiveMinimum: 0,
+      default: 1,
+      description: 'Weight of the true-class centre (beta in docs/method.md; must be > 0).',
+    }),
     gamma: Type.Number({ minimum: 0, default: 1, description: 'Weight of contrast columns in the denominator (gamma in docs/method.md).' }),
     temperature: Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature tau of the feature similarities.' }),
     baseTemperature: Type.Optional(
@@ -125,7 +145,12 @@ export const LossSchema = section(
       default: true,
       description: 'Add log class prior to the centre logits during training (Balanced Softmax compensation).',
     }),
-    queueSize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1024, description: 'K: past keys kept in the queue (0 = batch only; at most 1,000,000).' }),
+    queueSize: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 1024,
+      description: 'K: past keys kept in the queue (0 = batch only; at most 1,000,000).',
+    }),
     momentum: Type.Number({
       minimum: 0,
       maximum: 1,
@@ -149,13 +174,22 @@ export const OptimSchema = section(
     weightDecay: Type.Number({ minimum: 0, default: 5e-4, description: 'L2 weight decay on every parameter.' }),
     schedule: literalUnion(SCHEDULES, {
       default: 'cosine',
-      description: 'cosine: linear warm-up then cosine; cifar-step: the CIFAR scripts\u2019 schedule; step: x gamma at stepEpochs; constant.',
+      description:
+        'cosine: linear warm-up then cosine; cifar-step: the CIFAR scripts\u2019 schedule; step: x gamma at stepEpochs; constant.',
     }),
     warmupEpochs: Type.Integer({ minimum: 0, maximum: 10000, default: 5, description: 'Linear warm-up epochs.' }),
-    stepEpochs: Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), { maxItems: 100, default: [], description: 'step: epochs after which the LR is multiplied by stepGamma.' }),
+    stepEpochs: Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), {
+      maxItems: 100,
+      default: [],
+      description: 'step: epochs after which the LR is multiplied by stepGamma.',
+    }),
     stepGamma: Type.Number({ exclusiveMinimum: 0, default: 0.1, description: 'step: LR factor at each step epoch.' }),
     microBatchSize: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 4096, description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 4096,
+        description: 'Split each step into micro-batches of this size to bound memory (same loss, same update).',
+      }),
     ),
     workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 256 })], {
       default: 'auto',
@@ -188,13 +222,28 @@ export const AugmentSchema = section(
 
 export const EvalSchema = section(
   {
-    every: Type.Integer({ minimum: 1, maximum: 10000, default: 1, description: 'Evaluate on the test set every N epochs (and after the last).' }),
+    every: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 1,
+      description: 'Evaluate on the test set every N epochs (and after the last).',
+    }),
     groups: literalUnion(['shots', 'terciles'] as const, {
       default: 'shots',
       description: 'Shot-group rule: shots (many > manyThreshold, few < fewThreshold; the papers\u2019 rule) or terciles of class counts.',
     }),
-    manyThreshold: Type.Integer({ minimum: 1, maximum: 1e9, default: 100, description: 'shots: classes with more training images are many-shot.' }),
-    fewThreshold: Type.Integer({ minimum: 1, maximum: 1e9, default: 20, description: 'shots: classes with fewer training images are few-shot.' }),
+    manyThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 1e9,
+      default: 100,
+      description: 'shots: classes with more training images are many-shot.',
+    }),
+    fewThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 1e9,
+      default: 20,
+      description: 'shots: classes with fewer training images are few-shot.',
+    }),
     batchSize: Type.Integer({ minimum: 1, maximum: 8192, default: 256, description: 'Evaluation batch size.' }),
   },
   'Evaluation and the many / medium / few rule.',
@@ -202,7 +251,12 @@ export const EvalSchema = section(
 
 export const CheckpointSchema = section(
   {
-    every: Type.Integer({ minimum: 1, maximum: 10000, default: 1, description: 'Write a checkpoint every N epochs (and at the end or on stop).' }),
+    every: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 1,
+      description: 'Write a checkpoint every N epochs (and at the end or on stop).',
+    }),
     keepLast: Type.Integer({ minimum: 1, maximum: 10000, default: 3, description: 'Keep the last K checkpoints.' }),
     keepBest: Type.Boolean({ default: true, description: 'Also keep the checkpoint with the best top-1.' }),
   },
@@ -261,9 +315,16 @@ export const TrainerSchema = Type.Union(
           description: 'The program and its arguments, e.g. ["python3", "train.py", "--epochs", "2"]. Never run through a shell.',
         }),
         cwd: Type.Optional(
-          Type.String({ minLength: 1, description: 'Working folder of the command (relative paths: against the config file). Default: the config file\u2019s folder.' }),
+          Type.String({
+            minLength: 1,
+            description: 'Working folder of the command (relative paths: against the config file). Default: the config file\u2019s folder.',
+          }),
         ),
-        env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { description: 'Extra environment variables of the command.' })),
+        env: Type.Optional(
+          Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+            description: 'Extra environment variables of the command.',
+          }),
+        ),
       },
       strict,
     ),

@@ -60,7 +60,10 @@ function pointerToPath(pointer: string): string[] {
 }
 
 /** Parses JSON (comments and trailing commas allowed, as in VS Code's JSON with comments). */
-export function parseConfigText(text: string, file?: string): { ok: true; value: unknown; tree: Node | undefined } | { ok: false; errors: ConfigIssue[] } {
+export function parseConfigText(
+  text: string,
+  file?: string,
+): { ok: true; value: unknown; tree: Node | undefined } | { ok: false; errors: ConfigIssue[] } {
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !tree) {
@@ -86,7 +89,8 @@ function nodeValue(node: Node): unknown {
         const [key, val] = prop.children ?? [];
         // defineProperty: `out["__proto__"] = v` would set the prototype instead of a field,
         // hiding the key from validation; as an own field it is reported as unknown.
-        if (key && val) Object.defineProperty(out, String(key.value), { value: nodeValue(val), enumerable: true, writable: true, configurable: true });
+        if (key && val)
+          Object.defineProperty(out, String(key.value), { value: nodeValue(val), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
@@ -139,7 +143,10 @@ function taggedUnionErrors(schema: TSchema, value: unknown, at: string): ConfigI
   if (kinds.some((k) => typeof k !== 'string')) return undefined;
   const kind = (value as { kind?: unknown }).kind;
   const member = members[kinds.indexOf(kind)];
-  if (!member) return [{ path: `${at}.kind`, message: `must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (got ${JSON.stringify(kind)})` }];
+  if (!member)
+    return [
+      { path: `${at}.kind`, message: `must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (got ${JSON.stringify(kind)})` },
+    ];
   const out: ConfigIssue[] = [];
   for (const e of Value.Errors(member, value)) {
     const rel = pointerToPath(e.path).join('.');
@@ -210,13 +217,21 @@ function listKindIssues(config: Config, baseDir: string, checkPaths: boolean): C
   }
   for (const key of ['imbalanceFactor', 'maxPerClass'] as const) {
     if (data[key] !== undefined) {
-      errors.push({ path: `data.${key}`, message: 'not used with data.kind "list": the training list is already the long-tailed split (its own profile); remove the field' });
+      errors.push({
+        path: `data.${key}`,
+        message: 'not used with data.kind "list": the training list is already the long-tailed split (its own profile); remove the field',
+      });
     }
   }
   for (const key of ['path', 'testPath'] as const) {
-    if (data[key] !== undefined) errors.push({ path: `data.${key}`, message: 'not used with data.kind "list": use data.root and the list files' });
+    if (data[key] !== undefined)
+      errors.push({ path: `data.${key}`, message: 'not used with data.kind "list": use data.root and the list files' });
   }
-  const required = { root: 'the image folder the list paths are relative to', train: 'the training list file', test: 'the test list file' } as const;
+  const required = {
+    root: 'the image folder the list paths are relative to',
+    train: 'the training list file',
+    test: 'the test list file',
+  } as const;
   for (const key of ['root', 'train', 'test'] as const) {
     if (data[key] === undefined) errors.push({ path: `data.${key}`, message: `required for data.kind "list": ${required[key]}` });
   }
@@ -230,13 +245,15 @@ function listKindIssues(config: Config, baseDir: string, checkPaths: boolean): C
   };
   if (data.root !== undefined) {
     const k = kindOf(data.root);
-    if (k !== 'folder') errors.push({ path: 'data.root', message: k === 'missing' ? `does not exist: ${data.root}` : `is not a folder: ${data.root}` });
+    if (k !== 'folder')
+      errors.push({ path: 'data.root', message: k === 'missing' ? `does not exist: ${data.root}` : `is not a folder: ${data.root}` });
   }
   for (const key of LIST_FILES) {
     const p = data[key];
     if (p === undefined) continue;
     const k = kindOf(p);
-    if (k !== 'file') errors.push({ path: `data.${key}`, message: k === 'missing' ? `does not exist: ${p}` : `is a folder, expected a list file: ${p}` });
+    if (k !== 'file')
+      errors.push({ path: `data.${key}`, message: k === 'missing' ? `does not exist: ${p}` : `is a folder, expected a list file: ${p}` });
   }
   return errors;
 }
@@ -289,7 +306,10 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
     errors.push({ path: 'optim.shards', message: `must not exceed optim.batchSize (${optim.batchSize}): every shard needs an image` });
   }
   if (optim.shards !== undefined && optim.shards > 1 && optim.microBatchSize !== undefined) {
-    errors.push({ path: 'optim.microBatchSize', message: 'cannot be combined with optim.shards > 1 (shards already bound the images per forward pass); remove one' });
+    errors.push({
+      path: 'optim.microBatchSize',
+      message: 'cannot be combined with optim.shards > 1 (shards already bound the images per forward pass); remove one',
+    });
   }
   if (optim.schedule === 'cosine' && optim.warmupEpochs >= optim.epochs) {
     warnings.push({ path: 'optim.warmupEpochs', message: `is not below optim.epochs (${optim.epochs}): the run never leaves warm-up` });
@@ -319,8 +339,10 @@ function trainerIssues(config: Config, baseDir: string, checkPaths: boolean): Co
     if (!isDir) errors.push({ path: 'trainer.cwd', message: `is not an existing folder: ${trainer.cwd}` });
   }
   for (const name of Object.keys(trainer.env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) errors.push({ path: `trainer.env.${name}`, message: 'is not a valid environment variable name' });
-    else if (name === 'GPACO_RUN_DIR' || name === 'GPACO_RUN_ID') errors.push({ path: `trainer.env.${name}`, message: 'is set by GPaCo Lab for each run' });
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      errors.push({ path: `trainer.env.${name}`, message: 'is not a valid environment variable name' });
+    else if (name === 'GPACO_RUN_DIR' || name === 'GPACO_RUN_ID')
+      errors.push({ path: `trainer.env.${name}`, message: 'is set by GPaCo Lab for each run' });
   }
   return errors;
 }

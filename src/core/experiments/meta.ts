@@ -37,14 +37,19 @@ const BAD_TAG_CHAR = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 export function validateTag(tag: string): TagCheck {
   const chars = [...tag];
   if (chars.length === 0) return { ok: false, message: 'a tag cannot be empty' };
-  if (chars.length > MAX_TAG_LENGTH) return { ok: false, message: `tag "${shown(tag)}" is ${chars.length} characters long; at most ${MAX_TAG_LENGTH} are allowed` };
+  if (chars.length > MAX_TAG_LENGTH)
+    return { ok: false, message: `tag "${shown(tag)}" is ${chars.length} characters long; at most ${MAX_TAG_LENGTH} are allowed` };
   const bad = chars.findIndex((c) => BAD_TAG_CHAR.test(c));
   if (bad >= 0) {
     const cp = chars[bad]!.codePointAt(0)!;
-    return { ok: false, message: `tag "${shown(tag)}" contains ${describeChar(cp)} at position ${bad + 1}; tags cannot contain whitespace or control characters` };
+    return {
+      ok: false,
+      message: `tag "${shown(tag)}" contains ${describeChar(cp)} at position ${bad + 1}; tags cannot contain whitespace or control characters`,
+    };
   }
   // `gpaco tag RUN +t -t` reads a leading sign as add / remove.
-  if (tag.startsWith('+') || tag.startsWith('-')) return { ok: false, message: `tag "${shown(tag)}" cannot start with "${tag[0]}" (gpaco tag reads +TAG / -TAG as add / remove)` };
+  if (tag.startsWith('+') || tag.startsWith('-'))
+    return { ok: false, message: `tag "${shown(tag)}" cannot start with "${tag[0]}" (gpaco tag reads +TAG / -TAG as add / remove)` };
   return { ok: true, tag };
 }
 
@@ -54,7 +59,11 @@ export function validateNote(note: string): { ok: true } | { ok: false; message:
   if (n > MAX_NOTE_LENGTH) return { ok: false, message: `the note is ${n} characters long; at most ${MAX_NOTE_LENGTH} are allowed` };
   // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(note);
-  if (bad) return { ok: false, message: `the note contains ${describeChar(bad[0].codePointAt(0)!)} at position ${bad.index + 1}; only tabs and newlines are allowed as control characters` };
+  if (bad)
+    return {
+      ok: false,
+      message: `the note contains ${describeChar(bad[0].codePointAt(0)!)} at position ${bad.index + 1}; only tabs and newlines are allowed as control characters`,
+    };
   return { ok: true };
 }
 
@@ -80,7 +89,8 @@ const EMPTY: RunMeta = { tags: [], note: '' };
  * `problems` (so a hand-edited file with one bad tag keeps the others).
  */
 export function parseRunMeta(value: unknown): { meta: RunMeta; problems: string[] } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { meta: { ...EMPTY }, problems: ['must be a JSON object'] };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { meta: { ...EMPTY }, problems: ['must be a JSON object'] };
   const obj = value as Record<string, unknown>;
   const problems: string[] = [];
   const tags: string[] = [];

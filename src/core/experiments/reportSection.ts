@@ -54,7 +54,9 @@ export function bandChartSvg(curves: readonly BandCurve[], metric: MetricKey, ba
   for (let t = 0; t <= 4; t++) {
     const v = y0 + ((y1 - y0) * t) / 4;
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#8884" />`);
-    parts.push(`<text x="${PAD.left - 4}" y="${f(y(v) + 4)}" text-anchor="end" font-size="11" fill="currentColor">${(v * 100).toFixed(0)}</text>`);
+    parts.push(
+      `<text x="${PAD.left - 4}" y="${f(y(v) + 4)}" text-anchor="end" font-size="11" fill="currentColor">${(v * 100).toFixed(0)}</text>`,
+    );
   }
   parts.push(`<text x="${PAD.left}" y="${H - 8}" font-size="11" fill="currentColor">epoch ${e0}</text>`);
   parts.push(`<text x="${W - PAD.right}" y="${H - 8}" text-anchor="end" font-size="11" fill="currentColor">epoch ${e1}</text>`);
@@ -63,7 +65,9 @@ export function bandChartSvg(curves: readonly BandCurve[], metric: MetricKey, ba
     const colour = GROUP_COLOURS[g % GROUP_COLOURS.length]!;
     const upper = c.epochs.map((e, i) => `${f(x(e))},${f(y(hi(c, i)))}`);
     const lower = c.epochs.map((e, i) => `${f(x(e))},${f(y(lo(c, i)))}`).reverse();
-    parts.push(`<polygon class="gpaco-band" data-group="${g}" points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.2" stroke="none" />`);
+    parts.push(
+      `<polygon class="gpaco-band" data-group="${g}" points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.2" stroke="none" />`,
+    );
     const mean = c.epochs.map((e, i) => `${f(x(e))},${f(y(c.mean[i]!))}`).join(' ');
     parts.push(`<polyline class="gpaco-mean" data-group="${g}" points="${mean}" fill="none" stroke="${colour}" stroke-width="2" />`);
   });
@@ -75,7 +79,9 @@ export function groupsSectionHtml(groups: readonly ExperimentGroup[], options: G
   const band = options.band ?? 'std';
   const charts = options.charts ?? ['top1', 'few'];
   const mode = describeValueMode(options.mode);
-  const head = ['', 'group', 'runs', 'classes', ...METRIC_KEYS.map((k) => `${METRIC_LABELS[k]} (${mode})`)].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const head = ['', 'group', 'runs', 'classes', ...METRIC_KEYS.map((k) => `${METRIC_LABELS[k]} (${mode})`)]
+    .map((h) => `<th>${escapeHtml(h)}</th>`)
+    .join('');
   const rows = groups
     .map((g, i) => {
       const swatch = `<span class="gpaco-swatch" data-group="${i}"><svg width="12" height="12"><rect width="12" height="12" fill="${GROUP_COLOURS[i % GROUP_COLOURS.length]}" /></svg></span>`;
@@ -86,7 +92,12 @@ export function groupsSectionHtml(groups: readonly ExperimentGroup[], options: G
     .join('\n');
   const apart = groups.filter((g) => g.apart).map((g) => `<li>${escapeHtml(g.label)}: ${escapeHtml(g.apart!)}</li>`);
   const svgs = charts.map((m) => {
-    const curves = groups.map((g) => groupCurve(g.members.map((r) => r.summary), m));
+    const curves = groups.map((g) =>
+      groupCurve(
+        g.members.map((r) => r.summary),
+        m,
+      ),
+    );
     return `<figure><figcaption>${escapeHtml(METRIC_LABELS[m])} by epoch: mean of each group with its ${band === 'std' ? '± sample std' : 'min–max'} band</figcaption>${bandChartSvg(curves, m, band)}</figure>`;
   });
   return `<section class="gpaco-groups" aria-label="groups">

@@ -330,7 +330,9 @@ export function runFolders(root: string): string[] {
 }
 
 export function sortNewestFirst(summaries: ExperimentSummary[]): ExperimentSummary[] {
-  return summaries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return summaries.sort((a, b) =>
+    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0,
+  );
 }
 
 /** Every run under `root`, read without a cache (the CLI's one-shot path). */

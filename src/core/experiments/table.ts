@@ -140,8 +140,21 @@ export function differingKeysOf(configs: readonly Record<string, ConfigValue>[])
 // ---------------------------------------------------------------------------------------------
 // Columns, cell values, filtering, sorting
 
-export type FixedColumn = 'id' | 'name' | 'status' | 'tags' | 'created' | 'duration' | 'epochs' | 'backend' | 'classes' | 'valueEpoch' | 'n';
-export const FIXED_COLUMNS: readonly FixedColumn[] = ['id', 'name', 'status', 'tags', 'created', 'duration', 'epochs', 'backend', 'classes', 'valueEpoch', 'n'];
+export type FixedColumn =
+  'id' | 'name' | 'status' | 'tags' | 'created' | 'duration' | 'epochs' | 'backend' | 'classes' | 'valueEpoch' | 'n';
+export const FIXED_COLUMNS: readonly FixedColumn[] = [
+  'id',
+  'name',
+  'status',
+  'tags',
+  'created',
+  'duration',
+  'epochs',
+  'backend',
+  'classes',
+  'valueEpoch',
+  'n',
+];
 /** A table column: a fixed one, `metric:few` or `config:loss.alpha`. */
 export type ColumnId = FixedColumn | `metric:${MetricKey}` | `config:${string}`;
 
@@ -417,7 +430,10 @@ export function groupCell(group: ExperimentGroup, col: ColumnId): CellValue {
           return tags.size ? [...tags].join(' ') : undefined;
         }
         case 'created':
-          return group.members.reduce((min, m) => (m.summary.createdAt < min ? m.summary.createdAt : min), group.members[0]!.summary.createdAt);
+          return group.members.reduce(
+            (min, m) => (m.summary.createdAt < min ? m.summary.createdAt : min),
+            group.members[0]!.summary.createdAt,
+          );
         case 'duration':
           return statsOf(group.members.map((m) => m.summary.durationSeconds))?.mean;
         case 'epochs':

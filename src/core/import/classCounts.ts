@@ -54,7 +54,12 @@ export function parseClassCounts(text: string): ClassCounts {
     }
     const arr = Array.isArray(value) ? value : [];
     const bad = arr.findIndex((v) => !(Number.isSafeInteger(v) && (v as number) >= 0));
-    if (bad !== -1) return { counts: [], read: 0, problems: [{ line: 1, reason: `entry ${bad} is not a count (a whole number >= 0)`, text: excerpt(JSON.stringify(arr[bad])) }] };
+    if (bad !== -1)
+      return {
+        counts: [],
+        read: 0,
+        problems: [{ line: 1, reason: `entry ${bad} is not a count (a whole number >= 0)`, text: excerpt(JSON.stringify(arr[bad])) }],
+      };
     return { counts: arr as number[], read: arr.length, problems: [] };
   }
   const counts: number[] = [];

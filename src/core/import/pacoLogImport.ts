@@ -2,7 +2,15 @@
 // a read-only run folder (docs/run-folder.md, "Imported runs").
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { epochTag, type CheckpointEntry, type ClassesFile, type EpochRecord, type EvalRecord, type EventRecord, type MetricRecord } from '../contract';
+import {
+  epochTag,
+  type CheckpointEntry,
+  type ClassesFile,
+  type EpochRecord,
+  type EvalRecord,
+  type EventRecord,
+  type MetricRecord,
+} from '../contract';
 import { countsFromSplitList, importedClasses, parseClassCounts, type ClassCounts } from './classCounts';
 import { writeImportedRun } from './importedRun';
 import { parsePacoLog, type LogProblem, type PacoLogEval, type PacoLogParse } from './pacoLog';
@@ -62,7 +70,12 @@ export function findPacoCheckpoints(folder: string, parse: PacoLogParse): Checkp
     }
     if (!st.isFile()) continue;
     // The script saves after each epoch's validation: the latest file holds the last evaluated epoch.
-    const epoch = m[1] !== undefined ? Number(m[1]) : m[2] === 'best' ? (best?.epoch ?? 0) : (lastEval?.epoch ?? parse.epochs[parse.epochs.length - 1]?.epoch ?? 0);
+    const epoch =
+      m[1] !== undefined
+        ? Number(m[1])
+        : m[2] === 'best'
+          ? (best?.epoch ?? 0)
+          : (lastEval?.epoch ?? parse.epochs[parse.epochs.length - 1]?.epoch ?? 0);
     const ev = parse.evals.find((e) => e.epoch === epoch);
     out.push({
       tag: name,
@@ -88,15 +101,39 @@ export function pacoRecords(parse: PacoLogParse, time: string): MetricRecord[] {
   const byEpoch = new Map<number, MetricRecord[]>();
   const at = (e: number) => byEpoch.get(e) ?? (byEpoch.set(e, []), byEpoch.get(e)!);
   for (const r of parse.resumes) {
-    const ev: EventRecord = { kind: 'event', level: 'info', message: `training was resumed at epoch ${r.epoch} (log line ${r.line}); the later lines are kept`, time };
+    const ev: EventRecord = {
+      kind: 'event',
+      level: 'info',
+      message: `training was resumed at epoch ${r.epoch} (log line ${r.line}); the later lines are kept`,
+      time,
+    };
     at(r.epoch).push(ev);
   }
   for (const e of parse.epochs) {
-    const rec: EpochRecord = { kind: 'epoch', epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, lr: null, seconds: e.seconds, imagesPerSecond: null, time };
+    const rec: EpochRecord = {
+      kind: 'epoch',
+      epoch: e.epoch,
+      loss: e.loss,
+      accuracy: e.accuracy,
+      lr: null,
+      seconds: e.seconds,
+      imagesPerSecond: null,
+      time,
+    };
     at(e.epoch).push(rec);
   }
   for (const e of parse.evals) {
-    const rec: EvalRecord = { kind: 'eval', epoch: e.epoch, tag: epochTag(e.epoch), top1: e.top1, top5: e.top5, many: e.many, medium: e.medium, few: e.few, time };
+    const rec: EvalRecord = {
+      kind: 'eval',
+      epoch: e.epoch,
+      tag: epochTag(e.epoch),
+      top1: e.top1,
+      top5: e.top5,
+      many: e.many,
+      medium: e.medium,
+      few: e.few,
+      time,
+    };
     at(e.epoch).push(rec);
   }
   return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, recs]) => recs);
@@ -105,9 +142,11 @@ export function pacoRecords(parse: PacoLogParse, time: string): MetricRecord[] {
 function classCountsOf(options: PacoImportOptions, problems: string[]): ClassesFile | null {
   const source = options.split ?? options.classCounts;
   if (source === undefined) return null;
-  const parsed: ClassCounts = options.split !== undefined ? countsFromSplitList(readSourceText(source)) : parseClassCounts(readSourceText(source));
+  const parsed: ClassCounts =
+    options.split !== undefined ? countsFromSplitList(readSourceText(source)) : parseClassCounts(readSourceText(source));
   for (const p of parsed.problems) problems.push(formatProblem(source, p));
-  if (parsed.counts.length === 0) throw new ImportError(`${source}: no class counts found${parsed.problems[0] ? ` (${formatProblem(source, parsed.problems[0])})` : ''}`);
+  if (parsed.counts.length === 0)
+    throw new ImportError(`${source}: no class counts found${parsed.problems[0] ? ` (${formatProblem(source, parsed.problems[0])})` : ''}`);
   return importedClasses(parsed.counts);
 }
 
@@ -116,7 +155,9 @@ export function importPacoLog(options: PacoImportOptions): PacoImportResult {
   const parse = parsePacoLog(readSourceText(logFile));
   if (parse.recognised === 0) {
     const first = parse.problems[0];
-    throw new ImportError(`${logFile}: no line of a PaCo / GPaCo log found in ${parse.lines} line(s)${first ? ` (line ${first.line}: ${first.reason})` : ''}; nothing was imported`);
+    throw new ImportError(
+      `${logFile}: no line of a PaCo / GPaCo log found in ${parse.lines} line(s)${first ? ` (line ${first.line}: ${first.reason})` : ''}; nothing was imported`,
+    );
   }
   const problems = parse.problems.map((p) => formatProblem(logFile, p));
   const classes = classCountsOf(options, problems);

@@ -201,12 +201,31 @@ export function importTensorboard(options: TensorboardImportOptions): Tensorboar
   for (const step of steps) {
     const loss = series.get('loss')?.get(step);
     if (loss) {
-      const rec: EpochRecord = { kind: 'epoch', epoch: step, loss: loss.value, accuracy: get('accuracy', step), lr: get('lr', step), seconds: null, imagesPerSecond: null, time: iso(loss) };
+      const rec: EpochRecord = {
+        kind: 'epoch',
+        epoch: step,
+        loss: loss.value,
+        accuracy: get('accuracy', step),
+        lr: get('lr', step),
+        seconds: null,
+        imagesPerSecond: null,
+        time: iso(loss),
+      };
       records.push(rec);
     }
     const top1 = series.get('top1')?.get(step);
     if (top1) {
-      const rec: EvalRecord = { kind: 'eval', epoch: step, tag: epochTag(step), top1: top1.value, top5: get('top5', step), many: get('many', step), medium: get('medium', step), few: get('few', step), time: iso(top1) };
+      const rec: EvalRecord = {
+        kind: 'eval',
+        epoch: step,
+        tag: epochTag(step),
+        top1: top1.value,
+        top5: get('top5', step),
+        many: get('many', step),
+        medium: get('medium', step),
+        few: get('few', step),
+        time: iso(top1),
+      };
       records.push(rec);
     }
   }
@@ -218,7 +237,13 @@ export function importTensorboard(options: TensorboardImportOptions): Tensorboar
     kind: 'tensorboard',
     source,
     name,
-    config: { name, importedFrom: 'tensorboard', dir: source, files: files.map((f) => path.relative(source, f) || path.basename(f)), tags: Object.fromEntries(used) },
+    config: {
+      name,
+      importedFrom: 'tensorboard',
+      dir: source,
+      files: files.map((f) => path.relative(source, f) || path.basename(f)),
+      tags: Object.fromEntries(used),
+    },
     classes: null,
     records,
     checkpoints: [],
@@ -229,5 +254,15 @@ export function importTensorboard(options: TensorboardImportOptions): Tensorboar
     runsDir: options.runsDir,
     now,
   });
-  return { id: created.id, dir: created.dir, files, scalars, records: records.length, used, unmapped: [...unmapped].sort(), problems, torn };
+  return {
+    id: created.id,
+    dir: created.dir,
+    files,
+    scalars,
+    records: records.length,
+    used,
+    unmapped: [...unmapped].sort(),
+    problems,
+    torn,
+  };
 }

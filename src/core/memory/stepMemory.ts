@@ -90,7 +90,10 @@ export function backendMemoryLimit(backend: BackendName, totalMemory: number = o
  * step down to one image per pass, so only what stays (input, contrastive block, queue, weights)
  * and one image's activations must fit.
  */
-export function stepMemoryProblem(config: Config, limit: MemoryLimit = backendMemoryLimit(config.backend)): { path: string; message: string } | null {
+export function stepMemoryProblem(
+  config: Config,
+  limit: MemoryLimit = backendMemoryLimit(config.backend),
+): { path: string; message: string } | null {
   const est = estimateStepMemory(config, config.backend === 'wasm' ? 1 : undefined);
   if (est.bytes <= limit.bytes) return null;
   return {

@@ -33,7 +33,10 @@ export interface EstimateInput {
 export const prod = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Per-image activation shapes [h, w, c] of the backbone, in forward order (largest first is typical). */
-export function activationShapes(config: Config, [H, W, C]: readonly [number, number, number]): { name: string; shape: [number, number, number] }[] {
+export function activationShapes(
+  config: Config,
+  [H, W, C]: readonly [number, number, number],
+): { name: string; shape: [number, number, number] }[] {
   const arch = config.model.arch;
   const out: { name: string; shape: [number, number, number] }[] = [{ name: 'input images', shape: [H, W, C] }];
   switch (arch) {
@@ -82,7 +85,9 @@ export function featureSize(config: Config): number {
 }
 
 /** Images per forward pass, anchors and contrast rows of one training step. */
-export function stepGeometry(config: Config): { perPass: number; anchors: number; contrastRows: number } | { perPass: number; anchors: null; contrastRows: null } {
+export function stepGeometry(
+  config: Config,
+): { perPass: number; anchors: number; contrastRows: number } | { perPass: number; anchors: null; contrastRows: null } {
   const B = config.optim.batchSize;
   const micro = config.optim.microBatchSize;
   const perPass = micro !== undefined && micro < B ? micro : B;
@@ -118,7 +123,13 @@ export function estimateLargestTensors({ config, inputShape, numClasses }: Estim
     scale: 'train batch',
     perImage,
   });
-  out.push({ what: `${biggest.name} (evaluation)`, shape: [evalBatch, ...biggest.shape], bytes: evalBatch * perImage, scale: 'eval batch', perImage });
+  out.push({
+    what: `${biggest.name} (evaluation)`,
+    shape: [evalBatch, ...biggest.shape],
+    bytes: evalBatch * perImage,
+    scale: 'eval batch',
+    perImage,
+  });
   if (geo.anchors !== null) {
     out.push({
       what: `contrastive similarities (anchors x [batch views; queue])`,
@@ -126,7 +137,12 @@ export function estimateLargestTensors({ config, inputShape, numClasses }: Estim
       bytes: geo.anchors * geo.contrastRows * F32,
       scale: 'batch and queue',
     });
-    out.push({ what: 'key queue', shape: [config.loss.queueSize, config.model.projectionDim], bytes: config.loss.queueSize * config.model.projectionDim * F32, scale: 'queue' });
+    out.push({
+      what: 'key queue',
+      shape: [config.loss.queueSize, config.model.projectionDim],
+      bytes: config.loss.queueSize * config.model.projectionDim * F32,
+      scale: 'queue',
+    });
   }
   // Weights: the widest conv filter, the classifier, the projection head's square layer.
   const F = featureSize(config);

@@ -68,7 +68,8 @@ export function sbatchOptions(spec: BatchScriptSpec): [string, string | undefine
     // finishes its step, checkpoints and exits 0 before the limit.
     ['--signal', `B:USR1@${effectiveSignalSeconds(o.signalSeconds, o.time)}`],
   ];
-  if (spec.runDirs.length > 1) d.push(['--array', `0-${spec.runDirs.length - 1}${spec.arrayLimit && spec.arrayLimit > 0 ? `%${spec.arrayLimit}` : ''}`]);
+  if (spec.runDirs.length > 1)
+    d.push(['--array', `0-${spec.runDirs.length - 1}${spec.arrayLimit && spec.arrayLimit > 0 ? `%${spec.arrayLimit}` : ''}`]);
   if (o.partition) d.push(['--partition', o.partition]);
   if (o.time) d.push(['--time', o.time]);
   if (o.cpus !== undefined) d.push(['--cpus-per-task', String(o.cpus)]);
@@ -140,7 +141,10 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
     'if [ ! -x "$NODE" ]; then say "error: Node $NODE is not an executable on $(hostname); set gpaco.slurm.nodePath (or GPACO_NODE) to a Node 20.19+ visible on the compute nodes"; mark 127 ""; exit 127; fi',
     'if [ ! -r "$TRAINER" ]; then say "error: the trainer bundle $TRAINER is not readable on $(hostname); put dist/ on a shared file system (gpaco.slurm.trainerPath)"; mark 127 ""; exit 127; fi',
     ...(spec.command
-      ? ['# A command run: the trainer bundle starts the run\'s own command (its config\'s trainer.argv) and records its end.', 'ARGS=(command "$RUN_DIR")']
+      ? [
+          "# A command run: the trainer bundle starts the run's own command (its config's trainer.argv) and records its end.",
+          'ARGS=(command "$RUN_DIR")',
+        ]
       : ['ARGS=(run "$RUN_DIR")', 'if [ -e "$RUN_DIR/checkpoints/index.json" ]; then ARGS+=(--resume); fi']),
     'say "starting on $(hostname): $NODE $TRAINER ${ARGS[*]}"',
     '"$NODE" "$TRAINER" "${ARGS[@]}" &',

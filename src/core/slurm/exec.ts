@@ -18,7 +18,8 @@ export type SlurmCallResult =
   | { kind: 'missing'; message: string; ms: number };
 
 /** What the client prints when slurmctld does not answer (all client programs, 22.05 and later). */
-const UNREACHABLE = /Unable to contact slurm controller|Socket timed out on send\/recv|Zero Bytes were transmitted or received|Connection refused|slurm_load_jobs error: Slurm backup controller in standby mode/i;
+const UNREACHABLE =
+  /Unable to contact slurm controller|Socket timed out on send\/recv|Zero Bytes were transmitted or received|Connection refused|slurm_load_jobs error: Slurm backup controller in standby mode/i;
 
 export interface SlurmClientOptions {
   /** Per-call limit (ms); default 20 s, above the ~9 s a client takes to give up on a dead controller. */
@@ -97,19 +98,34 @@ type ExecError = ExecFileException | null;
 function classify(program: SlurmProgram, err: ExecError, stdout: string, stderr: string, ms: number, timeoutMs: number): SlurmCallResult {
   if (!err) return { kind: 'ok', stdout, stderr, ms };
   if (err.code === 'ENOENT' || err.code === 'EACCES') {
-    return { kind: 'missing', message: `${program} ${err.code === 'ENOENT' ? 'was not found on the PATH' : 'is not executable'}: is this a Slurm login node?`, ms };
+    return {
+      kind: 'missing',
+      message: `${program} ${err.code === 'ENOENT' ? 'was not found on the PATH' : 'is not executable'}: is this a Slurm login node?`,
+      ms,
+    };
   }
   if (err.killed || err.signal === 'SIGKILL') {
-    return { kind: 'unreachable', timedOut: true, message: `${program} did not answer within ${Math.round(timeoutMs / 1000)} s (the Slurm controller may be down or overloaded)`, ms };
+    return {
+      kind: 'unreachable',
+      timedOut: true,
+      message: `${program} did not answer within ${Math.round(timeoutMs / 1000)} s (the Slurm controller may be down or overloaded)`,
+      ms,
+    };
   }
   const text = stderr.trim();
-  if (UNREACHABLE.test(text)) return { kind: 'unreachable', timedOut: false, message: firstLine(text) || `${program}: cannot reach the Slurm controller`, ms };
+  if (UNREACHABLE.test(text))
+    return { kind: 'unreachable', timedOut: false, message: firstLine(text) || `${program}: cannot reach the Slurm controller`, ms };
   const exitCode = typeof err.code === 'number' ? err.code : 1;
   return { kind: 'failed', exitCode, stdout, stderr, message: cleanError(program, text) || `${program} exited with code ${exitCode}`, ms };
 }
 
 function firstLine(s: string): string {
-  return s.split(/\r?\n/).find((l) => l.trim())?.trim() ?? '';
+  return (
+    s
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? ''
+  );
 }
 
 /**

@@ -138,7 +138,8 @@ export function reconcile(manifest: RunManifest, obs: Observation, marker: ExitM
     // Only a job that has not started yet is recorded: once it runs, its trainer is about to
     // write run.json itself (within a second), and two writers must never meet.
     const waiting = classifyJobState(obs.job.state) === 'pending';
-    if (!waiting || manifest.status !== 'queued' || (l.state === obs.job.state && (l.reason ?? 'None') === obs.job.reason)) return { patch: null, finished: false };
+    if (!waiting || manifest.status !== 'queued' || (l.state === obs.job.state && (l.reason ?? 'None') === obs.job.reason))
+      return { patch: null, finished: false };
     return { patch: { launch: { ...l, state: obs.job.state, reason: obs.job.reason } }, finished: false };
   }
 
@@ -160,7 +161,13 @@ export function reconcile(manifest: RunManifest, obs: Observation, marker: ExitM
     reason = 'no longer known to Slurm';
   }
   const timeLimit = state === 'TIMEOUT' || m?.signal === 'USR1';
-  const launch: SlurmLaunchRecord = { ...l, state, reason, ...(exitCode !== undefined ? { exitCode } : {}), ...(timeLimit ? { timeLimit: true } : {}) };
+  const launch: SlurmLaunchRecord = {
+    ...l,
+    state,
+    reason,
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(timeLimit ? { timeLimit: true } : {}),
+  };
   const patch: ManifestPatch = {};
   if (!sameLaunch(l, launch)) patch.launch = launch;
   if (manifest.status === 'queued') {
@@ -387,7 +394,14 @@ export class SlurmFollower {
       this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.pollMs, this.backoffMs * 2));
       for (const w of wanted) {
         const prev = w.t.obs;
-        w.t.obs = { ...(prev?.jobId === w.jobId ? prev : {}), dir: w.t.dir, jobId: w.jobId, reachable: false, message: q.message, checkedAt };
+        w.t.obs = {
+          ...(prev?.jobId === w.jobId ? prev : {}),
+          dir: w.t.dir,
+          jobId: w.jobId,
+          reachable: false,
+          message: q.message,
+          checkedAt,
+        };
         if (!prev || prev.reachable !== w.t.obs.reachable || prev.message !== q.message) changed.push(w.t.dir);
       }
       this.emit(changed);
@@ -399,7 +413,14 @@ export class SlurmFollower {
       const prev = w.t.obs;
       const obs: RunObservation = { dir: w.t.dir, jobId: w.jobId, reachable: true, checkedAt, ...(job ? { job } : { gone: true }) };
       w.t.obs = obs;
-      if (!prev || prev.reachable !== obs.reachable || prev.job?.state !== job?.state || prev.job?.reason !== job?.reason || prev.gone !== obs.gone) changed.push(w.t.dir);
+      if (
+        !prev ||
+        prev.reachable !== obs.reachable ||
+        prev.job?.state !== job?.state ||
+        prev.job?.reason !== job?.reason ||
+        prev.gone !== obs.gone
+      )
+        changed.push(w.t.dir);
       const finished = !job || isJobFinished(job.state);
       if (finished) w.t.finishedSince ??= Date.now();
       else w.t.finishedSince = undefined;

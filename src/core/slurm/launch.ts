@@ -109,7 +109,9 @@ function submitFailure(r: Exclude<SlurmCallResult, { kind: 'ok' }>): SubmitFailu
       return {
         ok: false,
         reason: 'unreachable',
-        message: r.timedOut ? `${r.message}; the job may still have been submitted: check squeue --me` : `cannot reach the Slurm controller (${r.message}); nothing was submitted`,
+        message: r.timedOut
+          ? `${r.message}; the job may still have been submitted: check squeue --me`
+          : `cannot reach the Slurm controller (${r.message}); nothing was submitted`,
       };
     case 'missing':
       return { ok: false, reason: 'missing', message: r.message };
@@ -126,15 +128,27 @@ export async function submitRun(dir: string, ctx: SlurmSubmitContext, mode: 'sta
   const manifest = readRunManifest(dir);
   const l = slurmLaunchOf(manifest);
   if (l?.jobId && !isJobFinished(l.state) && (manifest.status === 'queued' || manifest.status === 'running')) {
-    return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} already has Slurm job ${l.jobId}${l.state ? ` (${l.state})` : ''}` };
+    return {
+      ok: false,
+      reason: 'not-submittable',
+      message: `run ${manifest.id} already has Slurm job ${l.jobId}${l.state ? ` (${l.state})` : ''}`,
+    };
   }
   if (mode === 'resume' && commandTrainerOf(manifest)) {
-    return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} was trained by a command (trainer.kind "command"): GPaCo Lab cannot resume it; start a new run` };
+    return {
+      ok: false,
+      reason: 'not-submittable',
+      message: `run ${manifest.id} was trained by a command (trainer.kind "command"): GPaCo Lab cannot resume it; start a new run`,
+    };
   }
   const locked = lockedMessage(dir);
   if (locked) return { ok: false, reason: 'not-submittable', message: locked };
   if (mode === 'start' && manifest.status !== 'queued') {
-    return { ok: false, reason: 'not-submittable', message: `run ${manifest.id} is ${manifest.status}: only a queued run can be started (resume continues the others)` };
+    return {
+      ok: false,
+      reason: 'not-submittable',
+      message: `run ${manifest.id} is ${manifest.status}: only a queued run can be started (resume continues the others)`,
+    };
   }
   const opts = optionsOf(dir, ctx);
   if (!opts.ok) {
@@ -159,7 +173,14 @@ export async function submitRun(dir: string, ctx: SlurmSubmitContext, mode: 'sta
   }
   // sbatch returns before the scheduler starts the job (0.3 s at best) and the trainer writes
   // run.json only after Node has loaded it, so this write cannot race the trainer's.
-  const launch: SlurmLaunchRecord = { kind: 'slurm', jobId, state: 'PENDING', reason: 'None', submittedAt: new Date().toISOString(), script: SLURM_FILES.script };
+  const launch: SlurmLaunchRecord = {
+    kind: 'slurm',
+    jobId,
+    state: 'PENDING',
+    reason: 'None',
+    submittedAt: new Date().toISOString(),
+    script: SLURM_FILES.script,
+  };
   updateRunManifest(dir, mode === 'resume' ? { status: 'queued', endedAt: null, exitCode: null, error: null, launch } : { launch });
   return { ok: true, jobId, script };
 }
@@ -172,7 +193,12 @@ export type ArraySubmitResult = { ok: true; jobId: string; script: string; taskI
  * its run.json names its job. Every run also gets its own `slurm-job.sh` (to resubmit it alone).
  * The runs must share their Slurm options: an array's tasks all get the same resources.
  */
-export async function submitArray(dirs: readonly string[], sweepDir: string, ctx: SlurmSubmitContext, options: { arrayLimit?: number; name?: string } = {}): Promise<ArraySubmitResult> {
+export async function submitArray(
+  dirs: readonly string[],
+  sweepDir: string,
+  ctx: SlurmSubmitContext,
+  options: { arrayLimit?: number; name?: string } = {},
+): Promise<ArraySubmitResult> {
   if (dirs.length === 0) return { ok: false, reason: 'not-submittable', message: 'no runs to submit' };
   const absDirs = dirs.map((d) => path.resolve(d));
   const manifests = absDirs.map((d) => readRunManifest(d));
@@ -228,12 +254,18 @@ export async function submitArray(dirs: readonly string[], sweepDir: string, ctx
   const submittedAt = new Date().toISOString();
   const taskIds = absDirs.map((d, i) => {
     const taskId = `${jobId}_${i}`;
-    updateRunManifest(d, { launch: { kind: 'slurm', jobId: taskId, state: 'PENDING', reason: 'None', submittedAt, script: SLURM_FILES.script } });
+    updateRunManifest(d, {
+      launch: { kind: 'slurm', jobId: taskId, state: 'PENDING', reason: 'None', submittedAt, script: SLURM_FILES.script },
+    });
     return taskId;
   });
   const rel = await ctx.client.call('scontrol', ['release', jobId]);
   if (rel.kind !== 'ok') {
-    return { ok: false, reason: rel.kind === 'missing' ? 'missing' : 'unreachable', message: `job array ${jobId} was submitted held but could not be released (${rel.message}); release it with: scontrol release ${jobId}` };
+    return {
+      ok: false,
+      reason: rel.kind === 'missing' ? 'missing' : 'unreachable',
+      message: `job array ${jobId} was submitted held but could not be released (${rel.message}); release it with: scontrol release ${jobId}`,
+    };
   }
   return { ok: true, jobId, script, taskIds };
 }
@@ -262,7 +294,11 @@ async function waitForEnd(client: SlurmClient, jobId: string, timeoutMs: number,
  * script, which passes it to the trainer: it finishes its step, checkpoints, exits 0) unless
  * `force`, which is a plain scancel (SIGTERM to every process, SIGKILL after Slurm's KillWait).
  */
-export async function cancelRun(dir: string, client: SlurmClient, options: { force?: boolean; waitMs?: number; pollMs?: number } = {}): Promise<CancelResult> {
+export async function cancelRun(
+  dir: string,
+  client: SlurmClient,
+  options: { force?: boolean; waitMs?: number; pollMs?: number } = {},
+): Promise<CancelResult> {
   const m = readRunManifest(dir);
   const l = slurmLaunchOf(m);
   if (!l?.jobId) return { ok: false, reason: 'no-job', message: `run ${m.id} has no Slurm job` };
@@ -272,7 +308,13 @@ export async function cancelRun(dir: string, client: SlurmClient, options: { for
   if (q.kind === 'failed') return { ok: false, reason: 'failed', message: q.message };
   const job = q.jobs.get(jobId);
   if (!job || isJobFinished(job.state)) {
-    return { ok: true, jobId, state: job?.state ?? 'gone', confirmed: true, message: `job ${jobId} had already ended (${job?.state ?? 'no longer known to Slurm'})` };
+    return {
+      ok: true,
+      jobId,
+      state: job?.state ?? 'gone',
+      confirmed: true,
+      message: `job ${jobId} had already ended (${job?.state ?? 'no longer known to Slurm'})`,
+    };
   }
   const graceful = !options.force && classifyJobState(job.state) === 'running';
   const args = graceful ? ['--batch', '--signal=TERM', jobId] : [jobId];

@@ -64,7 +64,10 @@ const NO_SPACE = /^[^\s"'`$\\]+$/;
 const MEM = /^\d+(?:[KMGT]B?)?$/i;
 
 /** Merges and checks; errors name the config field (`launch.slurm.*`). */
-export function resolveJobOptions(slurm: Partial<SlurmConfig> | undefined, defaults: SlurmDefaults = {}): { ok: true; options: SlurmJobOptions } | { ok: false; errors: OptionIssue[] } {
+export function resolveJobOptions(
+  slurm: Partial<SlurmConfig> | undefined,
+  defaults: SlurmDefaults = {},
+): { ok: true; options: SlurmJobOptions } | { ok: false; errors: OptionIssue[] } {
   const c = slurm ?? {};
   const pick = <K extends keyof SlurmDefaults>(k: K): SlurmDefaults[K] => {
     const v = (c as SlurmDefaults)[k];
@@ -97,22 +100,30 @@ export function resolveJobOptions(slurm: Partial<SlurmConfig> | undefined, defau
     ['account', options.account],
     ['qos', options.qos],
   ] as const) {
-    if (v !== undefined && !NO_SPACE.test(v)) errors.push({ path: p(field), message: `"${v}" must be one word without quotes, spaces or $` });
+    if (v !== undefined && !NO_SPACE.test(v))
+      errors.push({ path: p(field), message: `"${v}" must be one word without quotes, spaces or $` });
   }
   if (options.time !== undefined && parseSlurmTime(options.time) === undefined) {
-    errors.push({ path: p('time'), message: `"${options.time}" is not a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)` });
+    errors.push({
+      path: p('time'),
+      message: `"${options.time}" is not a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)`,
+    });
   }
-  if (options.mem !== undefined && !MEM.test(options.mem)) errors.push({ path: p('mem'), message: `"${options.mem}" is not a memory size such as 8G or 4000M` });
-  if (options.cpus !== undefined && !(Number.isInteger(options.cpus) && options.cpus >= 1)) errors.push({ path: p('cpus'), message: 'must be a whole number >= 1' });
+  if (options.mem !== undefined && !MEM.test(options.mem))
+    errors.push({ path: p('mem'), message: `"${options.mem}" is not a memory size such as 8G or 4000M` });
+  if (options.cpus !== undefined && !(Number.isInteger(options.cpus) && options.cpus >= 1))
+    errors.push({ path: p('cpus'), message: 'must be a whole number >= 1' });
   if (!(Number.isInteger(options.signalSeconds) && options.signalSeconds >= 1 && options.signalSeconds <= 65535)) {
     errors.push({ path: p('signalSeconds'), message: 'must be a whole number of seconds from 1 to 65535' });
   }
   options.extra.forEach((line, i) => {
     const l = line.trim().replace(/^#SBATCH\s+/, '');
-    if (!l.startsWith('-') || /[\r\n]/.test(l)) errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" must be one sbatch option such as --constraint=a100` });
+    if (!l.startsWith('-') || /[\r\n]/.test(l))
+      errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" must be one sbatch option such as --constraint=a100` });
     // The batch script writer cannot quote a double quote on an #SBATCH line: refuse it here,
     // before any run folder exists, rather than there, after.
-    else if (l.includes('"')) errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" cannot contain a double quote (an #SBATCH line cannot quote it)` });
+    else if (l.includes('"'))
+      errors.push({ path: `${p('extra')}.${i}`, message: `"${line}" cannot contain a double quote (an #SBATCH line cannot quote it)` });
   });
   options.extra = options.extra.map((l) => l.trim().replace(/^#SBATCH\s+/, ''));
   options.setup.forEach((line, i) => {

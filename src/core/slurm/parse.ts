@@ -37,7 +37,12 @@ export function parseSqueue(stdout: string): JobInfo[] {
     if (!line.trim()) continue;
     const [jobId, state, reason, nodes] = line.split('|');
     if (!jobId?.trim() || !state?.trim()) continue;
-    out.push({ jobId: jobId.trim(), state: normalizeState(state), reason: (reason ?? '').trim() || 'None', ...(nodes?.trim() ? { nodes: nodes.trim() } : {}) });
+    out.push({
+      jobId: jobId.trim(),
+      state: normalizeState(state),
+      reason: (reason ?? '').trim() || 'None',
+      ...(nodes?.trim() ? { nodes: nodes.trim() } : {}),
+    });
   }
   return out;
 }
@@ -49,7 +54,12 @@ export function parseSacct(stdout: string): JobInfo[] {
     if (!line.trim()) continue;
     const [jobId, state, exitCode, reason] = line.split('|');
     if (!jobId?.trim() || !state?.trim()) continue;
-    out.push({ jobId: jobId.trim(), state: normalizeState(state), reason: (reason ?? '').trim() || 'None', ...(exitCode?.trim() ? { exitCode: exitCode.trim() } : {}) });
+    out.push({
+      jobId: jobId.trim(),
+      state: normalizeState(state),
+      reason: (reason ?? '').trim() || 'None',
+      ...(exitCode?.trim() ? { exitCode: exitCode.trim() } : {}),
+    });
   }
   return out;
 }

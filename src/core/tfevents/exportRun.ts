@@ -60,7 +60,10 @@ function scalarsOf(rec: MetricRecord): ScalarValue[] {
 }
 
 /** The event file's bytes for a run's records: the file version, then one event per record with scalars. */
-export function encodeRunEvents(records: readonly MetricRecord[], startWallTime: number): { bytes: Uint8Array; events: number; scalars: number } {
+export function encodeRunEvents(
+  records: readonly MetricRecord[],
+  startWallTime: number,
+): { bytes: Uint8Array; events: number; scalars: number } {
   const frames: Uint8Array[] = [frameTfRecord(fileVersionEvent(startWallTime))];
   let scalars = 0;
   for (const rec of records) {

@@ -3,10 +3,7 @@
 // src/core/tfevents/event.ts names the fields.
 
 export type WireValue =
-  | { wire: 0; value: bigint }
-  | { wire: 1; bytes: Uint8Array }
-  | { wire: 2; bytes: Uint8Array }
-  | { wire: 5; bytes: Uint8Array };
+  { wire: 0; value: bigint } | { wire: 1; bytes: Uint8Array } | { wire: 2; bytes: Uint8Array } | { wire: 5; bytes: Uint8Array };
 
 export interface Field {
   number: number;

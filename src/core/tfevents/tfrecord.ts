@@ -33,7 +33,10 @@ export function readTfRecords(buf: Uint8Array): TfRecordRead {
     const length = dv.getBigUint64(pos, true);
     if (dv.getUint32(pos + 8, true) !== maskedCrc32c(buf, pos, pos + 8)) {
       // Without a trustworthy length the next record cannot be found: stop here.
-      problems.push({ offset: pos, reason: `record header has a bad length CRC; the last ${buf.length - pos} bytes of the file are skipped` });
+      problems.push({
+        offset: pos,
+        reason: `record header has a bad length CRC; the last ${buf.length - pos} bytes of the file are skipped`,
+      });
       return { records, problems, tornAt: null, end: pos };
     }
     const dataEnd = pos + HEADER + Number(length);

@@ -17,7 +17,9 @@ async function compareRuns(lab: Lab, ...args: unknown[]): Promise<CommandResult>
     void vscode.window.showInformationMessage(`GPaCo Lab: ${message}`);
     return { ok: false, reason: 'too-many', message };
   }
-  return (await lab.dashboards.compareRuns(runs.map((r) => r.dir))) ? { ok: true, detail: 'compare' } : { ok: false, reason: 'no-run', message: 'runs not found' };
+  return (await lab.dashboards.compareRuns(runs.map((r) => r.dir)))
+    ? { ok: true, detail: 'compare' }
+    : { ok: false, reason: 'no-run', message: 'runs not found' };
 }
 
 export const compareRunsCommand: LabCommand = { id: 'gpaco.compareRuns', run: compareRuns };

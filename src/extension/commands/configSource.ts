@@ -28,7 +28,12 @@ export function ensureRunsDirectory(root: string): string | undefined {
     return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a file is in the way' : e.message;
+    const why =
+      e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS'
+        ? 'permission denied'
+        : e.code === 'ENOTDIR' || e.code === 'EEXIST'
+          ? 'a file is in the way'
+          : e.message;
     return `The runs directory ${root} cannot be created or written (${why}). Change the setting gpaco.runsDirectory or the folder's permissions.`;
   }
 }
@@ -52,5 +57,7 @@ export async function chooseConfigSource(title: string): Promise<ConfigSource | 
     for (const f of files) items.push({ label: `$(json) ${vscode.workspace.asRelativePath(f)}`, configPath: f.fsPath });
   }
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'A preset or a config file' });
-  return pick ? { ...(pick.preset ? { preset: pick.preset } : {}), ...(pick.configPath ? { configPath: pick.configPath } : {}) } : undefined;
+  return pick
+    ? { ...(pick.preset ? { preset: pick.preset } : {}), ...(pick.configPath ? { configPath: pick.configPath } : {}) }
+    : undefined;
 }

@@ -29,8 +29,14 @@ async function deleteRun(lab: Lab, ...args: unknown[]): Promise<CommandResult> {
     const names = runs.map(runLabel).join(', ');
     // An imported run's folder holds only what the import wrote: its source stays where it is.
     const sources = runs.flatMap((v) => (v.manifest?.imported ? [v.manifest.imported.source] : []));
-    const kept = sources.length ? ` The imported ${sources.length === 1 ? 'source' : 'sources'} (${sources.join(', ')}) and ${sources.length === 1 ? 'its' : 'their'} checkpoint files are not touched.` : '';
-    const ok = await vscode.window.showWarningMessage(`Delete ${runs.length === 1 ? 'run' : `${runs.length} runs`} ${names}? Its folder, checkpoints and logs are removed.${kept}`, { modal: true }, 'Delete');
+    const kept = sources.length
+      ? ` The imported ${sources.length === 1 ? 'source' : 'sources'} (${sources.join(', ')}) and ${sources.length === 1 ? 'its' : 'their'} checkpoint files are not touched.`
+      : '';
+    const ok = await vscode.window.showWarningMessage(
+      `Delete ${runs.length === 1 ? 'run' : `${runs.length} runs`} ${names}? Its folder, checkpoints and logs are removed.${kept}`,
+      { modal: true },
+      'Delete',
+    );
     if (ok !== 'Delete') return { ok: false, reason: 'cancelled', message: 'cancelled' };
   }
   for (const v of runs) {

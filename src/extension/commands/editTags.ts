@@ -12,7 +12,15 @@ function isMetaOptions(a: unknown): a is MetaOptions {
 }
 
 async function targets(lab: Lab, args: unknown[], title: string, many: boolean): Promise<string[]> {
-  return (await pickRuns(lab, args.filter((a) => !isMetaOptions(a)), title, (x) => x.status !== 'unreadable', many)).map((v) => v.dir);
+  return (
+    await pickRuns(
+      lab,
+      args.filter((a) => !isMetaOptions(a)),
+      title,
+      (x) => x.status !== 'unreadable',
+      many,
+    )
+  ).map((v) => v.dir);
 }
 
 async function runEditTags(lab: Lab, ...args: unknown[]): Promise<MetaCommandResult> {

@@ -20,11 +20,24 @@ export interface EvalOutcome {
   signal: NodeJS.Signals | null;
 }
 
-export function runEvaluation(node: string, trainer: string, dir: string, tag: string, env: NodeJS.ProcessEnv, cancel?: { onCancellationRequested(fn: () => void): unknown }): Promise<EvalOutcome> {
+export function runEvaluation(
+  node: string,
+  trainer: string,
+  dir: string,
+  tag: string,
+  env: NodeJS.ProcessEnv,
+  cancel?: { onCancellationRequested(fn: () => void): unknown },
+): Promise<EvalOutcome> {
   const log = fs.openSync(runPaths(dir).log, 'a');
   try {
     fs.writeSync(log, `\n[gpaco-lab] ${new Date().toISOString()} evaluating ${tag}: ${node} ${trainer} eval ${dir} --checkpoint ${tag}\n`);
-    const child = spawn(node, [trainer, 'eval', dir, '--checkpoint', tag], { cwd: dir, stdio: ['ignore', log, log], env, shell: false, windowsHide: true });
+    const child = spawn(node, [trainer, 'eval', dir, '--checkpoint', tag], {
+      cwd: dir,
+      stdio: ['ignore', log, log],
+      env,
+      shell: false,
+      windowsHide: true,
+    });
     cancel?.onCancellationRequested(() => child.kill('SIGINT'));
     return new Promise((resolve, reject) => {
       child.once('error', reject);
@@ -40,10 +53,11 @@ async function evaluateCheckpoint(lab: Lab, ...args: unknown[]): Promise<Command
   if (blocked) return blocked;
   const { store, launcher, notifier } = lab;
   const ckptArg = args.find((a): a is TreeNode => typeof a === 'object' && a !== null && (a as TreeNode).kind === 'checkpoint') as
-    | { kind: 'checkpoint'; dir: string; tag: string }
-    | undefined;
+    { kind: 'checkpoint'; dir: string; tag: string } | undefined;
   const opts = optionsFromArgs<{ tag?: string }>(args.filter((a) => a !== ckptArg));
-  const [v] = ckptArg ? [store.get(ckptArg.dir)].filter((x): x is RunView => !!x) : await pickRuns(lab, args, 'Evaluate Checkpoint', (x) => ownCheckpoints(x).length > 0 && !isImported(x));
+  const [v] = ckptArg
+    ? [store.get(ckptArg.dir)].filter((x): x is RunView => !!x)
+    : await pickRuns(lab, args, 'Evaluate Checkpoint', (x) => ownCheckpoints(x).length > 0 && !isImported(x));
   if (!v) return { ok: false, reason: 'no-run', message: 'no run given' };
   const readOnly = refuseImported(lab, [v], 'be evaluated');
   if (readOnly) return readOnly;
@@ -59,7 +73,8 @@ async function evaluateCheckpoint(lab: Lab, ...args: unknown[]): Promise<Command
     if (!pick) return { ok: false, reason: 'cancelled', message: 'cancelled' };
     tag = pick.label;
   }
-  if (!checkpoints.some((c) => c.tag === tag)) return { ok: false, reason: 'no-checkpoint', message: `run ${v.id} has no complete checkpoint ${tag}` };
+  if (!checkpoints.some((c) => c.tag === tag))
+    return { ok: false, reason: 'no-checkpoint', message: `run ${v.id} has no complete checkpoint ${tag}` };
   let node: string;
   try {
     node = await launcher.preflight();

@@ -56,7 +56,11 @@ export async function newRun(opts: NewRunOptions, interactive: boolean, deps: Ne
     return { ok: false, reason: 'no-folder', errors: [NO_FOLDER_MESSAGE] };
   }
   if (interactive && name === undefined) {
-    name = await vscode.window.showInputBox({ title: 'New GPaCo Run', prompt: 'Run name (optional)', placeHolder: preset ?? path.basename(configPath ?? 'run', '.json') });
+    name = await vscode.window.showInputBox({
+      title: 'New GPaCo Run',
+      prompt: 'Run name (optional)',
+      placeHolder: preset ?? path.basename(configPath ?? 'run', '.json'),
+    });
     if (name === undefined) return { ok: false, reason: 'cancelled', errors: [] };
     name = name.trim() || undefined;
   }
@@ -98,7 +102,11 @@ export async function newRunInEditor(lab: Lab, opts: NewRunOptions, interactive:
     showErrors: (title, errors, file) => lab.showErrors(title, errors, file),
     launch: async (root, config, name, start) => {
       const { createRunDirectory } = await import('../../core/runDirectory');
-      const created = createRunDirectory(root, { config, name, launch: config.launch.kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' } });
+      const created = createRunDirectory(root, {
+        config,
+        name,
+        launch: config.launch.kind === 'slurm' ? { kind: 'slurm', jobId: null } : { kind: 'local' },
+      });
       lab.watcher.rootCreated(root);
       lab.store.reload(created.dir);
       lab.output.appendLine(`[new run] ${created.dir}`);

@@ -21,7 +21,12 @@ export async function prepareInEditor(req: Omit<PrepareRequest, 'preflight'>): P
   const { preflightData } = await import('../../data/index');
   const r = await prepareConfig({ ...req, preflight: preflightData });
   if (r.ok) return r;
-  return { ok: false, title: `${r.title.charAt(0).toUpperCase()}${r.title.slice(1)}; nothing was started`, errors: refusalLines(r), ...(r.file ? { file: r.file } : {}) };
+  return {
+    ok: false,
+    title: `${r.title.charAt(0).toUpperCase()}${r.title.slice(1)}; nothing was started`,
+    errors: refusalLines(r),
+    ...(r.file ? { file: r.file } : {}),
+  };
 }
 
 /**

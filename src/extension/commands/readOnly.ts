@@ -4,7 +4,11 @@ import { readOnlyReason } from '../../core/import/importedRun';
 import type { Lab } from '../lab';
 import type { RunView } from '../model/runView';
 
-export function refuseImported(lab: Lab, runs: readonly RunView[], what: string): { ok: false; reason: 'read-only'; message: string } | undefined {
+export function refuseImported(
+  lab: Lab,
+  runs: readonly RunView[],
+  what: string,
+): { ok: false; reason: 'read-only'; message: string } | undefined {
   for (const v of runs) {
     const message = v.manifest ? readOnlyReason(v.manifest, what) : undefined;
     if (message === undefined) continue;

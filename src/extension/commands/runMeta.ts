@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { MetaError, readRunMeta, updateRunMeta, validateNote, validateTag } from '../../core/experiments/meta';
 
-export type MetaCommandResult = { ok: true; tags: string[]; note: string } | { ok: false; reason: 'cancelled' | 'invalid' | 'failed'; message: string };
+export type MetaCommandResult =
+  { ok: true; tags: string[]; note: string } | { ok: false; reason: 'cancelled' | 'invalid' | 'failed'; message: string };
 
 /** `+a -b c` -> add [a, c], remove [b]; the first bad tag is the error. */
 export function parseTagEdits(text: string): { add: string[]; remove: string[] } | { error: string } {
@@ -52,7 +53,10 @@ export async function editTags(dirs: readonly string[], given?: { add?: string[]
   try {
     for (const dir of dirs) {
       const r = updateRunMeta(dir, { addTags: edits.add, removeTags: edits.remove });
-      if (r.backup) void vscode.window.showWarningMessage(`GPaCo Lab: ${dir}/meta.json was malformed; kept as ${r.backup} and rewritten with what could be read.`);
+      if (r.backup)
+        void vscode.window.showWarningMessage(
+          `GPaCo Lab: ${dir}/meta.json was malformed; kept as ${r.backup} and rewritten with what could be read.`,
+        );
       last = r.meta;
     }
   } catch (err) {

@@ -12,7 +12,13 @@ export function resolveRuns(lab: Lab, args: readonly unknown[]): RunView[] {
     .filter((v): v is RunView => v !== undefined);
 }
 
-export async function pickRuns(lab: Lab, args: readonly unknown[], title: string, filter: (v: RunView) => boolean, many = false): Promise<RunView[]> {
+export async function pickRuns(
+  lab: Lab,
+  args: readonly unknown[],
+  title: string,
+  filter: (v: RunView) => boolean,
+  many = false,
+): Promise<RunView[]> {
   const given = resolveRuns(lab, args);
   if (given.length || runRefsFromArgs(args).length) return given;
   const candidates = lab.store.views().filter(filter);

@@ -34,10 +34,15 @@ async function stopRun(lab: Lab, ...args: unknown[]): Promise<CommandResult> {
     const graceMs = typeof opts.graceMs === 'number' ? opts.graceMs : 30_000;
     lab.later(graceMs, () => {
       if (!owner.isAlive(v)) return;
-      void notifier.show('warning', `Run "${runLabel(v)}" has not stopped ${Math.round(graceMs / 1000)} s after being asked to.`, ['Force Stop', 'Show Log']).then((c) => {
-        if (c === 'Force Stop') void owner.stop(v, { force: true });
-        else if (c === 'Show Log') void vscode.commands.executeCommand('gpaco.showLog', v.dir);
-      });
+      void notifier
+        .show('warning', `Run "${runLabel(v)}" has not stopped ${Math.round(graceMs / 1000)} s after being asked to.`, [
+          'Force Stop',
+          'Show Log',
+        ])
+        .then((c) => {
+          if (c === 'Force Stop') void owner.stop(v, { force: true });
+          else if (c === 'Show Log') void vscode.commands.executeCommand('gpaco.showLog', v.dir);
+        });
     });
   }
   return runs.length ? { ok: true } : { ok: false, reason: 'no-run', message: 'no running run given' };

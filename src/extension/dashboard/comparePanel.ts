@@ -34,8 +34,15 @@ export class ComparePanel extends SnapshotPanel<CompareSnapshot> {
     this.dirs = new Set([...runs.map((r) => r.dir), ...groups.flatMap((g) => g.members.map((m) => m.dir))]);
     this.source = new CompareSnapshotSource(runs.map((r) => r.dir));
     const n = runs.length + groups.length;
-    panel.title = groups.length ? `GPaCo: compare ${n} (${groups.length} group${groups.length === 1 ? '' : 's'})` : `GPaCo: compare ${runs.length} runs`;
-    const boot: PanelState = { panel: 'compare', runIds: runs.map((r) => r.id), groups: groups.map((g) => ({ label: g.label, runIds: g.members.map((m) => m.id) })), band };
+    panel.title = groups.length
+      ? `GPaCo: compare ${n} (${groups.length} group${groups.length === 1 ? '' : 's'})`
+      : `GPaCo: compare ${runs.length} runs`;
+    const boot: PanelState = {
+      panel: 'compare',
+      runIds: runs.map((r) => r.id),
+      groups: groups.map((g) => ({ label: g.label, runIds: g.members.map((m) => m.id) })),
+      band,
+    };
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'GPaCo Lab: compare runs', boot);
   }
 
@@ -54,7 +61,9 @@ export class ComparePanel extends SnapshotPanel<CompareSnapshot> {
     if (this.groups.length === 0) return snapshot;
     return {
       ...snapshot,
-      groups: this.groups.map((g) => buildCompareGroup({ label: g.label, dirs: g.members.map((m) => m.dir) }, this.summaries, this.matrices)),
+      groups: this.groups.map((g) =>
+        buildCompareGroup({ label: g.label, dirs: g.members.map((m) => m.dir) }, this.summaries, this.matrices),
+      ),
       band: this.band,
     };
   }

@@ -12,7 +12,6 @@ import { panelHtml } from './html';
 import { TestImageCache, imagesPage } from './imagesPage';
 import { SnapshotPanel, type PanelDeps, type RunRef } from './snapshotPanel';
 
-
 function hasCheckpoint(dir: string, tag: string): boolean {
   try {
     return readCheckpointIndex(dir).checkpoints.some((c) => c.tag === tag);
@@ -53,7 +52,8 @@ export class DashboardPanel extends SnapshotPanel<RunSnapshot> {
     const checked = checkRunWebviewMessage(raw);
     if (!checked.ok) return this.reject(checked.reason);
     const m: RunWebviewMessage = checked.value;
-    if ('runId' in m && m.runId !== this.run.id) return this.reject(`message "${m.type}" names run ${m.runId}, but this panel shows ${this.run.id}`);
+    if ('runId' in m && m.runId !== this.run.id)
+      return this.reject(`message "${m.type}" names run ${m.runId}, but this panel shows ${this.run.id}`);
     switch (m.type) {
       case 'ready':
         return this.webviewReady();

@@ -12,7 +12,13 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, boot: unknown, bundle: 'dashboard.js' | 'experiments.js' = 'dashboard.js'): string {
+export function panelHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  title: string,
+  boot: unknown,
+  bundle: 'dashboard.js' | 'experiments.js' = 'dashboard.js',
+): string {
   const nonce = makeNonce();
   return dashboardPage({
     title,
@@ -26,8 +32,11 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
 /** What a restored panel shows when its run is gone. */
 export function missingHtml(message: string): string {
   const nonce = makeNonce();
-  return dashboardPage({ title: 'GPaCo Lab', boot: { panel: 'missing' }, nonce, csp: "default-src 'none'", script: { inline: '' } }).replace(
-    '<main id="app"></main>',
-    `<main id="app"><p>${message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p></main>`,
-  );
+  return dashboardPage({
+    title: 'GPaCo Lab',
+    boot: { panel: 'missing' },
+    nonce,
+    csp: "default-src 'none'",
+    script: { inline: '' },
+  }).replace('<main id="app"></main>', `<main id="app"><p>${message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p></main>`);
 }

@@ -6,7 +6,13 @@
 import { gpacoConfig } from '../../core/contract';
 import { decodePredictions, selectImages } from '../../core/evalEncoding';
 import { readEvalFile, readRunManifest } from '../../core/runDirectory';
-import { IMAGES_PAGE_SIZE, THUMBNAIL_MAX_BYTES, type ImageSelectionMessage, type ImagesMessage, type Thumbnail } from '../../protocol/messages';
+import {
+  IMAGES_PAGE_SIZE,
+  THUMBNAIL_MAX_BYTES,
+  type ImageSelectionMessage,
+  type ImagesMessage,
+  type Thumbnail,
+} from '../../protocol/messages';
 import type { TestImageSet } from '../../data/testImages';
 
 /** Keeps the opened test set of one run between pages (listing a folder of 50,000 files is not free). */
@@ -42,7 +48,13 @@ function shrink(pixels: Uint8Array, w: number, h: number, c: number, limit: numb
   return { pixels: out, width: nw, height: nh };
 }
 
-export async function imagesPage(runDir: string, tag: string, selection: ImageSelectionMessage, page: number, cache: TestImageCache): Promise<ImagesMessage> {
+export async function imagesPage(
+  runDir: string,
+  tag: string,
+  selection: ImageSelectionMessage,
+  page: number,
+  cache: TestImageCache,
+): Promise<ImagesMessage> {
   const base = { type: 'images', tag, selection, page, total: 0, pageSize: IMAGES_PAGE_SIZE, items: [] as Thumbnail[] } as const;
   const fail = (error: string): ImagesMessage => ({ ...base, items: [], error });
   let ev;
@@ -55,7 +67,9 @@ export async function imagesPage(runDir: string, tag: string, selection: ImageSe
   const classes = selection.kind === 'cell' ? [selection.true, selection.pred] : [selection.cls];
   if (classes.some((k) => k >= c)) return fail(`class ${Math.max(...classes)} is outside 0..${c - 1}`);
   if (!ev.predictions) {
-    return fail(`Evaluation ${tag} has no per-image predictions (written before eval files recorded them, or by a trainer that does not), so its images cannot be shown.`);
+    return fail(
+      `Evaluation ${tag} has no per-image predictions (written before eval files recorded them, or by a trainer that does not), so its images cannot be shown.`,
+    );
   }
   const pred = decodePredictions(ev.predictions, c);
   const all = selectImages(pred, selection);
@@ -72,7 +86,10 @@ export async function imagesPage(runDir: string, tag: string, selection: ImageSe
     return { ...result, error: `The run's test images cannot be read: ${(err as Error).message}` };
   }
   if (set.count !== pred.n) {
-    return { ...result, error: `The test set on disk has ${set.count} images but ${tag} evaluated ${pred.n}: the data changed since, so the images would not match.` };
+    return {
+      ...result,
+      error: `The test set on disk has ${set.count} images but ${tag} evaluated ${pred.n}: the data changed since, so the images would not match.`,
+    };
   }
   const images = await set.read(indices);
   result.items = images.map((im) => {
@@ -80,7 +97,14 @@ export async function imagesPage(runDir: string, tag: string, selection: ImageSe
     const p = pred.top1[im.index]!;
     const head = { index: im.index, true: t, pred: p, channels: set.channels };
     if (!im.pixels) return { ...head, width: set.width, height: set.height, pixels: null, error: im.error ?? 'not readable' };
-    if (im.label !== t) return { ...head, width: set.width, height: set.height, pixels: null, error: `the image on disk has label ${im.label}, the evaluation says ${t}` };
+    if (im.label !== t)
+      return {
+        ...head,
+        width: set.width,
+        height: set.height,
+        pixels: null,
+        error: `the image on disk has label ${im.label}, the evaluation says ${t}`,
+      };
     const small = shrink(im.pixels, set.width, set.height, set.channels, THUMBNAIL_MAX_BYTES);
     return { ...head, width: small.width, height: small.height, pixels: Buffer.from(small.pixels).toString('base64') };
   });

@@ -68,7 +68,12 @@ export class Dashboards implements vscode.Disposable {
       return open;
     }
     const panels = await import('./panels');
-    const panel = vscode.window.createWebviewPanel(RUN_VIEW_TYPE, `GPaCo: ${run.id}`, vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      RUN_VIEW_TYPE,
+      `GPaCo: ${run.id}`,
+      vscode.ViewColumn.Active,
+      panels.webviewOptions(this.extensionUri),
+    );
     return this.adoptRun(panels, panel, run, null);
   }
 
@@ -79,10 +84,22 @@ export class Dashboards implements vscode.Disposable {
 
   /** Opens a compare panel for 2 to 8 runs (ids or folders; unknown ones are left out). */
   async compareRuns(refs: readonly string[]): Promise<ComparePanel | undefined> {
-    const runs = [...new Map(refs.map((r) => this.resolve(r)).filter((r): r is RunRef => r !== undefined).map((r) => [r.dir, r])).values()];
+    const runs = [
+      ...new Map(
+        refs
+          .map((r) => this.resolve(r))
+          .filter((r): r is RunRef => r !== undefined)
+          .map((r) => [r.dir, r]),
+      ).values(),
+    ];
     if (runs.length < 2 || runs.length > MAX_COMPARED_RUNS) return undefined;
     const panels = await import('./panels');
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'GPaCo: compare', vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      COMPARE_VIEW_TYPE,
+      'GPaCo: compare',
+      vscode.ViewColumn.Active,
+      panels.webviewOptions(this.extensionUri),
+    );
     return this.adoptCompare(panels, panel, runs);
   }
 
@@ -91,11 +108,20 @@ export class Dashboards implements vscode.Disposable {
    * with a band). At least two things to compare, or one group.
    */
   async compareTargets(targets: readonly CompareTarget[], band: 'std' | 'minmax'): Promise<ComparePanel | undefined> {
-    const runs = targets.filter((t): t is Extract<CompareTarget, { kind: 'run' }> => t.kind === 'run').map((t) => ({ id: t.id, dir: t.dir }));
-    const groups = targets.filter((t): t is Extract<CompareTarget, { kind: 'group' }> => t.kind === 'group').map((t) => ({ label: t.label, members: t.members }));
+    const runs = targets
+      .filter((t): t is Extract<CompareTarget, { kind: 'run' }> => t.kind === 'run')
+      .map((t) => ({ id: t.id, dir: t.dir }));
+    const groups = targets
+      .filter((t): t is Extract<CompareTarget, { kind: 'group' }> => t.kind === 'group')
+      .map((t) => ({ label: t.label, members: t.members }));
     if (runs.length + groups.length < 2 && groups.length === 0) return undefined;
     const panels = await import('./panels');
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'GPaCo: compare', vscode.ViewColumn.Active, panels.webviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      COMPARE_VIEW_TYPE,
+      'GPaCo: compare',
+      vscode.ViewColumn.Active,
+      panels.webviewOptions(this.extensionUri),
+    );
     return this.adoptCompare(panels, panel, runs, groups, band);
   }
 
@@ -108,7 +134,13 @@ export class Dashboards implements vscode.Disposable {
     return p;
   }
 
-  private adoptCompare(panels: Panels, panel: vscode.WebviewPanel, runs: RunRef[], groups: GroupRef[] = [], band: 'std' | 'minmax' = 'std'): ComparePanel {
+  private adoptCompare(
+    panels: Panels,
+    panel: vscode.WebviewPanel,
+    runs: RunRef[],
+    groups: GroupRef[] = [],
+    band: 'std' | 'minmax' = 'std',
+  ): ComparePanel {
     const p = new panels.ComparePanel(panel, runs, this.panelDeps(), groups, band);
     this.comparePanels.add(p);
     p.onDidDispose(() => this.comparePanels.delete(p));

@@ -19,7 +19,6 @@ export interface ExperimentsActions {
   open(dir: string): Promise<void>;
 }
 
-
 export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   private seq = 0;
   /** Live updates: the first change goes at once, later ones at most every 100 ms, coalesced. */
@@ -36,7 +35,13 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   ) {
     super(panel, deps, 'experiments');
     panel.title = 'GPaCo: Experiments';
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'GPaCo Lab: experiments', { panel: 'experiments', view }, 'experiments.js');
+    panel.webview.html = panelHtml(
+      panel.webview,
+      deps.extensionUri,
+      'GPaCo Lab: experiments',
+      { panel: 'experiments', view },
+      'experiments.js',
+    );
   }
 
   protected build(): ExperimentsSnapshot {

@@ -60,13 +60,14 @@ export class Experiments implements vscode.Disposable {
   }
 
   private async adopt(webviewPanel: vscode.WebviewPanel): Promise<ExperimentsPanel> {
-    const [{ ExperimentsPanel }, { ExperimentsModel }, { checkExperimentsView }, { webviewOptions }, { DEFAULT_EXPERIMENTS_VIEW }] = await Promise.all([
-      import('./experimentsPanel'),
-      import('./tableModel'),
-      import('../../protocol/validate'),
-      import('../dashboard/html'),
-      import('../../protocol/experiments'),
-    ]);
+    const [{ ExperimentsPanel }, { ExperimentsModel }, { checkExperimentsView }, { webviewOptions }, { DEFAULT_EXPERIMENTS_VIEW }] =
+      await Promise.all([
+        import('./experimentsPanel'),
+        import('./tableModel'),
+        import('../../protocol/validate'),
+        import('../dashboard/html'),
+        import('../../protocol/experiments'),
+      ]);
     webviewPanel.webview.options = webviewOptions(this.context.extensionUri);
     this.model ??= new ExperimentsModel(() => this.deps.runDirs());
     const saved = checkExperimentsView(this.context.workspaceState.get<unknown>(VIEW_KEY)) ?? DEFAULT_EXPERIMENTS_VIEW;

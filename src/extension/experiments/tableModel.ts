@@ -35,7 +35,23 @@ import {
 } from '../../protocol/experiments';
 
 /** Columns always in the CSV, before the config columns the user chose. */
-const CSV_FIXED: ColumnId[] = ['name', 'id', 'status', 'tags', 'created', 'duration', 'epochs', 'backend', 'classes', 'valueEpoch', 'metric:top1', 'metric:many', 'metric:medium', 'metric:few', 'metric:top5'];
+const CSV_FIXED: ColumnId[] = [
+  'name',
+  'id',
+  'status',
+  'tags',
+  'created',
+  'duration',
+  'epochs',
+  'backend',
+  'classes',
+  'valueEpoch',
+  'metric:top1',
+  'metric:many',
+  'metric:medium',
+  'metric:few',
+  'metric:top5',
+];
 
 export class ExperimentsModel {
   readonly cache = new SummaryCache();
@@ -120,7 +136,12 @@ export class ExperimentsModel {
     this.changed.clear();
     // New differing keys change every row's config cells: a whole snapshot then.
     if (this.configKeys.join('\n') !== keysBefore) return undefined;
-    return { builtAt: now.toISOString(), rows: changed.map((r) => wireRow(r, this.configKeys)), configKeys: this.configKeys, shown: this.shown(view, seq) };
+    return {
+      builtAt: now.toISOString(),
+      rows: changed.map((r) => wireRow(r, this.configKeys)),
+      configKeys: this.configKeys,
+      shown: this.shown(view, seq),
+    };
   }
 
   /** Every config key any run has (the grouping's "except" choices may name keys that do not differ). */

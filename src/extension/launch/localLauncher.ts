@@ -10,7 +10,14 @@ import { Emitter } from '../../core/emitter';
 import { RUN_FILES } from '../../core/contract';
 import { readRunManifest, runPaths, updateRunManifest } from '../../core/runDirectory';
 import { isProcessAlive } from '../../core/catalog';
-import { commandProcessGroup, commandTrainerOf, describeArgv, recordCommandExit, signalProcessGroup, startCommandTrainer } from '../../core/commandTrainer';
+import {
+  commandProcessGroup,
+  commandTrainerOf,
+  describeArgv,
+  recordCommandExit,
+  signalProcessGroup,
+  startCommandTrainer,
+} from '../../core/commandTrainer';
 import type { CommandTrainerConfig } from '../../core/config/schema';
 import { isCommandProcess, isTrainerProcess } from '../../core/processIdentity';
 import { lockedMessage } from '../../core/runLock';
@@ -74,14 +81,24 @@ export class LocalLauncher implements Launcher {
     if (nativeModulesPath.trim()) env.GPACO_NATIVE_MODULES = nativeModulesPath.trim();
     let child: ChildProcess;
     try {
-      fs.writeSync(log, `\n[gpaco-lab] ${new Date().toISOString()} ${mode === 'resume' ? 'resuming' : 'starting'}: ${node} ${args.join(' ')}\n`);
+      fs.writeSync(
+        log,
+        `\n[gpaco-lab] ${new Date().toISOString()} ${mode === 'resume' ? 'resuming' : 'starting'}: ${node} ${args.join(' ')}\n`,
+      );
       child = spawn(node, args, { cwd: run.dir, detached: true, stdio: ['ignore', log, log], env, windowsHide: true, shell: false });
     } finally {
       fs.closeSync(log);
     }
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (err) => reject(new LaunchError(`Could not start the trainer with "${node}": ${err.message}`, { label: 'Open Setting', setting: 'gpaco.nodePath' })));
+      child.once('error', (err) =>
+        reject(
+          new LaunchError(`Could not start the trainer with "${node}": ${err.message}`, {
+            label: 'Open Setting',
+            setting: 'gpaco.nodePath',
+          }),
+        ),
+      );
     });
     this.children.set(run.dir, child);
     child.unref();
@@ -102,7 +119,10 @@ export class LocalLauncher implements Launcher {
 
   /** A command run (trainer.kind "command"): the command itself, in its own process group. */
   private async startCommand(run: LaunchTarget, command: CommandTrainerConfig, mode: LaunchMode): Promise<void> {
-    if (mode === 'resume') throw new LaunchError(`Run ${run.id} was trained by a command (${describeArgv(command.argv)}); GPaCo Lab cannot resume it. Start a new run instead.`);
+    if (mode === 'resume')
+      throw new LaunchError(
+        `Run ${run.id} was trained by a command (${describeArgv(command.argv)}); GPaCo Lab cannot resume it. Start a new run instead.`,
+      );
     let child: ChildProcess;
     try {
       child = await startCommandTrainer(run, command);

@@ -14,7 +14,10 @@ export function checkNode(nodePath: string): Promise<NodeCheck> {
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;
           const why = code === 'ENOENT' ? 'was not found' : code === 'EACCES' ? 'is not executable' : `failed: ${err.message}`;
-          resolve({ ok: false, message: `The Node program "${nodePath}" ${why}. GPaCo Lab runs its trainer with it; set gpaco.nodePath to a Node 20.19 or newer.` });
+          resolve({
+            ok: false,
+            message: `The Node program "${nodePath}" ${why}. GPaCo Lab runs its trainer with it; set gpaco.nodePath to a Node 20.19 or newer.`,
+          });
           return;
         }
         resolve(judgeNodeVersion(nodePath, stdout));

@@ -153,14 +153,22 @@ export class SlurmLauncher implements Launcher {
     const nodeSetting = s.nodePath || this.localNode();
     const nodePath = resolveExecutable(nodeSetting);
     if (!nodePath) {
-      throw new LaunchError(`The Node program "${nodeSetting}" for Slurm jobs was not found here; set gpaco.slurm.nodePath to the absolute path of a Node 20.19+ that the compute nodes can run.`, {
-        label: 'Open Setting',
-        setting: 'gpaco.slurm.nodePath',
-      });
+      throw new LaunchError(
+        `The Node program "${nodeSetting}" for Slurm jobs was not found here; set gpaco.slurm.nodePath to the absolute path of a Node 20.19+ that the compute nodes can run.`,
+        {
+          label: 'Open Setting',
+          setting: 'gpaco.slurm.nodePath',
+        },
+      );
     }
     const trainerPath = s.trainerPath || this.ownTrainer;
-    if (!path.isAbsolute(trainerPath)) throw new LaunchError(`gpaco.slurm.trainerPath must be an absolute path (got "${trainerPath}").`, { label: 'Open Setting', setting: 'gpaco.slurm.trainerPath' });
-    if (!s.trainerPath && !fs.existsSync(trainerPath)) throw new LaunchError(`The trainer bundle ${trainerPath} is missing: build the extension (npm run build).`);
+    if (!path.isAbsolute(trainerPath))
+      throw new LaunchError(`gpaco.slurm.trainerPath must be an absolute path (got "${trainerPath}").`, {
+        label: 'Open Setting',
+        setting: 'gpaco.slurm.trainerPath',
+      });
+    if (!s.trainerPath && !fs.existsSync(trainerPath))
+      throw new LaunchError(`The trainer bundle ${trainerPath} is missing: build the extension (npm run build).`);
     return {
       client: this.client,
       nodePath,
@@ -175,10 +183,13 @@ export class SlurmLauncher implements Launcher {
     if (!r.ok) {
       switch (r.reason) {
         case 'rejected':
-          throw new LaunchError(`Slurm refused run ${run.id}: ${r.message}. The run is marked failed; fix launch.slurm in its config (or the gpaco.slurm settings) and start a new run.`, {
-            label: 'Open Settings',
-            setting: 'gpaco.slurm',
-          });
+          throw new LaunchError(
+            `Slurm refused run ${run.id}: ${r.message}. The run is marked failed; fix launch.slurm in its config (or the gpaco.slurm settings) and start a new run.`,
+            {
+              label: 'Open Settings',
+              setting: 'gpaco.slurm',
+            },
+          );
         case 'invalid-options':
           throw new LaunchError(`Run ${run.id} was not submitted: ${r.message}.`, { label: 'Open Settings', setting: 'gpaco.slurm' });
         case 'unreachable':
@@ -193,7 +204,10 @@ export class SlurmLauncher implements Launcher {
   /** Submits several runs (a sweep) as one job array; returns its job id. */
   async startArray(dirs: readonly string[], sweepDir: string, name: string): Promise<string> {
     const r = await submitArray(dirs, sweepDir, this.context(), { name });
-    if (!r.ok) throw new LaunchError(`The sweep was not submitted: ${r.reason === 'rejected' ? `sbatch rejected the job array: ${r.message} (its runs are marked failed)` : r.message}.`);
+    if (!r.ok)
+      throw new LaunchError(
+        `The sweep was not submitted: ${r.reason === 'rejected' ? `sbatch rejected the job array: ${r.message} (its runs are marked failed)` : r.message}.`,
+      );
     for (const d of dirs) this.follower.track(d, { soon: true });
     return r.jobId;
   }

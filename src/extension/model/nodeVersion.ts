@@ -25,7 +25,10 @@ export function judgeNodeVersion(nodePath: string, output: string): NodeCheck {
   if (!v) return { ok: false, message: `"${nodePath} --version" printed "${output.trim().slice(0, 80)}", not a Node version` };
   const version = v.join('.');
   if (!isAtLeast(v)) {
-    return { ok: false, message: `Node ${version} at "${nodePath}" is too old: GPaCo Lab's trainer needs Node ${MIN_NODE.join('.')} or newer` };
+    return {
+      ok: false,
+      message: `Node ${version} at "${nodePath}" is too old: GPaCo Lab's trainer needs Node ${MIN_NODE.join('.')} or newer`,
+    };
   }
   return { ok: true, version };
 }

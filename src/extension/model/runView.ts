@@ -50,7 +50,11 @@ export function isImported(view: RunView): boolean {
 
 /** Statuses from which a run can be resumed (from its latest checkpoint). */
 export function canResume(view: RunView): boolean {
-  return (view.status === 'interrupted' || view.status === 'stopped' || view.status === 'failed') && !isImported(view) && ownCheckpoints(view).length > 0;
+  return (
+    (view.status === 'interrupted' || view.status === 'stopped' || view.status === 'failed') &&
+    !isImported(view) &&
+    ownCheckpoints(view).length > 0
+  );
 }
 
 /** A run that may still be writing (deleting it is refused). */

@@ -23,7 +23,11 @@ export function statusBarModel(views: readonly RunView[]): StatusBarModel | null
   if (running.length > 1) counts.push(`${running.length} running`);
   if (waiting.length > 0) counts.push(`${waiting.length} queued`);
   if (running.length === 0) {
-    return { text: `$(clock) GPaCo ${counts.join(' · ')}`, tooltip: `GPaCo Lab: ${waiting.length} run(s) waiting to start`, targetDir: null };
+    return {
+      text: `$(clock) GPaCo ${counts.join(' · ')}`,
+      tooltip: `GPaCo Lab: ${waiting.length} run(s) waiting to start`,
+      targetDir: null,
+    };
   }
   const latest = running.reduce((a, b) => (startedAt(b) > startedAt(a) ? b : a));
   const parts = [`${latest.epoch}/${latest.epochs}`];

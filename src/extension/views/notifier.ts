@@ -40,14 +40,24 @@ export class Notifier implements vscode.Disposable {
       const figures = e ? `: top-1 ${percent(e.top1)} · many ${percent(e.many)} · medium ${percent(e.medium)} · few ${percent(e.few)}` : '';
       this.show('info', `GPaCo run "${name}" completed${figures}.`, ['Open Dashboard', 'Show Log'], v.dir);
     } else if (v.status === 'failed') {
-      this.show('error', `GPaCo run "${name}" failed: ${v.manifest?.error?.message ?? 'see its log'}`, ['Show Log', 'Open Dashboard'], v.dir);
+      this.show(
+        'error',
+        `GPaCo run "${name}" failed: ${v.manifest?.error?.message ?? 'see its log'}`,
+        ['Show Log', 'Open Dashboard'],
+        v.dir,
+      );
     }
   }
 
   show(level: NotificationRecord['level'], message: string, actions: string[], dir?: string): Thenable<string | undefined> {
     this.shown.push({ level, message, actions, dir });
     if (this.shown.length > 200) this.shown.splice(0, this.shown.length - 200);
-    const fn = level === 'info' ? vscode.window.showInformationMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+    const fn =
+      level === 'info'
+        ? vscode.window.showInformationMessage
+        : level === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showErrorMessage;
     const p = fn(message, ...actions);
     void p.then((choice) => {
       if (!dir || !choice) return;

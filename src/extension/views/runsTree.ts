@@ -85,7 +85,10 @@ function icon(spec: { id: string; color?: string }): vscode.ThemeIcon {
 }
 
 function runItem(view: RunView): vscode.TreeItem {
-  const item = new vscode.TreeItem(runLabel(view), view.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    runLabel(view),
+    view.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   item.id = `run:${view.dir}`;
   item.description = runDescription(view);
   item.tooltip = runTooltipLines(view).join('\n');

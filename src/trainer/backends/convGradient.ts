@@ -28,7 +28,16 @@ function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-function spatialPads(pad: Pad, inH: number, inW: number, outH: number, outW: number, s: [number, number], kh: number, kw: number): [PadPair, PadPair] {
+function spatialPads(
+  pad: Pad,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  s: [number, number],
+  kh: number,
+  kw: number,
+): [PadPair, PadPair] {
   if (Array.isArray(pad)) {
     const [, ph, pw] = pad;
     return [
@@ -40,7 +49,13 @@ function spatialPads(pad: Pad, inH: number, inW: number, outH: number, outW: num
 }
 
 /** Filter gradient of conv2d(x, W, strides, pad) as one forward conv. */
-export function filterGradViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], strides: number | [number, number], pad: Pad): tf.Tensor4D {
+export function filterGradViaConv(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: Pad,
+): tf.Tensor4D {
   const [kh, kw, ci, co] = filterShape;
   const [, H, W] = x.shape;
   const [, Ho, Wo] = dy.shape;
@@ -81,7 +96,13 @@ export function zeroInterleave(x: tf.Tensor4D, s: [number, number]): tf.Tensor4D
 }
 
 /** Input gradient of conv2d(x, W, strides, pad) as one forward conv. */
-export function inputGradViaConv(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: [number, number, number, number], strides: number | [number, number], pad: Pad): tf.Tensor4D {
+export function inputGradViaConv(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  xShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: Pad,
+): tf.Tensor4D {
   const [N, H, W] = xShape;
   const [kh, kw, , co] = filter.shape;
   const [, Ho, Wo] = dy.shape;

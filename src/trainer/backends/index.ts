@@ -47,7 +47,13 @@ export function describeAttempt(a: BackendAttempt): string {
 
 export async function selectBackend(requested: BackendName, opts: SelectOptions = {}): Promise<SelectedBackend> {
   const order: readonly BackendId[] = requested === 'auto' ? AUTO_ORDER : [requested];
-  const failing = new Set(opts.failBackends ?? (process.env.GPACO_FAIL_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const failing = new Set(
+    opts.failBackends ??
+      (process.env.GPACO_FAIL_BACKENDS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+  );
   const ctx = { searchDirs: opts.searchDirs ?? nativeSearchDirs(), auto: requested === 'auto' };
   const attempts: BackendAttempt[] = [];
   for (const id of order) {
@@ -69,7 +75,10 @@ export async function selectBackend(requested: BackendName, opts: SelectOptions 
     }
   }
   const why = attempts.map(describeAttempt).join('; ');
-  throw new NoBackendError(requested === 'auto' ? `no TensorFlow.js backend could be loaded: ${why}` : `backend "${requested}" could not be loaded: ${why}`, attempts);
+  throw new NoBackendError(
+    requested === 'auto' ? `no TensorFlow.js backend could be loaded: ${why}` : `backend "${requested}" could not be loaded: ${why}`,
+    attempts,
+  );
 }
 
 function afterActivation(tfjsName: string): void {

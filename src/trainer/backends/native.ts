@@ -49,7 +49,10 @@ function loadNative(pkg: NativePackage, ctx: ProviderContext): void {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/tfjs_binding\.node/.test(msg)) {
-      throw new BackendUnavailable(`${pkg} is installed at ${entry} but its native addon is missing (its install script failed)`, INSTALL_HINT[pkg]);
+      throw new BackendUnavailable(
+        `${pkg} is installed at ${entry} but its native addon is missing (its install script failed)`,
+        INSTALL_HINT[pkg],
+      );
     }
     if (/lib(tensorflow|cudart|cublas|cudnn)[\w.]*\.so/.test(msg)) {
       throw new BackendUnavailable(`${pkg} could not load a native library: ${msg.split('\n')[0]}`, INSTALL_HINT[pkg]);
@@ -57,7 +60,10 @@ function loadNative(pkg: NativePackage, ctx: ProviderContext): void {
     throw new BackendUnavailable(`${pkg} failed to load: ${msg.split('\n')[0]}`, INSTALL_HINT[pkg]);
   }
   if (tf.findBackend('tensorflow') == null && tf.findBackendFactory('tensorflow') == null) {
-    throw new BackendUnavailable(`${pkg} loaded but registered no "tensorflow" backend (a different @tensorflow/tfjs-core version?)`, INSTALL_HINT[pkg]);
+    throw new BackendUnavailable(
+      `${pkg} loaded but registered no "tensorflow" backend (a different @tensorflow/tfjs-core version?)`,
+      INSTALL_HINT[pkg],
+    );
   }
 }
 
@@ -80,7 +86,10 @@ export const tensorflowGpuProvider: BackendProvider = {
         INSTALL_HINT['@tensorflow/tfjs-node-gpu'],
       );
     }
-    return { tfjsName: 'tensorflow', detail: `tensorflow-gpu (libtensorflow, CUDA${gpu === undefined ? ', GPU device not verified' : ''})` };
+    return {
+      tfjsName: 'tensorflow',
+      detail: `tensorflow-gpu (libtensorflow, CUDA${gpu === undefined ? ', GPU device not verified' : ''})`,
+    };
   },
 };
 

@@ -21,7 +21,10 @@ export function wasmDir(ownDir = __dirname): string {
   }
   const found = candidates.find((d) => fs.existsSync(path.join(d, WASM_FILE)));
   if (!found) {
-    throw new BackendUnavailable(`the wasm binaries (${WASM_FILE}) are missing (looked in: ${candidates.join(', ')})`, 'run `npm run build`, which copies them next to dist/trainer.js');
+    throw new BackendUnavailable(
+      `the wasm binaries (${WASM_FILE}) are missing (looked in: ${candidates.join(', ')})`,
+      'run `npm run build`, which copies them next to dist/trainer.js',
+    );
   }
   return found;
 }

@@ -42,16 +42,23 @@ function quietLoaderEnv(o: ReturnType<typeof webgpuOptionsFromEnv>): void {
   // The Vulkan loader's layers complain "XDG_RUNTIME_DIR is invalid or not set" without it.
   if (process.platform === 'linux' && !process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = os.tmpdir();
   // Dawn's GL backends need an EGL platform; without a display only "surfaceless" works.
-  if (needsCompatibilityMode(o) && !process.env.EGL_PLATFORM && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) process.env.EGL_PLATFORM = 'surfaceless';
+  if (needsCompatibilityMode(o) && !process.env.EGL_PLATFORM && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    process.env.EGL_PLATFORM = 'surfaceless';
 }
 
 async function probeAdapter(gpu: Gpu, o: ReturnType<typeof webgpuOptionsFromEnv>): Promise<GpuAdapter> {
   let adapter: GpuAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: o.powerPreference, ...(needsCompatibilityMode(o) ? { featureLevel: 'compatibility' } : {}) });
+    adapter = await gpu.requestAdapter({
+      powerPreference: o.powerPreference,
+      ...(needsCompatibilityMode(o) ? { featureLevel: 'compatibility' } : {}),
+    });
   } catch (e) {
     // e.g. "unrecognised backend 'foo'" or "no suitable backends found" with the list of adapters
-    throw new BackendUnavailable(`Dawn could not look for an adapter: ${e instanceof Error ? e.message.split('\n').slice(0, 4).join(' ') : String(e)}`, noAdapterHint(o));
+    throw new BackendUnavailable(
+      `Dawn could not look for an adapter: ${e instanceof Error ? e.message.split('\n').slice(0, 4).join(' ') : String(e)}`,
+      noAdapterHint(o),
+    );
   }
   if (!adapter) throw new BackendUnavailable('no WebGPU adapter found', noAdapterHint(o));
   return adapter;
@@ -85,7 +92,11 @@ export const webgpuProvider: BackendProvider = {
     const o = webgpuOptionsFromEnv();
     if (process.platform === 'linux' && !needsCompatibilityMode(o)) {
       const icd = vulkanDriverManifests();
-      if (!icd.found) throw new BackendUnavailable(`no Vulkan driver is installed (no driver manifest in ${icd.where}; VK_ICD_FILENAMES can name one)`, noAdapterHint(o));
+      if (!icd.found)
+        throw new BackendUnavailable(
+          `no Vulkan driver is installed (no driver manifest in ${icd.where}; VK_ICD_FILENAMES can name one)`,
+          noAdapterHint(o),
+        );
     }
     quietLoaderEnv(o);
     const { module: dawn } = await loadDawn(ctx.searchDirs);
@@ -93,7 +104,9 @@ export const webgpuProvider: BackendProvider = {
     try {
       gpu = dawn.create(dawnCreateOptions(o));
     } catch (e) {
-      throw new BackendUnavailable(`Dawn rejected its options (${dawnCreateOptions(o).join(' ') || 'none'}): ${e instanceof Error ? e.message : String(e)}`);
+      throw new BackendUnavailable(
+        `Dawn rejected its options (${dawnCreateOptions(o).join(' ') || 'none'}): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     const adapter = await probeAdapter(gpu, o);
     const facts = describeAdapter(adapter);
@@ -105,7 +118,9 @@ export const webgpuProvider: BackendProvider = {
     defineNavigatorGpu(gpu, adapter);
     await import('@tensorflow/tfjs-backend-webgpu');
     if (tf.findBackendFactory('webgpu') == null) {
-      throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu registered no "webgpu" backend (was it imported before navigator.gpu was defined?)');
+      throw new BackendUnavailable(
+        '@tensorflow/tfjs-backend-webgpu registered no "webgpu" backend (was it imported before navigator.gpu was defined?)',
+      );
     }
     await setBackendOrThrow('webgpu');
     const backend = tf.backend() as unknown as GuardedBackend;

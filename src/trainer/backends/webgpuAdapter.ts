@@ -102,7 +102,8 @@ export async function loadDawn(searchDirs: readonly string[]): Promise<{ module:
       // not in this folder
     }
   }
-  if (!entry) throw new BackendUnavailable(`the webgpu package is not installed (looked in: ${searchDirs.join(', ')})`, WEBGPU_INSTALL_HINT);
+  if (!entry)
+    throw new BackendUnavailable(`the webgpu package is not installed (looked in: ${searchDirs.join(', ')})`, WEBGPU_INSTALL_HINT);
   let mod: unknown;
   try {
     // An ES module: import() works from the CommonJS bundle on every Node >= 20.
@@ -176,7 +177,10 @@ export function driverEnvSummary(env: NodeJS.ProcessEnv = process.env): string {
  * name them. Without any, Dawn's Vulkan backend cannot find an adapter; checking first avoids
  * loading Dawn (and its "Found no drivers" warnings in the log) on machines without Vulkan.
  */
-export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env, system: { etc: string; share: string } = { etc: '/etc', share: '/usr/share' }): { found: boolean; where: string } {
+export function vulkanDriverManifests(
+  env: NodeJS.ProcessEnv = process.env,
+  system: { etc: string; share: string } = { etc: '/etc', share: '/usr/share' },
+): { found: boolean; where: string } {
   const named = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'].find((k) => env[k]);
   if (named) return { found: true, where: `${named}=${env[named]}` };
   const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter(Boolean);
@@ -200,11 +204,17 @@ export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env, syst
 export function noAdapterHint(o: WebgpuOptions): string {
   const parts: string[] = [];
   if (process.platform === 'linux') {
-    const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) =>
-      fs.existsSync(p),
+    const loader = [
+      '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+      '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
+      '/usr/lib64/libvulkan.so.1',
+      '/usr/lib/libvulkan.so.1',
+    ].some((p) => fs.existsSync(p));
+    if (!loader && !needsCompatibilityMode(o))
+      parts.push('the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1)');
+    parts.push(
+      'install the GPU vendor\u2019s Vulkan driver (NVIDIA: the proprietary driver; AMD / Intel: Mesa radv / anv, package mesa-vulkan-drivers)',
     );
-    if (!loader && !needsCompatibilityMode(o)) parts.push('the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1)');
-    parts.push('install the GPU vendor\u2019s Vulkan driver (NVIDIA: the proprietary driver; AMD / Intel: Mesa radv / anv, package mesa-vulkan-drivers)');
     parts.push(`check \`vulkaninfo --summary\` (package vulkan-tools); ${driverEnvSummary()}`);
   } else if (process.platform === 'darwin') {
     parts.push('Metal needs macOS 11 or newer on a Mac with a Metal GPU');

@@ -56,7 +56,8 @@ export class WebgpuGuard {
     for (const f of SCOPES) device.pushErrorScope(f);
     device.addEventListener('uncapturederror', this.onUncaptured);
     void device.lost.then((info) => {
-      if (!this.released) this.fail('device-lost', `the GPU device was lost (${info.reason || 'unknown reason'}): ${info.message || 'no message'}`);
+      if (!this.released)
+        this.fail('device-lost', `the GPU device was lost (${info.reason || 'unknown reason'}): ${info.message || 'no message'}`);
     });
     backend.read = (dataId) => this.guardedRead(dataId);
     backend.readSync = (dataId) => this.guardedReadSync(dataId);
@@ -102,7 +103,9 @@ export class WebgpuGuard {
     const device = this.backend.device;
     const pops = SCOPES.map(() => device.popErrorScope());
     for (const f of SCOPES) device.pushErrorScope(f);
-    const errors = await Promise.all(pops.map((p) => p.catch((e: unknown) => ({ message: `popErrorScope failed: ${e instanceof Error ? e.message : String(e)}` }))));
+    const errors = await Promise.all(
+      pops.map((p) => p.catch((e: unknown) => ({ message: `popErrorScope failed: ${e instanceof Error ? e.message : String(e)}` }))),
+    );
     // Pops come back innermost first: internal, out-of-memory, validation.
     const kinds = [...SCOPES].reverse();
     errors.forEach((err, i) => {
@@ -127,7 +130,9 @@ export class WebgpuGuard {
     this.throwIfFailed();
     if (this.backend.tensorMap.get(dataId)?.values != null) return this.original.readSync(dataId);
     // tfjs's synchronous GPU read goes through a browser OffscreenCanvas, which Node lacks.
-    throw new Error('a synchronous read (dataSync / arraySync) of a tensor held on the GPU is not possible with WebGPU in Node; read it with `await tensor.data()`');
+    throw new Error(
+      'a synchronous read (dataSync / arraySync) of a tensor held on the GPU is not possible with WebGPU in Node; read it with `await tensor.data()`',
+    );
   }
 
   /** Stops watching (before the device is destroyed on purpose). */

@@ -41,7 +41,9 @@ function advice(t: TensorEstimate, limit: number, config: Config): string {
         ? `lower optim.batchSize to ${fit} or less, or keep it and set optim.microBatchSize to ${fit} or less (same update, smaller forward passes)`
         : `even one image needs ${formatMiB(per)}: lower data.imageSize${config.model.arch === 'convnet' ? ' or model.width' : ''}`;
     case 'eval batch':
-      return fit >= 1 ? `lower eval.batchSize to ${fit} or less` : `even one image needs ${formatMiB(per)}: lower data.imageSize${config.model.arch === 'convnet' ? ' or model.width' : ''}`;
+      return fit >= 1
+        ? `lower eval.batchSize to ${fit} or less`
+        : `even one image needs ${formatMiB(per)}: lower data.imageSize${config.model.arch === 'convnet' ? ' or model.width' : ''}`;
     case 'batch and queue':
       return 'lower loss.queueSize or optim.batchSize';
     case 'queue':
@@ -61,7 +63,9 @@ export function checkDeviceLimits(input: EstimateInput, limits: DeviceLimits, de
   const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const tooLarge = estimates.filter((t) => t.bytes > limit);
   if (tooLarge.length) {
-    const lines = tooLarge.map((t) => `${t.what} [${t.shape.join(', ')}] float32 = ${formatMiB(t.bytes)}: ${advice(t, limit, input.config)}`);
+    const lines = tooLarge.map(
+      (t) => `${t.what} [${t.shape.join(', ')}] float32 = ${formatMiB(t.bytes)}: ${advice(t, limit, input.config)}`,
+    );
     throw new DeviceLimitError(
       `this configuration does not fit the WebGPU device ${deviceName}: its largest buffer binding is ${formatMiB(limits.maxStorageBufferBindingSize)} ` +
         `(maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize} bytes; maxBufferSize ${limits.maxBufferSize}), and larger tensors would give ` +

@@ -8,7 +8,12 @@ export type ContrastLayout = 'gpaco' | 'paco' | 'gpaco_single_view';
  * Expected |P| of an anchor of the largest class once the queue is full: its other view (two-view
  * methods) plus the same-class share of the other batch rows and the queue.
  */
-export function expectedHeadPositives(layout: ContrastLayout, batchSize: number, queueSize: number, trainCounts: readonly number[]): number {
+export function expectedHeadPositives(
+  layout: ContrastLayout,
+  batchSize: number,
+  queueSize: number,
+  trainCounts: readonly number[],
+): number {
   const total = trainCounts.reduce((s, n) => s + n, 0);
   const share = total > 0 ? Math.max(...trainCounts) / total : 0;
   const single = layout === 'gpaco_single_view';

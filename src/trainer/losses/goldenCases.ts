@@ -84,7 +84,10 @@ export function parseGoldenCase(raw: Json, at: string): GoldenCase {
     beta: num(h.beta, `${at}.hyper.beta`),
     gamma: num(h.gamma, `${at}.hyper.gamma`),
     temperature,
-    baseTemperature: h.base_temperature === null || h.base_temperature === undefined ? temperature : num(h.base_temperature, `${at}.hyper.base_temperature`),
+    baseTemperature:
+      h.base_temperature === null || h.base_temperature === undefined
+        ? temperature
+        : num(h.base_temperature, `${at}.hyper.base_temperature`),
     supt: num(h.supt, `${at}.hyper.supt`),
     labelSmoothing: num(h.label_smoothing, `${at}.hyper.label_smoothing`),
     usePrior: bool(h.use_prior, `${at}.hyper.use_prior`),

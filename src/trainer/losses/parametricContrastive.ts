@@ -35,7 +35,10 @@ export function softmaxHyper(loss: LossConfig, usePrior: boolean): LossHyper {
 /** log(n_c / sum n + eps_pi), computed in float64 then stored as float32 (docs/method.md, Pitfalls). */
 export function logPriorTensor(classCounts: readonly number[], eps = EPS_PRIOR): tf.Tensor1D {
   const total = classCounts.reduce((s, n) => s + n, 0);
-  return tf.tensor1d(classCounts.map((n) => Math.log(n / total + eps)), 'float32');
+  return tf.tensor1d(
+    classCounts.map((n) => Math.log(n / total + eps)),
+    'float32',
+  );
 }
 
 export interface ContrastSet {
@@ -129,7 +132,8 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
   if (contrast) {
     const N = contrast.contrast.shape[0];
     if (contrast.anchors.shape[0] !== A) throw new RangeError(`anchors: ${contrast.anchors.shape[0]} rows for ${A} anchors`);
-    if (contrast.contrastLabels.shape[0] !== N) throw new RangeError(`contrastLabels: ${contrast.contrastLabels.shape[0]} labels for ${N} rows`);
+    if (contrast.contrastLabels.shape[0] !== N)
+      throw new RangeError(`contrastLabels: ${contrast.contrastLabels.shape[0]} labels for ${N} rows`);
     if (N < A) throw new RangeError(`contrast set (${N} rows) must start with the ${A} anchors`);
   }
   const scale = hp.temperature / hp.baseTemperature;
@@ -139,7 +143,8 @@ export function parametricContrastiveLoss(inputs: CoreInputs, hp: LossHyper): Co
     if (hp.supt !== 1) u = tf.div(u, hp.supt);
     const oneHot = inputs.oneHot ?? (tf.oneHot(labels, C).toFloat() as tf.Tensor2D);
     let posC: tf.Tensor2D = oneHot;
-    if (hp.labelSmoothing > 0) posC = tf.add(tf.mul(oneHot, 1 - hp.labelSmoothing), tf.mul(tf.sub(1, oneHot), hp.labelSmoothing / Math.max(C - 1, 1)));
+    if (hp.labelSmoothing > 0)
+      posC = tf.add(tf.mul(oneHot, 1 - hp.labelSmoothing), tf.mul(tf.sub(1, oneHot), hp.labelSmoothing / Math.max(C - 1, 1)));
     if (hp.beta !== 1) posC = tf.mul(posC, hp.beta);
 
     if (!contrast) {

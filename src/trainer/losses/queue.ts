@@ -74,7 +74,14 @@ export class KeyQueue {
   }
 
   state(): QueueState {
-    return { size: this.size, dim: this.dim, ptr: this.ptr, filled: this.count, features: this.features.slice(), labels: this.labels.slice() };
+    return {
+      size: this.size,
+      dim: this.dim,
+      ptr: this.ptr,
+      filled: this.count,
+      features: this.features.slice(),
+      labels: this.labels.slice(),
+    };
   }
 
   static restore(s: QueueState): KeyQueue {

@@ -2,7 +2,14 @@
 // head, the key queue, the log prior, the loss from the views' embeddings, and the step with
 // gradient caching for micro-batches. The subclasses say how each view is embedded.
 import * as tf from '@tensorflow/tfjs';
-import { arrangeContrast, lossHyper, logPriorTensor, parametricContrastiveLoss, type ContrastVariant, type LossHyper } from '../losses/parametricContrastive';
+import {
+  arrangeContrast,
+  lossHyper,
+  logPriorTensor,
+  parametricContrastiveLoss,
+  type ContrastVariant,
+  type LossHyper,
+} from '../losses/parametricContrastive';
 import { expectedHeadPositives } from '../losses/alphaScale';
 import { KeyQueue } from '../losses/queue';
 import { syncReadsAvailable } from '../backends/webgpuReads';
@@ -148,8 +155,22 @@ export abstract class ContrastiveMethod {
         return { e, z };
       }),
     );
-    const es = parts.map((ps) => (ps.length === 1 ? ps[0]!.e : tf.concat(ps.map((p) => p.e), 0)));
-    const zs = parts.map((ps) => (ps.length === 1 ? ps[0]!.z : tf.concat(ps.map((p) => p.z), 0)));
+    const es = parts.map((ps) =>
+      ps.length === 1
+        ? ps[0]!.e
+        : tf.concat(
+            ps.map((p) => p.e),
+            0,
+          ),
+    );
+    const zs = parts.map((ps) =>
+      ps.length === 1
+        ? ps[0]!.z
+        : tf.concat(
+            ps.map((p) => p.z),
+            0,
+          ),
+    );
     if (ranges.length > 1) for (const ps of parts) for (const p of ps) tf.dispose([p.e, p.z]);
     this.setPending(es[this.enqueuedView()]!);
 
@@ -281,11 +302,14 @@ export abstract class ContrastiveMethod {
     const q = j?.queue;
     const f = state.tensors?.['queue.features'];
     const l = state.tensors?.['queue.labels'];
-    if (!q || !f || !l) throw new Error('checkpoint has no queue state (method state "queue", tensors "queue.features" and "queue.labels")');
+    if (!q || !f || !l)
+      throw new Error('checkpoint has no queue state (method state "queue", tensors "queue.features" and "queue.labels")');
     const size = Number(q.size);
     const dim = Number(q.dim);
     if (size !== this.queue.size || dim !== this.queue.dim) {
-      throw new Error(`checkpoint queue is ${size} x ${dim}, this run's is ${this.queue.size} x ${this.queue.dim} (loss.queueSize / model.projectionDim changed?)`);
+      throw new Error(
+        `checkpoint queue is ${size} x ${dim}, this run's is ${this.queue.size} x ${this.queue.dim} (loss.queueSize / model.projectionDim changed?)`,
+      );
     }
     this.queue = KeyQueue.restore({
       size,

@@ -27,7 +27,10 @@ export class SoftmaxMethod implements TrainingMethod {
     const view = batch.views[0];
     if (!view) throw new Error('softmax method: the batch has no view');
     const { logits } = this.ctx.network.forward(view, true);
-    const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels: batch.labels, oneHot: batch.oneHot, logPrior: this.prior, contrast: null }, this.hp);
+    const { loss } = parametricContrastiveLoss(
+      { centerLogits: logits, labels: batch.labels, oneHot: batch.oneHot, logPrior: this.prior, contrast: null },
+      this.hp,
+    );
     return { loss, logits };
   }
 
@@ -35,18 +38,18 @@ export class SoftmaxMethod implements TrainingMethod {
 
   private shardedLoss(): ShardedLoss {
     return {
-    widths: [this.ctx.numClasses],
-    differentiable: [true],
-    outputs: (views) => {
-      const view = views[0];
-      if (!view) throw new Error('softmax method: the shard has no view');
-      return [this.ctx.network.forward(view, true).logits];
-    },
-    loss: (outputs, labels, oneHot) => {
-      const logits = outputs[0]!;
-      const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels, oneHot, logPrior: this.prior, contrast: null }, this.hp);
-      return { loss, logits };
-    },
+      widths: [this.ctx.numClasses],
+      differentiable: [true],
+      outputs: (views) => {
+        const view = views[0];
+        if (!view) throw new Error('softmax method: the shard has no view');
+        return [this.ctx.network.forward(view, true).logits];
+      },
+      loss: (outputs, labels, oneHot) => {
+        const logits = outputs[0]!;
+        const { loss } = parametricContrastiveLoss({ centerLogits: logits, labels, oneHot, logPrior: this.prior, contrast: null }, this.hp);
+        return { loss, logits };
+      },
     };
   }
 
@@ -61,7 +64,9 @@ export class SoftmaxMethod implements TrainingMethod {
   describe(): string {
     const ls = this.ctx.config.loss.labelSmoothing;
     const smoothing = ls > 0 ? `, label smoothing ${ls}` : '';
-    return this.kind === 'ce' ? `ce (plain cross-entropy${smoothing})` : `balanced-softmax (log class prior added to the logits in training${smoothing})`;
+    return this.kind === 'ce'
+      ? `ce (plain cross-entropy${smoothing})`
+      : `balanced-softmax (log class prior added to the logits in training${smoothing})`;
   }
 
   dispose(): void {

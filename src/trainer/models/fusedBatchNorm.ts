@@ -28,7 +28,12 @@ function channelAxes(x: tf.Tensor): number[] {
  * x normalised with its batch statistics and transformed by gamma / beta; updates bn's running
  * statistics (unbiased variance, as PyTorch), outside any gradient.
  */
-export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, gamma: tf.Tensor1D = bn.gamma, beta: tf.Tensor1D = bn.beta): { y: T; stats: BnStats } {
+export function bnTrainForward<T extends tf.Tensor>(
+  bn: BatchNorm,
+  x: T,
+  gamma: tf.Tensor1D = bn.gamma,
+  beta: tf.Tensor1D = bn.beta,
+): { y: T; stats: BnStats } {
   const axes = channelAxes(x);
   const n = axes.reduce((s, a) => s * x.shape[a]!, 1);
   const { mean, variance } = tf.moments(x, axes);
@@ -43,7 +48,12 @@ export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, gamma: 
 }
 
 /** The closed-form gradient above for upstream gradient g (ReLU already applied by the caller). */
-export function bnTrainBackward<T extends tf.Tensor>(g: T, x: T, s: BnStats, gamma: tf.Tensor1D): { dx: T; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
+export function bnTrainBackward<T extends tf.Tensor>(
+  g: T,
+  x: T,
+  s: BnStats,
+  gamma: tf.Tensor1D,
+): { dx: T; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
   const axes = channelAxes(x);
   const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
   const xhat = tf.mul(tf.sub(x, s.mean), s.r);
@@ -83,7 +93,7 @@ const ops = new WeakMap<BatchNorm, { relu: ReturnType<typeof makeOp>; plain: Ret
 export function batchNormFused<T extends tf.Tensor>(bn: BatchNorm, x: T, training: boolean, relu: boolean): T {
   if (!training) {
     const y = bn.apply(x, false);
-    return (relu ? tf.relu(y) : y);
+    return relu ? tf.relu(y) : y;
   }
   let o = ops.get(bn);
   if (!o) {

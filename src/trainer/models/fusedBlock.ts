@@ -48,7 +48,15 @@ type Args = (tf.Tensor | tf.GradSaveFunc)[];
 function makeBlockOp(L: BlockLayers) {
   const s1 = L.conv1.stride;
   return tf.customGrad((...args: Args) => {
-    const [h, w1, g1, , w2, g2] = args as unknown as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+    const [h, w1, g1, , w2, g2] = args as unknown as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+    ];
     const save = args[7] as tf.GradSaveFunc;
     const x1 = tf.conv2d(h, w1, s1, 'same');
     const bn1 = bnTrainForward(L.bn1, x1);
@@ -64,20 +72,30 @@ function makeBlockOp(L: BlockLayers) {
       // temporary of every block's backward pass would live until the whole backward pass ends.
       gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.tidy(() => {
-        const [sh, sx1, sy1, sx2, sout, m1, r1, m2, r2, sw1, sg1, sw2, sg2] = saved as [
-          tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D,
-          tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D,
-          tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D,
-        ];
-        const g = tf.mul<tf.Tensor4D>(dyIn as tf.Tensor4D, tf.step(sout));
-        const b2 = bnTrainBackward(g, sx2, { mean: m2, r: r2 }, sg2);
-        const dW2 = filterGradViaConv(sy1, b2.dx, sw2.shape, 1, 'same');
-        const dy1 = inputGradViaConv(b2.dx, sw2, sy1.shape, 1, 'same');
-        const b1 = bnTrainBackward(tf.mul<tf.Tensor4D>(dy1, tf.step(sy1)), sx1, { mean: m1, r: r1 }, sg1);
-        const dW1 = filterGradViaConv(sh, b1.dx, sw1.shape, s1, 'same');
-        const dhConv = inputGradViaConv(b1.dx, sw1, sh.shape, s1, 'same');
-        const dh = tf.add(dhConv, L.downsample ? shortcutBackward(g, sh.shape) : g);
-        return [dh, dW1, b1.dgamma, b1.dbeta, dW2, b2.dgamma, b2.dbeta];
+          const [sh, sx1, sy1, sx2, sout, m1, r1, m2, r2, sw1, sg1, sw2, sg2] = saved as [
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor4D,
+            tf.Tensor1D,
+            tf.Tensor4D,
+            tf.Tensor1D,
+          ];
+          const g = tf.mul<tf.Tensor4D>(dyIn as tf.Tensor4D, tf.step(sout));
+          const b2 = bnTrainBackward(g, sx2, { mean: m2, r: r2 }, sg2);
+          const dW2 = filterGradViaConv(sy1, b2.dx, sw2.shape, 1, 'same');
+          const dy1 = inputGradViaConv(b2.dx, sw2, sy1.shape, 1, 'same');
+          const b1 = bnTrainBackward(tf.mul<tf.Tensor4D>(dy1, tf.step(sy1)), sx1, { mean: m1, r: r1 }, sg1);
+          const dW1 = filterGradViaConv(sh, b1.dx, sw1.shape, s1, 'same');
+          const dhConv = inputGradViaConv(b1.dx, sw1, sh.shape, s1, 'same');
+          const dh = tf.add(dhConv, L.downsample ? shortcutBackward(g, sh.shape) : g);
+          return [dh, dW1, b1.dgamma, b1.dbeta, dW2, b2.dgamma, b2.dbeta];
         }),
     };
   });

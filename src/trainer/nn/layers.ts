@@ -133,8 +133,19 @@ export const avgPool2 = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFun
     gradFunc: (dy: tf.Tensor) => {
       const d = dy as tf.Tensor4D;
       const [, Ho, Wo] = d.shape;
-      let g: tf.Tensor4D = tf.reshape(tf.mul(tf.reshape(d, [N, Ho, 1, Wo, 1, C]), tf.fill([1, 1, 2, 1, 2, 1], 0.25)), [N, 2 * Ho, 2 * Wo, C]);
-      if (2 * Ho !== H || 2 * Wo !== W) g = tf.pad(g, [[0, 0], [0, H - 2 * Ho], [0, W - 2 * Wo], [0, 0]]);
+      let g: tf.Tensor4D = tf.reshape(tf.mul(tf.reshape(d, [N, Ho, 1, Wo, 1, C]), tf.fill([1, 1, 2, 1, 2, 1], 0.25)), [
+        N,
+        2 * Ho,
+        2 * Wo,
+        C,
+      ]);
+      if (2 * Ho !== H || 2 * Wo !== W)
+        g = tf.pad(g, [
+          [0, 0],
+          [0, H - 2 * Ho],
+          [0, W - 2 * Wo],
+          [0, 0],
+        ]);
       return [g];
     },
   };

@@ -126,7 +126,15 @@ export class WorkerPool implements ShardExecutor {
       };
       // The workers keep the process's stdout; they log nothing themselves.
       const worker = new Worker(script.file, { eval: script.eval, workerData: init, stdout: false, stderr: false });
-      const slot: Slot = { worker, control: new Int32Array(control), exchange: new Float32Array(exchange), shards, inbox: [], waiters: [], exited: false };
+      const slot: Slot = {
+        worker,
+        control: new Int32Array(control),
+        exchange: new Float32Array(exchange),
+        shards,
+        inbox: [],
+        waiters: [],
+        exited: false,
+      };
       worker.on('message', (m: FromWorker) => this.receive(slot, index, m));
       worker.on('error', (e) => this.fail(`worker thread ${index + 1} of ${groups.length} crashed${this.during()}: ${e.message}`));
       worker.on('exit', (code) => {
@@ -191,7 +199,11 @@ export class WorkerPool implements ShardExecutor {
     for (const s of this.slots) {
       // Copies: a view into the batch cannot be transferred without detaching the whole batch.
       const mine = s.shards.map((i) => ({ views: shards[i]!.views.map((v) => v.slice()), size: shards[i]!.size }));
-      this.send(s, { kind: 'step', seq, version: this.version, shards: mine }, mine.flatMap((x) => x.views.map((v) => v.buffer)));
+      this.send(
+        s,
+        { kind: 'step', seq, version: this.version, shards: mine },
+        mine.flatMap((x) => x.views.map((v) => v.buffer)),
+      );
     }
     const replies = await Promise.all(this.slots.map((s) => this.next(s, 'forward')));
     return replies.flatMap((m) => (m.kind === 'forward' ? m.forwards : []));
@@ -233,7 +245,11 @@ export class WorkerPool implements ShardExecutor {
     const used = this.slots.slice(0, count);
     used.forEach((s, w) => {
       const mine = groups[w]!.map((i) => ({ images: batches[i]!.images.slice(), n: batches[i]!.n }));
-      this.send(s, { kind: 'eval', seq, version: this.version, batches: mine }, mine.map((b) => b.images.buffer));
+      this.send(
+        s,
+        { kind: 'eval', seq, version: this.version, batches: mine },
+        mine.map((b) => b.images.buffer),
+      );
     });
     const replies = await Promise.all(used.map((s) => this.next(s, 'logits')));
     return replies.flatMap((m) => (m.kind === 'logits' ? m.logits : []));

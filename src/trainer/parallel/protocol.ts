@@ -38,6 +38,11 @@ export type ToWorker =
 export type FromWorker =
   | { kind: 'ready'; detail: string }
   | { kind: 'forward'; seq: number; forwards: ShardForward[] }
-  | { kind: 'gradients'; seq: number; grads: ShardGradients[]; /** The worker's wasm heap (null on other backends). */ heapBytes: number | null }
+  | {
+      kind: 'gradients';
+      seq: number;
+      grads: ShardGradients[];
+      /** The worker's wasm heap (null on other backends). */ heapBytes: number | null;
+    }
   | { kind: 'logits'; seq: number; logits: Float32Array[] }
   | { kind: 'failed'; message: string };

@@ -35,7 +35,8 @@ export class FlatVariables {
   constructor(readonly vars: readonly NamedVariable[]) {
     let off = 0;
     for (const v of vars) {
-      if (v.variable.dtype !== 'float32') throw new Error(`variable ${v.name} is ${v.variable.dtype}; only float32 variables can be shared with workers`);
+      if (v.variable.dtype !== 'float32')
+        throw new Error(`variable ${v.name} is ${v.variable.dtype}; only float32 variables can be shared with workers`);
       this.offsets.push(off);
       off += v.variable.size;
     }
@@ -122,7 +123,10 @@ export class ShardWork {
   /** The shard's parameter gradients for output gradients `dOuts` (differentiable outputs only), by a second, taped pass. */
   backward(shard: ShardData, dOuts: readonly Float32Array[]): ShardGradients {
     this.resetState();
-    const { value, grads } = tf.variableGrads(() => this.surrogate(this.loss.outputs(this.inputs(shard)), dOuts), this.trainables.vars.map((v) => v.variable));
+    const { value, grads } = tf.variableGrads(
+      () => this.surrogate(this.loss.outputs(this.inputs(shard)), dOuts),
+      this.trainables.vars.map((v) => v.variable),
+    );
     value.dispose();
     return this.flatten(grads);
   }
@@ -134,10 +138,13 @@ export class ShardWork {
    */
   forwardBackward(shard: ShardData, exchange: (f: ShardForward) => Float32Array[]): ShardGradients {
     this.resetState();
-    const { value, grads } = tf.variableGrads(() => {
-      const outs = this.loss.outputs(this.inputs(shard));
-      return this.surrogate(outs, exchange(this.read(outs)));
-    }, this.trainables.vars.map((v) => v.variable));
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const outs = this.loss.outputs(this.inputs(shard));
+        return this.surrogate(outs, exchange(this.read(outs)));
+      },
+      this.trainables.vars.map((v) => v.variable),
+    );
     value.dispose();
     return this.flatten(grads);
   }

@@ -28,7 +28,12 @@ export class InProcessShards implements ShardExecutor {
   private saved: Float32Array;
   private shards: ShardData[] = [];
 
-  constructor(method: TrainingMethod, trainables: readonly NamedVariable[], state: readonly NamedVariable[], imageShape: readonly [number, number, number]) {
+  constructor(
+    method: TrainingMethod,
+    trainables: readonly NamedVariable[],
+    state: readonly NamedVariable[],
+    imageShape: readonly [number, number, number],
+  ) {
     this.work = new ShardWork(method.sharded, trainables, state, imageShape, () => this.work.state.write(this.saved));
     this.saved = this.work.state.read();
   }

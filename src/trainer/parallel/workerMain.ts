@@ -20,13 +20,20 @@ async function start(port: MessagePort, init: WorkerInit): Promise<void> {
   const named = modelVariables(network, method);
   const ordered = [...named.filter((v) => v.trainable), ...named.filter((v) => !v.trainable)];
   const names = ordered.map((v) => v.name);
-  if (names.join('\n') !== init.names.join('\n')) throw new Error('the worker replica has other variables than the main thread (a build mismatch)');
+  if (names.join('\n') !== init.names.join('\n'))
+    throw new Error('the worker replica has other variables than the main thread (a build mismatch)');
   const all = new FlatVariables(ordered);
   const shared = new Float32Array(init.weights);
   const state = ordered.filter((v) => !v.trainable);
   const stateOffset = all.offsets[ordered.length - state.length] ?? all.total;
   const stateStart = () => shared.subarray(stateOffset, all.total);
-  const work = new ShardWork(method.sharded, ordered.filter((v) => v.trainable), state, init.inputShape, () => work.state.write(stateStart().slice()));
+  const work = new ShardWork(
+    method.sharded,
+    ordered.filter((v) => v.trainable),
+    state,
+    init.inputShape,
+    () => work.state.write(stateStart().slice()),
+  );
   const control = new Int32Array(init.control);
   const exchange = new Float32Array(init.exchange);
   const widths = method.sharded.widths;
@@ -121,6 +128,9 @@ export function runWorker(): void {
   const port = parentPort;
   if (!port) throw new Error('runWorker: not in a worker thread');
   start(port, workerData as WorkerInit).catch((e: unknown) => {
-    port.postMessage({ kind: 'failed', message: `worker ${(workerData as WorkerInit).index} could not start: ${e instanceof Error ? e.message : String(e)}` } satisfies FromWorker);
+    port.postMessage({
+      kind: 'failed',
+      message: `worker ${(workerData as WorkerInit).index} could not start: ${e instanceof Error ? e.message : String(e)}`,
+    } satisfies FromWorker);
   });
 }

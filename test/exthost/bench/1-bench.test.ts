@@ -52,7 +52,16 @@ suite('benchmarks', function () {
         });
       });
       const t0 = performance.now();
-      appendMetric(dir, { kind: 'epoch', epoch, loss: 1, accuracy: 0.5, lr: 0.01, seconds: 1, imagesPerSecond: 1, time: new Date().toISOString() });
+      appendMetric(dir, {
+        kind: 'epoch',
+        epoch,
+        loss: 1,
+        accuracy: 0.5,
+        lr: 0.01,
+        seconds: 1,
+        imagesPerSecond: 1,
+        time: new Date().toISOString(),
+      });
       samples.push((await seen) - t0);
       await new Promise((r) => setTimeout(r, 30));
     }
@@ -68,7 +77,16 @@ suite('benchmarks', function () {
     const idle = await cpuPercent(5000);
     figure('extension host CPU, no runs (5 s)', `${idle.toFixed(2)} % of one core`);
     const dir = path.join(workspaceDir(), 'runs-200');
-    writeFixtureRuns(dir, Array.from({ length: 200 }, (_, i) => ({ id: `bulk-${String(i).padStart(3, '0')}`, status: 'completed' as const, order: i, epochs: 30, seed: i })));
+    writeFixtureRuns(
+      dir,
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `bulk-${String(i).padStart(3, '0')}`,
+        status: 'completed' as const,
+        order: i,
+        epochs: 30,
+        seed: i,
+      })),
+    );
     await useRunsDirectory(gpaco, 'runs-200');
     await waitFor('200 runs', () => gpaco.treeRoots().length === 200, 60_000);
     await new Promise((r) => setTimeout(r, 2000));
@@ -80,14 +98,26 @@ suite('benchmarks', function () {
     const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
       preset: 'synthetic-lt',
       name: 'bench-train',
-      overrides: ['data.classes=10', 'data.maxPerClass=200', 'data.testPerClass=20', 'model.width=8', 'optim.epochs=200', 'eval.every=1', 'checkpoint.every=2', 'backend=cpu'],
+      overrides: [
+        'data.classes=10',
+        'data.maxPerClass=200',
+        'data.testPerClass=20',
+        'model.width=8',
+        'optim.epochs=200',
+        'eval.every=1',
+        'checkpoint.every=2',
+        'backend=cpu',
+      ],
     });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('training', () => gpaco.runs().find((v) => v.dir === r.dir && v.status === 'running' && v.epoch >= 1), 120_000, 100);
     const before = gpaco.runs().find((v) => v.dir === r.dir)!.epoch;
     const training = await cpuPercent(10_000);
     const after = gpaco.runs().find((v) => v.dir === r.dir)!.epoch;
-    figure('extension host CPU, one run training (10 s)', `${training.toFixed(2)} % of one core (${after - before} epochs and their records seen meanwhile)`);
+    figure(
+      'extension host CPU, one run training (10 s)',
+      `${training.toFixed(2)} % of one core (${after - before} epochs and their records seen meanwhile)`,
+    );
     await vscode.commands.executeCommand('gpaco.stopRun', r.dir, { force: true });
     assert.ok(fs.existsSync(r.dir));
   });

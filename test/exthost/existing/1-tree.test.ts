@@ -24,7 +24,10 @@ suite('a workspace with runs', () => {
 
   test('lists every run newest first with its status icon, description and context', () => {
     const items = gpaco.treeRoots();
-    assert.deepEqual(items.map((i) => i.label), ['queued run', 'interrupted run', 'stopped run', 'failed run', 'completed run']);
+    assert.deepEqual(
+      items.map((i) => i.label),
+      ['queued run', 'interrupted run', 'stopped run', 'failed run', 'completed run'],
+    );
     const by = (label: string) => items.find((i) => i.label === label)!;
     const completed = statusFixtureSpecs()[0]!;
     const fig = fixtureEvalFigures(completed, 10);
@@ -47,17 +50,45 @@ suite('a workspace with runs', () => {
   test('checkpoints are children with their evaluation summary, newest first', () => {
     const spec = statusFixtureSpecs()[0]!;
     const kids = gpaco.treeChildren('fx-completed');
-    assert.deepEqual(kids.map((k) => k.label), ['epoch-0010', 'epoch-0008', 'epoch-0006', 'epoch-0004', 'epoch-0002']);
+    assert.deepEqual(
+      kids.map((k) => k.label),
+      ['epoch-0010', 'epoch-0008', 'epoch-0006', 'epoch-0004', 'epoch-0002'],
+    );
     const f = fixtureEvalFigures(spec, 8);
-    assert.equal(kids[1]!.description.startsWith(`epoch 8 · top-1 ${percent(f.top1)} · many ${percent(f.many)} · medium ${percent(f.medium)} · few ${percent(f.few)}`), true);
+    assert.equal(
+      kids[1]!.description.startsWith(
+        `epoch 8 · top-1 ${percent(f.top1)} · many ${percent(f.many)} · medium ${percent(f.medium)} · few ${percent(f.few)}`,
+      ),
+      true,
+    );
     assert.equal(kids[0]!.contextValue, 'checkpoint');
     assert.deepEqual(gpaco.treeChildren('fx-queued'), []);
   });
 
   test('an appended metrics line shows up in the tree item', async () => {
     const dir = path.join(root(), 'fx-stopped');
-    appendMetric(dir, { kind: 'epoch', epoch: 5, loss: 0.5, accuracy: 0.5, lr: 0.01, seconds: 1, imagesPerSecond: 1, time: new Date().toISOString() });
-    appendMetric(dir, { kind: 'eval', epoch: 5, tag: 'epoch-0005', top1: 0.777, top5: 0.9, many: 0.8, medium: 0.7, few: 0.654, file: 'evals/epoch-0005.json', time: new Date().toISOString() });
+    appendMetric(dir, {
+      kind: 'epoch',
+      epoch: 5,
+      loss: 0.5,
+      accuracy: 0.5,
+      lr: 0.01,
+      seconds: 1,
+      imagesPerSecond: 1,
+      time: new Date().toISOString(),
+    });
+    appendMetric(dir, {
+      kind: 'eval',
+      epoch: 5,
+      tag: 'epoch-0005',
+      top1: 0.777,
+      top5: 0.9,
+      many: 0.8,
+      medium: 0.7,
+      few: 0.654,
+      file: 'evals/epoch-0005.json',
+      time: new Date().toISOString(),
+    });
     await waitFor('the new figures', () => gpaco.treeItem('fx-stopped')?.description === 'epoch 5/10 · top-1 77.7% · few 65.4% · stopped');
   });
 
@@ -76,7 +107,11 @@ suite('a workspace with runs', () => {
     assert.ok(r.ok);
     r = await vscode.commands.executeCommand<CommandResult>('gpaco.compareRuns', ['fx-completed', 'fx-stopped']);
     assert.ok(r.ok);
-    const tab = await waitFor('a compare tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff || t.input instanceof vscode.TabInputWebview));
+    const tab = await waitFor('a compare tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputTextDiff || t.input instanceof vscode.TabInputWebview),
+    );
     assert.ok(tab);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

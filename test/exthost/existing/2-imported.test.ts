@@ -47,7 +47,10 @@ suite('an imported run', () => {
     assert.equal(item.contextValue, 'run:completed:imported');
     assert.match(item.tooltip, new RegExp(`imported from .*gpaco_r50\\.log \\(paco-log; read-only\\)`));
     const kids = gpaco.treeChildren(id);
-    assert.deepEqual(kids.map((k) => [k.label, k.contextValue]), [['moco_ckpt.pth.tar', 'checkpoint:external']]);
+    assert.deepEqual(
+      kids.map((k) => [k.label, k.contextValue]),
+      [['moco_ckpt.pth.tar', 'checkpoint:external']],
+    );
     assert.match(kids[0]!.description, /external file, not evaluable here/);
   });
 
@@ -63,7 +66,10 @@ suite('an imported run', () => {
       assert.equal(r.ok, false, command);
       assert.ok(!r.ok && r.reason === 'read-only' && message.test(r.message), `${command}: ${JSON.stringify(r)}`);
     }
-    assert.ok(gpaco.notifications().some((n) => /cannot be resumed: it was imported from/.test(n.message)), 'the refusal is shown to the user');
+    assert.ok(
+      gpaco.notifications().some((n) => /cannot be resumed: it was imported from/.test(n.message)),
+      'the refusal is shown to the user',
+    );
     assert.deepEqual(snapshotFolder(dir), before);
     assert.equal(fs.existsSync(log), true);
   });

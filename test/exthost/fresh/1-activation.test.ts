@@ -16,12 +16,18 @@ suite('activation without runs', () => {
     const wall = performance.now() - t0;
     figure('activation (extension.activate(), incl. loading the bundle)', `${wall.toFixed(1)} ms`);
     const b = gpaco.activationBreakdown;
-    figure('activation (our code: module evaluation + activate())', `${(b.moduleEvaluationMs + b.activateMs).toFixed(1)} ms (modules ${b.moduleEvaluationMs.toFixed(1)} ms, activate() ${b.activateMs.toFixed(1)} ms; extension host in between ${b.hostGapMs.toFixed(1)} ms)`);
+    figure(
+      'activation (our code: module evaluation + activate())',
+      `${(b.moduleEvaluationMs + b.activateMs).toFixed(1)} ms (modules ${b.moduleEvaluationMs.toFixed(1)} ms, activate() ${b.activateMs.toFixed(1)} ms; extension host in between ${b.hostGapMs.toFixed(1)} ms)`,
+    );
     assert.ok(gpaco.activationMs > 0 && gpaco.activationMs < wall + 1);
     // TensorFlow.js is neither bundled into the extension nor loaded into the host.
     const bundle = fs.readFileSync(path.join(extension().extensionPath, 'dist', 'extension.js'), 'utf8');
     assert.equal(bundle.includes('@tensorflow/tfjs'), false);
-    assert.deepEqual(Object.keys(require.cache).filter((k) => k.includes('@tensorflow')), []);
+    assert.deepEqual(
+      Object.keys(require.cache).filter((k) => k.includes('@tensorflow')),
+      [],
+    );
     assert.equal((globalThis as { tf?: unknown }).tf, undefined);
     assert.deepEqual(gpaco.roots(), [path.join(workspaceDir(), 'runs')]);
     assert.deepEqual(gpaco.treeRoots(), []);
@@ -37,7 +43,22 @@ suite('activation without runs', () => {
       extensionKind: string[];
     };
     const ids = pkg.contributes.commands.map((c) => c.command).sort();
-    assert.deepEqual(ids, ['gpaco.compareRuns', 'gpaco.deleteRun', 'gpaco.editNote', 'gpaco.editTags', 'gpaco.evaluateCheckpoint', 'gpaco.newRun', 'gpaco.newSweep', 'gpaco.openDashboard', 'gpaco.openExperiments', 'gpaco.refresh', 'gpaco.resumeRun', 'gpaco.showLog', 'gpaco.startRun', 'gpaco.stopRun']);
+    assert.deepEqual(ids, [
+      'gpaco.compareRuns',
+      'gpaco.deleteRun',
+      'gpaco.editNote',
+      'gpaco.editTags',
+      'gpaco.evaluateCheckpoint',
+      'gpaco.newRun',
+      'gpaco.newSweep',
+      'gpaco.openDashboard',
+      'gpaco.openExperiments',
+      'gpaco.refresh',
+      'gpaco.resumeRun',
+      'gpaco.showLog',
+      'gpaco.startRun',
+      'gpaco.stopRun',
+    ]);
     const vscode = await import('vscode');
     const registered = await vscode.commands.getCommands(true);
     for (const id of ids) assert.ok(registered.includes(id), `${id} is not registered`);

@@ -47,12 +47,20 @@ suite('faults', () => {
     assert.ok(!r.ok && r.reason === 'runs-directory');
     assert.match(r.errors[0]!, new RegExp(`${root.replace(/[/.]/g, '\\$&')} cannot be created or written`));
     assert.match(r.errors[0]!, /gpaco\.runsDirectory/);
-    assert.ok(gpaco.notifications().slice(before).some((n) => n.level === 'error' && n.message.includes(root)));
+    assert.ok(
+      gpaco
+        .notifications()
+        .slice(before)
+        .some((n) => n.level === 'error' && n.message.includes(root)),
+    );
   });
 
   test('a malformed run.json shows that run as unreadable and the others normally', async () => {
     const root = await useRunsDirectory(gpaco, 'runs-malformed');
-    writeFixtureRuns(root, [{ id: 'good-a', status: 'completed', order: 1 }, { id: 'good-b', status: 'stopped', order: 2 }]);
+    writeFixtureRuns(root, [
+      { id: 'good-a', status: 'completed', order: 1 },
+      { id: 'good-b', status: 'stopped', order: 2 },
+    ]);
     writeMalformedRun(root, 'broken');
     await vscode.commands.executeCommand('gpaco.refresh');
     const broken = await waitFor('the broken run', () => gpaco.treeItem('broken'));
@@ -82,9 +90,15 @@ suite('faults', () => {
     await useRunsDirectory(gpaco, 'runs-crash');
     gpaco.setTrainerScript(fixtureScript('crash-trainer.js'));
     try {
-      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'crashy', overrides: TINY });
+      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+        preset: 'synthetic-lt',
+        name: 'crashy',
+        overrides: TINY,
+      });
       assert.ok(r.ok, JSON.stringify(r));
-      const item = await waitFor('the run to fail', () => (gpaco.treeItem(r.runId)?.contextValue === 'run:failed' ? gpaco.treeItem(r.runId) : undefined));
+      const item = await waitFor('the run to fail', () =>
+        gpaco.treeItem(r.runId)?.contextValue === 'run:failed' ? gpaco.treeItem(r.runId) : undefined,
+      );
       assert.equal(item.icon, 'error');
       assert.match(item.tooltip, /trainer exited with code 3/);
       const note = await waitFor('a failure notification', () => gpaco.notifications().find((n) => n.dir === r.dir && n.level === 'error'));
@@ -102,7 +116,11 @@ suite('faults', () => {
     await useRunsDirectory(gpaco, 'runs-nonode');
     await setMachineSetting('nodePath', '/nonexistent/bin/node');
     try {
-      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'nonode', overrides: TINY });
+      const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+        preset: 'synthetic-lt',
+        name: 'nonode',
+        overrides: TINY,
+      });
       assert.ok(r.ok, JSON.stringify(r));
       const note = await waitFor('the Node error', () => gpaco.notifications().find((n) => n.message.includes('/nonexistent/bin/node')));
       assert.match(note.message, /was not found/);
@@ -115,7 +133,13 @@ suite('faults', () => {
   });
 
   test('200 runs: all listed, newest first, and the tree answers quickly', async () => {
-    const specs: FixtureRunSpec[] = Array.from({ length: 200 }, (_, i) => ({ id: `bulk-${String(i).padStart(3, '0')}`, status: i % 7 === 0 ? 'failed' : 'completed', order: i, epochs: 20, seed: i }));
+    const specs: FixtureRunSpec[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `bulk-${String(i).padStart(3, '0')}`,
+      status: i % 7 === 0 ? 'failed' : 'completed',
+      order: i,
+      epochs: 20,
+      seed: i,
+    }));
     const dir = path.join(workspaceDir(), 'runs-200');
     writeFixtureRuns(dir, specs);
     const t0 = performance.now();

@@ -15,7 +15,11 @@ let gpaco: GpacoApi;
 const status = (dir: string) => gpaco.runs().find((v) => v.dir === dir)?.status;
 
 async function newRun(name: string, epochs: number): Promise<{ runId: string; dir: string }> {
-  const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name, overrides: [`optim.epochs=${epochs}`] });
+  const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+    preset: 'synthetic-lt',
+    name,
+    overrides: [`optim.epochs=${epochs}`],
+  });
   assert.ok(r.ok, JSON.stringify(r));
   return r;
 }
@@ -38,7 +42,9 @@ suite('launching with the local launcher', () => {
     await waitFor('a running', () => status(a.dir) === 'running');
     assert.equal(status(b.dir), 'queued');
     assert.match(gpaco.treeItem(b.runId)!.description, /^queued/);
-    const bar = await waitFor('status bar with a queued run', () => (gpaco.statusBar().text.includes('1 queued') ? gpaco.statusBar() : undefined));
+    const bar = await waitFor('status bar with a queued run', () =>
+      gpaco.statusBar().text.includes('1 queued') ? gpaco.statusBar() : undefined,
+    );
     assert.match(bar.text, /^\$\(sync~spin\) GPaCo \d+\/8/);
     await waitFor('a completed', () => status(a.dir) === 'completed', 30_000);
     await waitFor('b started after a', () => status(b.dir) === 'running' || status(b.dir) === 'completed');
@@ -55,7 +61,9 @@ suite('launching with the local launcher', () => {
   test('the tree follows a running run live; a running run cannot be deleted; stop leaves a checkpoint and stopped; resume completes it', async () => {
     const r = await newRun('long', 400);
     await waitFor('running', () => status(r.dir) === 'running');
-    const item = await waitFor('epoch 2 in the tree', () => (/^epoch ([2-9]|\d\d+)\/400 · top-1/.test(gpaco.treeItem(r.runId)?.description ?? '') ? gpaco.treeItem(r.runId) : undefined));
+    const item = await waitFor('epoch 2 in the tree', () =>
+      /^epoch ([2-9]|\d\d+)\/400 · top-1/.test(gpaco.treeItem(r.runId)?.description ?? '') ? gpaco.treeItem(r.runId) : undefined,
+    );
     assert.equal(item.icon, 'sync~spin');
     assert.equal(item.contextValue.startsWith('run:running'), true);
     assert.match(gpaco.statusBar().text, /^\$\(sync~spin\) GPaCo \d+\/400 · \d+\.\d%$/);

@@ -15,7 +15,19 @@ import { api, readJson, repoRoot, useRunsDirectory, waitFor, workspaceDir } from
 let gpaco: GpacoApi;
 const view = (dir: string) => gpaco.runs().find((v) => v.dir === dir);
 /** A synthetic-lt run small enough to train in seconds on one core. */
-const TINY = ['data.classes=4', 'data.maxPerClass=24', 'data.imbalanceFactor=4', 'data.testPerClass=6', 'data.imageSize=8', 'model.width=4', 'model.projectionDim=8', 'optim.batchSize=16', 'eval.every=1', 'checkpoint.every=1', 'backend=cpu'];
+const TINY = [
+  'data.classes=4',
+  'data.maxPerClass=24',
+  'data.imbalanceFactor=4',
+  'data.testPerClass=6',
+  'data.imageSize=8',
+  'model.width=4',
+  'model.projectionDim=8',
+  'optim.batchSize=16',
+  'eval.every=1',
+  'checkpoint.every=1',
+  'backend=cpu',
+];
 
 suite('the real trainer', function () {
   this.timeout(240_000);
@@ -30,11 +42,19 @@ suite('the real trainer', function () {
   });
 
   test('gpaco.newRun with the synthetic preset trains for real and the tree reaches completed', async () => {
-    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-tiny', overrides: [...TINY, 'optim.epochs=2'] });
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      preset: 'synthetic-lt',
+      name: 'real-tiny',
+      overrides: [...TINY, 'optim.epochs=2'],
+    });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('completed', () => view(r.dir)?.status === 'completed' || view(r.dir)?.status === 'failed', 200_000, 100);
     const v = view(r.dir)!;
-    assert.equal(v.status, 'completed', `${v.manifest?.error?.message}\n${fs.readFileSync(path.join(r.dir, 'trainer.log'), 'utf8').slice(-2000)}`);
+    assert.equal(
+      v.status,
+      'completed',
+      `${v.manifest?.error?.message}\n${fs.readFileSync(path.join(r.dir, 'trainer.log'), 'utf8').slice(-2000)}`,
+    );
     const item = gpaco.treeItem(r.runId)!;
     assert.match(item.description, /^epoch 2\/2 · top-1 \d+\.\d% · few \d+\.\d%$/);
     assert.equal(item.icon, 'pass');
@@ -45,7 +65,11 @@ suite('the real trainer', function () {
   });
 
   test('stop leaves a checkpoint and stopped; resume completes the run', async () => {
-    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'real-stop', overrides: [...TINY, 'optim.epochs=40'] });
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      preset: 'synthetic-lt',
+      name: 'real-stop',
+      overrides: [...TINY, 'optim.epochs=40'],
+    });
     assert.ok(r.ok, JSON.stringify(r));
     await waitFor('first epoch done', () => (view(r.dir)?.epoch ?? 0) >= 1 && view(r.dir)?.status === 'running', 200_000, 100);
     const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
@@ -80,12 +104,29 @@ suite('the real trainer', function () {
     const cli = path.join(repoRoot(), 'dist', 'cli.js');
     assert.ok(fs.existsSync(cli), 'dist/cli.js is not built');
     const root = path.join(workspaceDir(), 'runs-real');
-    const args = [cli, 'train', '--preset', 'synthetic-lt', '--runs-dir', root, '--name', 'from-cli', ...TINY.flatMap((s) => ['--set', s]), '--set', 'optim.epochs=1'];
+    const args = [
+      cli,
+      'train',
+      '--preset',
+      'synthetic-lt',
+      '--runs-dir',
+      root,
+      '--name',
+      'from-cli',
+      ...TINY.flatMap((s) => ['--set', s]),
+      '--set',
+      'optim.epochs=1',
+    ];
     const child = execFile(process.execPath, args, { cwd: workspaceDir() });
     try {
       const item = await waitFor('the CLI run in the tree', () => gpaco.treeRoots().find((i) => i.label === 'from-cli'), 60_000, 50);
       assert.match(item.contextValue, /^run:(queued|running|completed)/);
-      await waitFor('the CLI run completed in the tree', () => gpaco.treeRoots().find((i) => i.label === 'from-cli' && i.icon === 'pass'), 200_000, 100);
+      await waitFor(
+        'the CLI run completed in the tree',
+        () => gpaco.treeRoots().find((i) => i.label === 'from-cli' && i.icon === 'pass'),
+        200_000,
+        100,
+      );
     } finally {
       child.kill('SIGINT');
     }

@@ -15,7 +15,22 @@ import type { CommandResult } from '../../../src/extension/extension';
 import type { NewSweepResult } from '../../../src/extension/commands/newSweep';
 import { api, readJson, repoRoot, setMachineSetting, useRunsDirectory, waitFor } from '../helpers';
 
-const TINY = ['data.classes=4', 'data.imageSize=12', 'data.maxPerClass=48', 'data.imbalanceFactor=12', 'data.testPerClass=8', 'model.width=4', 'optim.batchSize=16', 'optim.epochs=2', 'eval.every=1', 'eval.manyThreshold=30', 'eval.fewThreshold=8', 'checkpoint.every=1', 'launch.kind=slurm', 'launch.slurm.cpus=1'];
+const TINY = [
+  'data.classes=4',
+  'data.imageSize=12',
+  'data.maxPerClass=48',
+  'data.imbalanceFactor=12',
+  'data.testPerClass=8',
+  'model.width=4',
+  'optim.batchSize=16',
+  'optim.epochs=2',
+  'eval.every=1',
+  'eval.manyThreshold=30',
+  'eval.fewThreshold=8',
+  'checkpoint.every=1',
+  'launch.kind=slurm',
+  'launch.slurm.cpus=1',
+];
 
 function controllerUp(conf: string): boolean {
   const r = spawnSync('scontrol', ['ping'], { env: { ...process.env, SLURM_CONF: conf }, encoding: 'utf8', timeout: 15_000 });
@@ -28,7 +43,11 @@ function ensureCluster(): void {
   const dir = process.env.GPACO_SLURM_DIR ?? '/tmp/gpaco-slurm';
   const conf = path.join(dir, 'etc', 'slurm.conf');
   if (!controllerUp(conf)) {
-    const r = spawnSync('bash', [path.join(repoRoot(), 'scripts/slurm/start-slurm.sh'), dir], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync('bash', [path.join(repoRoot(), 'scripts/slurm/start-slurm.sh'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     assert.equal(r.status, 0, `the Slurm test cluster could not be started (root is needed): ${r.stderr}`);
   }
   process.env.SLURM_CONF = conf;
@@ -48,19 +67,31 @@ suite('Slurm runs in the Runs tree', function () {
     await setMachineSetting('slurm.pollSeconds', 1);
   });
   suiteTeardown(async () => {
-    for (const v of gpaco.runs()) if (v.manifest?.launch?.kind === 'slurm' && (v.status === 'queued' || v.status === 'running')) await vscode.commands.executeCommand('gpaco.stopRun', v.dir, { force: true });
+    for (const v of gpaco.runs())
+      if (v.manifest?.launch?.kind === 'slurm' && (v.status === 'queued' || v.status === 'running'))
+        await vscode.commands.executeCommand('gpaco.stopRun', v.dir, { force: true });
     await setMachineSetting('slurm.pollSeconds', undefined);
   });
 
   test('a Slurm run shows with its job id while it waits, trains and ends', async () => {
-    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'on-slurm', overrides: TINY });
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      preset: 'synthetic-lt',
+      name: 'on-slurm',
+      overrides: TINY,
+    });
     assert.ok(r.ok, JSON.stringify(r));
     const jobId = await waitFor('the job id in run.json', () => jobOf(r.dir));
     assert.match(jobId, /^\d+$/);
-    const item = await waitFor('the job id in the tree', () => (gpaco.treeItem(r.runId)?.description.includes(`slurm ${jobId}`) ? gpaco.treeItem(r.runId) : undefined));
+    const item = await waitFor('the job id in the tree', () =>
+      gpaco.treeItem(r.runId)?.description.includes(`slurm ${jobId}`) ? gpaco.treeItem(r.runId) : undefined,
+    );
     assert.match(item.description, new RegExp(`(queued|epoch \\d/2).* · slurm ${jobId}`));
     await waitFor('completed', () => view(r.dir)?.status === 'completed', 120_000);
-    const done = await waitFor('the job end in the tree', () => (gpaco.treeItem(r.runId)?.description.includes(`slurm ${jobId} · COMPLETED`) ? gpaco.treeItem(r.runId) : undefined), 30_000);
+    const done = await waitFor(
+      'the job end in the tree',
+      () => (gpaco.treeItem(r.runId)?.description.includes(`slurm ${jobId} · COMPLETED`) ? gpaco.treeItem(r.runId) : undefined),
+      30_000,
+    );
     assert.match(done.description, /^epoch 2\/2 · top-1 \d+\.\d% · few \d+\.\d% · slurm \d+ · COMPLETED$/);
     assert.match(done.tooltip, new RegExp(`slurm ${jobId} · COMPLETED`));
     assert.equal(done.icon, 'pass');
@@ -68,9 +99,17 @@ suite('Slurm runs in the Runs tree', function () {
   });
 
   test('a job that can never start shows its pending reason; Stop cancels it', async () => {
-    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { preset: 'synthetic-lt', name: 'never', overrides: [...TINY, 'launch.slurm.cpus=99'] });
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      preset: 'synthetic-lt',
+      name: 'never',
+      overrides: [...TINY, 'launch.slurm.cpus=99'],
+    });
     assert.ok(r.ok, JSON.stringify(r));
-    const item = await waitFor('the pending reason', () => (/PENDING \(PartitionConfig\)/.test(gpaco.treeItem(r.runId)?.description ?? '') ? gpaco.treeItem(r.runId) : undefined), 30_000);
+    const item = await waitFor(
+      'the pending reason',
+      () => (/PENDING \(PartitionConfig\)/.test(gpaco.treeItem(r.runId)?.description ?? '') ? gpaco.treeItem(r.runId) : undefined),
+      30_000,
+    );
     assert.match(item.description, /^queued · slurm \d+ · PENDING \(PartitionConfig\)$/);
     assert.match(item.tooltip, /will never start/);
     const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
@@ -80,12 +119,21 @@ suite('Slurm runs in the Runs tree', function () {
   });
 
   test('gpaco.newSweep: a 2-point grid becomes one job array and the compare panel opens on it', async () => {
-    const r = await vscode.commands.executeCommand<NewSweepResult>('gpaco.newSweep', { preset: 'synthetic-lt', grid: ['optim.epochs=1,2'], overrides: TINY, name: 'sw' });
+    const r = await vscode.commands.executeCommand<NewSweepResult>('gpaco.newSweep', {
+      preset: 'synthetic-lt',
+      grid: ['optim.epochs=1,2'],
+      overrides: TINY,
+      name: 'sw',
+    });
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.runs.length, 2);
     assert.match(r.jobId ?? '', /^\d+$/);
     r.runs.forEach((run, i) => assert.equal(jobOf(run.dir), `${r.jobId}_${i}`));
-    await waitFor('the compare panel', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'GPaCo: compare 2 runs'), 30_000);
+    await waitFor(
+      'the compare panel',
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'GPaCo: compare 2 runs'),
+      30_000,
+    );
     for (const run of r.runs) await waitFor(`${run.label} completed`, () => view(run.dir)?.status === 'completed', 120_000);
     const sweepIds = r.runs.map((run) => view(run.dir)?.manifest?.sweepId);
     assert.deepEqual(sweepIds, [r.sweepId, r.sweepId]);

@@ -67,7 +67,11 @@ suite('a PyTorch run (command trainer)', function () {
       await waitFor('the run to end', () => ['completed', 'failed', 'stopped'].includes(view(r.dir)?.status ?? ''), 280_000, 100);
       const v = view(r.dir)!;
       assert.equal(v.status, 'completed', `${v.manifest?.error?.message}\n${logTail(r.dir)}`);
-      await waitFor('the dashboard to show epoch-0002', () => gpaco.dashboardSnapshot(r.runId)?.snapshot.selected?.tag === 'epoch-0002', 30_000);
+      await waitFor(
+        'the dashboard to show epoch-0002',
+        () => gpaco.dashboardSnapshot(r.runId)?.snapshot.selected?.tag === 'epoch-0002',
+        30_000,
+      );
     } finally {
       clearInterval(watch);
     }
@@ -94,22 +98,45 @@ suite('a PyTorch run (command trainer)', function () {
     const last = readEvalFile(r.dir, 'epoch-0002');
     const sel = snap.selected!;
     assert.deepEqual([sel.n, sel.top1, sel.top5, sel.groupAccuracy], [last.n, last.top1, last.top5, last.groupAccuracy]);
-    assert.deepEqual(sel.perClassAccuracy, snap.classes!.label.map((l) => last.perClassAccuracy[l]));
-    assert.deepEqual(snap.classes!.trainCounts, snap.classes!.label.map((l) => classes.trainCounts[l]));
+    assert.deepEqual(
+      sel.perClassAccuracy,
+      snap.classes!.label.map((l) => last.perClassAccuracy[l]),
+    );
+    assert.deepEqual(
+      snap.classes!.trainCounts,
+      snap.classes!.label.map((l) => classes.trainCounts[l]),
+    );
     assert.equal(snap.run.status, 'completed');
     assert.equal(snap.checkpoints.filter((c) => c.hasCheckpoint).length, 2);
 
     const evals = readAllMetrics(runPaths(r.dir).metrics).filter((rec): rec is EvalRecord => rec.kind === 'eval');
-    const lags = evals.map((e) => `${e.tag} ${firstPosted.has(e.tag) ? `${firstPosted.get(e.tag)! - Date.parse(e.time)} ms` : 'not seen live'}`);
+    const lags = evals.map(
+      (e) => `${e.tag} ${firstPosted.has(e.tag) ? `${firstPosted.get(e.tag)! - Date.parse(e.time)} ms` : 'not seen live'}`,
+    );
     console.log(`      [pytorch] log_eval -> dashboard snapshot posted: ${lags.join(', ')}`);
-    assert.ok(evals.every((e) => firstPosted.has(e.tag)), 'every evaluation reached the open dashboard');
+    assert.ok(
+      evals.every((e) => firstPosted.has(e.tag)),
+      'every evaluation reached the open dashboard',
+    );
   });
 
   test('Stop sends SIGINT to the process group: the script stops after its epoch and the run is stopped', async () => {
     const configPath = path.join(repoRoot(), 'experiments', 'pytorch-example.gpaco.json');
-    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath, name: 'torch-stop', overrides: overrides(500) });
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      configPath,
+      name: 'torch-stop',
+      overrides: overrides(500),
+    });
     assert.ok(r.ok, JSON.stringify(r));
-    await waitFor('a training step', () => view(r.dir)?.status === 'running' && fs.existsSync(runPaths(r.dir).metrics) && readAllMetrics(runPaths(r.dir).metrics).some((x) => x.kind === 'step'), 200_000, 100);
+    await waitFor(
+      'a training step',
+      () =>
+        view(r.dir)?.status === 'running' &&
+        fs.existsSync(runPaths(r.dir).metrics) &&
+        readAllMetrics(runPaths(r.dir).metrics).some((x) => x.kind === 'step'),
+      200_000,
+      100,
+    );
     const stop = await vscode.commands.executeCommand<CommandResult>('gpaco.stopRun', r.runId);
     assert.ok(stop.ok, JSON.stringify(stop));
     await waitFor('stopped', () => ['stopped', 'failed', 'completed'].includes(view(r.dir)?.status ?? ''), 120_000, 100);

@@ -24,7 +24,11 @@ suite('restricted mode', () => {
     assert.ok(!r.ok && r.reason === 'untrusted');
     assert.match(r.errors[0]!, /Restricted Mode/);
     assert.match(r.errors[0]!, /run code/);
-    for (const [cmd, arg] of [['gpaco.resumeRun', 'fx-failed'], ['gpaco.evaluateCheckpoint', 'fx-completed'], ['gpaco.deleteRun', 'fx-completed']] as const) {
+    for (const [cmd, arg] of [
+      ['gpaco.resumeRun', 'fx-failed'],
+      ['gpaco.evaluateCheckpoint', 'fx-completed'],
+      ['gpaco.deleteRun', 'fx-completed'],
+    ] as const) {
       const res = await vscode.commands.executeCommand<CommandResult>(cmd, arg, { confirm: false, tag: 'epoch-0002' });
       assert.ok(!res.ok && res.reason === 'untrusted', `${cmd}: ${JSON.stringify(res)}`);
     }
@@ -36,7 +40,12 @@ suite('restricted mode', () => {
   test('a command run (trainer.kind "command") from a workspace config is refused: the command never starts', async () => {
     const marker = path.join(workspaceDir(), '..', `gpaco-restricted-command-${process.pid}`);
     const config = path.join(workspaceDir(), 'evil.gpaco.json');
-    fs.writeFileSync(config, JSON.stringify({ trainer: { kind: 'command', argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] } }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        trainer: { kind: 'command', argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] },
+      }),
+    );
     try {
       const before = fs.readdirSync(path.join(workspaceDir(), 'runs')).sort();
       const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', { configPath: config, name: 'evil' });
@@ -58,7 +67,9 @@ suite('restricted mode', () => {
     assert.match(fs.readFileSync(path.join(workspaceDir(), '.vscode', 'settings.json'), 'utf8'), /evil/);
     assert.equal(cfg.get('nodePath'), '');
     assert.equal(cfg.get('nativeModulesPath'), '');
-    const pkg = vscode.extensions.getExtension('gpaco-lab.gpaco-lab')!.packageJSON as { contributes: { configuration: { properties: Record<string, { scope: string }> } } };
+    const pkg = vscode.extensions.getExtension('gpaco-lab.gpaco-lab')!.packageJSON as {
+      contributes: { configuration: { properties: Record<string, { scope: string }> } };
+    };
     assert.equal(pkg.contributes.configuration.properties['gpaco.nodePath']!.scope, 'machine');
     assert.equal(pkg.contributes.configuration.properties['gpaco.nativeModulesPath']!.scope, 'machine');
   });

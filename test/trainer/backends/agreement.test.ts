@@ -93,7 +93,12 @@ function batch(channels: number, views: 1 | 2, seed: number): TrainBatch {
     return tf.tensor4d(x, [BATCH, SIZE, SIZE, channels]);
   };
   const lt = tf.tensor1d(labels, 'int32');
-  return { views: Array.from({ length: views }, make), labels: lt, oneHot: tf.tidy(() => tf.oneHot(lt, CLASSES).toFloat() as tf.Tensor2D), size: BATCH };
+  return {
+    views: Array.from({ length: views }, make),
+    labels: lt,
+    oneHot: tf.tidy(() => tf.oneHot(lt, CLASSES).toFloat() as tf.Tensor2D),
+    size: BATCH,
+  };
 }
 
 type Values = Map<string, Float32Array | Int32Array>;
@@ -108,7 +113,14 @@ async function runCase(model: ModelName, loss: Record<string, unknown>, afterSte
   const cfg = config(model, loss);
   const spec = { inputShape: [SIZE, SIZE, MODELS[model].channels] as const, numClasses: CLASSES };
   const network = createNetwork(cfg.model, spec, new Rng(SEEDS.network));
-  const method = createMethod({ network, createNetwork: (rng) => createNetwork(cfg.model, spec, rng), config: cfg, numClasses: CLASSES, trainCounts: COUNTS, rng: new Rng(SEEDS.method) });
+  const method = createMethod({
+    network,
+    createNetwork: (rng) => createNetwork(cfg.model, spec, rng),
+    config: cfg,
+    numClasses: CLASSES,
+    trainCounts: COUNTS,
+    rng: new Rng(SEEDS.method),
+  });
   const named = [
     ...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
     ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
@@ -123,7 +135,10 @@ async function runCase(model: ModelName, loss: Record<string, unknown>, afterSte
     out.set('forward logits (eval mode)', await read(logits));
     logits.dispose();
 
-    const { value, grads } = tf.variableGrads(() => method.computeLoss(batches[0]!).loss, trainables.map((v) => v.variable));
+    const { value, grads } = tf.variableGrads(
+      () => method.computeLoss(batches[0]!).loss,
+      trainables.map((v) => v.variable),
+    );
     out.set('loss', await read(value));
     for (const v of trainables) {
       const g = grads[v.variable.name];
@@ -211,10 +226,15 @@ function judge(ref: Reference, got: Values): Verdict {
       failures.push(`${q} ${d.err.toExponential(2)} > ${TOLERANCE}`);
     }
   }
-  const floats = (pred: (q: string) => boolean) => [...ref.values.keys()].filter((q) => pred(q) && ref.values.get(q) instanceof Float32Array);
+  const floats = (pred: (q: string) => boolean) =>
+    [...ref.values.keys()].filter((q) => pred(q) && ref.values.get(q) instanceof Float32Array);
   const groups: [string, string[], boolean][] = [
     ['gradients', floats((q) => q.startsWith('grad ')), flipsPossible],
-    ['variables and queue after step 1', floats((q) => q.startsWith('after step 1 ') || q.startsWith('state after step 1 ')), flipsPossible],
+    [
+      'variables and queue after step 1',
+      floats((q) => q.startsWith('after step 1 ') || q.startsWith('state after step 1 ')),
+      flipsPossible,
+    ],
     ['variables and queue after step 2', floats(isSecondStep), true],
   ];
   let global = 0;
@@ -251,7 +271,9 @@ function trackReluMargin(): { stop(): number } {
   };
 }
 
-const CASES = (Object.keys(MODELS) as ModelName[]).flatMap((m) => LOSSES.map(([name, loss]) => ({ model: m, name, loss, label: `${m} / ${name}` })));
+const CASES = (Object.keys(MODELS) as ModelName[]).flatMap((m) =>
+  LOSSES.map(([name, loss]) => ({ model: m, name, loss, label: `${m} / ${name}` })),
+);
 const reference = new Map<string, Reference>();
 const summary: string[] = [];
 
@@ -264,9 +286,12 @@ async function agreementOn(t: TestContext, backend: string): Promise<void> {
       assert.ok(ref, `no cpu reference for ${c.label} (the cpu test failed?)`);
       const got = await runCase(c.model, c.loss);
       const v = judge(ref, got);
-      if (v.worst.err > worstHere.err || Number.isNaN(v.worst.err)) worstHere = { err: v.worst.err, absErr: v.worst.absErr, where: `${c.label}: ${v.worst.quantity}` };
+      if (v.worst.err > worstHere.err || Number.isNaN(v.worst.err))
+        worstHere = { err: v.worst.err, absErr: v.worst.absErr, where: `${c.label}: ${v.worst.quantity}` };
       if (v.global > worstGlobal.err || Number.isNaN(v.global)) worstGlobal = { err: v.global, where: c.label };
-      st.diagnostic(`compared ${v.mode}; smallest |ReLU input| on cpu ${ref.kinkMargin.toExponential(1)}; largest per-tensor error ${v.worst.err.toExponential(2)} (${v.worst.quantity}); group L2 ${v.global.toExponential(2)}`);
+      st.diagnostic(
+        `compared ${v.mode}; smallest |ReLU input| on cpu ${ref.kinkMargin.toExponential(1)}; largest per-tensor error ${v.worst.err.toExponential(2)} (${v.worst.quantity}); group L2 ${v.global.toExponential(2)}`,
+      );
       assert.equal(v.failures.length, 0, `${backend} differs from cpu: ${v.failures.join('; ')}`);
     });
   }

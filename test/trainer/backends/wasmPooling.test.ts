@@ -24,12 +24,22 @@ function values(n: number, seed: number): Float32Array {
 }
 
 /** d sum(f(x) * w) / dx on a backend, w fixed random weights (so every output position matters). */
-async function poolGradient(backend: 'cpu' | 'wasm', shape: [number, number, number, number], f: (x: tf.Tensor4D) => tf.Tensor4D): Promise<Float32Array> {
+async function poolGradient(
+  backend: 'cpu' | 'wasm',
+  shape: [number, number, number, number],
+  f: (x: tf.Tensor4D) => tf.Tensor4D,
+): Promise<Float32Array> {
   await selectBackend(backend, { failBackends: [] });
   const n = shape.reduce((a, b) => a * b, 1);
   const x = tf.tensor4d(values(n, 7), shape);
   const outShape = f(x).shape;
-  const w = tf.tensor(values(outShape.reduce((a, b) => a * b, 1), 8), outShape);
+  const w = tf.tensor(
+    values(
+      outShape.reduce((a, b) => a * b, 1),
+      8,
+    ),
+    outShape,
+  );
   const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D), w)))(x);
   const out = Float32Array.from(await g.data());
   tf.dispose([x, w, g]);
@@ -65,13 +75,25 @@ for (const arch of ['convnet', 'resnet32'] as const) {
     const spec = { inputShape: [size, size, channels] as const, numClasses: 3 };
     const network = createNetwork(cfg.model, spec, new Rng(1));
     // PaCo: backbone + key encoder + projection head with BN, i.e. every layer kind there is.
-    const method = createMethod({ network, createNetwork: (rng) => createNetwork(cfg.model, spec, rng), config: cfg, numClasses: 3, trainCounts: [5, 3, 2], rng: new Rng(2) });
-    const trainables = [...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })), ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` }))].filter(
-      (v) => v.trainable,
-    );
+    const method = createMethod({
+      network,
+      createNetwork: (rng) => createNetwork(cfg.model, spec, rng),
+      config: cfg,
+      numClasses: 3,
+      trainCounts: [5, 3, 2],
+      rng: new Rng(2),
+    });
+    const trainables = [
+      ...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
+      ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
+    ].filter((v) => v.trainable);
     const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
     const runner = new StepRunner(method, trainables, optimizer);
-    const x = () => tf.tensor4d(values(4 * size * size * channels, 3).map((v) => (v + 1) / 2), [4, size, size, channels]);
+    const x = () =>
+      tf.tensor4d(
+        values(4 * size * size * channels, 3).map((v) => (v + 1) / 2),
+        [4, size, size, channels],
+      );
     const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
     const batch = { views: [x(), x()], labels, oneHot: tf.oneHot(labels, 3).toFloat() as tf.Tensor2D, size: 4 };
     const kernels = new Set<string>();
@@ -108,7 +130,10 @@ test('wasm: the pooling gradients the models use agree with cpu', async () => {
   for (const [name, shape, f] of cases) {
     const ref = await poolGradient('cpu', shape, f);
     const got = await poolGradient('wasm', shape, f);
-    assert.ok(ref.some((v) => v !== 0), `${name}: a non-trivial gradient`);
+    assert.ok(
+      ref.some((v) => v !== 0),
+      `${name}: a non-trivial gradient`,
+    );
     const d = relDiff(got, ref);
     assert.ok(d <= 1e-6, `${name}: wasm gradient differs from cpu by ${d.toExponential(2)}`);
   }
@@ -120,11 +145,7 @@ test('wasm: the stock max-pool gradient is wrong (why no model uses max pooling)
   const ref = await poolGradient('cpu', shape, f);
   const got = await poolGradient('wasm', shape, f);
   // On cpu every pooling window routes its gradient to exactly one input (random inputs, no ties).
-  assert.equal(
-    ref.filter((v) => v !== 0).length,
-    shape.reduce((a, b) => a * b, 1) / 4,
-    'cpu: one non-zero gradient per 2x2 window',
-  );
+  assert.equal(ref.filter((v) => v !== 0).length, shape.reduce((a, b) => a * b, 1) / 4, 'cpu: one non-zero gradient per 2x2 window');
   const d = relDiff(got, ref);
   assert.ok(
     d > 0.1,

@@ -55,7 +55,9 @@ test('by name: the adapter is used and reported (vendor, architecture, descripti
   assert.ok(a.vendor || a.description, 'the adapter is named');
   assert.equal(typeof a.emulated, 'boolean');
   if (a.emulated) assert.match(b.detail, /SOFTWARE EMULATION on the CPU, not a GPU/);
-  assert.ok(b.gpuLimits!.maxStorageBufferBindingSize >= 128 * 2 ** 20 && b.gpuLimits!.maxBufferSize >= b.gpuLimits!.maxStorageBufferBindingSize / 2);
+  assert.ok(
+    b.gpuLimits!.maxStorageBufferBindingSize >= 128 * 2 ** 20 && b.gpuLimits!.maxBufferSize >= b.gpuLimits!.maxStorageBufferBindingSize / 2,
+  );
   // A sum on the device agrees with the host.
   const x = tf.range(0, 1000);
   assert.equal((await tf.sum(x).data())[0], 499500);
@@ -64,7 +66,12 @@ test('by name: the adapter is used and reported (vendor, architecture, descripti
 
 test('a GPaCo run trains on webgpu: completed, adapter in run.json, emulation in the log', async (t) => {
   if (!(await requireWebgpu(t))) return;
-  const config = tinyConfig({ loss: { kind: 'gpaco', queueSize: 16 }, model: { projectionDim: 8 }, optim: { epochs: 1, warmupEpochs: 0 }, eval: { every: 1 } });
+  const config = tinyConfig({
+    loss: { kind: 'gpaco', queueSize: 16 },
+    model: { projectionDim: 8 },
+    optim: { epochs: 1, warmupEpochs: 0 },
+    eval: { every: 1 },
+  });
   const dir = makeRun(t, { ...config, backend: 'webgpu' });
   const exit = await runTrainer(['run', dir]);
   assert.equal(exit.code, 0, exit.log);
@@ -101,16 +108,24 @@ test('a configuration over the device limit is refused before training, with the
   const msg = run.error!.message;
   assert.match(msg, /does not fit the WebGPU device/);
   assert.match(msg, new RegExp(`maxStorageBufferBindingSize ${limit} bytes`));
-  assert.match(msg, new RegExp(`convnet stage 1 activation \\(training\\) \\[${batch}, 64, 64, 256\\] float32 = ${((batch * perImage) / 2 ** 20).toFixed(1)} MiB`));
+  assert.match(
+    msg,
+    new RegExp(
+      `convnet stage 1 activation \\(training\\) \\[${batch}, 64, 64, 256\\] float32 = ${((batch * perImage) / 2 ** 20).toFixed(1)} MiB`,
+    ),
+  );
   assert.match(msg, new RegExp(`lower optim.batchSize to ${Math.floor(limit / perImage)} or less`));
   assert.doesNotMatch(exit.log, /epoch 1\//, 'no training step ran');
-  assert.ok(!fs.existsSync(path.join(dir, 'checkpoints', 'index.json')) || readJson<{ entries?: unknown[] }>(path.join(dir, 'checkpoints', 'index.json')).entries?.length === 0);
+  assert.ok(
+    !fs.existsSync(path.join(dir, 'checkpoints', 'index.json')) ||
+      readJson<{ entries?: unknown[] }>(path.join(dir, 'checkpoints', 'index.json')).entries?.length === 0,
+  );
 });
 
 test('the size estimate covers the largest tensor a training step and an evaluation really make', async () => {
   await selectBackend('cpu', { failBackends: [] });
   // Every loss on the small convnet; ResNet-32 (slow on cpu) with the plain and the largest contrastive step.
-  const cases: [('convnet' | 'resnet32'), number, 1 | 3, Record<string, unknown>][] = [
+  const cases: ['convnet' | 'resnet32', number, 1 | 3, Record<string, unknown>][] = [
     ['convnet', 12, 1, { kind: 'ce' }],
     ['convnet', 12, 1, { kind: 'gpaco', views: 2 }],
     ['convnet', 12, 1, { kind: 'gpaco', views: 1 }],
@@ -133,14 +148,26 @@ test('the size estimate covers the largest tensor a training step and an evaluat
     const cfg = r.config;
     const spec = { inputShape: [size, size, channels] as const, numClasses: 3 };
     const network = createNetwork(cfg.model, spec, new Rng(1));
-    const method = createMethod({ network, createNetwork: (rng) => createNetwork(cfg.model, spec, rng), config: cfg, numClasses: 3, trainCounts: [9, 5, 2], rng: new Rng(2) });
-    const trainables = [...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })), ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` }))].filter(
-      (v) => v.trainable,
-    );
+    const method = createMethod({
+      network,
+      createNetwork: (rng) => createNetwork(cfg.model, spec, rng),
+      config: cfg,
+      numClasses: 3,
+      trainCounts: [9, 5, 2],
+      rng: new Rng(2),
+    });
+    const trainables = [
+      ...network.params.entries().map((e) => ({ ...e, name: `net/${e.name}` })),
+      ...method.params.entries().map((e) => ({ ...e, name: `method/${e.name}` })),
+    ].filter((v) => v.trainable);
     const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
     const runner = new StepRunner(method, trainables, optimizer);
     const rng = new Rng(3);
-    const img = (n: number) => tf.tensor4d(Float32Array.from({ length: n * size * size * channels }, () => rng.next()), [n, size, size, channels]);
+    const img = (n: number) =>
+      tf.tensor4d(
+        Float32Array.from({ length: n * size * size * channels }, () => rng.next()),
+        [n, size, size, channels],
+      );
     const labels = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
     const views = Array.from({ length: method.views }, () => img(6));
     const batch = { views, labels, oneHot: tf.oneHot(labels, 3).toFloat() as tf.Tensor2D, size: 6 };
@@ -173,7 +200,10 @@ test('the size estimate covers the largest tensor a training step and an evaluat
     }
     const est = estimateLargestTensors({ config: cfg, inputShape: spec.inputShape, numClasses: 3 });
     const label = `${arch} ${JSON.stringify(loss)}`;
-    assert.ok(est[0]!.bytes >= measured, `${label}: estimated largest ${est[0]!.what} ${est[0]!.bytes} B < measured ${measured} B (${where})`);
+    assert.ok(
+      est[0]!.bytes >= measured,
+      `${label}: estimated largest ${est[0]!.what} ${est[0]!.bytes} B < measured ${measured} B (${where})`,
+    );
     assert.ok(est[0]!.bytes <= 2 * measured, `${label}: estimate ${est[0]!.bytes} B is far above the measured ${measured} B (${where})`);
   }
 });

@@ -14,7 +14,10 @@ test('a synchronous read of a GPU tensor fails with a clear message (not a brows
   if (!(await requireWebgpu(t))) return;
   // Large enough that tfjs computes it on the GPU (tiny CPU-resident inputs stay on the CPU).
   const x = tf.add(tf.range(0, 4096), 1);
-  assert.throws(() => x.dataSync(), /synchronous read \(dataSync \/ arraySync\) of a tensor held on the GPU is not possible with WebGPU in Node/);
+  assert.throws(
+    () => x.dataSync(),
+    /synchronous read \(dataSync \/ arraySync\) of a tensor held on the GPU is not possible with WebGPU in Node/,
+  );
   // Host-resident values still read synchronously, and the async read works.
   assert.deepEqual(Array.from(tf.tensor1d([1, 2]).dataSync()), [1, 2]);
   const values = await x.data();
@@ -42,7 +45,10 @@ test('a GPU validation error (a tensor over the binding limit) fails every later
     big.dispose();
   } else {
     // A device with a large binding limit: an invalid call of the device itself.
-    (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device.createBuffer({ size: 4, usage: 0 });
+    (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device.createBuffer({
+      size: 4,
+      usage: 0,
+    });
     await assert.rejects(tf.sum(doubled).data(), /^GpuFailureError|WebGPU validation error/);
   }
   // Everything computed since is untrusted: even a small, correct-looking result is refused.

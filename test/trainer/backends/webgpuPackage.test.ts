@@ -22,7 +22,10 @@ const load = async () => (await import(path.join(REPO, 'scripts/package-webgpu.m
 
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
 
 test('each target stages its own Dawn build only, and the staged manifest packs it', async (t) => {
@@ -43,8 +46,12 @@ test('each target stages its own Dawn build only, and the staged manifest packs 
       [dir],
       `${target}: only ${dir} binaries`,
     );
-    if (target.startsWith('win32')) assert.ok(files.includes(path.join('dist', dir, 'dxcompiler.dll')), 'the DirectX shader compiler ships with Windows builds');
-    const pkg = JSON.parse(fs.readFileSync(path.join(stage, 'dist', 'node_modules', 'webgpu', 'package.json'), 'utf8')) as { type: string; main: string };
+    if (target.startsWith('win32'))
+      assert.ok(files.includes(path.join('dist', dir, 'dxcompiler.dll')), 'the DirectX shader compiler ships with Windows builds');
+    const pkg = JSON.parse(fs.readFileSync(path.join(stage, 'dist', 'node_modules', 'webgpu', 'package.json'), 'utf8')) as {
+      type: string;
+      main: string;
+    };
     assert.deepEqual([pkg.type, pkg.main], ['module', 'index.js']);
     const manifest = JSON.parse(fs.readFileSync(path.join(stage, 'package.json'), 'utf8')) as { files: string[] };
     assert.ok(manifest.files.includes('dist/node_modules/webgpu/**'));
@@ -63,7 +70,12 @@ test('a trainer staged like the host package, outside the repository, runs on We
   const cases = path.join(REPO, 'test/fixtures/losses/gpaco_loss_cases.json');
   // cwd and GPACO_NATIVE_MODULES outside the repository: only the staged copy can be found.
   const env = { ...process.env, GPACO_NATIVE_MODULES: '' };
-  const r = spawnSync(process.execPath, [path.join(stage, 'dist', 'trainer.js'), 'verify-loss', cases, '--backend', 'webgpu'], { cwd: stage, env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [path.join(stage, 'dist', 'trainer.js'), 'verify-loss', cases, '--backend', 'webgpu'], {
+    cwd: stage,
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /on webgpu on .* \(tfjs "webgpu"\)/);
 });

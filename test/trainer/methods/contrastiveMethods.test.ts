@@ -63,7 +63,12 @@ function batchOf(images: { x: Float32Array; y: Int32Array }, views: 1 | 2, rng: 
       return tf.tensor4d(noise, [n, SIZE, SIZE, 1]);
     });
   const labels = tf.tensor1d(images.y, 'int32');
-  return { views: Array.from({ length: views }, make), labels, oneHot: tf.tidy(() => tf.oneHot(labels, CLASSES).toFloat()) as tf.Tensor2D, size: n };
+  return {
+    views: Array.from({ length: views }, make),
+    labels,
+    oneHot: tf.tidy(() => tf.oneHot(labels, CLASSES).toFloat()) as tf.Tensor2D,
+    size: n,
+  };
 }
 
 function disposeBatch(b: TrainBatch): void {
@@ -100,7 +105,10 @@ function dispose(s: Setup): void {
 /** One plain step (what the loop does without micro-batches): loss value. */
 async function plainStep(s: Setup, opt: SgdMomentum, batch: TrainBatch, lr: number): Promise<number> {
   const byTfName = new Map(s.variables.map((v) => [v.variable.name, v.name]));
-  const { value, grads } = tf.variableGrads(() => s.method.computeLoss(batch).loss, s.variables.map((v) => v.variable));
+  const { value, grads } = tf.variableGrads(
+    () => s.method.computeLoss(batch).loss,
+    s.variables.map((v) => v.variable),
+  );
   const named = new Map(Object.entries(grads).map(([k, g]) => [byTfName.get(k)!, g]));
   opt.step(named, lr);
   const loss = value.dataSync()[0]!;
@@ -166,7 +174,10 @@ test('contrastive methods fill their queue with the enqueued view only, and rest
   const other = setup(s.cfg, 2);
   other.method.restoreState({ json: copy, tensors: saved.tensors! });
   assert.deepEqual((other.method as GpacoMethod).queueState(), q);
-  assert.throws(() => setup(config({ kind: 'gpaco', queueSize: 32 })).method.restoreState({ json: copy, tensors: saved.tensors! }), /queue is 16 x 8/);
+  assert.throws(
+    () => setup(config({ kind: 'gpaco', queueSize: 32 })).method.restoreState({ json: copy, tensors: saved.tensors! }),
+    /queue is 16 x 8/,
+  );
   opt.dispose();
   dispose(s);
   dispose(other);
@@ -179,7 +190,10 @@ test('paco: the key encoder starts as a copy, gets no gradient, and follows thet
   const paco = s.method as PacoMethod;
   const keyEntries = paco.params.entries().filter((e) => e.name.startsWith('keyEncoder.'));
   assert.ok(keyEntries.length > 0);
-  assert.ok(keyEntries.every((e) => !e.trainable && !e.variable.trainable), 'key encoder variables are state');
+  assert.ok(
+    keyEntries.every((e) => !e.trainable && !e.variable.trainable),
+    'key encoder variables are state',
+  );
   assert.ok(!s.variables.some((v) => v.name.startsWith('keyEncoder.') || v.name.startsWith('keyHead.')));
   const pairName = 'stage1.conv.w';
   const qVar = s.network.params.get(pairName)!.variable;
@@ -241,7 +255,10 @@ for (const [name, loss] of [
       let value: tf.Scalar;
       if (mode === 'plain') {
         const byTfName = new Map(s.variables.map((v) => [v.variable.name, v.name]));
-        const r = tf.variableGrads(() => s.method.computeLoss(batch).loss, s.variables.map((v) => v.variable));
+        const r = tf.variableGrads(
+          () => s.method.computeLoss(batch).loss,
+          s.variables.map((v) => v.variable),
+        );
         g = new Map(Object.entries(r.grads).map(([k, t]) => [byTfName.get(k)!, t]));
         value = r.value;
       } else {
@@ -269,7 +286,9 @@ for (const [name, loss] of [
       const scale = Math.max(1e-3, ...a.map(Math.abs));
       a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= 1e-4 * scale, `${k}[${i}]: ${v} vs ${b[i]}`));
     }
-    running[0]!.forEach((v, i) => assert.ok(Math.abs(v - running[1]![i]!) < 1e-6, 'BN running statistics updated once, as in the plain step'));
+    running[0]!.forEach((v, i) =>
+      assert.ok(Math.abs(v - running[1]![i]!) < 1e-6, 'BN running statistics updated once, as in the plain step'),
+    );
     queues[0]!.forEach((v, i) => assert.ok(Math.abs(v - queues[1]![i]!) < 1e-5, 'same keys enqueued'));
     // Smaller micro-batches: BN statistics per micro-batch (documented deviation), still a usable step.
     assert.ok(Number.isFinite(losses[2]!) && Math.abs(losses[2]! - losses[0]!) < 0.5);

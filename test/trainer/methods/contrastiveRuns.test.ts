@@ -13,7 +13,12 @@ import { makeRun, metrics, readJson, runTrainer, tinyConfig } from '../harness';
 for (const kind of ['gpaco', 'paco'] as const) {
   test(`${kind}: a run stopped mid-epoch resumes with the saved queue and ends bit-identical to an uninterrupted run`, async (t) => {
     // 81 training images / batch 16 = 5 steps per epoch; queue 48 = 3 batches, so it wraps.
-    const config = tinyConfig({ loss: { kind, queueSize: 48, alpha: 0.05, momentum: 0.9 }, model: { projectionDim: 8 }, optim: { epochs: 2 }, checkpoint: { every: 1 } });
+    const config = tinyConfig({
+      loss: { kind, queueSize: 48, alpha: 0.05, momentum: 0.9 },
+      model: { projectionDim: 8 },
+      optim: { epochs: 2 },
+      checkpoint: { every: 1 },
+    });
     config.backend = 'cpu';
     const a = makeRun(t, config);
     const b = makeRun(t, config);
@@ -32,8 +37,13 @@ for (const kind of ['gpaco', 'paco'] as const) {
     const labels = saved.tensors.get('extra/queue.labels')!;
     assert.deepEqual(feats.shape, [48, 8]);
     assert.ok(Array.from(labels.values).every((l) => l >= 0 && l < 4));
-    for (let i = 0; i < 48; i++) assert.ok(Math.abs(Math.hypot(...feats.values.subarray(i * 8, i * 8 + 8)) - 1) < 1e-5, 'queued keys are unit vectors');
-    if (kind === 'paco') assert.ok([...saved.tensors.keys()].some((k) => k.startsWith('method/keyEncoder.')), 'the key encoder is checkpointed');
+    for (let i = 0; i < 48; i++)
+      assert.ok(Math.abs(Math.hypot(...feats.values.subarray(i * 8, i * 8 + 8)) - 1) < 1e-5, 'queued keys are unit vectors');
+    if (kind === 'paco')
+      assert.ok(
+        [...saved.tensors.keys()].some((k) => k.startsWith('method/keyEncoder.')),
+        'the key encoder is checkpointed',
+      );
 
     const resumed = await runTrainer(['run', b, '--resume']);
     assert.equal(resumed.code, 0, resumed.log);
@@ -43,24 +53,38 @@ for (const kind of ['gpaco', 'paco'] as const) {
     assert.deepEqual([...wb.keys()].sort(), [...wa.keys()].sort());
     for (const [k, v] of wa) assert.deepEqual(Array.from(wb.get(k)!.values), Array.from(v.values), k);
     assert.deepEqual(readJson(runPaths(a).evalFile('epoch-0002')), readJson(runPaths(b).evalFile('epoch-0002')));
-    assert.ok(fs.readFileSync(path.join(a, 'checkpoints/epoch-0002/weights.bin')).equals(fs.readFileSync(path.join(b, 'checkpoints/epoch-0002/weights.bin'))));
+    assert.ok(
+      fs
+        .readFileSync(path.join(a, 'checkpoints/epoch-0002/weights.bin'))
+        .equals(fs.readFileSync(path.join(b, 'checkpoints/epoch-0002/weights.bin'))),
+    );
   });
 }
 
 test('wasm: a GPaCo step over the heap budget trains in micro-batches chosen and announced before the start', async (t) => {
-  const config = tinyConfig({ loss: { kind: 'gpaco', queueSize: 32 }, model: { projectionDim: 8 }, optim: { epochs: 1 }, eval: { every: 1 } });
+  const config = tinyConfig({
+    loss: { kind: 'gpaco', queueSize: 32 },
+    model: { projectionDim: 8 },
+    optim: { epochs: 1 },
+    eval: { every: 1 },
+  });
   config.backend = 'wasm';
   const dir = makeRun(t, config);
   // A pretend heap so small that 2 views x 16 images on the tape do not fit.
   const r = await runTrainer(['run', dir], { GPACO_WASM_HEAP_LIMIT: String(3 * 2 ** 20) });
   assert.equal(r.code, 0, r.log);
-  const m = /optim\.microBatchSize set to (\d+): a step of 16 images \(2 views with gradients\) needs ~[\d.]+ [MG]iB of wasm heap/.exec(r.log);
+  const m = /optim\.microBatchSize set to (\d+): a step of 16 images \(2 views with gradients\) needs ~[\d.]+ [MG]iB of wasm heap/.exec(
+    r.log,
+  );
   assert.ok(m, r.log);
   const micro = Number(m[1]);
   assert.ok(micro >= 1 && micro <= 16);
   assert.match(r.log, new RegExp(`micro-batches of ${micro}`));
   assert.ok(r.log.indexOf('optim.microBatchSize set to') < r.log.indexOf('epoch 1/1'), 'announced before training');
   const events = metrics(dir).filter((rec) => rec.kind === 'event');
-  assert.ok(events.some((rec) => rec.level === 'warn' && rec.message.startsWith(`optim.microBatchSize set to ${micro}`)), JSON.stringify(events));
+  assert.ok(
+    events.some((rec) => rec.level === 'warn' && rec.message.startsWith(`optim.microBatchSize set to ${micro}`)),
+    JSON.stringify(events),
+  );
   assert.ok(metrics(dir).some((rec) => rec.kind === 'eval'));
 });

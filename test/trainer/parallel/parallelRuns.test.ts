@@ -14,7 +14,12 @@ const manifestOf = (dir: string) => readJson<RunManifest>(runPaths(dir).run);
 
 // 81 training images / batch 16 = 5 steps per epoch, 2 shards of 8.
 const parallelConfig = (epochs = 2) =>
-  tinyConfig({ loss: { kind: 'gpaco', queueSize: 32, alpha: 0.05 }, model: { projectionDim: 8 }, optim: { epochs, workers: 2, shards: 2 }, checkpoint: { every: 1 } });
+  tinyConfig({
+    loss: { kind: 'gpaco', queueSize: 32, alpha: 0.05 },
+    model: { projectionDim: 8 },
+    optim: { epochs, workers: 2, shards: 2 },
+    checkpoint: { every: 1 },
+  });
 
 test('stopped on 2 workers, resumed on 1 with the same shards: bit-identical to the uninterrupted 2-worker run; run.json records the layout', async (t) => {
   const config = parallelConfig();
@@ -70,7 +75,10 @@ test('a worker thread that dies fails the run with a clear message; the last che
   assert.equal(r.code, 1, r.log);
   const run = manifestOf(dir);
   assert.equal(run.status, 'failed');
-  assert.match(run.error?.message ?? '', /worker thread 2 of 2 died during step 7 .*\(exit code 70\); the run keeps its last checkpoint epoch-0001/);
+  assert.match(
+    run.error?.message ?? '',
+    /worker thread 2 of 2 died during step 7 .*\(exit code 70\); the run keeps its last checkpoint epoch-0001/,
+  );
   assert.doesNotMatch(r.log, /^\s+at /m, 'no stack trace in the log');
   const resumed = await runTrainer(['run', dir, '--resume']);
   assert.equal(resumed.code, 0, resumed.log);

@@ -24,7 +24,11 @@ const BATCH = 16;
 const TRAIN_COUNTS = [40, 20, 10, 5];
 
 function configFor(kind: LossKind): Config {
-  return tinyConfig({ loss: { kind, queueSize: 32, alpha: 0.05, momentum: 0.9 }, model: { projectionDim: 8 }, optim: { batchSize: BATCH } });
+  return tinyConfig({
+    loss: { kind, queueSize: 32, alpha: 0.05, momentum: 0.9 },
+    model: { projectionDim: 8 },
+    optim: { batchSize: BATCH },
+  });
 }
 
 function hostBatch(views: number, seed: number): HostBatch {
@@ -43,7 +47,11 @@ interface Trained {
 }
 
 /** Two steps with `shards` shards on the executor `make` builds; every variable afterwards. */
-async function train(kind: LossKind, shards: number, make: (vars: NamedVariable[], config: Config) => Promise<ShardExecutor & { dispose?: () => Promise<void> }>): Promise<Trained> {
+async function train(
+  kind: LossKind,
+  shards: number,
+  make: (vars: NamedVariable[], config: Config) => Promise<ShardExecutor & { dispose?: () => Promise<void> }>,
+): Promise<Trained> {
   const config = configFor(kind);
   const { network, method } = buildModel(config, { inputShape: SHAPE, numClasses: CLASSES }, TRAIN_COUNTS);
   const vars = modelVariables(network, method);
@@ -126,7 +134,16 @@ async function trainGhost(kind: LossKind, shards: number): Promise<Trained> {
   const state = vars.filter((v) => !v.trainable);
   const optimizer = new SgdMomentum(trainables, { momentum: 0.9, weightDecay: 5e-4 });
   try {
-    const runner = new ShardedStepRunner(method, trainables, state, optimizer, shards, SHAPE, CLASSES, new InProcessShards(method, trainables, state, SHAPE));
+    const runner = new ShardedStepRunner(
+      method,
+      trainables,
+      state,
+      optimizer,
+      shards,
+      SHAPE,
+      CLASSES,
+      new InProcessShards(method, trainables, state, SHAPE),
+    );
     const losses: number[] = [];
     for (let s = 0; s < 2; s++) {
       const out = await runner.run(hostBatch(method.views, s), 0.05);
@@ -151,7 +168,9 @@ for (const kind of ['gpaco', 'paco', 'ce'] as const) {
     const single = await trainGhost(kind, 2);
     const threaded = await train(kind, 2, pool(2, 2));
     const { worst, name } = largestRelativeDifference(single, threaded);
-    t.diagnostic(`${kind}: largest relative parameter difference ${worst.toExponential(2)} (${name}); losses ${single.losses.map((l) => l.toFixed(6)).join(',')} vs ${threaded.losses.map((l) => l.toFixed(6)).join(',')}`);
+    t.diagnostic(
+      `${kind}: largest relative parameter difference ${worst.toExponential(2)} (${name}); losses ${single.losses.map((l) => l.toFixed(6)).join(',')} vs ${threaded.losses.map((l) => l.toFixed(6)).join(',')}`,
+    );
     assert.ok(worst <= 1e-5, `${name} differs by ${worst} relative`);
     single.losses.forEach((l, i) => assert.ok(Math.abs(l - threaded.losses[i]!) <= 1e-5 * Math.abs(l), `loss of step ${i + 1}`));
     // The shards matter: one shard (BN over the whole batch) trains differently.
@@ -178,10 +197,22 @@ test('a worker that dies fails the step with a message naming it, and stopping t
   const p = await pool(2, 2, { worker: 1, step: 2 })(vars, config);
   try {
     assert.equal(threadCount(), before + 2, 'one thread per worker while the pool runs');
-    const runner = new ShardedStepRunner(method, trainables, vars.filter((v) => !v.trainable), optimizer, 2, SHAPE, CLASSES, p);
+    const runner = new ShardedStepRunner(
+      method,
+      trainables,
+      vars.filter((v) => !v.trainable),
+      optimizer,
+      2,
+      SHAPE,
+      CLASSES,
+      p,
+    );
     const ok = await runner.run(hostBatch(2, 0), 0.05);
     tf.dispose([ok.loss, ok.correct]);
-    await assert.rejects(runner.run(hostBatch(2, 1), 0.05), (e: unknown) => e instanceof WorkerFailure && /worker thread 2 of 2 died during step 2 .*exit code 70/.test(e.message));
+    await assert.rejects(
+      runner.run(hostBatch(2, 1), 0.05),
+      (e: unknown) => e instanceof WorkerFailure && /worker thread 2 of 2 died during step 2 .*exit code 70/.test(e.message),
+    );
   } finally {
     await p.dispose();
     optimizer.dispose();

@@ -15,7 +15,8 @@ import { launchBrowser, repoRoot } from '../harness';
 let root: string;
 let browser: Browser;
 
-const gpaco = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: root });
+const gpaco = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: root });
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-ui-imported-'));
@@ -49,7 +50,10 @@ test('an imported PaCo log: origin in the header, curves, a note instead of the 
     assert.match(meta ?? '', new RegExp(`imported from ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(paco-log; read-only\\)`));
     const note = page.locator('p.pending[data-reason=imported]');
     assert.equal(await note.isVisible(), true, 'the note is shown');
-    assert.match((await note.textContent()) ?? '', /No confusion matrix .* imported from .*places_gpaco\.log \(paco-log\), which records only top-1, top-5 and many \/ medium \/ few/);
+    assert.match(
+      (await note.textContent()) ?? '',
+      /No confusion matrix .* imported from .*places_gpaco\.log \(paco-log\), which records only top-1, top-5 and many \/ medium \/ few/,
+    );
     // The last evaluation's top-1 is in the checkpoint row of the external file, as the log printed it.
     const row = page.locator('table[data-testid=checkpoints] tr[data-tag="moco_ckpt.pth.tar"]');
     assert.equal(await row.locator('[data-field=top1]').textContent(), `${(g.evals.at(-1)!.top1 * 100).toFixed(1)}%`);

@@ -34,7 +34,12 @@ export function matrixCanvas(root: Root, nth = 0): Locator {
 }
 
 /** Waits until the canvas's data attribute `key` satisfies `test` (e.g. a new revision). */
-export async function waitForData(canvas: Locator, key: string, test: (value: string | undefined) => boolean, timeoutMs = 10_000): Promise<string | undefined> {
+export async function waitForData(
+  canvas: Locator,
+  key: string,
+  test: (value: string | undefined) => boolean,
+  timeoutMs = 10_000,
+): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await canvas.evaluate((el, k) => (el as unknown as ElementLike).dataset[k], key);
@@ -47,7 +52,13 @@ export async function waitForData(canvas: Locator, key: string, test: (value: st
 export async function matrixState(canvas: Locator): Promise<MatrixState> {
   const d = await canvas.evaluate((el) => ({ ...(el as unknown as ElementLike).dataset }));
   assert.ok(d.view && d.size && d.colorZero && d.colorFull, `matrix not drawn: ${JSON.stringify(d)}`);
-  return { size: Number(d.size), revision: d.revision ?? '', view: JSON.parse(d.view) as MatrixState['view'], zero: parseColor(d.colorZero)!, full: parseColor(d.colorFull)! };
+  return {
+    size: Number(d.size),
+    revision: d.revision ?? '',
+    view: JSON.parse(d.view) as MatrixState['view'],
+    zero: parseColor(d.colorZero)!,
+    full: parseColor(d.colorFull)!,
+  };
 }
 
 /** Centre of a cell in CSS pixels relative to the canvas's top-left corner. */
@@ -73,7 +84,9 @@ export async function pixel(canvas: Locator, x: number, y: number): Promise<RGB>
 export function expectedColour(s: MatrixState, counts: ArrayLike<number>, row: number, col: number): RGB {
   const stats = matrixStats(counts, s.size);
   const lut = sequentialLut(s.zero, s.full);
-  return unpackRGBA(lut[lutIndex(cellIntensity(counts[row * s.size + col]!, stats.rowTotals[row]!, stats.max, { values: 'row', log: false }))]!);
+  return unpackRGBA(
+    lut[lutIndex(cellIntensity(counts[row * s.size + col]!, stats.rowTotals[row]!, stats.max, { values: 'row', log: false }))]!,
+  );
 }
 
 export function assertColourNear(actual: RGB, expected: RGB, what: string, tolerance = 2): void {
@@ -87,7 +100,11 @@ export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row
   await canvas.hover({ position: p });
   const readout = root.locator('.matrix-readout').first();
   await readout.locator('[data-field=true]').waitFor();
-  return readout.evaluate((el) => Object.fromEntries([...(el as unknown as ElementLike).querySelectorAll('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? ''])));
+  return readout.evaluate((el) =>
+    Object.fromEntries(
+      [...(el as unknown as ElementLike).querySelectorAll('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? '']),
+    ),
+  );
 }
 
 /** Counts in display order (head to tail), from the fixture's eval file and classes. */
@@ -96,7 +113,8 @@ export function displayCounts(confusion: SparseConfusion, order: number[]): Floa
   const pos = new Int32Array(n);
   order.forEach((label, i) => (pos[label] = i));
   const out = new Float64Array(n * n);
-  for (let k = 0; k < confusion.cells.length; k += 3) out[pos[confusion.cells[k]!]! * n + pos[confusion.cells[k + 1]!]!] = confusion.cells[k + 2]!;
+  for (let k = 0; k < confusion.cells.length; k += 3)
+    out[pos[confusion.cells[k]!]! * n + pos[confusion.cells[k + 1]!]!] = confusion.cells[k + 2]!;
   return out;
 }
 

@@ -11,7 +11,18 @@ import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { readEvalFile } from '../../../src/core/runDirectory';
 import { appendEpoch, makeFixtureRun, type FixtureRun } from '../../../test/shared/dashboardRuns';
-import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame, type CodeServer, type Workbench } from '../harness';
+import {
+  openViewContainer,
+  openWorkbench,
+  packagedExtensionsDir,
+  repoRoot,
+  runCommand,
+  startCodeServer,
+  treeRow,
+  webviewFrame,
+  type CodeServer,
+  type Workbench,
+} from '../harness';
 import { matrixCanvas, waitForData, type ElementLike } from './matrixProbe';
 import { checkGroups, checkMatrix } from './runChecks';
 
@@ -26,7 +37,10 @@ async function setTheme(page: Page, theme: string): Promise<void> {
   // Not runCommand: its first row containing the title can be "Browse Color Themes in Marketplace".
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
+    .first()
+    .click();
   // The theme picker replaces the palette: wait for it before typing.
   const input = page.locator('.quick-input-widget input[placeholder*="Color Theme" i]');
   await input.waitFor({ timeout: 30_000 }).catch(async (err) => {
@@ -40,7 +54,11 @@ async function setTheme(page: Page, theme: string): Promise<void> {
 
 async function closeEditors(page: Page): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
-  await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await page
+    .locator('iframe.webview')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => undefined);
 }
 
 /** Opens a run's dashboard from the command palette and its quick pick. */
@@ -49,7 +67,10 @@ async function openDashboard(page: Page, name: string): Promise<FrameLocator> {
   const input = page.locator('.quick-input-widget input');
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+    .first()
+    .click();
   const frame = webviewFrame(page);
   await frame.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
   assert.equal(await frame.locator('h1.run-name').textContent(), name);
@@ -62,14 +83,26 @@ async function postFromWebview(page: Page, message: unknown): Promise<void> {
     .frameLocator('iframe.webview.ready')
     .first()
     .locator('#active-frame')
-    .evaluate((_el, m) => (globalThis as unknown as { __vscode_post_message__(c: string, d: unknown): void }).__vscode_post_message__('onmessage', { message: m }), message);
+    .evaluate(
+      (_el, m) =>
+        (globalThis as unknown as { __vscode_post_message__(c: string, d: unknown): void }).__vscode_post_message__('onmessage', {
+          message: m,
+        }),
+      message,
+    );
 }
 
 before(async () => {
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-ui-dash-'));
   const root = path.join(ws, 'runs');
   runs.r10 = makeFixtureRun(root, { classes: 10, id: 'r10', name: 'dash-ten' });
-  runs.r10ce = makeFixtureRun(root, { classes: 10, id: 'r10ce', name: 'dash-ten-ce', seed: 5, edit: (c) => ((c.loss.kind = 'ce'), (c.optim.lr = 0.123)) });
+  runs.r10ce = makeFixtureRun(root, {
+    classes: 10,
+    id: 'r10ce',
+    name: 'dash-ten-ce',
+    seed: 5,
+    edit: (c) => ((c.loss.kind = 'ce'), (c.optim.lr = 0.123)),
+  });
   runs.r100 = makeFixtureRun(root, { classes: 100, id: 'r100', name: 'dash-hundred' });
   runs.r1000 = makeFixtureRun(root, { classes: 1000, id: 'r1000', name: 'dash-thousand', epochs: 2 });
   fs.mkdirSync(shots, { recursive: true });
@@ -131,7 +164,11 @@ test('an appended evaluation updates the open panel; malformed messages change n
     await postFromWebview(page, m);
   }
   await page.waitForTimeout(500);
-  assert.deepEqual(await frame.locator('.run-view').evaluate((el) => ({ ...(el as unknown as ElementLike).dataset })), before, 'the panel did not change');
+  assert.deepEqual(
+    await frame.locator('.run-view').evaluate((el) => ({ ...(el as unknown as ElementLike).dataset })),
+    before,
+    'the panel did not change',
+  );
   assert.equal(fs.existsSync('/tmp/gpaco-evil.csv'), false);
   // The same channel with a valid message does act: the rejections above were real.
   await postFromWebview(page, { type: 'select', runId: 'r10', tag: 'epoch-0001' });
@@ -166,16 +203,23 @@ test('the compare panel lists exactly the differing config keys', { timeout: 120
   await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
   // Tick both filtered runs, then OK.
   for (const name of ['dash-ten', 'dash-ten-ce']) {
-    await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first().click();
+    await page
+      .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+      .first()
+      .click();
   }
   await page.keyboard.press('Enter');
   const frame = webviewFrame(page);
   await frame.locator('.compare-view').waitFor({ timeout: 30_000 });
   await frame.locator('table[data-testid=config-diff] tbody tr').first().waitFor({ timeout: 30_000 });
-  const keys = await frame.locator('table[data-testid=config-diff] tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.key));
+  const keys = await frame
+    .locator('table[data-testid=config-diff] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.key));
   assert.deepEqual(keys, ['loss.kind', 'optim.lr']);
   const a = readEvalFile(runs.r10ce!.dir, 'epoch-0003');
-  const runIds = await frame.locator('table[data-testid=finals] tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.run));
+  const runIds = await frame
+    .locator('table[data-testid=finals] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.run));
   assert.equal(runIds.length, 2);
   const row = frame.locator(`table[data-testid=finals] tr[data-run=r10ce] [data-field=top1]`);
   assert.equal(await row.textContent(), `${(a.top1 * 100).toFixed(1)}%`);

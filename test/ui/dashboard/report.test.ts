@@ -23,7 +23,11 @@ const runs: Record<string, FixtureRun> = {};
 
 function report(ids: string[], out: string): string {
   const file = path.join(root, out);
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', ...ids, '--runs-dir', path.join(root, 'runs'), '--out', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'cli.js'), 'report', ...ids, '--runs-dir', path.join(root, 'runs'), '--out', file],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, `gpaco report failed: ${r.stderr}`);
   assert.match(r.stdout, /wrote .*\.html/);
   return file;
@@ -49,7 +53,13 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-ui-report-'));
   const runsDir = path.join(root, 'runs');
   runs.r10 = makeFixtureRun(runsDir, { classes: 10, id: 'r10', name: 'ten' });
-  runs.r10ce = makeFixtureRun(runsDir, { classes: 10, id: 'r10ce', name: 'ten-ce', seed: 5, edit: (c) => ((c.loss.kind = 'ce'), (c.optim.lr = 0.123)) });
+  runs.r10ce = makeFixtureRun(runsDir, {
+    classes: 10,
+    id: 'r10ce',
+    name: 'ten-ce',
+    seed: 5,
+    edit: (c) => ((c.loss.kind = 'ce'), (c.optim.lr = 0.123)),
+  });
   runs.r100 = makeFixtureRun(runsDir, { classes: 100, id: 'r100', name: 'hundred' });
   runs.r1000 = makeFixtureRun(runsDir, { classes: 1000, id: 'r1000', name: 'thousand', epochs: 2 });
   fs.mkdirSync(shots, { recursive: true });
@@ -94,7 +104,10 @@ describe('report interactions', () => {
       await page.locator('table[data-testid=checkpoints] tr[data-tag=epoch-0001] [data-action=view]').click();
       await waitForData(canvas, 'revision', (v) => v !== before);
       const ev = readEvalFile(runs.r10!.dir, 'epoch-0001');
-      assert.equal(await page.locator('table[data-testid=groups] tr[data-group=few] [data-field=accuracy]').textContent(), `${(ev.groupAccuracy.few * 100).toFixed(1)}%`);
+      assert.equal(
+        await page.locator('table[data-testid=groups] tr[data-group=few] [data-field=accuracy]').textContent(),
+        `${(ev.groupAccuracy.few * 100).toFixed(1)}%`,
+      );
       assert.equal(await page.locator('table[data-testid=checkpoints] tr[aria-selected=true]').getAttribute('data-tag'), 'epoch-0001');
       assert.deepEqual(errors, []);
     } finally {
@@ -110,19 +123,39 @@ describe('report interactions', () => {
       const order = headToTailOrder(cls.trainCounts);
       const read = async (selector: string) => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
-        return { name: download.suggestedFilename(), text: fs.readFileSync((await download.path()), 'utf8') };
+        return { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), 'utf8') };
       };
       const perClass = await read('[data-export=per-class-csv]');
       assert.match(perClass.name, /\.csv$/);
       const lines = perClass.text.trim().split('\n');
       assert.equal(lines[0], 'class,label,group,train_images,test_images,accuracy');
       assert.equal(lines.length, 11);
-      assert.equal(lines[1], [cls.names[order[0]!], order[0], cls.groups.assignment[order[0]!], cls.trainCounts[order[0]!], cls.testCounts[order[0]!], ev.perClassAccuracy[order[0]!]].join(','));
+      assert.equal(
+        lines[1],
+        [
+          cls.names[order[0]!],
+          order[0],
+          cls.groups.assignment[order[0]!],
+          cls.trainCounts[order[0]!],
+          cls.testCounts[order[0]!],
+          ev.perClassAccuracy[order[0]!],
+        ].join(','),
+      );
       const confusion = await read('[data-export=confusion-csv]');
-      const rows = confusion.text.trim().split('\n').map((l) => l.split(','));
+      const rows = confusion.text
+        .trim()
+        .split('\n')
+        .map((l) => l.split(','));
       assert.equal(rows.length, 11);
-      assert.deepEqual(rows[0]!.slice(1), order.map((i) => cls.names[i]));
-      for (let i = 0; i < 10; i++) assert.deepEqual(rows[i + 1]!.slice(1).map(Number), order.map((j) => confusionCell(ev.confusion, order[i]!, j)));
+      assert.deepEqual(
+        rows[0]!.slice(1),
+        order.map((i) => cls.names[i]),
+      );
+      for (let i = 0; i < 10; i++)
+        assert.deepEqual(
+          rows[i + 1]!.slice(1).map(Number),
+          order.map((j) => confusionCell(ev.confusion, order[i]!, j)),
+        );
     } finally {
       await page.close();
     }
@@ -133,7 +166,9 @@ describe('report interactions', () => {
       const { page, errors } = await open(report(['r10', 'r10ce'], `compare-${scheme}.html`), scheme);
       try {
         await page.locator('vscode-tab-header[data-compare]').click();
-        const keys = await page.locator('table[data-testid=config-diff] tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.key));
+        const keys = await page
+          .locator('table[data-testid=config-diff] tbody tr')
+          .evaluateAll((rows) => rows.map((r) => (r as unknown as ElementLike).dataset.key));
         assert.deepEqual(keys, ['loss.kind', 'optim.lr']);
         const a = readEvalFile(runs.r10!.dir, 'epoch-0003');
         const b = readEvalFile(runs.r10ce!.dir, 'epoch-0003');
@@ -157,7 +192,10 @@ describe('report interactions', () => {
     try {
       const s = await matrixState(matrixCanvas(page));
       // The empty cells take the page background: dark.
-      assert.ok(s.zero.every((v) => v < 80), `dark background ${JSON.stringify(s.zero)}`);
+      assert.ok(
+        s.zero.every((v) => v < 80),
+        `dark background ${JSON.stringify(s.zero)}`,
+      );
       await page.screenshot({ path: path.join(shots, 'report-100-dark.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {

@@ -4,7 +4,19 @@ import assert from 'node:assert/strict';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
 import type { FixtureRun } from '../../../test/shared/dashboardRuns';
-import { assertColourNear, cellCentre, displayCounts, expectedColour, hoverCell, matrixCanvas, matrixState, pixel, probeCells, waitForData, type Root } from './matrixProbe';
+import {
+  assertColourNear,
+  cellCentre,
+  displayCounts,
+  expectedColour,
+  hoverCell,
+  matrixCanvas,
+  matrixState,
+  pixel,
+  probeCells,
+  waitForData,
+  type Root,
+} from './matrixProbe';
 
 const pctText = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -17,8 +29,16 @@ export async function checkGroups(root: Root, run: FixtureRun, tag: string): Pro
     const idx = cls.groups.assignment.map((x, i) => (x === g ? i : -1)).filter((i) => i >= 0);
     const row = table.locator(`tr[data-group=${g}]`);
     assert.equal(await row.locator('[data-field=classes]').textContent(), String(idx.length), `${g} classes`);
-    assert.equal(await row.locator('[data-field=train]').textContent(), String(idx.reduce((a, i) => a + cls.trainCounts[i]!, 0)), `${g} train images`);
-    assert.equal(await row.locator('[data-field=test]').textContent(), String(idx.reduce((a, i) => a + cls.testCounts[i]!, 0)), `${g} test images`);
+    assert.equal(
+      await row.locator('[data-field=train]').textContent(),
+      String(idx.reduce((a, i) => a + cls.trainCounts[i]!, 0)),
+      `${g} train images`,
+    );
+    assert.equal(
+      await row.locator('[data-field=test]').textContent(),
+      String(idx.reduce((a, i) => a + cls.testCounts[i]!, 0)),
+      `${g} test images`,
+    );
     assert.equal(await row.locator('[data-field=accuracy]').textContent(), pctText(ev.groupAccuracy[g]), `${g} accuracy`);
   }
   assert.equal(await table.locator('tr[data-group=overall] [data-field=accuracy]').textContent(), pctText(ev.top1), 'top-1');

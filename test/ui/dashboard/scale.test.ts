@@ -26,11 +26,13 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('an 8,142-class evaluation draws, and its confused pairs are the fixture\'s', { timeout: 180_000 }, async () => {
+test("an 8,142-class evaluation draws, and its confused pairs are the fixture's", { timeout: 180_000 }, async () => {
   const runs = path.join(root, 'runs');
   const run = makeFixtureRun(runs, { classes: 8142, id: 'inat', name: 'inat', epochs: 1, testPerClass: 3 });
   const out = path.join(root, 'inat.html');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', 'inat', '--runs-dir', runs, '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', 'inat', '--runs-dir', runs, '--out', out], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
@@ -50,7 +52,8 @@ test('an 8,142-class evaluation draws, and its confused pairs are the fixture\'s
     const ev = readEvalFile(run.dir, 'epoch-0001');
     const order = headToTailOrder(run.classes.trainCounts);
     const off: number[] = [];
-    for (let k = 0; k < ev.confusion.cells.length; k += 3) if (ev.confusion.cells[k] !== ev.confusion.cells[k + 1]) off.push(ev.confusion.cells[k + 2]!);
+    for (let k = 0; k < ev.confusion.cells.length; k += 3)
+      if (ev.confusion.cells[k] !== ev.confusion.cells[k + 1]) off.push(ev.confusion.cells[k + 2]!);
     off.sort((a, b) => b - a);
     const rows = page.locator('table[data-testid=confused-pairs] tbody tr[data-true]');
     const n = await rows.count();

@@ -8,7 +8,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { IMAGE_SIZE, makeImageListRun, type ImageListRun } from '../../../test/shared/imageListRun';
-import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, webviewFrame, type CodeServer, type Workbench } from '../harness';
+import {
+  openViewContainer,
+  openWorkbench,
+  packagedExtensionsDir,
+  repoRoot,
+  runCommand,
+  startCodeServer,
+  treeRow,
+  webviewFrame,
+  type CodeServer,
+  type Workbench,
+} from '../harness';
 import { cellCentre, matrixCanvas, matrixState, waitForData } from './matrixProbe';
 
 const shots = path.join(repoRoot, 'test-results', 'dashboard');
@@ -40,7 +51,10 @@ test('a click on a confusion cell shows its test images, pixel for pixel', { tim
   await runCommand(page, 'GPaCo: Open Dashboard');
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
   await page.locator('.quick-input-widget input').fill('thumbs');
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^thumbs$/ }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^thumbs$/ }) })
+    .first()
+    .click();
   const frame = webviewFrame(page);
   await frame.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
   const canvas = matrixCanvas(frame);
@@ -55,13 +69,20 @@ test('a click on a confusion cell shows its test images, pixel for pixel', { tim
   const expected = run.test.flatMap((im, i) => (im.label === 3 && im.pred === 0 ? [i] : []));
   const figures = view.locator('figure.thumb');
   assert.equal(await figures.count(), expected.length);
-  assert.match((await view.locator('[data-field=status]').textContent()) ?? '', new RegExp(`Images 1–${expected.length} of ${expected.length}`));
+  assert.match(
+    (await view.locator('[data-field=status]').textContent()) ?? '',
+    new RegExp(`Images 1–${expected.length} of ${expected.length}`),
+  );
   for (let k = 0; k < expected.length; k++) {
     const fig = figures.nth(k);
     assert.equal(Number(await fig.getAttribute('data-index')), expected[k]);
     assert.match((await fig.locator('figcaption').textContent()) ?? '', /owl → cat/);
     const rgba = await fig.locator('canvas').evaluate((c) => {
-      const cv = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+      const cv = c as unknown as {
+        width: number;
+        height: number;
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+      };
       return Array.from(cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data);
     });
     const src = run.test[expected[k]!]!.pixels;
@@ -80,7 +101,9 @@ test('a click on a confusion cell shows its test images, pixel for pixel', { tim
   await frame.locator('[data-testid=thumbnails-view] [data-field=status]', { hasText: /of 5$/ }).waitFor({ timeout: 15_000 });
   // Another cell: dog images predicted as dog (the diagonal).
   await canvas.click({ position: cellCentre(s, 1, 1) });
-  await frame.locator('[data-testid=thumbnails-view] [data-field=title]', { hasText: /True dog, predicted dog/ }).waitFor({ timeout: 15_000 });
+  await frame
+    .locator('[data-testid=thumbnails-view] [data-field=title]', { hasText: /True dog, predicted dog/ })
+    .waitFor({ timeout: 15_000 });
   await frame.locator('[data-testid=thumbnails-view] [data-field=status]', { hasText: /of 8$/ }).waitFor({ timeout: 15_000 });
   assert.equal(await frame.locator('[data-testid=thumbnails-view] figure.thumb').count(), 8);
 });
@@ -91,7 +114,8 @@ test('the top confused pairs list matches the evaluation; a click on a pair show
   const rows = table.locator('tbody tr[data-true]');
   // Expected from the fixture itself: every off-diagonal (true, pred) with its count and share.
   const counts = new Map<string, number>();
-  for (const im of run.test) if (im.label !== im.pred) counts.set(`${im.label}:${im.pred}`, (counts.get(`${im.label}:${im.pred}`) ?? 0) + 1);
+  for (const im of run.test)
+    if (im.label !== im.pred) counts.set(`${im.label}:${im.pred}`, (counts.get(`${im.label}:${im.pred}`) ?? 0) + 1);
   const expected = [...counts].map(([k, n]) => ({ t: Number(k.split(':')[0]), p: Number(k.split(':')[1]), n })).sort((a, b) => b.n - a.n);
   assert.equal(await rows.count(), expected.length);
   for (let i = 0; i < expected.length; i++) {
@@ -115,7 +139,9 @@ test('the top confused pairs list matches the evaluation; a click on a pair show
   await rows.nth(1).waitFor({ timeout: 10_000 });
   assert.equal(await rows.count(), 2);
   await table.locator('tbody tr[data-true="2"][data-pred="1"]').click();
-  await frame.locator('[data-testid=thumbnails-view] [data-field=title]', { hasText: /True cow, predicted dog/ }).waitFor({ timeout: 15_000 });
+  await frame
+    .locator('[data-testid=thumbnails-view] [data-field=title]', { hasText: /True cow, predicted dog/ })
+    .waitFor({ timeout: 15_000 });
   await frame.locator('[data-testid=thumbnails-view] [data-field=status]', { hasText: /of 2$/ }).waitFor({ timeout: 15_000 });
   const shown = frame.locator('[data-testid=thumbnails-view] figure.thumb');
   assert.deepEqual(

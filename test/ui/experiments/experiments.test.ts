@@ -13,7 +13,17 @@ import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
 import { pollUntil } from '../../../test/shared/poll';
-import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, treeRow, type CodeServer, type Workbench } from '../harness';
+import {
+  openViewContainer,
+  openWorkbench,
+  packagedExtensionsDir,
+  repoRoot,
+  runCommand,
+  startCodeServer,
+  treeRow,
+  type CodeServer,
+  type Workbench,
+} from '../harness';
 import type { ElementLike } from '../dashboard/matrixProbe';
 
 const shots = path.join(repoRoot, 'test-results', 'experiments');
@@ -66,10 +76,15 @@ async function table(page: Page): Promise<FrameLocator> {
 
 /** Waits until the table's count line matches. */
 async function waitCount(f: FrameLocator, re: RegExp): Promise<string> {
-  return pollUntil(`count ${re}`, async () => {
-    const t = (await f.locator('[data-testid=count]').textContent()) ?? '';
-    return re.test(t) ? t : undefined;
-  }, 30_000, 100);
+  return pollUntil(
+    `count ${re}`,
+    async () => {
+      const t = (await f.locator('[data-testid=count]').textContent()) ?? '';
+      return re.test(t) ? t : undefined;
+    },
+    30_000,
+    100,
+  );
 }
 
 const cell = (f: FrameLocator, key: string, field: string) => f.locator(`.vrows-layer .xrow[data-key="${key}"] [data-field="${field}"]`);
@@ -102,7 +117,9 @@ test('1,000 runs: every run has a row, and only the visible rows are in the DOM'
   await waitCount(f, new RegExp(`^${RUNS} of ${RUNS} runs`));
   const rendered = await f.locator('.vrows-layer .xrow').count();
   const height = await f.locator('[data-testid=rows]').evaluate((el) => (el as unknown as { clientHeight: number }).clientHeight);
-  console.log(`[experiments] ${rendered} DOM rows for ${RUNS} runs (${height} px of rows); first paint ${await f.locator('body').getAttribute('data-paint-ms')} ms after the snapshot`);
+  console.log(
+    `[experiments] ${rendered} DOM rows for ${RUNS} runs (${height} px of rows); first paint ${await f.locator('body').getAttribute('data-paint-ms')} ms after the snapshot`,
+  );
   assert.ok(rendered >= Math.floor(height / 24), `at least the visible rows (${rendered})`);
   assert.ok(rendered <= Math.ceil(height / 24) + 14, `virtualised: ${rendered} DOM rows, not ${RUNS}`);
   // The run with a broken run.json keeps its row, marked with the problem.
@@ -124,15 +141,22 @@ test('sorting by few-shot accuracy puts the run with the best last few-shot valu
   await f.locator('.xhead [data-column="metric:few"]').click();
   const best = Math.max(...plan.filter((r) => r.evals.length).map((r) => last(r)!.few));
   const expected = plan.filter((r) => r.evals.length && last(r)!.few === best).map((r) => r.id);
-  const id = await pollUntil('the sorted first row', async () => {
-    const key = await firstRow(f).getAttribute('data-key');
-    const sorted = (await f.locator('.xhead [data-column="metric:few"]').getAttribute('aria-sort')) === 'descending';
-    return sorted && key && expected.includes(key.slice(4)) ? key.slice(4) : undefined;
-  }, 15_000, 50);
+  const id = await pollUntil(
+    'the sorted first row',
+    async () => {
+      const key = await firstRow(f).getAttribute('data-key');
+      const sorted = (await f.locator('.xhead [data-column="metric:few"]').getAttribute('aria-sort')) === 'descending';
+      return sorted && key && expected.includes(key.slice(4)) ? key.slice(4) : undefined;
+    },
+    15_000,
+    50,
+  );
   assert.equal(await cell(f, `run:${id}`, 'metric:few').textContent(), pct1(best));
   const header = (await f.locator('.xhead [data-column="metric:few"]').textContent()) ?? '';
   assert.match(header, /few % · last/, 'the header states the value mode');
-  console.log(`[experiments] sort by few: ${await f.locator('.experiments').getAttribute('data-view-ms')} ms from click to the host's order on screen`);
+  console.log(
+    `[experiments] sort by few: ${await f.locator('.experiments').getAttribute('data-view-ms')} ms from click to the host's order on screen`,
+  );
   await wb.page.screenshot({ path: path.join(shots, 'experiments-table.png') });
 });
 
@@ -172,14 +196,19 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
   const f = await table(page);
   await f.locator('select[data-control=band]').selectOption('minmax');
   await f.locator('.vrows-layer .xrow.group [data-field=classes]').first().click();
-  await f.locator('button[data-action=compare]').click({ timeout: 10_000 }).catch(async (err) => {
-    await page.screenshot({ path: path.join(shots, 'compare-failure.png') });
-    throw err;
-  });
+  await f
+    .locator('button[data-action=compare]')
+    .click({ timeout: 10_000 })
+    .catch(async (err) => {
+      await page.screenshot({ path: path.join(shots, 'compare-failure.png') });
+      throw err;
+    });
   const c = await frameWith(page, '.compare-view');
   await c.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
   const figure = c.locator('figure.chart', { has: c.locator('.chart-title', { hasText: 'Test accuracy' }) });
-  const bands = JSON.parse(await pollUntil('bands', () => figure.getAttribute('data-bands').then((b) => (b && b !== '[]' ? b : undefined)), 30_000, 100)) as {
+  const bands = JSON.parse(
+    await pollUntil('bands', () => figure.getAttribute('data-bands').then((b) => (b && b !== '[]' ? b : undefined)), 30_000, 100),
+  ) as {
     epochs: number[];
     mean: number[];
     upper: number[];
@@ -193,7 +222,10 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
   for (let i = 0; i < band.epochs.length; i++) {
     const at = members.map((r) => r.evals.find((e) => e.epoch === band.epochs[i])?.top1).filter((v): v is number => v !== undefined);
     const { mean } = meanStd(at);
-    assert.ok(Math.abs(band.mean[i]! - mean) < 1e-9 && band.upper[i] === Math.max(...at) && band.lower[i] === Math.min(...at), `band at epoch ${band.epochs[i]}`);
+    assert.ok(
+      Math.abs(band.mean[i]! - mean) < 1e-9 && band.upper[i] === Math.max(...at) && band.lower[i] === Math.min(...at),
+      `band at epoch ${band.epochs[i]}`,
+    );
   }
   // Where the band is widest, between the mean line and the upper edge.
   let k = 0;
@@ -202,23 +234,43 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
   });
   const epoch = band.epochs[k]!;
   // Pixels: between the mean line and the upper edge the canvas holds the band's fill.
-  const plot = JSON.parse((await figure.getAttribute('data-plot'))!) as { left: number; top: number; width: number; height: number; ratio: number; x: [number, number]; y: [number, number] };
+  const plot = JSON.parse((await figure.getAttribute('data-plot'))!) as {
+    left: number;
+    top: number;
+    width: number;
+    height: number;
+    ratio: number;
+    x: [number, number];
+    y: [number, number];
+  };
   const px = plot.left + ((epoch - plot.x[0]) / (plot.x[1] - plot.x[0])) * plot.width;
   const py = (v: number) => plot.top + (1 - (v - plot.y[0]) / (plot.y[1] - plot.y[0])) * plot.height;
   const yMid = py(band.upper[k]!) + (py(band.mean[k]!) - py(band.upper[k]!)) * 0.35;
-  assert.ok(py(band.mean[k]!) - py(band.upper[k]!) >= 4, `the band is at least 4 px tall there (${(py(band.mean[k]!) - py(band.upper[k]!)).toFixed(1)})`);
-  const rgba = await figure.locator('.plot canvas').first().evaluate(
-    (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
-    { x: px * plot.ratio, y: yMid * plot.ratio },
+  assert.ok(
+    py(band.mean[k]!) - py(band.upper[k]!) >= 4,
+    `the band is at least 4 px tall there (${(py(band.mean[k]!) - py(band.upper[k]!)).toFixed(1)})`,
   );
-  const outside = await figure.locator('.plot canvas').first().evaluate(
-    (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
-    { x: px * plot.ratio, y: (plot.top + 2) * plot.ratio },
-  );
+  const rgba = await figure
+    .locator('.plot canvas')
+    .first()
+    .evaluate(
+      (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
+      { x: px * plot.ratio, y: yMid * plot.ratio },
+    );
+  const outside = await figure
+    .locator('.plot canvas')
+    .first()
+    .evaluate(
+      (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
+      { x: px * plot.ratio, y: (plot.top + 2) * plot.ratio },
+    );
   console.log(`[experiments] band pixel ${rgba.join(',')} (outside ${outside.join(',')}), colour ${band.color}`);
   assert.ok(rgba[3]! > 20, `band filled at (${px.toFixed(0)}, ${yMid.toFixed(0)}): ${rgba.join(',')}`);
   assert.ok(rgba[3]! > outside[3]!, 'more ink inside the band than above it');
-  assert.equal(await c.locator(`table[data-testid=finals] tr.group-row [data-field=top1]`).textContent(), `${pct1(meanStd(members.map((r) => last(r)!.top1)).mean)}% ± ${pct1(meanStd(members.map((r) => last(r)!.top1)).std!)} (${members.length})`);
+  assert.equal(
+    await c.locator(`table[data-testid=finals] tr.group-row [data-field=top1]`).textContent(),
+    `${pct1(meanStd(members.map((r) => last(r)!.top1)).mean)}% ± ${pct1(meanStd(members.map((r) => last(r)!.top1)).std!)} (${members.length})`,
+  );
   // Four methods' seed groups side by side, for the screenshot.
   const t = await table(page);
   await t.locator('input[data-control=filter]').fill('optim.lr=0.1 data.classes=10 loss.alpha=0.05');
@@ -226,15 +278,24 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
   await t.locator('.vrows-layer .xrow.group [data-field=classes]').first().click();
   for (let i = 1; i < 4; i++) await t.locator('.vrows-layer .xrow.group input.select').nth(i).click();
   await t.locator('button[data-action=compare]').click();
-  const c4 = await pollUntil('a compare panel with 4 bands', async () => {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const fr = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
-      const b = await fr.locator('figure.chart[data-bands]').first().getAttribute('data-bands', { timeout: 500 }).catch(() => null);
-      if (b && (JSON.parse(b) as unknown[]).length === 4) return fr;
-    }
-    return undefined;
-  }, 30_000, 200);
+  const c4 = await pollUntil(
+    'a compare panel with 4 bands',
+    async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < n; i++) {
+        const fr = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+        const b = await fr
+          .locator('figure.chart[data-bands]')
+          .first()
+          .getAttribute('data-bands', { timeout: 500 })
+          .catch(() => null);
+        if (b && (JSON.parse(b) as unknown[]).length === 4) return fr;
+      }
+      return undefined;
+    },
+    30_000,
+    200,
+  );
   await c4.locator('table[data-testid=finals] tr.group-row').nth(3).waitFor();
   await page.screenshot({ path: path.join(shots, 'compare-grouped.png') });
 });
@@ -249,18 +310,28 @@ test('parallel coordinates draw one polyline per selected row', { timeout: 60_00
   await rows.nth(0).locator('[data-field=created]').click();
   for (const i of [1, 2, 3]) await rows.nth(i).locator('input.select').click();
   const canvas = f.locator('canvas[data-testid=pcoords]');
-  const lines = JSON.parse(await pollUntil('4 polylines', () => canvas.getAttribute('data-lines').then((l) => (l && (JSON.parse(l) as unknown[]).length === 4 ? l : undefined)), 10_000, 50)) as { points: [number, number][] }[];
+  const lines = JSON.parse(
+    await pollUntil(
+      '4 polylines',
+      () => canvas.getAttribute('data-lines').then((l) => (l && (JSON.parse(l) as unknown[]).length === 4 ? l : undefined)),
+      10_000,
+      50,
+    ),
+  ) as { points: [number, number][] }[];
   const axes = JSON.parse((await canvas.getAttribute('data-axes'))!) as string[];
   assert.equal(axes[axes.length - 1], 'metric:few');
   for (const l of lines) {
     assert.equal(l.points.length, axes.length, 'a vertex on every axis');
     // Half-way along the first segment the line's colour is on the canvas (not the background).
     const [a, b] = [l.points[0]!, l.points[1] ?? l.points[0]!];
-    const rgba = await canvas.evaluate((el, p) => {
-      const c = el as unknown as CanvasLike & { clientWidth: number };
-      const r = c.width / c.clientWidth;
-      return Array.from(c.getContext('2d').getImageData(Math.round(p.x * r), Math.round(p.y * r), 1, 1).data);
-    }, { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 });
+    const rgba = await canvas.evaluate(
+      (el, p) => {
+        const c = el as unknown as CanvasLike & { clientWidth: number };
+        const r = c.width / c.clientWidth;
+        return Array.from(c.getContext('2d').getImageData(Math.round(p.x * r), Math.round(p.y * r), 1, 1).data);
+      },
+      { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 },
+    );
     const bg = await canvas.evaluate((el) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(2, 2, 1, 1).data));
     assert.notDeepEqual(rgba.slice(0, 3), bg.slice(0, 3), 'polyline drawn');
   }
@@ -281,22 +352,35 @@ test('a tag added in the table is in meta.json, the Runs tree and `gpaco ls --ta
   await input.waitFor({ timeout: 15_000 });
   await input.fill('+picked');
   await page.keyboard.press('Enter');
-  const meta = await pollUntil('meta.json with the tag', () => {
-    try {
-      const m = JSON.parse(fs.readFileSync(path.join(root, run.id, 'meta.json'), 'utf8')) as { tags: string[] };
-      return m.tags.includes('picked') ? m : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 15_000, 100);
+  const meta = await pollUntil(
+    'meta.json with the tag',
+    () => {
+      try {
+        const m = JSON.parse(fs.readFileSync(path.join(root, run.id, 'meta.json'), 'utf8')) as { tags: string[] };
+        return m.tags.includes('picked') ? m : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    15_000,
+    100,
+  );
   assert.ok(meta.tags.includes('picked'));
-  await pollUntil('tag in the table', async () => ((await cell(f, `run:${run.id}`, 'tags').textContent()) ?? '').includes('picked'), 15_000, 100);
+  await pollUntil(
+    'tag in the table',
+    async () => ((await cell(f, `run:${run.id}`, 'tags').textContent()) ?? '').includes('picked'),
+    15_000,
+    100,
+  );
   await pollUntil('tag in the tree', async () => ((await treeRow(page, run.name).textContent()) ?? '').includes('#picked'), 15_000, 100);
-  const ls = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'ls', '--runs-dir', root, '--tag', 'picked', '--json'], { encoding: 'utf8' });
+  const ls = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'ls', '--runs-dir', root, '--tag', 'picked', '--json'], {
+    encoding: 'utf8',
+  });
   if (ls.status === 0) {
     assert.match(ls.stdout, new RegExp(run.id));
     assert.doesNotMatch(ls.stdout, new RegExp(plan[0]!.id));
-  } else console.log(`[experiments] gpaco ls --tag is not available here (${ls.stderr.trim().split('\n')[0]}); checked meta.json and the tree`);
+  } else
+    console.log(`[experiments] gpaco ls --tag is not available here (${ls.stderr.trim().split('\n')[0]}); checked meta.json and the tree`);
   await f.locator('input[data-control=filter]').fill('');
 });
 
@@ -319,4 +403,3 @@ test('a finished evaluation updates its row without reloading the table', { time
   // The same page: no reload (the table kept its filter control and state).
   assert.equal(await f.locator('body').getAttribute('data-state'), 'ready');
 });
-

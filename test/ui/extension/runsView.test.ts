@@ -9,7 +9,19 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { percent } from '../../../src/extension/model/presentation';
 import { fixtureEvalFigures, statusFixtureSpecs, writeFixtureRuns } from '../../../test/shared/fixtureRuns';
-import { openViewContainer, openWorkbench, packagedExtensionsDir, repoRoot, runCommand, startCodeServer, statusBarItem, stopTrainersUnder, treeRow, type CodeServer, type Workbench } from '../harness';
+import {
+  openViewContainer,
+  openWorkbench,
+  packagedExtensionsDir,
+  repoRoot,
+  runCommand,
+  startCodeServer,
+  statusBarItem,
+  stopTrainersUnder,
+  treeRow,
+  type CodeServer,
+  type Workbench,
+} from '../harness';
 
 const shots = path.join(repoRoot, 'test-results', 'extension');
 let server: CodeServer;
@@ -50,7 +62,10 @@ test('the Runs view lists the fixture runs with their descriptions', { timeout: 
   const row = treeRow(page, 'completed run');
   await row.waitFor({ timeout: 60_000 });
   const fig = fixtureEvalFigures(statusFixtureSpecs()[0]!, 10);
-  assert.equal((await row.locator('.label-description').textContent())?.trim(), `epoch 10/10 · top-1 ${percent(fig.top1)} · few ${percent(fig.few)}`);
+  assert.equal(
+    (await row.locator('.label-description').textContent())?.trim(),
+    `epoch 10/10 · top-1 ${percent(fig.top1)} · few ${percent(fig.few)}`,
+  );
   assert.match((await treeRow(page, 'interrupted run').locator('.label-description').textContent()) ?? '', /interrupted$/);
   // Status icons are codicons on the row.
   assert.equal(await treeRow(page, 'completed run').locator('.codicon-pass').count(), 1);

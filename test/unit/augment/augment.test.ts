@@ -87,7 +87,14 @@ test('views are reproducible from the Rng stream and differ between streams', ()
 test('strong views: values in [0, 1], constant images stay constant, colour images sometimes grey', () => {
   const n = 200;
   const src = randomImages(n, COLOUR, 5);
-  const out = augmentView(src, Array.from({ length: n }, (_, i) => i), COLOUR, 'strong', { padding: 4, flip: true }, new Rng(6));
+  const out = augmentView(
+    src,
+    Array.from({ length: n }, (_, i) => i),
+    COLOUR,
+    'strong',
+    { padding: 4, flip: true },
+    new Rng(6),
+  );
   assert.ok(out.every((v) => v >= 0 && v <= 1));
   const per = 32 * 32 * 3;
   let grey = 0;

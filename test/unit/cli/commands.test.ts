@@ -5,7 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { MetricsWriter } from '../../../src/core/metricsLog';
-import { createRunDirectory, runPaths, updateRunManifest, writeCheckpointIndex, writeClassesFile, writeEvalFile } from '../../../src/core/runDirectory';
+import {
+  createRunDirectory,
+  runPaths,
+  updateRunManifest,
+  writeCheckpointIndex,
+  writeClassesFile,
+  writeEvalFile,
+} from '../../../src/core/runDirectory';
 import type { EvalFile } from '../../../src/core/contract';
 import { confusionCell } from '../../../src/core/evalEncoding';
 import { buildEvalFile } from '../../../src/core/evalMath';
@@ -63,7 +70,14 @@ test('train with an invalid config file: every problem with path and line, exit 
   const file = path.join(cwd, 'exp.json');
   fs.writeFileSync(
     file,
-    ['{', '  "loss": { "kind": "gpaco", "alpah": 0.1 },', '  "optim": { "epochs": "ten", "batchSize": 0 },', '  "data": { "kind": "mnist", "path": "no/such/folder" },', '  "backend": "tpu"', '}'].join('\n'),
+    [
+      '{',
+      '  "loss": { "kind": "gpaco", "alpah": 0.1 },',
+      '  "optim": { "epochs": "ten", "batchSize": 0 },',
+      '  "data": { "kind": "mnist", "path": "no/such/folder" },',
+      '  "backend": "tpu"',
+      '}',
+    ].join('\n'),
   );
   const r = await cli(['train', '--config', 'exp.json'], { cwd });
   assert.equal(r.code, 2);
@@ -98,7 +112,10 @@ test('train: bad --set / --backend values are blamed on the flag; usage mistakes
   assert.match(both.stderr, /give one of --preset NAME or --config FILE/);
   const unknown = await cli(['train', '--preset', 'imagenet'], { cwd });
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown preset "imagenet"; presets: synthetic-lt, fashion-mnist-lt, mnist-lt, cifar10-lt, cifar100-lt, imagenet-lt/);
+  assert.match(
+    unknown.stderr,
+    /unknown preset "imagenet"; presets: synthetic-lt, fashion-mnist-lt, mnist-lt, cifar10-lt, cifar100-lt, imagenet-lt/,
+  );
   const lt = await cli(['train', '--preset', 'imagenet-lt'], { cwd });
   assert.equal(lt.code, 2, 'a split-list preset needs data.root');
   assert.match(lt.stderr, /data\.root: does not exist: .*ImageNet_LT/);
@@ -125,7 +142,12 @@ function makeRuns(root: string) {
   const done = createRunDirectory(root, { config, name: 'gpaco-done', now: new Date(2025, 0, 1, 9, 0, 0) });
   const counts = [300, 150, 90, 40, 12];
   const names = ['zero', 'one', 'two', 'three', 'four'];
-  writeClassesFile(done.dir, { names, trainCounts: counts, testCounts: [4, 4, 4, 4, 4], groups: { rule: { kind: 'shots', many: 100, few: 20 }, assignment: ['many', 'many', 'medium', 'medium', 'few'] } });
+  writeClassesFile(done.dir, {
+    names,
+    trainCounts: counts,
+    testCounts: [4, 4, 4, 4, 4],
+    groups: { rule: { kind: 'shots', many: 100, few: 20 }, assignment: ['many', 'many', 'medium', 'medium', 'few'] },
+  });
   const labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
   const pred = [0, 0, 0, 0, 1, 1, 1, 0, 2, 2, 0, 0, 3, 3, 0, 1, 4, 0, 0, 0];
   const scores = pred.flatMap((p) => names.map((_, c) => (c === p ? 1 : 0)));
@@ -134,7 +156,18 @@ function makeRuns(root: string) {
   for (const epoch of [2, 4]) {
     const e = buildEvalFile({ tag: `epoch-000${epoch}`, epoch, numClasses: 5, labels, scores, assignment: [...assignment] });
     writeEvalFile(done.dir, e);
-    w.append({ kind: 'eval', epoch, tag: e.tag, top1: e.top1, top5: e.top5, many: e.groupAccuracy.many, medium: e.groupAccuracy.medium, few: e.groupAccuracy.few, file: `evals/${e.tag}.json`, time: new Date().toISOString() });
+    w.append({
+      kind: 'eval',
+      epoch,
+      tag: e.tag,
+      top1: e.top1,
+      top5: e.top5,
+      many: e.groupAccuracy.many,
+      medium: e.groupAccuracy.medium,
+      few: e.groupAccuracy.few,
+      file: `evals/${e.tag}.json`,
+      time: new Date().toISOString(),
+    });
   }
   w.close();
   makeCheckpointFolder(done.dir, 'epoch-0004', true);
@@ -167,8 +200,21 @@ test('ls: a table of runs newest first with interrupted and unreadable runs; --j
 
   const j = await cli(['ls', '--runs-dir', root, '--json'], { cwd });
   assert.equal(j.code, 0);
-  const runs = JSON.parse(j.stdout) as { id: string; status: string; latestEval: { top1: number } | null; metrics: { top1: number | null }; problem: string | null }[];
-  assert.deepEqual(runs.map((x) => [x.id, x.status]), [[broken.id, 'unreadable'], [dead.id, 'interrupted'], [done.id, 'completed']]);
+  const runs = JSON.parse(j.stdout) as {
+    id: string;
+    status: string;
+    latestEval: { top1: number } | null;
+    metrics: { top1: number | null };
+    problem: string | null;
+  }[];
+  assert.deepEqual(
+    runs.map((x) => [x.id, x.status]),
+    [
+      [broken.id, 'unreadable'],
+      [dead.id, 'interrupted'],
+      [done.id, 'completed'],
+    ],
+  );
   assert.equal(runs[2]!.latestEval?.top1, 0.6);
   assert.equal(runs[2]!.metrics.top1, 0.6);
   assert.match(runs[0]!.problem!, /run\.json: not valid JSON/);
@@ -200,7 +246,10 @@ test('show: summary, evaluation table with class counts per group, confusion mat
   assert.equal(j.code, 0);
   const data = JSON.parse(j.stdout) as { id: string; evals: EvalFile[]; classes: { names: string[] } };
   assert.equal(data.id, done.id);
-  assert.deepEqual(data.evals.map((e) => e.tag), ['epoch-0002', 'epoch-0004']);
+  assert.deepEqual(
+    data.evals.map((e) => e.tag),
+    ['epoch-0002', 'epoch-0004'],
+  );
   // --json prints evaluations in the v2 form: sparse confusion cells + per-image predictions.
   assert.equal(data.evals[1]!.confusion.layout, 'sparse');
   assert.equal(confusionCell(data.evals[1]!.confusion, 4, 0), 3);
@@ -250,9 +299,24 @@ test('show names a confusion matrix too large for text', async (t) => {
   const { dir } = createRunDirectory(path.join(cwd, 'runs'), { config: presetConfig('cifar100-lt'), name: 'c100' });
   const c = 25;
   const assignment = Array.from({ length: c }, (_, i) => (i < 8 ? 'many' : i < 16 ? 'medium' : 'few'));
-  writeClassesFile(dir, { names: assignment.map((_, i) => `c${i}`), trainCounts: assignment.map((_, i) => 500 - i * 20), testCounts: assignment.map(() => 1), groups: { rule: { kind: 'terciles' }, assignment } });
+  writeClassesFile(dir, {
+    names: assignment.map((_, i) => `c${i}`),
+    trainCounts: assignment.map((_, i) => 500 - i * 20),
+    testCounts: assignment.map(() => 1),
+    groups: { rule: { kind: 'terciles' }, assignment },
+  });
   const labels = assignment.map((_, i) => i);
-  writeEvalFile(dir, buildEvalFile({ tag: 'epoch-0010', epoch: 10, numClasses: c, labels, scores: labels.flatMap((l) => labels.map((k) => (k === l ? 1 : 0))), assignment }));
+  writeEvalFile(
+    dir,
+    buildEvalFile({
+      tag: 'epoch-0010',
+      epoch: 10,
+      numClasses: c,
+      labels,
+      scores: labels.flatMap((l) => labels.map((k) => (k === l ? 1 : 0))),
+      assignment,
+    }),
+  );
   const r = await cli(['show', 'c100'], { cwd });
   assert.equal(r.code, 0);
   assert.match(r.stdout, /groups: terciles of the class sizes/);

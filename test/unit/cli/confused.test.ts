@@ -27,7 +27,10 @@ test('show --confused lists the test images of a cell by path; v1 evaluations sa
   writeTree(root, files);
   fs.writeFileSync(path.join(dir, 'train.txt'), testLines.join('\n'));
   fs.writeFileSync(path.join(dir, 'test.txt'), testLines.join('\n'));
-  const r = validateConfig({ name: 'lt', data: { kind: 'list', root: 'img', train: 'train.txt', test: 'test.txt', imageSize: 8, channels: 3 } }, { baseDir: dir });
+  const r = validateConfig(
+    { name: 'lt', data: { kind: 'list', root: 'img', train: 'train.txt', test: 'test.txt', imageSize: 8, channels: 3 } },
+    { baseDir: dir },
+  );
   assert.ok(r.ok);
   const runs = path.join(dir, 'runs');
   const run = createRunDirectory(runs, { config: r.config, id: 'lt-run' });
@@ -49,7 +52,11 @@ test('show --confused lists the test images of a cell by path; v1 evaluations sa
   assert.equal(byName.code, 0, byName.stderr);
   const lines = byName.stdout.trim().split('\n');
   assert.equal(lines[0], 'test images of true class 2 (cow) predicted as 0 (cat) at epoch-0001: 1 of 11');
-  assert.match(lines[3]!, new RegExp(`^ +9 +${path.join(root, 'c2', '2.jpg').replace(/[.]/g, '\\.')}$`), 'index 9 is c2/2.jpg, the skipped file left out');
+  assert.match(
+    lines[3]!,
+    new RegExp(`^ +9 +${path.join(root, 'c2', '2.jpg').replace(/[.]/g, '\\.')}$`),
+    'index 9 is c2/2.jpg, the skipped file left out',
+  );
   const byNumber = await cli(['show', 'lt-run', '--runs-dir', runs, '--confused', '0:2'], { cwd: dir });
   assert.match(byNumber.stdout, new RegExp(`^ +1 +${path.join(root, 'c0', '2.jpg').replace(/[.]/g, '\\.')}$`, 'm'));
   const bad = await cli(['show', 'lt-run', '--runs-dir', runs, '--confused', 'cat'], { cwd: dir });
@@ -60,7 +67,10 @@ test('show --confused lists the test images of a cell by path; v1 evaluations sa
 
   // The same evaluation as a v1 file: no per-image predictions, and the command says so.
   const { predictions: _p, ...figures } = ev;
-  fs.writeFileSync(path.join(run.dir, 'evals', 'epoch-0002.json'), JSON.stringify({ ...figures, tag: 'epoch-0002', schema: EVAL_SCHEMA_V1, confusion: denseFromSparse(ev.confusion) }));
+  fs.writeFileSync(
+    path.join(run.dir, 'evals', 'epoch-0002.json'),
+    JSON.stringify({ ...figures, tag: 'epoch-0002', schema: EVAL_SCHEMA_V1, confusion: denseFromSparse(ev.confusion) }),
+  );
   const v1 = await cli(['show', 'lt-run', '--runs-dir', runs, '--confused', '2:0'], { cwd: dir });
   assert.equal(v1.code, 1);
   assert.match(v1.stderr, /evaluation epoch-0002 has no per-image predictions/);

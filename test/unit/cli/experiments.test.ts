@@ -80,7 +80,9 @@ test('ls --group-by-config --json: groups of seeds with mean ± sample std by ha
   assert.ok(Math.abs(pair.metrics.top1!.std! - std) < 1e-12);
   assert.deepEqual([pair.metrics.top1!.min, pair.metrics.top1!.max], [Math.min(x, y), Math.max(x, y)]);
   // Grouping by everything but seed and data.classes still keeps class counts apart, and says why.
-  const loose = JSON.parse((await cli(['ls', '--group-by-config', '--except', 'seed,data.classes', '--json'], { cwd })).stdout) as GroupOut[];
+  const loose = JSON.parse(
+    (await cli(['ls', '--group-by-config', '--except', 'seed,data.classes', '--json'], { cwd })).stdout,
+  ) as GroupOut[];
   assert.equal(loose.length, 120);
   assert.ok(loose.every((g) => g.apart && /not comparable/.test(g.apart)));
 
@@ -95,7 +97,7 @@ test('ls --group-by-config --json: groups of seeds with mean ± sample std by ha
 test('ls --sort / --filter / --tag / --status / --columns: the right runs in the right order', async (t) => {
   const { cwd, plan } = fixture(t);
   const sorted = JSON.parse((await cli(['ls', '--json', '--sort', 'few'], { cwd })).stdout) as RowOut[];
-  const withEval = plan.filter((p) => p.evals.length && p.fault !== 'malformed-run-json' ? true : p.evals.length > 0);
+  const withEval = plan.filter((p) => (p.evals.length && p.fault !== 'malformed-run-json' ? true : p.evals.length > 0));
   const topFew = Math.max(...withEval.map((p) => p.evals.at(-1)!.few));
   assert.equal(sorted[0]!.metrics.few, topFew);
   // Missing values last.
@@ -105,7 +107,9 @@ test('ls --sort / --filter / --tag / --status / --columns: the right runs in the
   assert.equal(ascending.at(-1)!.metrics.few, null);
 
   const tagged = JSON.parse((await cli(['ls', '--json', '--tag', 'promising', '--tag', 'baseline'], { cwd })).stdout) as RowOut[];
-  const expected = plan.filter((p) => p.fault !== 'malformed-meta' && p.tags.includes('promising') && p.tags.includes('baseline')).map((p) => p.id);
+  const expected = plan
+    .filter((p) => p.fault !== 'malformed-meta' && p.tags.includes('promising') && p.tags.includes('baseline'))
+    .map((p) => p.id);
   assert.deepEqual(tagged.map((r) => r.id).sort(), expected.sort());
   assert.ok(expected.length > 0);
 
@@ -118,7 +122,10 @@ test('ls --sort / --filter / --tag / --status / --columns: the right runs in the
       .sort(),
   );
 
-  const cols = await cli(['ls', '--columns', 'name,few,loss.alpha,seed,tags', '--value', 'best:top1', '--filter', 'gpaco', '--sort', 'loss.alpha:desc'], { cwd });
+  const cols = await cli(
+    ['ls', '--columns', 'name,few,loss.alpha,seed,tags', '--value', 'best:top1', '--filter', 'gpaco', '--sort', 'loss.alpha:desc'],
+    { cwd },
+  );
   assert.equal(cols.code, 0, cols.stderr);
   const lines = cols.stdout.split('\n');
   assert.match(lines[0]!, /^NAME +FEW \(BEST TOP-1\) +loss\.alpha +seed +TAGS$/);
@@ -215,18 +222,35 @@ test('report --group-by-config: groups table with mean ± std by hand, one band 
   const xs = members.map((p) => p.evals.at(-1)!.top1);
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-  const row = new RegExp(`>loss\\.alpha=${pick.alpha} optim\\.lr=${pick.lr}</td><td class="num">\\d+</td><td class="num">10</td><td class="num">${(mean * 100).toFixed(1)} ± ${(std * 100).toFixed(1)} <small>\\(${xs.length}\\)</small>`);
+  const row = new RegExp(
+    `>loss\\.alpha=${pick.alpha} optim\\.lr=${pick.lr}</td><td class="num">\\d+</td><td class="num">10</td><td class="num">${(mean * 100).toFixed(1)} ± ${(std * 100).toFixed(1)} <small>\\(${xs.length}\\)</small>`,
+  );
   assert.match(html, row);
 
   // min-max bands are wider than (or as wide as) the std bands of the same groups, never equal to them all.
   const outMinMax = path.join(cwd, 'minmax.html');
-  assert.equal((await cli(['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', outMinMax], { cwd })).code, 0);
+  assert.equal(
+    (
+      await cli(['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', outMinMax], {
+        cwd,
+      })
+    ).code,
+    0,
+  );
   const bands = (h: string) => [...h.matchAll(/class="gpaco-band" data-group="\d+" points="([^"]+)"/g)].map((m) => m[1]);
   assert.notDeepEqual(bands(fs.readFileSync(outMinMax, 'utf8')), bands(html));
 
   // Grouping across class counts keeps them apart and says why in the report.
   const apartOut = path.join(cwd, 'apart.html');
-  assert.equal((await cli(['report', '--group-by-config', '--except', 'seed,data.classes', '--filter', 'loss.kind=ce loss.alpha=0.01', '--out', apartOut], { cwd })).code, 0);
+  assert.equal(
+    (
+      await cli(
+        ['report', '--group-by-config', '--except', 'seed,data.classes', '--filter', 'loss.kind=ce loss.alpha=0.01', '--out', apartOut],
+        { cwd },
+      )
+    ).code,
+    0,
+  );
   assert.match(fs.readFileSync(apartOut, 'utf8'), /<ul class="gpaco-groups-apart"><li>.*not comparable/);
 
   const noGroup = await cli(['report', victim.id, '--filter', 'x', '--out', out], { cwd });

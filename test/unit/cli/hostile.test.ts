@@ -42,10 +42,24 @@ test('terminal escape sequences from run files never reach the terminal', async 
   const root = path.join(cwd, 'runs');
   const evil = '\u001b]52;c;cHduZWQ=\u0007\u001b[2A\u009b31mfake\r';
   const run = createRunDirectory(root, { config: presetConfig(), name: `name${evil}`, now: new Date(2025, 0, 1, 9) });
-  updateRunManifest(run.dir, { status: 'failed', host: `host${evil}`, backend: `wasm${evil}`, error: { message: `boom${evil}\nsecond line` }, exitCode: 1 });
+  updateRunManifest(run.dir, {
+    status: 'failed',
+    host: `host${evil}`,
+    backend: `wasm${evil}`,
+    error: { message: `boom${evil}\nsecond line` },
+    exitCode: 1,
+  });
   const names = ['a', `cls${evil}`];
-  writeClassesFile(run.dir, { names, trainCounts: [10, 1], testCounts: [1, 1], groups: { rule: { kind: 'shots', many: 5, few: 2 }, assignment: ['many', 'few'] } });
-  writeEvalFile(run.dir, buildEvalFile({ tag: 'epoch-0001', epoch: 1, numClasses: 2, labels: [0, 1], scores: [1, 0, 0, 1], assignment: ['many', 'few'] }));
+  writeClassesFile(run.dir, {
+    names,
+    trainCounts: [10, 1],
+    testCounts: [1, 1],
+    groups: { rule: { kind: 'shots', many: 5, few: 2 }, assignment: ['many', 'few'] },
+  });
+  writeEvalFile(
+    run.dir,
+    buildEvalFile({ tag: 'epoch-0001', epoch: 1, numClasses: 2, labels: [0, 1], scores: [1, 0, 0, 1], assignment: ['many', 'few'] }),
+  );
   for (const args of [['ls'], ['show', run.id]]) {
     const r = await cli(args, { cwd });
     assert.equal(r.code, 0, r.stderr);
@@ -75,8 +89,16 @@ test('show: a partial config and a confusion matrix of the wrong size are named,
   const cwd = tempDir(t);
   const root = path.join(cwd, 'runs');
   const run = createRunDirectory(root, { config: presetConfig(), name: 'mismatch', now: new Date(2025, 0, 1, 9) });
-  writeClassesFile(run.dir, { names: ['a', 'b', 'c'], trainCounts: [10, 5, 1], testCounts: [1, 1, 1], groups: { rule: { kind: 'shots', many: 5, few: 2 }, assignment: ['many', 'medium', 'few'] } });
-  writeEvalFile(run.dir, buildEvalFile({ tag: 'epoch-0001', epoch: 1, numClasses: 2, labels: [0, 1], scores: [1, 0, 0, 1], assignment: ['many', 'few'] }));
+  writeClassesFile(run.dir, {
+    names: ['a', 'b', 'c'],
+    trainCounts: [10, 5, 1],
+    testCounts: [1, 1, 1],
+    groups: { rule: { kind: 'shots', many: 5, few: 2 }, assignment: ['many', 'medium', 'few'] },
+  });
+  writeEvalFile(
+    run.dir,
+    buildEvalFile({ tag: 'epoch-0001', epoch: 1, numClasses: 2, labels: [0, 1], scores: [1, 0, 0, 1], assignment: ['many', 'few'] }),
+  );
   const r = await cli(['show', run.id], { cwd });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^files +partly readable: .*epoch-0001\.json: the confusion matrix is 2 x 2 but classes\.json has 3 classes/m);
@@ -98,17 +120,26 @@ test('ls: accuracies out of range in metrics.jsonl are not printed as percentage
   const cwd = tempDir(t);
   const run = createRunDirectory(path.join(cwd, 'runs'), { config: presetConfig(), name: 'neg', now: new Date(2025, 0, 1, 9) });
   const w = new MetricsWriter(runPaths(run.dir).metrics);
-  fs.appendFileSync(runPaths(run.dir).metrics, `${JSON.stringify({ kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: -3, top5: 1e308, many: 0, medium: 0, few: 1e308, file: 'evals/epoch-0001.json', time: 'x' })}\n`);
+  fs.appendFileSync(
+    runPaths(run.dir).metrics,
+    `${JSON.stringify({ kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: -3, top5: 1e308, many: 0, medium: 0, few: 1e308, file: 'evals/epoch-0001.json', time: 'x' })}\n`,
+  );
   w.close();
   const ls = await cli(['ls'], { cwd });
   assert.doesNotMatch(ls.stdout, /-300\.0%|e\+/);
   assert.match(ls.stdout, new RegExp(`^${run.id} +neg +queued +0/\\d+ +- +-`, 'm'));
 });
 
-test('a failed trainer\'s log tail shows the cause, not the stack trace (the trace stays in trainer.log)', (t) => {
+test("a failed trainer's log tail shows the cause, not the stack trace (the trace stays in trainer.log)", (t) => {
   const file = path.join(tempDir(t), 'trainer.log');
-  fs.writeFileSync(file, '[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001\nError: ENOTEMPTY\n    at Object.rmdirSync (node:fs:1:1)\n    at writeCheckpoint (/x/trainer.js:2:2)\n');
-  assert.deepEqual(lastLines(file, 12), ['[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001', 'Error: ENOTEMPTY']);
+  fs.writeFileSync(
+    file,
+    '[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001\nError: ENOTEMPTY\n    at Object.rmdirSync (node:fs:1:1)\n    at writeCheckpoint (/x/trainer.js:2:2)\n',
+  );
+  assert.deepEqual(lastLines(file, 12), [
+    '[10:00:00] failed: ENOTEMPTY: directory not empty, rmdir checkpoints/epoch-0001',
+    'Error: ENOTEMPTY',
+  ]);
   assert.match(fs.readFileSync(file, 'utf8'), /at writeCheckpoint/);
 });
 
@@ -121,7 +152,10 @@ test('an unexpected error is one line with the cause and the run folder; the tra
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^gpaco export: EEXIST: file already exists, mkdir .*taken.* \(run folder .*runs\/[^ ]+; trace in its trainer\.log\)$/);
+  assert.match(
+    lines[0]!,
+    /^gpaco export: EEXIST: file already exists, mkdir .*taken.* \(run folder .*runs\/[^ ]+; trace in its trainer\.log\)$/,
+  );
   assert.ok(lines[0]!.includes(run.dir), lines[0]);
   const log = fs.readFileSync(runPaths(run.dir).log, 'utf8');
   assert.match(log, /gpaco export failed:\nError: EEXIST: file already exists/);

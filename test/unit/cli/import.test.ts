@@ -11,7 +11,15 @@ import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
 function writeLog(dir: string, junkAfter: number[] = []): { log: string; lines: number } {
-  const text = generatePacoLog({ script: 'cifar', epochs: 20, batches: 84, printFreq: 40, testBatches: 79, restarts: [{ epoch: 10, atBatch: 40 }], junkAfter }).text;
+  const text = generatePacoLog({
+    script: 'cifar',
+    epochs: 20,
+    batches: 84,
+    printFreq: 40,
+    testBatches: 79,
+    restarts: [{ epoch: 10, atBatch: 40 }],
+    junkAfter,
+  }).text;
   const log = path.join(dir, 'cifar100_gpaco.log');
   fs.writeFileSync(log, text);
   return { log, lines: text.split('\n').length - 1 };
@@ -30,7 +38,10 @@ test('gpaco import paco-log: prints what was read and skipped (with line numbers
   assert.match(r.stdout, new RegExp(`imported .*cifar100_gpaco\\.log as run ${runs[0]!.id} \\(\\d+ ms\\)`));
   assert.match(r.stdout, /20 epochs of training, 20 evaluations \(0 with many \/ medium \/ few\)/);
   assert.match(r.stdout, /training was resumed at epoch 11 \(line \d+\)/);
-  assert.match(r.stdout, new RegExp(`${lines} lines: ${lines - 1} read, 1 skipped:\\n    .*cifar100_gpaco\\.log:5: not a line of a PaCo / GPaCo log`));
+  assert.match(
+    r.stdout,
+    new RegExp(`${lines} lines: ${lines - 1} read, 1 skipped:\\n    .*cifar100_gpaco\\.log:5: not a line of a PaCo / GPaCo log`),
+  );
   assert.match(r.stdout, /6 classes: many 2, medium 2, few 2/);
   assert.match(r.stdout, /external checkpoints \(listed, not evaluable here\): moco_ckpt_0010\.pth\.tar \(epoch 10, 2\.9 KiB\)/);
 
@@ -40,7 +51,10 @@ test('gpaco import paco-log: prints what was read and skipped (with line numbers
   assert.match(show.stdout, /evaluations from .* \(the last 10 of 20\)/);
   assert.match(show.stdout, /no confusion matrix: the imported source has no per-class results/);
 
-  for (const [cmd, what] of [['eval', 'be evaluated'], ['resume', 'be resumed']] as const) {
+  for (const [cmd, what] of [
+    ['eval', 'be evaluated'],
+    ['resume', 'be resumed'],
+  ] as const) {
     const refused = await cli([cmd, runs[0]!.id], { cwd });
     assert.equal(refused.code, 2, `${cmd}: ${refused.stdout}`);
     assert.match(refused.stderr, new RegExp(`cannot ${what}: it was imported from .*cifar100_gpaco\\.log and is read-only`));
@@ -52,7 +66,10 @@ test('gpaco import: bad input exits 2 with the reason and creates nothing', asyn
   fs.writeFileSync(path.join(cwd, 'notes.log'), 'nothing to see\n');
   const notLog = await cli(['import', 'paco-log', 'notes.log'], { cwd });
   assert.equal(notLog.code, 2);
-  assert.match(notLog.stderr, /notes\.log: no line of a PaCo \/ GPaCo log found in 1 line\(s\) \(line 1: not a line of a PaCo \/ GPaCo log\); nothing was imported/);
+  assert.match(
+    notLog.stderr,
+    /notes\.log: no line of a PaCo \/ GPaCo log found in 1 line\(s\) \(line 1: not a line of a PaCo \/ GPaCo log\); nothing was imported/,
+  );
   const both = await cli(['import', 'paco-log', 'notes.log', '--split', 'a', '--class-counts', 'b'], { cwd });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /give --split or --class-counts, not both/);
@@ -78,7 +95,8 @@ test('gpaco export tensorboard, then gpaco import tensorboard: the same curves c
   assert.match(imp.stdout, /test\/acc1 -> top1/);
   assert.match(imp.stdout, /0 corrupt record\(s\)/);
   const [back, orig] = ['back', 'orig'].map((n) => listRuns(path.join(cwd, 'runs')).find((r) => r.manifest?.name === n)!);
-  const top1 = (dir: string) => readAllMetrics(path.join(dir, 'metrics.jsonl')).flatMap((r) => (r.kind === 'eval' ? [[r.epoch, Math.fround(r.top1)]] : []));
+  const top1 = (dir: string) =>
+    readAllMetrics(path.join(dir, 'metrics.jsonl')).flatMap((r) => (r.kind === 'eval' ? [[r.epoch, Math.fround(r.top1)]] : []));
   assert.deepEqual(top1(back!.dir), top1(orig!.dir));
   const missingOut = await cli(['export', 'tensorboard', 'orig'], { cwd });
   assert.equal(missingOut.code, 2);

@@ -101,17 +101,25 @@ test('SIGINT to the CLI is forwarded once; the trainer checkpoints and stops; ex
   const cwd = tempDir(t);
   const run = startCli(['train', ...quick], { cwd, env: fake('wait-signal') });
   t.after(() => run.child.kill('SIGKILL'));
-  const dir = await waitFor(() => {
-    const runs = fs.existsSync(path.join(cwd, 'runs')) ? fs.readdirSync(path.join(cwd, 'runs')) : [];
-    const d = runs[0] && path.join(cwd, 'runs', runs[0]);
-    return d && fs.existsSync(path.join(d, 'ready')) ? d : undefined;
-  }, 15000, 'the trainer to finish its first epoch');
+  const dir = await waitFor(
+    () => {
+      const runs = fs.existsSync(path.join(cwd, 'runs')) ? fs.readdirSync(path.join(cwd, 'runs')) : [];
+      const d = runs[0] && path.join(cwd, 'runs', runs[0]);
+      return d && fs.existsSync(path.join(d, 'ready')) ? d : undefined;
+    },
+    15000,
+    'the trainer to finish its first epoch',
+  );
   // Give the CLI a poll to show epoch 1 before stopping.
   await waitFor(() => /^epoch 1\/4 /m.test(run.stdout()), 5000, 'epoch 1 on stdout');
   run.child.kill('SIGINT');
   const r = await run.done;
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(fs.readFileSync(path.join(dir, 'signals.txt'), 'utf8').trim().split('\n'), ['SIGINT'], 'exactly one SIGINT reached the trainer');
+  assert.deepEqual(
+    fs.readFileSync(path.join(dir, 'signals.txt'), 'utf8').trim().split('\n'),
+    ['SIGINT'],
+    'exactly one SIGINT reached the trainer',
+  );
   assert.match(r.stdout, /SIGINT: asking the trainer to finish its step, save a checkpoint and stop/);
   assert.match(r.stdout, new RegExp(`stopped at epoch 1/4; continue with: gpaco resume ${path.basename(dir)}`));
   assert.equal(readRunManifest(dir).status, 'stopped');

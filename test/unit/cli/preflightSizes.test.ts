@@ -15,7 +15,19 @@ test('absurd sizes are refused with the field before anything is created; 1e400 
     ['optim.epochs=1e400', 'optim.epochs', /too large \(got a number too large to represent\)/],
     ['data.testPerClass=100000', 'data.testPerClass', /the synthetic data would take [\d.]+ GiB of memory/],
   ] as const) {
-    const r = await cli(['train', '--preset', 'synthetic-lt', '--set', set, ...(set.includes('100000') && !set.includes('000000000') ? ['--set', 'data.classes=1000', '--set', 'data.imageSize=64', '--set', 'data.channels=3'] : [])], { cwd });
+    const r = await cli(
+      [
+        'train',
+        '--preset',
+        'synthetic-lt',
+        '--set',
+        set,
+        ...(set.includes('100000') && !set.includes('000000000')
+          ? ['--set', 'data.classes=1000', '--set', 'data.imageSize=64', '--set', 'data.channels=3']
+          : []),
+      ],
+      { cwd },
+    );
     assert.equal(r.code, 2, `${set}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${field.replace('.', '\\.')}: `), set);
     assert.match(r.stderr, message, set);
@@ -38,9 +50,27 @@ test('a Slurm extra directive with a double quote is refused before a run (or a 
 
 test('a training step too large for the backend is refused with the fields and the estimate vs the limit, nothing created', async (t) => {
   const cwd = tempDir(t);
-  const r = await cli(['train', '--preset', 'synthetic-lt', '--backend', 'wasm', '--set', 'loss.kind="gpaco"', '--set', 'optim.batchSize=4096', '--set', 'loss.queueSize=1000000'], { cwd });
+  const r = await cli(
+    [
+      'train',
+      '--preset',
+      'synthetic-lt',
+      '--backend',
+      'wasm',
+      '--set',
+      'loss.kind="gpaco"',
+      '--set',
+      'optim.batchSize=4096',
+      '--set',
+      'loss.queueSize=1000000',
+    ],
+    { cwd },
+  );
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /optim\.batchSize: one training step needs at least ~[\d.]+ GiB, more than the wasm heap \(4\.0 GiB\); lower optim\.batchSize .*loss\.queueSize/);
+  assert.match(
+    r.stderr,
+    /optim\.batchSize: one training step needs at least ~[\d.]+ GiB, more than the wasm heap \(4\.0 GiB\); lower optim\.batchSize .*loss\.queueSize/,
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.equal(fs.existsSync(path.join(cwd, 'runs')), false, 'no run folder was created');
 });

@@ -5,7 +5,15 @@ import { ProgressView } from '../../../src/cli/progressView';
 import type { Output } from '../../../src/cli/registry';
 import { renderConfusion } from '../../../src/cli/render/confusion';
 import { bytes, duration, localTime, num, pct, truncate } from '../../../src/cli/render/format';
-import { bar, initialProgress, progressFraction, reduceProgress, renderProgressLine, renderRecordLine, withManifestProgress } from '../../../src/cli/render/progress';
+import {
+  bar,
+  initialProgress,
+  progressFraction,
+  reduceProgress,
+  renderProgressLine,
+  renderRecordLine,
+  withManifestProgress,
+} from '../../../src/cli/render/progress';
 import { renderFields, renderTable } from '../../../src/cli/render/table';
 
 const T = '2025-01-01T00:00:00.000Z';
@@ -43,7 +51,13 @@ test('tables align columns, right-align numbers and have no trailing spaces', ()
     ],
   );
   assert.deepEqual(lines, ['ID       TOP-1  NOTE', '-------  -----  ----', 'a         5.0%', 'long-id  45.2%  best']);
-  assert.deepEqual(renderFields([['run', 'x'], ['directory', '/d']]), ['run        x', 'directory  /d']);
+  assert.deepEqual(
+    renderFields([
+      ['run', 'x'],
+      ['directory', '/d'],
+    ]),
+    ['run        x', 'directory  /d'],
+  );
 });
 
 test('progress state follows records and run.json, and the live line shows it', () => {
@@ -52,11 +66,19 @@ test('progress state follows records and run.json, and the live line shows it', 
   s = reduceProgress(s, { kind: 'step', epoch: 1, step: 5, loss: 2.5, lr: 0.1, time: T });
   s = withManifestProgress(s, { epoch: 3, epochs: 12, step: 19, stepsPerEpoch: 38 });
   assert.equal(progressFraction(s), 3.5 / 12);
-  s = reduceProgress(s, { kind: 'eval', epoch: 3, tag: 'epoch-0003', top1: 0.452, top5: 0.9, many: 0.8, medium: 0.4, few: 0.1, file: 'f', time: T });
-  assert.equal(
-    renderProgressLine(s, 200),
-    `epoch 4/12 ${bar(3.5 / 12, 20)} 29%  step 19/38  loss 2.5  top-1 45.2%  few 10.0%`,
-  );
+  s = reduceProgress(s, {
+    kind: 'eval',
+    epoch: 3,
+    tag: 'epoch-0003',
+    top1: 0.452,
+    top5: 0.9,
+    many: 0.8,
+    medium: 0.4,
+    few: 0.1,
+    file: 'f',
+    time: T,
+  });
+  assert.equal(renderProgressLine(s, 200), `epoch 4/12 ${bar(3.5 / 12, 20)} 29%  step 19/38  loss 2.5  top-1 45.2%  few 10.0%`);
   assert.equal(bar(0.5, 10), '[#####.....]');
   assert.ok(renderProgressLine(s, 40).length <= 39, 'cut to the terminal width');
   s = reduceProgress(s, { kind: 'epoch', epoch: 12, loss: 0.5, accuracy: 0.9, lr: 0, seconds: 3, imagesPerSecond: 800, time: T });

@@ -36,18 +36,22 @@ test('report --out a FIFO writes into it; a folder is refused; a regular file is
   assert.match(fs.readFileSync(file, 'utf8'), /^<!doctype html>/i);
 });
 
-test('writeOutputFile writes through a character device and keeps a symlinked file a symlink', { skip: !fs.existsSync('/dev/null') && 'no /dev/null' }, (t) => {
-  const dir = tempDir(t);
-  const devLink = path.join(dir, 'null');
-  fs.symlinkSync('/dev/null', devLink);
-  writeOutputFile(devLink, 'x');
-  assert.ok(fs.statSync('/dev/null').isCharacterDevice());
-  assert.ok(fs.lstatSync(devLink).isSymbolicLink());
-  const target = path.join(dir, 'target.html');
-  fs.writeFileSync(target, 'old');
-  const link = path.join(dir, 'link.html');
-  fs.symlinkSync(target, link);
-  writeOutputFile(link, 'new');
-  assert.ok(fs.lstatSync(link).isSymbolicLink());
-  assert.equal(fs.readFileSync(target, 'utf8'), 'new');
-});
+test(
+  'writeOutputFile writes through a character device and keeps a symlinked file a symlink',
+  { skip: !fs.existsSync('/dev/null') && 'no /dev/null' },
+  (t) => {
+    const dir = tempDir(t);
+    const devLink = path.join(dir, 'null');
+    fs.symlinkSync('/dev/null', devLink);
+    writeOutputFile(devLink, 'x');
+    assert.ok(fs.statSync('/dev/null').isCharacterDevice());
+    assert.ok(fs.lstatSync(devLink).isSymbolicLink());
+    const target = path.join(dir, 'target.html');
+    fs.writeFileSync(target, 'old');
+    const link = path.join(dir, 'link.html');
+    fs.symlinkSync(target, link);
+    writeOutputFile(link, 'new');
+    assert.ok(fs.lstatSync(link).isSymbolicLink());
+    assert.equal(fs.readFileSync(target, 'utf8'), 'new');
+  },
+);

@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { closestMatches, createdAtFromId, displayStatus, findRun, isProcessAlive, listRuns, summarizeRun } from '../../../src/core/catalog';
 import { MetricsWriter } from '../../../src/core/metricsLog';
-import { createRunDirectory, readRunManifest, runPaths, updateRunManifest, writeCheckpointIndex, writeEvalFile } from '../../../src/core/runDirectory';
+import {
+  createRunDirectory,
+  readRunManifest,
+  runPaths,
+  updateRunManifest,
+  writeCheckpointIndex,
+  writeEvalFile,
+} from '../../../src/core/runDirectory';
 import { checkpointEntry, evalFile, makeCheckpointFolder, presetConfig } from './fixtures';
 import { tempDir } from '../../../test/shared/tmp';
 
@@ -37,7 +44,18 @@ test('listRuns: newest first, with display status, latest eval and complete chec
   const w = new MetricsWriter(runPaths(b.dir).metrics);
   for (const epoch of [2, 4]) {
     w.append({ kind: 'epoch', epoch, loss: 1, accuracy: 0.5, lr: 0.1, seconds: 1, imagesPerSecond: 10, time: 't' });
-    w.append({ kind: 'eval', epoch, tag: `epoch-000${epoch}`, top1: epoch / 10, top5: 0.9, many: 0.8, medium: 0.4, few: epoch / 100, file: `evals/epoch-000${epoch}.json`, time: 't' });
+    w.append({
+      kind: 'eval',
+      epoch,
+      tag: `epoch-000${epoch}`,
+      top1: epoch / 10,
+      top5: 0.9,
+      many: 0.8,
+      medium: 0.4,
+      few: epoch / 100,
+      file: `evals/epoch-000${epoch}.json`,
+      time: 't',
+    });
   }
   w.close();
   fs.appendFileSync(runPaths(b.dir).metrics, '{"kind":"eval","epoch":6,"tag":"epo');
@@ -50,12 +68,21 @@ test('listRuns: newest first, with display status, latest eval and complete chec
   fs.writeFileSync(path.join(root, 'notes.txt'), 'x');
 
   const runs = listRuns(root);
-  assert.deepEqual(runs.map((r) => r.id), [c.id, b.id, a.id]);
-  assert.deepEqual(runs.map((r) => r.status), ['queued', 'stopped', 'completed']);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    [c.id, b.id, a.id],
+  );
+  assert.deepEqual(
+    runs.map((r) => r.status),
+    ['queued', 'stopped', 'completed'],
+  );
   const rb = runs[1]!;
   assert.equal(rb.latestEval?.tag, 'epoch-0004');
   assert.equal(rb.latestEval?.few, 0.04);
-  assert.deepEqual(rb.checkpoints.map((x) => x.tag), ['epoch-0002']);
+  assert.deepEqual(
+    rb.checkpoints.map((x) => x.tag),
+    ['epoch-0002'],
+  );
   assert.deepEqual(rb.problems, []);
   assert.equal(runs[0]!.latestEval, null);
   assert.deepEqual(listRuns(path.join(root, 'missing')), []);
@@ -121,8 +148,30 @@ test('a malformed run.json makes that run unreadable and leaves the others intac
 test('without eval records in metrics.jsonl the latest eval comes from evals/', (t) => {
   const root = tempDir(t);
   const r = makeRun(root, 'evals-only', 1);
-  writeEvalFile(r.dir, evalFile('epoch-0002', 2, [[1, 0], [0, 1]], { top1: 0.25 }));
-  writeEvalFile(r.dir, evalFile('epoch-0010', 10, [[1, 0], [0, 1]], { top1: 0.75 }));
+  writeEvalFile(
+    r.dir,
+    evalFile(
+      'epoch-0002',
+      2,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { top1: 0.25 },
+    ),
+  );
+  writeEvalFile(
+    r.dir,
+    evalFile(
+      'epoch-0010',
+      10,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { top1: 0.75 },
+    ),
+  );
   const s = summarizeRun(r.dir);
   assert.equal(s.latestEval?.tag, 'epoch-0010');
   assert.equal(s.latestEval?.top1, 0.75);

@@ -21,7 +21,11 @@ test('trainer defaults to gpaco; a command trainer gets an absolute cwd; mistake
     return r.config;
   };
   assert.deepEqual(ok({}).trainer, { kind: 'gpaco' });
-  assert.deepEqual(ok({ trainer: { kind: 'command', argv: ['python3', 'train.py'] } }).trainer, { kind: 'command', argv: ['python3', 'train.py'], cwd: base });
+  assert.deepEqual(ok({ trainer: { kind: 'command', argv: ['python3', 'train.py'] } }).trainer, {
+    kind: 'command',
+    argv: ['python3', 'train.py'],
+    cwd: base,
+  });
   fs.mkdirSync(path.join(base, 'sub'));
   assert.equal((ok({ trainer: { kind: 'command', argv: ['x'], cwd: 'sub' } }).trainer as CommandTrainerConfig).cwd, path.join(base, 'sub'));
   const errors = (v: unknown) => {
@@ -33,8 +37,12 @@ test('trainer defaults to gpaco; a command trainer gets an absolute cwd; mistake
   assert.match(errors({ trainer: { kind: 'command', argv: [] } })[0]!, /^trainer.argv: expected array length to be greater or equal to 1/);
   assert.deepEqual(errors({ trainer: { kind: 'shell' } }), ['trainer.kind: must be one of "gpaco", "command" (got "shell")']);
   assert.deepEqual(errors({ trainer: { kind: 'gpaco', argv: ['x'] } }), ['trainer.argv: unknown field']);
-  assert.deepEqual(errors({ trainer: { kind: 'command', argv: 'python3 train.py' } }), ['trainer.argv: expected array (got "python3 train.py")']);
-  assert.deepEqual(errors({ trainer: { kind: 'command', argv: ['x'], cwd: 'nope' } }), [`trainer.cwd: is not an existing folder: ${path.join(base, 'nope')}`]);
+  assert.deepEqual(errors({ trainer: { kind: 'command', argv: 'python3 train.py' } }), [
+    'trainer.argv: expected array (got "python3 train.py")',
+  ]);
+  assert.deepEqual(errors({ trainer: { kind: 'command', argv: ['x'], cwd: 'nope' } }), [
+    `trainer.cwd: is not an existing folder: ${path.join(base, 'nope')}`,
+  ]);
   assert.deepEqual(errors({ trainer: { kind: 'command', argv: ['x'], env: { '1X': 'a', GPACO_RUN_DIR: '/x' } } }), [
     'trainer.env.1X: is not a valid environment variable name',
     'trainer.env.GPACO_RUN_DIR: is set by GPaCo Lab for each run',
@@ -55,7 +63,8 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 test('a command runs in its run folder environment, with its output in trainer.log; exit 0 without a status is completed', async (t) => {
-  const script = 'console.log(JSON.stringify({dir: process.env.GPACO_RUN_DIR, id: process.env.GPACO_RUN_ID, extra: process.env.EXTRA, cwd: process.cwd(), pgid: process.pid}))';
+  const script =
+    'console.log(JSON.stringify({dir: process.env.GPACO_RUN_DIR, id: process.env.GPACO_RUN_ID, extra: process.env.EXTRA, cwd: process.cwd(), pgid: process.pid}))';
   const { run, trainer, root } = commandRun(t, [process.execPath, '-e', script], { EXTRA: 'yes' });
   assert.deepEqual(commandTrainerOf(readRunManifest(run.dir)), trainer);
   const child = await startCommandTrainer(run, trainer);
@@ -68,7 +77,12 @@ test('a command runs in its run folder environment, with its output in trainer.l
   const done = readRunManifest(run.dir);
   assert.equal(done.exitCode, 0);
   assert.equal(done.error, null);
-  const printed = JSON.parse(fs.readFileSync(runPaths(run.dir).log, 'utf8').split('\n').find((l) => l.startsWith('{'))!) as Record<string, string>;
+  const printed = JSON.parse(
+    fs
+      .readFileSync(runPaths(run.dir).log, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('{'))!,
+  ) as Record<string, string>;
   assert.deepEqual(printed, { dir: run.dir, id: run.id, extra: 'yes', cwd: fs.realpathSync(root), pgid: child.pid });
 });
 

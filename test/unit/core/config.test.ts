@@ -15,7 +15,8 @@ function errorsOf(r: ReturnType<typeof validateConfig> | PipelineResult): Config
 }
 
 /** The config pipeline up to validation (no data preflight) on a file. */
-const loadConfigFile = (file: string) => prepareConfig({ source: { kind: 'file', path: file }, cwd: path.dirname(file), preflight: () => Promise.resolve([]) });
+const loadConfigFile = (file: string) =>
+  prepareConfig({ source: { kind: 'file', path: file }, cwd: path.dirname(file), preflight: () => Promise.resolve([]) });
 
 test('an empty config is valid and gets every default', () => {
   const r = validateConfig({});
@@ -49,7 +50,17 @@ test('every problem is reported at once, each with its dotted path', () => {
 test('a config file error names the file, line and column of the field', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'exp.json');
-  const text = ['{', '  // comments are allowed', '  "loss": {', '    "kind": "gpaco",', '    "alpha": -1,', '  },', '  "model": { "arch": "vgg" },', '  "extra": true', '}'].join('\n');
+  const text = [
+    '{',
+    '  // comments are allowed',
+    '  "loss": {',
+    '    "kind": "gpaco",',
+    '    "alpha": -1,',
+    '  },',
+    '  "model": { "arch": "vgg" },',
+    '  "extra": true',
+    '}',
+  ].join('\n');
   fs.writeFileSync(file, text);
   const r = await loadConfigFile(file);
   const errors = errorsOf(r);
@@ -136,7 +147,10 @@ test('applyOverrides copies, creates missing sections, and validation names the 
 
 test('every preset resolves to a full valid config; the default preset exists', () => {
   assert.ok(findPreset(DEFAULT_PRESET));
-  assert.deepEqual(PRESETS.map((p) => p.name), ['synthetic-lt', 'fashion-mnist-lt', 'mnist-lt', 'cifar10-lt', 'cifar100-lt', 'imagenet-lt', 'inaturalist18', 'places-lt']);
+  assert.deepEqual(
+    PRESETS.map((p) => p.name),
+    ['synthetic-lt', 'fashion-mnist-lt', 'mnist-lt', 'cifar10-lt', 'cifar100-lt', 'imagenet-lt', 'inaturalist18', 'places-lt'],
+  );
   for (const p of PRESETS) {
     const r = resolvePreset(p.name);
     assert.ok(r.ok, `${p.name}: ${r.ok ? '' : r.errors.map(formatIssue).join('; ')}`);

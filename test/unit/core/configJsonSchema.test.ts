@@ -13,7 +13,15 @@ test(`${RUN_CONFIG_SCHEMA_FILE} is current (regenerate: node --import tsx script
   assert.equal(committed, runConfigJsonSchemaText());
 });
 
-type Node = { properties?: Record<string, Node>; anyOf?: Node[]; const?: unknown; required?: string[]; additionalProperties?: boolean; enum?: unknown[]; type?: string };
+type Node = {
+  properties?: Record<string, Node>;
+  anyOf?: Node[];
+  const?: unknown;
+  required?: string[];
+  additionalProperties?: boolean;
+  enum?: unknown[];
+  type?: string;
+};
 
 test('the editor schema: strict objects, enums, nothing required that has a default', () => {
   const schema = runConfigJsonSchema() as Node & { $schema: string };

@@ -31,7 +31,13 @@ test('v1 and v2 files of the same evaluation read the same, side by side', (t) =
   const { ev } = randomEval(6, 200, 1);
   writeEvalFile(dir, ev);
   const dense = denseFromSparse(ev.confusion);
-  const v1 = evalFile('epoch-0000', 1, dense, { top1: ev.top1, top5: ev.top5, perClassAccuracy: ev.perClassAccuracy, groupAccuracy: ev.groupAccuracy, n: ev.n });
+  const v1 = evalFile('epoch-0000', 1, dense, {
+    top1: ev.top1,
+    top5: ev.top5,
+    perClassAccuracy: ev.perClassAccuracy,
+    groupAccuracy: ev.groupAccuracy,
+    n: ev.n,
+  });
   writeEvalFile(dir, v1);
   const raw2 = JSON.parse(fs.readFileSync(runPaths(dir).evalFile('epoch-0001'), 'utf8')) as { schema: string; confusion: unknown };
   const raw1 = JSON.parse(fs.readFileSync(runPaths(dir).evalFile('epoch-0000'), 'utf8')) as { schema: string; confusion: unknown };
@@ -55,7 +61,11 @@ test('predictions: 2 bytes an image up to 65,536 classes, 4 above; top-5 optiona
   assert.deepEqual([...p.true], labels);
   for (let i = 0; i < 50; i++) {
     const row = Array.from(scores.subarray(i * 9, i * 9 + 9));
-    const sorted = row.map((v, j) => [v, j] as const).sort((x, y) => y[0] - x[0] || x[1] - y[1]).slice(0, 5).map(([, j]) => j);
+    const sorted = row
+      .map((v, j) => [v, j] as const)
+      .sort((x, y) => y[0] - x[0] || x[1] - y[1])
+      .slice(0, 5)
+      .map(([, j]) => j);
     assert.deepEqual([...p.top5!.subarray(i * 5, i * 5 + 5)], sorted, `image ${i}`);
     assert.equal(p.top1[i], sorted[0]);
   }
@@ -65,7 +75,7 @@ test('predictions: 2 bytes an image up to 65,536 classes, 4 above; top-5 optiona
   assert.deepEqual(topClasses([1, 3, 2], 0, 3, 5), [1, 2, 0, 0, 0], 'fewer classes than 5: padded');
 });
 
-test('the images of a confusion cell, of a class\'s mistakes, wrongly predicted as a class, in test-set order', () => {
+test("the images of a confusion cell, of a class's mistakes, wrongly predicted as a class, in test-set order", () => {
   const labels = [0, 1, 1, 2, 1, 0];
   const preds = [0, 2, 2, 2, 1, 2];
   const p = decodePredictions(encodePredictions(3, labels, preds), 3);
@@ -74,20 +84,45 @@ test('the images of a confusion cell, of a class\'s mistakes, wrongly predicted 
   assert.deepEqual(selectImages(p, { kind: 'cell', true: 2, pred: 0 }), []);
   assert.deepEqual(selectImages(p, { kind: 'mistakes', cls: 1 }), [1, 2]);
   assert.deepEqual(selectImages(p, { kind: 'predictedAs', cls: 2 }), [1, 2, 5]);
-  assert.deepEqual(sparseConfusionOf(labels, preds, 3), sparseFromDense([[1, 0, 1], [0, 1, 2], [0, 0, 1]]));
+  assert.deepEqual(
+    sparseConfusionOf(labels, preds, 3),
+    sparseFromDense([
+      [1, 0, 1],
+      [0, 1, 2],
+      [0, 0, 1],
+    ]),
+  );
 });
 
 test('bad v1 / v2 confusion and predictions fields are refused with what is wrong', () => {
-  const ev = buildEvalFile({ tag: 't', epoch: 1, numClasses: 2, labels: [0, 1, 1], scores: [1, 0, 0, 1, 1, 0], assignment: ['many', 'few'] });
+  const ev = buildEvalFile({
+    tag: 't',
+    epoch: 1,
+    numClasses: 2,
+    labels: [0, 1, 1],
+    scores: [1, 0, 0, 1, 1, 0],
+    assignment: ['many', 'few'],
+  });
   const file = '/x/evals/t.json';
   const bad = (patch: Record<string, unknown>, re: RegExp) => {
     const v = JSON.parse(JSON.stringify(ev)) as Record<string, unknown>;
     Object.assign(v, patch);
-    assert.throws(() => parseEvalFile(v, file), (e: unknown) => e instanceof RunFileError && re.test(e.message) && e.message.startsWith(file));
+    assert.throws(
+      () => parseEvalFile(v, file),
+      (e: unknown) => e instanceof RunFileError && re.test(e.message) && e.message.startsWith(file),
+    );
   };
   assert.deepEqual(parseEvalFile(JSON.parse(JSON.stringify(ev)), file), ev);
   bad({ schema: 'gpaco-eval/3' }, /"gpaco-eval\/2" or "gpaco-eval\/1"/);
-  bad({ confusion: [[1, 0], [0, 2]] }, /confusion must be an object/);
+  bad(
+    {
+      confusion: [
+        [1, 0],
+        [0, 2],
+      ],
+    },
+    /confusion must be an object/,
+  );
   bad({ confusion: { layout: 'dense', classes: 2, cells: [] } }, /layout must be "sparse"/);
   bad({ confusion: { layout: 'sparse', classes: 3, cells: [] } }, /classes must be 2/);
   bad({ confusion: { layout: 'sparse', classes: 2, cells: [0, 0] } }, /triplets/);
@@ -98,6 +133,15 @@ test('bad v1 / v2 confusion and predictions fields are refused with what is wron
   bad({ predictions: { ...ev.predictions, top1: 'AAAA' } }, /predictions\.top1 holds 3 bytes, expected 6/);
   bad({ predictions: { ...ev.predictions, top1: Buffer.from([0, 0, 9, 0, 1, 0]).toString('base64') } }, /top1\[1\] is 9/);
   bad({ predictions: { ...ev.predictions, true: 'not base64!' } }, /base64 string/);
-  bad({ schema: EVAL_SCHEMA_V1, confusion: [[1, 0], [0, -1]] }, /confusion\[1\]\[1\] must be a non-negative integer/);
+  bad(
+    {
+      schema: EVAL_SCHEMA_V1,
+      confusion: [
+        [1, 0],
+        [0, -1],
+      ],
+    },
+    /confusion\[1\]\[1\] must be a non-negative integer/,
+  );
   bad({ schema: EVAL_SCHEMA_V1, confusion: [[1, 0]] }, /confusion must be 2 x 2/);
 });

@@ -44,9 +44,18 @@ test('a class without test images has accuracy 0 and an empty matrix has top-1 0
 
 test('argmax and top-k: ties go to the lower class index', () => {
   const scores = [
-    0.1, 0.5, 0.5, 0.2, // tie between 1 and 2 -> 1
-    3, 2, 1, 0,
-    0, 0, 0, 0, // all equal -> 0
+    0.1,
+    0.5,
+    0.5,
+    0.2, // tie between 1 and 2 -> 1
+    3,
+    2,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0, // all equal -> 0
   ];
   assert.deepEqual([...predictionsFromScores(scores, 4)], [1, 0, 0]);
   assert.equal(topKAccuracy(scores, [1, 0, 0], 4, 1), 1);
@@ -66,7 +75,10 @@ test('top-5 agrees with a sort-based definition on random scores', () => {
   let hits = 0;
   for (let i = 0; i < n; i++) {
     const row = scores.slice(i * c, (i + 1) * c);
-    const order = row.map((s, j) => [s, j] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, j]) => j);
+    const order = row
+      .map((s, j) => [s, j] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .map(([, j]) => j);
     if (order.slice(0, 5).includes(labels[i]!)) hits++;
   }
   assert.equal(top5Accuracy(scores, labels, c), hits / n);
@@ -86,7 +98,16 @@ test('CIFAR-100-LT IF 100 (n_max 500) gives 35 / 35 / 30 classes', () => {
 test('Fashion-MNIST-LT (n_max 500, IF 100) gives 4 / 3 / 3', () => {
   const counts = longTailCounts(500, 100, 10);
   assert.deepEqual(assignShotGroups(counts, { kind: 'shots', many: 100, few: 20 }), [
-    'many', 'many', 'many', 'many', 'medium', 'medium', 'medium', 'few', 'few', 'few',
+    'many',
+    'many',
+    'many',
+    'many',
+    'medium',
+    'medium',
+    'medium',
+    'few',
+    'few',
+    'few',
   ]);
 });
 
@@ -96,7 +117,10 @@ test('terciles split head-to-tail order into near-equal parts, larger parts firs
   const groups = assignShotGroups(counts, { kind: 'terciles' });
   const order = headToTailOrder(counts);
   assert.deepEqual(order, [5, 1, 8, 3, 7, 2, 6, 9, 4, 0]);
-  assert.deepEqual(order.map((c) => groups[c]), ['many', 'many', 'many', 'many', 'medium', 'medium', 'medium', 'few', 'few', 'few']);
+  assert.deepEqual(
+    order.map((c) => groups[c]),
+    ['many', 'many', 'many', 'many', 'medium', 'medium', 'medium', 'few', 'few', 'few'],
+  );
   assert.deepEqual(groupSizes(assignShotGroups(new Array(100).fill(10), { kind: 'terciles' })), { many: 34, medium: 33, few: 33 });
   assert.deepEqual(assignShotGroups([3, 3], { kind: 'terciles' }), ['many', 'medium']);
 });
@@ -119,14 +143,34 @@ test('buildEvalFile computes every field from labels and scores', () => {
   // 3 classes; class 2 is the tail.
   const labels = [0, 0, 1, 1, 2, 2];
   const scores = [
-    0.9, 0.05, 0.05, //
-    0.2, 0.7, 0.1, // wrong (1), true 0 ranks 2nd
-    0.1, 0.8, 0.1,
-    0.3, 0.6, 0.1,
-    0.5, 0.2, 0.3, // wrong (0), true 2 ranks 2nd
-    0.1, 0.1, 0.8,
+    0.9,
+    0.05,
+    0.05, //
+    0.2,
+    0.7,
+    0.1, // wrong (1), true 0 ranks 2nd
+    0.1,
+    0.8,
+    0.1,
+    0.3,
+    0.6,
+    0.1,
+    0.5,
+    0.2,
+    0.3, // wrong (0), true 2 ranks 2nd
+    0.1,
+    0.1,
+    0.8,
   ];
-  const e = buildEvalFile({ tag: 'epoch-0003', epoch: 3, numClasses: 3, labels, scores, assignment: ['many', 'medium', 'few'], checkpoint: 'epoch-0003' });
+  const e = buildEvalFile({
+    tag: 'epoch-0003',
+    epoch: 3,
+    numClasses: 3,
+    labels,
+    scores,
+    assignment: ['many', 'medium', 'few'],
+    checkpoint: 'epoch-0003',
+  });
   assert.equal(e.schema, 'gpaco-eval/2');
   assert.equal(e.split, 'test');
   assert.equal(e.n, 6);
@@ -147,8 +191,16 @@ test('buildEvalFile computes every field from labels and scores', () => {
   assert.equal(e.checkpoint, 'epoch-0003');
   const rec = evalRecordOf(e, new Date('2025-01-01T00:00:00Z'));
   assert.deepEqual(rec, {
-    kind: 'eval', epoch: 3, tag: 'epoch-0003', top1: 4 / 6, top5: 1, many: 0.5, medium: 1, few: 0.5,
-    file: 'evals/epoch-0003.json', time: '2025-01-01T00:00:00.000Z',
+    kind: 'eval',
+    epoch: 3,
+    tag: 'epoch-0003',
+    top1: 4 / 6,
+    top5: 1,
+    many: 0.5,
+    medium: 1,
+    few: 0.5,
+    file: 'evals/epoch-0003.json',
+    time: '2025-01-01T00:00:00.000Z',
   });
 });
 
@@ -170,11 +222,24 @@ test('EvalAccumulator over batches equals one evaluation over all images', () =>
 });
 
 test('rowNormalize divides rows by their sums', () => {
-  assert.deepEqual(rowNormalize([[1, 3], [0, 0]]), [[0.25, 0.75], [0, 0]]);
+  assert.deepEqual(
+    rowNormalize([
+      [1, 3],
+      [0, 0],
+    ]),
+    [
+      [0.25, 0.75],
+      [0, 0],
+    ],
+  );
 });
 
 test('configToGroupRule maps config.eval to the classes.json rule', () => {
   const config = presetConfig();
-  assert.deepEqual(configToGroupRule({ eval: { ...config.eval, manyThreshold: 50, fewThreshold: 10 } }), { kind: 'shots', many: 50, few: 10 });
+  assert.deepEqual(configToGroupRule({ eval: { ...config.eval, manyThreshold: 50, fewThreshold: 10 } }), {
+    kind: 'shots',
+    many: 50,
+    few: 10,
+  });
   assert.deepEqual(configToGroupRule({ eval: { ...config.eval, groups: 'terciles' } }), { kind: 'terciles' });
 });

@@ -49,7 +49,14 @@ export function classesFile(trainCounts: number[], assignment: ClassesFile['grou
 
 /** A v1 (dense) eval file as written on disk by the first contract. */
 export function evalFile(tag: string, epoch: number, confusion: number[][], extra: Partial<EvalFileV1> = {}): EvalFileV1 {
-  const per = confusion.map((row, c) => row[c]! / Math.max(1, row.reduce((a, b) => a + b, 0)));
+  const per = confusion.map(
+    (row, c) =>
+      row[c]! /
+      Math.max(
+        1,
+        row.reduce((a, b) => a + b, 0),
+      ),
+  );
   return {
     schema: 'gpaco-eval/1',
     tag,

@@ -49,29 +49,42 @@ test('a run.json linked to /dev/zero is unreadable at once, and the scan goes on
   const t0 = performance.now();
   const runs = listRuns(root);
   assert.ok(performance.now() - t0 < 5000, 'the scan returns promptly');
-  assert.deepEqual(runs.map((r) => [r.id, r.status]), [[bad.id, 'unreadable'], [good.id, 'queued']]);
+  assert.deepEqual(
+    runs.map((r) => [r.id, r.status]),
+    [
+      [bad.id, 'unreadable'],
+      [good.id, 'queued'],
+    ],
+  );
   assert.match(runs[0]!.problems.join('\n'), /run\.json: not a regular file \(a character device\)/);
 });
 
-test('classes.json, checkpoints/index.json, evals/*.json and metrics.jsonl linked to /dev/zero are refused', { skip: !hasDevZero && 'no /dev/zero' }, (t) => {
-  const root = tempDir(t);
-  const { dir } = makeRun(root, 'parts');
-  const paths = runPaths(dir);
-  replaceWithDevZero(paths.classes);
-  fs.mkdirSync(paths.checkpoints, { recursive: true });
-  replaceWithDevZero(paths.checkpointIndex);
-  fs.mkdirSync(paths.evals, { recursive: true });
-  replaceWithDevZero(paths.evalFile('epoch-0001'));
-  replaceWithDevZero(paths.metrics);
-  assert.throws(() => readClassesFile(dir), (e: unknown) => e instanceof RunFileError && e.problem === 'not-regular');
-  assert.throws(() => readCheckpointIndex(dir), /index\.json: not a regular file/);
-  assert.throws(() => readEvalFile(dir, 'epoch-0001'), /epoch-0001\.json: not a regular file/);
-  assert.throws(() => new MetricsTail(paths.metrics).read(), /metrics\.jsonl: not a regular file/);
-  const s = summarizeRun(dir);
-  assert.equal(s.status, 'queued', 'run.json itself is fine: the run is partly readable');
-  assert.match(s.problems.join('\n'), /index\.json: not a regular file/);
-  assert.match(s.problems.join('\n'), /metrics\.jsonl: not a regular file/);
-});
+test(
+  'classes.json, checkpoints/index.json, evals/*.json and metrics.jsonl linked to /dev/zero are refused',
+  { skip: !hasDevZero && 'no /dev/zero' },
+  (t) => {
+    const root = tempDir(t);
+    const { dir } = makeRun(root, 'parts');
+    const paths = runPaths(dir);
+    replaceWithDevZero(paths.classes);
+    fs.mkdirSync(paths.checkpoints, { recursive: true });
+    replaceWithDevZero(paths.checkpointIndex);
+    fs.mkdirSync(paths.evals, { recursive: true });
+    replaceWithDevZero(paths.evalFile('epoch-0001'));
+    replaceWithDevZero(paths.metrics);
+    assert.throws(
+      () => readClassesFile(dir),
+      (e: unknown) => e instanceof RunFileError && e.problem === 'not-regular',
+    );
+    assert.throws(() => readCheckpointIndex(dir), /index\.json: not a regular file/);
+    assert.throws(() => readEvalFile(dir, 'epoch-0001'), /epoch-0001\.json: not a regular file/);
+    assert.throws(() => new MetricsTail(paths.metrics).read(), /metrics\.jsonl: not a regular file/);
+    const s = summarizeRun(dir);
+    assert.equal(s.status, 'queued', 'run.json itself is fine: the run is partly readable');
+    assert.match(s.problems.join('\n'), /index\.json: not a regular file/);
+    assert.match(s.problems.join('\n'), /metrics\.jsonl: not a regular file/);
+  },
+);
 
 test('FIFOs in a run folder never block a reader', (t) => {
   const root = tempDir(t);
@@ -88,7 +101,7 @@ test('FIFOs in a run folder never block a reader', (t) => {
   assert.throws(() => readRunFile('tail', log), /a FIFO/);
 });
 
-test('files over their kind\'s cap are refused with the sizes, not read', (t) => {
+test("files over their kind's cap are refused with the sizes, not read", (t) => {
   const root = tempDir(t);
   const { dir } = makeRun(root, 'big');
   const file = runPaths(dir).run;
@@ -110,14 +123,24 @@ test('a config file linked to /dev/zero or a FIFO is a clear error', { skip: !ha
   assert.match(!r.ok ? r.issues[0]!.message : '', /cannot read: not a regular file \(a character device\)/);
 });
 
-test('the trainer\'s data readers refuse devices and FIFOs', { skip: !hasDevZero && 'no /dev/zero' }, async (t) => {
+test("the trainer's data readers refuse devices and FIFOs", { skip: !hasDevZero && 'no /dev/zero' }, async (t) => {
   const dir = tempDir(t);
   const zero = path.join(dir, 'train-labels-idx1-ubyte');
   fs.symlinkSync('/dev/zero', zero);
-  assert.throws(() => readContent(zero), (e: unknown) => e instanceof DataError && /not a regular file \(a character device\)/.test(e.message));
-  await assert.rejects(streamContent(zero, () => undefined), /not a regular file/);
+  assert.throws(
+    () => readContent(zero),
+    (e: unknown) => e instanceof DataError && /not a regular file \(a character device\)/.test(e.message),
+  );
+  await assert.rejects(
+    streamContent(zero, () => undefined),
+    /not a regular file/,
+  );
   const fifo = path.join(dir, 'data_batch_1.bin');
-  if (mkfifo(fifo)) await assert.rejects(streamContent(fifo, () => undefined), /a FIFO/);
+  if (mkfifo(fifo))
+    await assert.rejects(
+      streamContent(fifo, () => undefined),
+      /a FIFO/,
+    );
 });
 
 test('a checkpoint tag or path from index.json can never leave the run folder', (t) => {
@@ -133,7 +156,10 @@ test('a checkpoint tag or path from index.json can never leave the run folder', 
       checkpointEntry('epoch-0003', 3, { path: `../${b.id}/checkpoints/epoch-0002` }),
     ],
   });
-  assert.deepEqual(readCheckpointIndex(a.dir).checkpoints.map((c) => c.tag), ['epoch-0001']);
+  assert.deepEqual(
+    readCheckpointIndex(a.dir).checkpoints.map((c) => c.tag),
+    ['epoch-0001'],
+  );
   // Every path made from a tag checks it.
   assert.throws(() => runPaths(a.dir).evalFile(`../../${b.id}/checkpoints/epoch-0002`), /invalid tag/);
   assert.throws(() => runPaths(a.dir).checkpointDir('..'), /invalid tag/);
@@ -171,7 +197,10 @@ test('numbers and times out of range make the file unreadable, naming the field'
   assert.equal(s.status, 'queued');
 
   // Eval files: accuracies are fractions, counts whole numbers >= 0.
-  const good = evalFile('epoch-0001', 1, [[2, 0], [1, 1]]);
+  const good = evalFile('epoch-0001', 1, [
+    [2, 0],
+    [1, 1],
+  ]);
   writeEvalFile(dir, good);
   assert.equal(readEvalFile(dir, 'epoch-0001').top1, good.top1);
   for (const [patch, field] of [
@@ -183,17 +212,38 @@ test('numbers and times out of range make the file unreadable, naming the field'
     fs.writeFileSync(runPaths(dir).evalFile('epoch-0001'), JSON.stringify({ ...good, ...patch }));
     assert.throws(() => readEvalFile(dir, 'epoch-0001'), new RegExp(`field "${field.replace('.', '\\.')}"`), field);
   }
-  fs.writeFileSync(runPaths(dir).evalFile('epoch-0001'), JSON.stringify({ ...good, confusion: [[2, -1], [1, 1]] }));
+  fs.writeFileSync(
+    runPaths(dir).evalFile('epoch-0001'),
+    JSON.stringify({
+      ...good,
+      confusion: [
+        [2, -1],
+        [1, 1],
+      ],
+    }),
+  );
   assert.throws(() => readEvalFile(dir, 'epoch-0001'), /confusion\[0\]\[1\] must be a non-negative integer/);
   // A metrics eval record out of range is not a record (ls would print TOP-1 -300.0%).
-  fs.appendFileSync(runPaths(dir).metrics, `${JSON.stringify({ kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: -3, top5: 0.5, many: 0.1, medium: 0.1, few: 0.1, file: 'x', time: 't' })}\n`);
+  fs.appendFileSync(
+    runPaths(dir).metrics,
+    `${JSON.stringify({ kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: -3, top5: 0.5, many: 0.1, medium: 0.1, few: 0.1, file: 'x', time: 't' })}\n`,
+  );
   assert.equal(findLastMetric(runPaths(dir).metrics, 'eval'), undefined);
 });
 
 test('a confusion matrix whose size disagrees with classes.json is named as a problem', () => {
-  const e = parseEvalFile(evalFile('epoch-0001', 1, [[1, 0], [0, 1]]), 'evals/epoch-0001.json');
+  const e = parseEvalFile(
+    evalFile('epoch-0001', 1, [
+      [1, 0],
+      [0, 1],
+    ]),
+    'evals/epoch-0001.json',
+  );
   const c = classesFile([10, 5, 1], ['many', 'medium', 'few']);
-  assert.equal(evalClassesMismatch(e, c, 'evals/epoch-0001.json'), 'evals/epoch-0001.json: the confusion matrix is 2 x 2 but classes.json has 3 classes');
+  assert.equal(
+    evalClassesMismatch(e, c, 'evals/epoch-0001.json'),
+    'evals/epoch-0001.json: the confusion matrix is 2 x 2 but classes.json has 3 classes',
+  );
   assert.equal(evalClassesMismatch(e, classesFile([10, 1], ['many', 'few']), 'f'), undefined);
 });
 

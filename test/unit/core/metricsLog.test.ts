@@ -8,7 +8,16 @@ import { tempDir } from '../../../test/shared/tmp';
 
 const T = '2025-01-01T00:00:00.000Z';
 const step = (epoch: number, s: number): MetricRecord => ({ kind: 'step', epoch, step: s, loss: 1 / s, lr: 0.1, time: T });
-const epochRec = (epoch: number): MetricRecord => ({ kind: 'epoch', epoch, loss: 0.5, accuracy: 0.4, lr: 0.1, seconds: 2, imagesPerSecond: 100, time: T });
+const epochRec = (epoch: number): MetricRecord => ({
+  kind: 'epoch',
+  epoch,
+  loss: 0.5,
+  accuracy: 0.4,
+  lr: 0.1,
+  seconds: 2,
+  imagesPerSecond: 100,
+  time: T,
+});
 const evalRec = (epoch: number): EvalRecord => ({
   kind: 'eval',
   epoch,
@@ -166,7 +175,18 @@ test('onlyKinds: only records of those kinds are returned, even when another rec
   const lines = [
     { kind: 'step', epoch: 1, step: 1, loss: 1, lr: 0.1, time: 't' },
     { kind: 'event', level: 'info', message: 'next: "kind":"eval" soon', time: 't' },
-    { kind: 'eval', epoch: 1, tag: 'epoch-0001', top1: 0.5, top5: 0.9, many: 0.6, medium: 0.5, few: 0.4, file: 'evals/epoch-0001.json', time: 't' },
+    {
+      kind: 'eval',
+      epoch: 1,
+      tag: 'epoch-0001',
+      top1: 0.5,
+      top5: 0.9,
+      many: 0.6,
+      medium: 0.5,
+      few: 0.4,
+      file: 'evals/epoch-0001.json',
+      time: 't',
+    },
     { kind: 'epoch', epoch: 1, loss: 1, accuracy: 0.4, lr: 0.1, seconds: 1, imagesPerSecond: 10, time: 't' },
   ];
   fs.writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
@@ -175,7 +195,10 @@ test('onlyKinds: only records of those kinds are returned, even when another rec
     tail.read().map((r) => r.kind),
     ['eval', 'epoch'],
   );
-  fs.appendFileSync(file, `${JSON.stringify({ kind: 'step', epoch: 2, step: 2, loss: 1, lr: 0.1, time: 't' })}\n${JSON.stringify({ ...lines[2], epoch: 2, tag: 'epoch-0002' })}\n`);
+  fs.appendFileSync(
+    file,
+    `${JSON.stringify({ kind: 'step', epoch: 2, step: 2, loss: 1, lr: 0.1, time: 't' })}\n${JSON.stringify({ ...lines[2], epoch: 2, tag: 'epoch-0002' })}\n`,
+  );
   assert.deepEqual(
     tail.read().map((r) => (r.kind === 'eval' ? r.tag : r.kind)),
     ['epoch-0002'],

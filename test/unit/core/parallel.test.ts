@@ -16,20 +16,43 @@ test('auto workers: min(CPUs, batch / 16), at least 1; Slurm allocation first', 
 });
 
 test('shards are contiguous, cover the batch and differ by at most one image', () => {
-  assert.deepEqual(shardRanges(128, 2), [[0, 64], [64, 128]]);
+  assert.deepEqual(shardRanges(128, 2), [
+    [0, 64],
+    [64, 128],
+  ]);
   const r = shardRanges(10, 4);
-  assert.deepEqual(r, [[0, 2], [2, 5], [5, 7], [7, 10]]);
+  assert.deepEqual(r, [
+    [0, 2],
+    [2, 5],
+    [5, 7],
+    [7, 10],
+  ]);
   assert.equal(shardSize({ shards: 4, batchSize: 10 }), 3);
-  assert.deepEqual(assignShards(4, 2), [[0, 1], [2, 3]]);
+  assert.deepEqual(assignShards(4, 2), [
+    [0, 1],
+    [2, 3],
+  ]);
   assert.deepEqual(assignShards(3, 2), [[0], [1, 2]]);
   assert.deepEqual(assignShards(2, 5), [[0], [1]]);
 });
 
 test('a new run: shards default to the workers; GPU backends run one thread', () => {
-  assert.deepEqual(planParallel({ workers: 'auto', shards: undefined, batchSize: 128, threads: true, cpus: 2 }), { ok: true, plan: { workers: 2, shards: 2, note: null } });
-  assert.deepEqual(planParallel({ workers: 'auto', shards: 4, batchSize: 128, threads: true, cpus: 2 }), { ok: true, plan: { workers: 2, shards: 4, note: null } });
-  assert.deepEqual(planParallel({ workers: 8, shards: 2, batchSize: 128, threads: true, cpus: 16 }), { ok: true, plan: { workers: 2, shards: 2, note: null } });
-  assert.deepEqual(planParallel({ workers: 4, shards: undefined, batchSize: 128, threads: false, cpus: 16 }), { ok: true, plan: { workers: 1, shards: 1, note: null } });
+  assert.deepEqual(planParallel({ workers: 'auto', shards: undefined, batchSize: 128, threads: true, cpus: 2 }), {
+    ok: true,
+    plan: { workers: 2, shards: 2, note: null },
+  });
+  assert.deepEqual(planParallel({ workers: 'auto', shards: 4, batchSize: 128, threads: true, cpus: 2 }), {
+    ok: true,
+    plan: { workers: 2, shards: 4, note: null },
+  });
+  assert.deepEqual(planParallel({ workers: 8, shards: 2, batchSize: 128, threads: true, cpus: 16 }), {
+    ok: true,
+    plan: { workers: 2, shards: 2, note: null },
+  });
+  assert.deepEqual(planParallel({ workers: 4, shards: undefined, batchSize: 128, threads: false, cpus: 16 }), {
+    ok: true,
+    plan: { workers: 1, shards: 1, note: null },
+  });
 });
 
 test('resume keeps the checkpoint layout; more workers than shards or other shards are refused with the reason', () => {

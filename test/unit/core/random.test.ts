@@ -46,6 +46,12 @@ test('ranges and distributions', () => {
   assert.ok(Math.abs(sum / n) < 0.05, 'normal mean ~ 0');
   assert.ok(Math.abs(sumSq / n - 1) < 0.05, 'normal variance ~ 1');
   const perm = rng.shuffle(Array.from({ length: 50 }, (_, i) => i));
-  assert.deepEqual([...perm].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
-  assert.notDeepEqual(perm, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...perm].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    perm,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });

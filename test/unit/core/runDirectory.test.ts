@@ -96,7 +96,10 @@ test('readRunManifest names the file and the field that is wrong', (t) => {
   const file = runPaths(dir).run;
   const good = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(file, '{"schema": "gpaco-run/1", "id": ');
-  assert.throws(() => readRunManifest(dir), (e: unknown) => e instanceof RunFileError && e.file === file && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => readRunManifest(dir),
+    (e: unknown) => e instanceof RunFileError && e.file === file && /not valid JSON/.test(e.message),
+  );
   fs.writeFileSync(file, JSON.stringify({ ...good, status: 'exploded' }));
   assert.throws(() => readRunManifest(dir), /field "status" must be one of queued, running/);
   fs.writeFileSync(file, JSON.stringify({ ...good, progress: { epoch: 'x', epochs: 3 } }));
@@ -118,9 +121,18 @@ test('classes.json round-trips; missing is undefined; inconsistent lengths are r
 test('eval files round-trip and are listed in epoch order, temp files ignored', (t) => {
   const { dir } = createRunDirectory(tempDir(t), { config: presetConfig(), now: NOW });
   assert.deepEqual(listEvalTags(dir), []);
-  const e10 = evalFile('epoch-0010', 10, [[3, 1], [0, 4]]);
+  const e10 = evalFile('epoch-0010', 10, [
+    [3, 1],
+    [0, 4],
+  ]);
   writeEvalFile(dir, e10);
-  writeEvalFile(dir, evalFile('epoch-0002', 2, [[1, 3], [2, 2]]));
+  writeEvalFile(
+    dir,
+    evalFile('epoch-0002', 2, [
+      [1, 3],
+      [2, 2],
+    ]),
+  );
   fs.writeFileSync(path.join(runPaths(dir).evals, '.epoch-0012.json.99.1.tmp'), '{');
   assert.deepEqual(listEvalTags(dir), ['epoch-0002', 'epoch-0010']);
   // A v1 file reads as the v2 in-memory form: same figures, sparse confusion.
@@ -158,7 +170,10 @@ test('checkpoint index entries tolerate unknown and missing optional fields', (t
   const { dir } = createRunDirectory(tempDir(t), { config: presetConfig(), now: NOW });
   makeCheckpointFolder(dir, 'epoch-0001', true);
   fs.mkdirSync(runPaths(dir).checkpoints, { recursive: true });
-  fs.writeFileSync(runPaths(dir).checkpointIndex, JSON.stringify({ checkpoints: [{ tag: 'epoch-0001', epoch: 1, extra: true }, { nope: 1 }] }));
+  fs.writeFileSync(
+    runPaths(dir).checkpointIndex,
+    JSON.stringify({ checkpoints: [{ tag: 'epoch-0001', epoch: 1, extra: true }, { nope: 1 }] }),
+  );
   const [entry, ...rest] = readCheckpointIndex(dir).checkpoints;
   assert.equal(rest.length, 0);
   assert.equal(entry?.path, 'checkpoints/epoch-0001');

@@ -36,7 +36,16 @@ import { tempDir } from '../../../test/shared/tmp';
 const SEED = 20261203;
 const CASES = 600;
 
-const FILES = ['run.json', 'config.json', 'classes.json', 'checkpoints/index.json', 'evals/epoch-0002.json', 'metrics.jsonl', 'meta.json', 'run.lock'] as const;
+const FILES = [
+  'run.json',
+  'config.json',
+  'classes.json',
+  'checkpoints/index.json',
+  'evals/epoch-0002.json',
+  'metrics.jsonl',
+  'meta.json',
+  'run.lock',
+] as const;
 
 const HUGE_NUMBERS = ['1e308', '-1e308', '1e400', '-0', '9007199254740993', '-1', '0.5', '1e-400'];
 const ODD_VALUES: unknown[] = ['NaN', 'Infinity', '-Infinity', null, true, [], {}, '', 'x'.repeat(1000), -1, 1.5, 1e308];
@@ -44,7 +53,12 @@ const ODD_VALUES: unknown[] = ['NaN', 'Infinity', '-Infinity', null, true, [], {
 function makeRun(root: string): string {
   const { dir } = createRunDirectory(root, { config: presetConfig(), name: 'fuzz', now: new Date(2025, 0, 1, 9) });
   const names = ['a', 'b', 'c'];
-  writeClassesFile(dir, { names, trainCounts: [30, 10, 2], testCounts: [3, 3, 3], groups: { rule: { kind: 'shots', many: 20, few: 5 }, assignment: ['many', 'medium', 'few'] } });
+  writeClassesFile(dir, {
+    names,
+    trainCounts: [30, 10, 2],
+    testCounts: [3, 3, 3],
+    groups: { rule: { kind: 'shots', many: 20, few: 5 }, assignment: ['many', 'medium', 'few'] },
+  });
   const labels = [0, 0, 0, 1, 1, 1, 2, 2, 2];
   const scores = labels.flatMap((l, i) => names.map((_, c) => (c === (i % 4 === 0 ? (l + 1) % 3 : l) ? 1 : 0)));
   const ev = buildEvalFile({ tag: 'epoch-0002', epoch: 2, numClasses: 3, labels, scores, assignment: ['many', 'medium', 'few'] });
@@ -53,7 +67,18 @@ function makeRun(root: string): string {
     runPaths(dir).metrics,
     [
       { kind: 'epoch', epoch: 1, loss: 1.2, accuracy: 0.4, lr: 0.1, seconds: 1, imagesPerSecond: 10, time: '2025-01-01T09:00:01.000Z' },
-      { kind: 'eval', epoch: 2, tag: 'epoch-0002', top1: ev.top1, top5: ev.top5, many: 1, medium: 0.5, few: 0.2, file: 'evals/epoch-0002.json', time: '2025-01-01T09:00:02.000Z' },
+      {
+        kind: 'eval',
+        epoch: 2,
+        tag: 'epoch-0002',
+        top1: ev.top1,
+        top5: ev.top5,
+        many: 1,
+        medium: 0.5,
+        few: 0.2,
+        file: 'evals/epoch-0002.json',
+        time: '2025-01-01T09:00:02.000Z',
+      },
     ]
       .map((r) => JSON.stringify(r))
       .join('\n') + '\n',
@@ -177,7 +202,9 @@ test(`fuzz: ${CASES} damaged run folders (seed ${SEED}); readers throw only thei
   const t0 = performance.now();
   const root = tempDir(t);
   const template = makeRun(path.join(root, 'template'));
-  const originals = new Map(FILES.map((f) => [f, fs.existsSync(path.join(template, f)) ? fs.readFileSync(path.join(template, f), 'utf8') : '{}']));
+  const originals = new Map(
+    FILES.map((f) => [f, fs.existsSync(path.join(template, f)) ? fs.readFileSync(path.join(template, f), 'utf8') : '{}']),
+  );
   const rng = new Rng(SEED);
   const runs = path.join(root, 'runs');
   const dir = path.join(runs, path.basename(template));

@@ -96,9 +96,15 @@ test('the trainer refuses a locked run with exit 2; resume refuses it before sta
   writeLock(dir, h.pid!);
   const before = fs.readFileSync(runPaths(dir).run, 'utf8');
 
-  const trainer = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'trainer.js'), 'run', dir, '--resume'], { encoding: 'utf8', timeout: 60_000 });
+  const trainer = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'trainer.js'), 'run', dir, '--resume'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(trainer.status, 2, trainer.stdout + trainer.stderr);
-  assert.match(trainer.stdout, new RegExp(`error: ${id} is being trained by pid ${h.pid} on ${os.hostname().replace(/\./g, '\\.')} since 2025-01-01T00:00:00\\.000Z`));
+  assert.match(
+    trainer.stdout,
+    new RegExp(`error: ${id} is being trained by pid ${h.pid} on ${os.hostname().replace(/\./g, '\\.')} since 2025-01-01T00:00:00\\.000Z`),
+  );
   assert.equal(fs.readFileSync(runPaths(dir).run, 'utf8'), before, 'the refused trainer wrote nothing');
   assert.equal(fs.existsSync(runPaths(dir).metrics), false);
 

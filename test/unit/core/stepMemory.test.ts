@@ -37,11 +37,19 @@ test('the estimate grows with the batch, the image size and the queue', () => {
 
 test('a step that cannot fit is one line naming the fields and the estimate against the limit', () => {
   const base = preset('synthetic-lt');
-  const huge: Config = { ...base, backend: 'wasm', optim: { ...base.optim, batchSize: 4096 }, loss: { ...base.loss, kind: 'gpaco', queueSize: 1_000_000 } };
+  const huge: Config = {
+    ...base,
+    backend: 'wasm',
+    optim: { ...base.optim, batchSize: 4096 },
+    loss: { ...base.loss, kind: 'gpaco', queueSize: 1_000_000 },
+  };
   const p = stepMemoryProblem(huge);
   assert.ok(p);
   assert.equal(p.path, 'optim.batchSize');
-  assert.match(p.message, /^one training step needs at least ~[\d.]+ GiB, more than the wasm heap \(4\.0 GiB\); lower optim\.batchSize \/ data\.imageSize.* \/ loss\.queueSize$/);
+  assert.match(
+    p.message,
+    /^one training step needs at least ~[\d.]+ GiB, more than the wasm heap \(4\.0 GiB\); lower optim\.batchSize \/ data\.imageSize.* \/ loss\.queueSize$/,
+  );
   assert.ok(estimateStepMemory(huge, 1).bytes > WASM_HEAP_BYTES);
   assert.doesNotMatch(p.message, /\n/);
 });

@@ -92,7 +92,10 @@ describe('colour scales', () => {
     const a = [9, 1, 0, 10];
     const b = [5, 5, 0, 10];
     const d = shareDifference(a, b, 2);
-    assert.deepEqual([...d].map((v) => Math.round(v * 10) / 10), [-0.4, 0.4, 0, 0]);
+    assert.deepEqual(
+      [...d].map((v) => Math.round(v * 10) / 10),
+      [-0.4, 0.4, 0, 0],
+    );
     const lut = divergingLut([200, 0, 0], bg, [0, 0, 200]);
     assert.equal(divergingIndex(0), 128);
     assert.ok(divergingIndex(-0.001) < 128 && divergingIndex(0.001) > 128);
@@ -174,18 +177,14 @@ describe('zoomed-out levels', () => {
 });
 
 function fillDenseSlots(out: Uint8Array, counts: ArrayLike<number>, scan: ReturnType<typeof scanMatrix>): void {
-  for (let i = 0; i < out.length; i++) out[i] = counts[i] === 0 ? 0 : lutIndex(cellIntensity(counts[i]!, 0, scan.max, { values: 'raw', log: false }));
+  for (let i = 0; i < out.length; i++)
+    out[i] = counts[i] === 0 ? 0 : lutIndex(cellIntensity(counts[i]!, 0, scan.max, { values: 'raw', log: false }));
 }
 
 describe('group summary', () => {
   it('counts true group against predicted group', () => {
     // 4 classes: many, many, medium, few. Row = true, column = predicted.
-    const counts = [
-      5, 1, 0, 0,
-      1, 4, 0, 0,
-      2, 0, 3, 0,
-      3, 1, 0, 1,
-    ];
+    const counts = [5, 1, 0, 0, 1, 4, 0, 0, 2, 0, 3, 0, 3, 1, 0, 1];
     const s = groupSummary(counts, 4, ['many', 'many', 'medium', 'few']);
     assert.deepEqual(s.counts, [
       [11, 0, 0],

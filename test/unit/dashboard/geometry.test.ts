@@ -35,7 +35,11 @@ describe('matrix geometry', () => {
 
   it('cellRect and cellAt agree on every cell centre', () => {
     const v = { scale: 7, offsetX: -13, offsetY: 21 };
-    for (const cell of [{ row: 0, col: 0 }, { row: 3, col: 9 }, { row: 42, col: 17 }]) {
+    for (const cell of [
+      { row: 0, col: 0 },
+      { row: 3, col: 9 },
+      { row: 42, col: 17 },
+    ]) {
       const r = cellRect(v, cell);
       assert.deepEqual(cellAt(v, 100, r.x + r.width / 2, r.y + r.height / 2), cell);
     }

@@ -21,7 +21,10 @@ test('a confusion cell gives its test images with the source pixels, never a pat
   assert.equal(m.error, undefined);
   const expected = run.test.flatMap((im, i) => (im.label === 3 && im.pred === 0 ? [i] : []));
   assert.equal(m.total, 5);
-  assert.deepEqual(m.items.map((x) => x.index), expected);
+  assert.deepEqual(
+    m.items.map((x) => x.index),
+    expected,
+  );
   for (const item of m.items) {
     assert.equal(item.true, 3);
     assert.equal(item.pred, 0);
@@ -31,7 +34,13 @@ test('a confusion cell gives its test images with the source pixels, never a pat
   assert.ok(!JSON.stringify(m).includes(dir), 'no file path goes to the webview');
 
   const mistakes = await imagesPage(run.dir, 'epoch-0001', { kind: 'mistakes', cls: 2 }, 0, cache);
-  assert.deepEqual(mistakes.items.map((x) => [x.true, x.pred]), [[2, 1], [2, 1]]);
+  assert.deepEqual(
+    mistakes.items.map((x) => [x.true, x.pred]),
+    [
+      [2, 1],
+      [2, 1],
+    ],
+  );
   const wrongAs = await imagesPage(run.dir, 'epoch-0001', { kind: 'predictedAs', cls: 0 }, 0, cache);
   assert.equal(wrongAs.total, 5);
   assert.ok(wrongAs.items.every((x) => x.pred === 0 && x.true !== 0));
@@ -51,7 +60,10 @@ test('a confusion cell gives its test images with the source pixels, never a pat
   // The same evaluation as a v1 file (no per-image predictions): the reply says so.
   const ev = readEvalFile(run.dir, 'epoch-0001');
   const { predictions: _p, ...figures } = ev;
-  fs.writeFileSync(runPaths(run.dir).evalFile('epoch-0001'), JSON.stringify({ ...figures, schema: EVAL_SCHEMA_V1, confusion: denseFromSparse(ev.confusion) }));
+  fs.writeFileSync(
+    runPaths(run.dir).evalFile('epoch-0001'),
+    JSON.stringify({ ...figures, schema: EVAL_SCHEMA_V1, confusion: denseFromSparse(ev.confusion) }),
+  );
   const v1 = await imagesPage(run.dir, 'epoch-0001', { kind: 'cell', true: 3, pred: 0 }, 0, cache);
   assert.deepEqual(v1.items, []);
   assert.match(v1.error ?? '', /has no per-image predictions/);

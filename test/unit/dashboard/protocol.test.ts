@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMatrix, decodeMatrixCells, encodeMatrix } from '../../../src/protocol/matrixCodec';
 import { DEFAULT_EXPERIMENTS_VIEW } from '../../../src/protocol/experiments';
-import { checkCompareWebviewMessage, checkExperimentsView, checkExperimentsWebviewMessage, checkPanelState, checkRunWebviewMessage } from '../../../src/protocol/validate';
+import {
+  checkCompareWebviewMessage,
+  checkExperimentsView,
+  checkExperimentsWebviewMessage,
+  checkPanelState,
+  checkRunWebviewMessage,
+} from '../../../src/protocol/validate';
 
 describe('messages from the webview', () => {
   it('accepts the well-formed ones', () => {
@@ -51,7 +57,9 @@ describe('messages from the webview', () => {
     assert.ok(checkPanelState({ panel: 'run', runId: 'r', tag: null }).ok);
     assert.ok(checkPanelState({ panel: 'compare', runIds: ['a', 'b'] }).ok);
     // Groups from the Experiments table: one run and a group is a comparison too.
-    assert.ok(checkPanelState({ panel: 'compare', runIds: ['a'], groups: [{ label: 'loss.kind=ce', runIds: ['b', 'c'] }], band: 'minmax' }).ok);
+    assert.ok(
+      checkPanelState({ panel: 'compare', runIds: ['a'], groups: [{ label: 'loss.kind=ce', runIds: ['b', 'c'] }], band: 'minmax' }).ok,
+    );
     assert.equal(checkPanelState({ panel: 'compare', runIds: ['a'], groups: [{ label: 'x', runIds: [] }] }).ok, false);
     assert.equal(checkPanelState({ panel: 'compare', runIds: ['a', '../b'] }).ok, false);
     assert.ok(checkPanelState({ panel: 'experiments' }).ok);
@@ -63,8 +71,24 @@ describe('experiments panel messages', () => {
   it('accepts view changes, compare requests with groups, tag and note edits and CSV export', () => {
     for (const m of [
       { type: 'ready' },
-      { type: 'view', seq: 3, view: { ...DEFAULT_EXPERIMENTS_VIEW, value: { kind: 'best', by: 'few' }, groupBy: { except: ['seed'] }, sort: { column: 'metric:few', descending: true } } },
-      { type: 'compare', items: [{ kind: 'run', runId: 'r1' }, { kind: 'group', label: 'loss.kind=gpaco', runIds: ['r2', 'r3'] }], band: 'std' },
+      {
+        type: 'view',
+        seq: 3,
+        view: {
+          ...DEFAULT_EXPERIMENTS_VIEW,
+          value: { kind: 'best', by: 'few' },
+          groupBy: { except: ['seed'] },
+          sort: { column: 'metric:few', descending: true },
+        },
+      },
+      {
+        type: 'compare',
+        items: [
+          { kind: 'run', runId: 'r1' },
+          { kind: 'group', label: 'loss.kind=gpaco', runIds: ['r2', 'r3'] },
+        ],
+        band: 'std',
+      },
       { type: 'editTags', runIds: ['r1', 'r2'] },
       { type: 'editNote', runId: 'r1' },
       { type: 'exportCsv' },
@@ -89,7 +113,11 @@ describe('experiments panel messages', () => {
       assert.equal(r.ok, false, JSON.stringify(m));
       if (!r.ok) assert.match(r.reason, why, JSON.stringify(m));
     }
-    assert.equal(checkExperimentsView({ ...DEFAULT_EXPERIMENTS_VIEW, band: 'wide' }), undefined, 'a stale persisted view falls back to the default');
+    assert.equal(
+      checkExperimentsView({ ...DEFAULT_EXPERIMENTS_VIEW, band: 'wide' }),
+      undefined,
+      'a stale persisted view falls back to the default',
+    );
     assert.deepEqual(checkExperimentsView(DEFAULT_EXPERIMENTS_VIEW), DEFAULT_EXPERIMENTS_VIEW);
   });
 });

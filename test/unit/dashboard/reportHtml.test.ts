@@ -49,7 +49,10 @@ describe('gpaco report html', () => {
     const data = JSON.parse(/<script type="application\/json" id="gpaco-data">(.*?)<\/script>/s.exec(html)![1]!) as ReportData;
     assert.equal(data.kind, 'report');
     assert.equal(data.title, 'My report');
-    assert.deepEqual(data.runs.map((r: { snapshot: { run: { name: string } } }) => r.snapshot.run.name), ['run <a>', 'fixture-10']);
+    assert.deepEqual(
+      data.runs.map((r: { snapshot: { run: { name: string } } }) => r.snapshot.run.name),
+      ['run <a>', 'fixture-10'],
+    );
     assert.ok(data.compare, 'two runs get a comparison');
     assert.ok(!html.includes('run <a>'), 'names are escaped in the page');
   });

@@ -32,11 +32,24 @@ describe('run snapshot', () => {
     const run = makeFixtureRun(root, { classes: 10, id: 'r10' });
     const snap = buildRunSnapshot(run.dir);
     const order = headToTailOrder(run.classes.trainCounts);
-    assert.notDeepEqual(order, [...order].sort((a, b) => a - b), 'fixture labels must not already be in display order');
+    assert.notDeepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      'fixture labels must not already be in display order',
+    );
     assert.deepEqual(snap.classes!.label, order);
-    assert.deepEqual(snap.classes!.names, order.map((i) => run.classes.names[i]));
-    assert.deepEqual(snap.classes!.trainCounts, [...run.classes.trainCounts].sort((a, b) => b - a));
-    assert.deepEqual(snap.classes!.groups, order.map((i) => run.classes.groups.assignment[i]));
+    assert.deepEqual(
+      snap.classes!.names,
+      order.map((i) => run.classes.names[i]),
+    );
+    assert.deepEqual(
+      snap.classes!.trainCounts,
+      [...run.classes.trainCounts].sort((a, b) => b - a),
+    );
+    assert.deepEqual(
+      snap.classes!.groups,
+      order.map((i) => run.classes.groups.assignment[i]),
+    );
 
     const ev = readEvalFile(run.dir, 'epoch-0003');
     assert.equal(snap.selectedTag, 'epoch-0003', 'follows the latest evaluation');
@@ -123,7 +136,10 @@ describe('run snapshot', () => {
     // Sorted by count, and nothing left out is larger than the smallest listed.
     for (let i = 1; i < pairs.length; i++) assert.ok(pairs[i - 1]!.count >= pairs[i]!.count);
     const sorted = off.map((o) => o.n).sort((a, b) => b - a);
-    assert.deepEqual(pairs.map((q) => q.count), sorted.slice(0, pairs.length));
+    assert.deepEqual(
+      pairs.map((q) => q.count),
+      sorted.slice(0, pairs.length),
+    );
     // Most confused with, per class: its largest off-diagonal cell.
     const d = snap.selected!;
     order.forEach((label, i) => {
@@ -213,8 +229,14 @@ describe('display status', () => {
   it('only a running run can be interrupted', () => {
     const run = makeFixtureRun(root, { classes: 10, id: 'st' });
     const m = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunManifest;
-    assert.equal(displayStatusOf(m, () => false), 'completed');
-    assert.equal(displayStatusOf({ ...m, status: 'running' }, () => false), 'interrupted');
+    assert.equal(
+      displayStatusOf(m, () => false),
+      'completed',
+    );
+    assert.equal(
+      displayStatusOf({ ...m, status: 'running' }, () => false),
+      'interrupted',
+    );
   });
 
   it('a Slurm run follows its recorded job: stopped at the time limit or running after its job ended is interrupted', () => {
@@ -224,7 +246,13 @@ describe('display status', () => {
     assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'TIMEOUT', timeLimit: true }) }), 'interrupted');
     assert.equal(displayStatusOf({ ...m, status: 'stopped', launch: slurm({ state: 'CANCELLED' }) }), 'stopped');
     // The trainer lives on a compute node: no pid check here, the job state decides.
-    assert.equal(displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'NODE_FAIL' }) }, () => true), 'interrupted');
-    assert.equal(displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'RUNNING' }) }, () => true), 'running');
+    assert.equal(
+      displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'NODE_FAIL' }) }, () => true),
+      'interrupted',
+    );
+    assert.equal(
+      displayStatusOf({ ...m, status: 'running', launch: slurm({ state: 'RUNNING' }) }, () => true),
+      'running',
+    );
   });
 });

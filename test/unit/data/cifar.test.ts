@@ -11,7 +11,8 @@ import { balancedLabels, cifarFile, cifarPixel, configWith, errorOf, writeCifar1
 function assertRecord(images: Uint8Array, k: number, position: number): void {
   for (let p = 0; p < 1024; p++) {
     for (let c = 0; c < 3; c++) {
-      if (images[k * 3072 + p * 3 + c] !== cifarPixel(position, c, p)) assert.fail(`image ${k} (record ${position}) pixel ${p} channel ${c} differs`);
+      if (images[k * 3072 + p * 3 + c] !== cifarPixel(position, c, p))
+        assert.fail(`image ${k} (record ${position}) pixel ${p} channel ${c} differs`);
     }
   }
 }
@@ -28,7 +29,10 @@ test('CIFAR-10 binary: five batches + test batch, names from batches.meta.txt, C
   const ds = await loadDataset(config);
   assert.deepEqual(ds.classNames, ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9']);
   assert.equal(ds.channels, 3);
-  assert.deepEqual(ds.split!.counts, Array.from({ length: 10 }, (_, i) => Math.floor(4 * Math.pow(4, -i / 9))));
+  assert.deepEqual(
+    ds.split!.counts,
+    Array.from({ length: 10 }, (_, i) => Math.floor(4 * Math.pow(4, -i / 9))),
+  );
   const idx = ds.trainIndices!;
   assert.equal(ds.train.count, idx.length);
   for (let k = 0; k < idx.length; k++) {
@@ -43,7 +47,12 @@ test('CIFAR-10 binary: five batches + test batch, names from batches.meta.txt, C
 test('CIFAR-10: data.path may be the folder holding cifar-10-batches-bin; gzip-compressed batches are read too', async (t) => {
   const root = tempDir(t);
   const dir = path.join(root, 'cifar-10-batches-bin');
-  writeCifar10(dir, [0, 1, 2, 3, 4].map(() => balancedLabels(10, 1)), balancedLabels(10, 1), { meta: null });
+  writeCifar10(
+    dir,
+    [0, 1, 2, 3, 4].map(() => balancedLabels(10, 1)),
+    balancedLabels(10, 1),
+    { meta: null },
+  );
   const first = path.join(dir, 'data_batch_1.bin');
   fs.writeFileSync(`${first}.gz`, zlib.gzipSync(fs.readFileSync(first)));
   fs.rmSync(first);
@@ -89,7 +98,10 @@ test('CIFAR-100 binary: fine labels by default, coarse on request, names from th
     assert.equal(fine.train.labels[k], train[fine.trainIndices![k]!]![1]);
     assertRecord(fine.train.images, k, fine.trainIndices![k]!);
   }
-  assert.deepEqual(Array.from(fine.test.labels), test.map((l) => l[1]));
+  assert.deepEqual(
+    Array.from(fine.test.labels),
+    test.map((l) => l[1]),
+  );
   const coarse = await loadDataset(configWith({ kind: 'cifar100', path: dir, labels: 'coarse', imbalanceFactor: 1 }));
   assert.equal(coarse.classNames.length, 20);
   assert.equal(coarse.classNames[3], 'coarse3');
@@ -115,14 +127,21 @@ test('CIFAR-100 without name files uses the standard names, with a warning', asy
 
 test('CIFAR: a missing file, a truncated file, a names file of the wrong length, a bad label', async (t) => {
   const dir = tempDir(t);
-  writeCifar10(dir, [0, 1, 2, 3, 4].map(() => balancedLabels(10, 2)), balancedLabels(10, 1));
+  writeCifar10(
+    dir,
+    [0, 1, 2, 3, 4].map(() => balancedLabels(10, 2)),
+    balancedLabels(10, 1),
+  );
   const config = configWith({ kind: 'cifar10', path: dir, imbalanceFactor: 1 });
 
   fs.renameSync(path.join(dir, 'data_batch_3.bin'), path.join(dir, 'data_batch_3'));
   let issues = await preflightData(config);
   assert.equal(issues.length, 1);
   assert.equal(issues[0]!.where, 'data.path');
-  assert.match(issues[0]!.message, /lacks data_batch_3\.bin; download the binary version \(https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz\)/);
+  assert.match(
+    issues[0]!.message,
+    /lacks data_batch_3\.bin; download the binary version \(https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz\)/,
+  );
   fs.renameSync(path.join(dir, 'data_batch_3'), path.join(dir, 'data_batch_3.bin'));
 
   const batch = path.join(dir, 'data_batch_2.bin');
@@ -133,7 +152,13 @@ test('CIFAR: a missing file, a truncated file, a names file of the wrong length,
     issues[0]!.message,
     `${batch}: ${3073 * 20 - 100} bytes is not a whole number of 3073-byte records (1 label byte + 32x32x3 pixels): the file is truncated or is not the CIFAR-10 binary version`,
   );
-  fs.writeFileSync(batch, cifarFile(balancedLabels(10, 2).map((l) => [l]), 0));
+  fs.writeFileSync(
+    batch,
+    cifarFile(
+      balancedLabels(10, 2).map((l) => [l]),
+      0,
+    ),
+  );
 
   fs.writeFileSync(path.join(dir, 'batches.meta.txt'), 'cat\ndog\n');
   const err = await errorOf(loadDataset(config));
@@ -148,12 +173,29 @@ test('CIFAR: a missing file, a truncated file, a names file of the wrong length,
 test('CIFAR-100: a CIFAR-10 file in its place is refused by its size; out-of-range labels by value', async (t) => {
   const dir = tempDir(t);
   const train = path.join(dir, 'train.bin');
-  fs.writeFileSync(train, cifarFile(Array.from({ length: 30 }, (_, i) => [i % 10]), 0, false));
+  fs.writeFileSync(
+    train,
+    cifarFile(
+      Array.from({ length: 30 }, (_, i) => [i % 10]),
+      0,
+      false,
+    ),
+  );
   fs.writeFileSync(path.join(dir, 'test.bin'), cifarFile([[1, 200]], 0, false));
   let issues = await preflightData(configWith({ kind: 'cifar100', path: dir }));
   assert.equal(issues.length, 1);
-  assert.match(issues[0]!.message, /train\.bin: 92190 bytes is not a whole number of 3074-byte records \(2 label bytes \(coarse, fine\) \+ 32x32x3 pixels\)/);
-  fs.writeFileSync(train, cifarFile(Array.from({ length: 100 }, (_, i) => [Math.floor(i / 5), i]), 0, false));
+  assert.match(
+    issues[0]!.message,
+    /train\.bin: 92190 bytes is not a whole number of 3074-byte records \(2 label bytes \(coarse, fine\) \+ 32x32x3 pixels\)/,
+  );
+  fs.writeFileSync(
+    train,
+    cifarFile(
+      Array.from({ length: 100 }, (_, i) => [Math.floor(i / 5), i]),
+      0,
+      false,
+    ),
+  );
   issues = await preflightData(configWith({ kind: 'cifar100', path: dir }));
   assert.equal(issues.length, 1);
   assert.match(issues[0]!.message, /test\.bin: record 0 has labels coarse 1, fine 200; expected 0\.\.19 and 0\.\.99/);
@@ -161,7 +203,11 @@ test('CIFAR-100: a CIFAR-10 file in its place is refused by its size; out-of-ran
 
 test('CIFAR: data.maxPerClass above what the data has is refused, naming the field', async (t) => {
   const dir = tempDir(t);
-  writeCifar10(dir, [0, 1, 2, 3, 4].map(() => balancedLabels(10, 2)), balancedLabels(10, 1));
+  writeCifar10(
+    dir,
+    [0, 1, 2, 3, 4].map(() => balancedLabels(10, 2)),
+    balancedLabels(10, 1),
+  );
   const issues = await preflightData(configWith({ kind: 'cifar10', path: dir, maxPerClass: 5000 }));
   assert.deepEqual(issues, [
     {

@@ -16,7 +16,12 @@ test('recordReader: records that span chunks of any size arrive whole, in order,
   const rng = new Rng(1);
   for (let trial = 0; trial < 20; trial++) {
     const seen: number[][] = [];
-    const feed = recordReader(header, size, (i, rec) => seen.push([i, ...rec]), (i) => i % 3 !== 1);
+    const feed = recordReader(
+      header,
+      size,
+      (i, rec) => seen.push([i, ...rec]),
+      (i) => i % 3 !== 1,
+    );
     let off = 0;
     while (off < bytes.length) {
       const len = 1 + rng.int(13);
@@ -57,7 +62,13 @@ test('a gzip file that is not gzip inside, and a missing file, name the file', a
   const dir = tempDir(t);
   const bad = path.join(dir, 'bad.gz');
   fs.writeFileSync(bad, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]));
-  await assert.rejects(streamContent(bad, () => {}), (e: Error) => e.message.startsWith(`${bad}: cannot decompress`));
+  await assert.rejects(
+    streamContent(bad, () => {}),
+    (e: Error) => e.message.startsWith(`${bad}: cannot decompress`),
+  );
   const missing = path.join(dir, 'missing.bin');
-  assert.throws(() => contentSize(missing), (e: Error) => e.message === `${missing}: file not found`);
+  assert.throws(
+    () => contentSize(missing),
+    (e: Error) => e.message === `${missing}: file not found`,
+  );
 });

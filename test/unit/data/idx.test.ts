@@ -16,7 +16,8 @@ const PX = ROWS * COLS;
 function assertImagesAre(images: Uint8Array, positions: ArrayLike<number>, offset: number): void {
   for (let k = 0; k < positions.length; k++) {
     for (let j = 0; j < PX; j++) {
-      if (images[k * PX + j] !== pixelOf(positions[k]! + offset, j)) assert.fail(`image ${k} (position ${positions[k]}) pixel ${j} differs`);
+      if (images[k * PX + j] !== pixelOf(positions[k]! + offset, j))
+        assert.fail(`image ${k} (position ${positions[k]}) pixel ${j} differs`);
     }
   }
 }
@@ -37,17 +38,27 @@ for (const gzip of [true, false]) {
     // Profile 20 * 10^(-i/9), floored.
     const expected = Array.from({ length: 10 }, (_, i) => Math.floor(20 * Math.pow(10, -i / 9)));
     assert.deepEqual(ds.split!.counts, expected);
-    assert.equal(ds.train.count, expected.reduce((a, b) => a + b, 0));
+    assert.equal(
+      ds.train.count,
+      expected.reduce((a, b) => a + b, 0),
+    );
     assert.equal(ds.train.images.length, ds.train.count * PX);
     // Kept items: right class, head first, and the pixels of exactly those file positions.
     const idx = ds.trainIndices!;
     for (let k = 0; k < idx.length; k++) assert.equal(ds.train.labels[k], trainLabels[idx[k]!]);
-    assert.deepEqual(Array.from(ds.train.labels), expected.flatMap((n, c) => new Array<number>(n).fill(c)));
+    assert.deepEqual(
+      Array.from(ds.train.labels),
+      expected.flatMap((n, c) => new Array<number>(n).fill(c)),
+    );
     assertImagesAre(ds.train.images, idx, 0);
     // The test set is untouched: every item, in file order.
     assert.equal(ds.test.count, testLabels.length);
     assert.deepEqual(Array.from(ds.test.labels), testLabels);
-    assertImagesAre(ds.test.images, Array.from({ length: testLabels.length }, (_, i) => i), 100000);
+    assertImagesAre(
+      ds.test.images,
+      Array.from({ length: testLabels.length }, (_, i) => i),
+      100000,
+    );
   });
 }
 
@@ -81,7 +92,10 @@ test('IDX with unequal classes (like MNIST): the default head size is the larges
   const issues = await preflightData(configWith({ kind: 'mnist', path: dir, imbalanceFactor: 1, maxPerClass: 10 }));
   assert.equal(issues.length, 1);
   assert.equal(issues[0]!.where, 'data.maxPerClass');
-  assert.match(issues[0]!.message, /data\.maxPerClass: 10 .* needs 10 images of class 4 \("4"\), which has 9; use data\.maxPerClass of at most 6/);
+  assert.match(
+    issues[0]!.message,
+    /data\.maxPerClass: 10 .* needs 10 images of class 4 \("4"\), which has 9; use data\.maxPerClass of at most 6/,
+  );
 });
 
 test('Fashion-MNIST from Debian\u2019s dataset-fashion-mnist: 60,000 / 10,000 images, the LT split of docs/method.md', async () => {
@@ -95,7 +109,10 @@ test('Fashion-MNIST from Debian\u2019s dataset-fashion-mnist: 60,000 / 10,000 im
   assert.deepEqual(lt.split!.counts, [500, 299, 179, 107, 64, 38, 23, 13, 8, 5]);
   assert.equal(lt.train.count, 1236);
   assert.equal(lt.test.count, 10000);
-  assert.deepEqual(Array.from({ length: 10 }, (_, c) => lt.test.labels.filter((l) => l === c).length), new Array(10).fill(1000));
+  assert.deepEqual(
+    Array.from({ length: 10 }, (_, c) => lt.test.labels.filter((l) => l === c).length),
+    new Array(10).fill(1000),
+  );
   assert.equal(lt.height, 28);
   assert.equal(lt.train.images.length, 1236 * 784);
   assert.deepEqual(groupSizes(assignShotGroups(lt.split!.counts, { kind: 'shots', many: 100, few: 20 })), { many: 4, medium: 3, few: 3 });

@@ -15,7 +15,12 @@ function classFiles(name: string, n: number, kind: 'png' | 'jpg' | 'grey'): Reco
   const [r, g, b] = COLOUR[name]!;
   for (let i = 0; i < n; i++) {
     const file = `${name}/img${String(i).padStart(2, '0')}.${kind === 'jpg' ? 'jpg' : 'png'}`;
-    out[file] = kind === 'jpg' ? solidJpeg(13, 9, [r, g, b]) : kind === 'grey' ? encodePng(5, 7, 1, new Uint8Array(35).fill(r)) : solidPng(12, 10, [r, g, b]);
+    out[file] =
+      kind === 'jpg'
+        ? solidJpeg(13, 9, [r, g, b])
+        : kind === 'grey'
+          ? encodePng(5, 7, 1, new Uint8Array(35).fill(r))
+          : solidPng(12, 10, [r, g, b]);
   }
   return out;
 }
@@ -28,7 +33,13 @@ test('image folders: train and test folders, classes ordered by size (head first
   const root = tempDir(t);
   const train = path.join(root, 'train');
   const testDir = path.join(root, 'test');
-  writeTree(train, { ...classFiles('cat', 5, 'png'), ...classFiles('dog', 8, 'jpg'), ...classFiles('emu', 3, 'grey'), 'dog/notes.txt': 'not an image', 'cat/.DS_Store': 'x' });
+  writeTree(train, {
+    ...classFiles('cat', 5, 'png'),
+    ...classFiles('dog', 8, 'jpg'),
+    ...classFiles('emu', 3, 'grey'),
+    'dog/notes.txt': 'not an image',
+    'cat/.DS_Store': 'x',
+  });
   writeTree(testDir, { ...classFiles('cat', 2, 'png'), ...classFiles('dog', 2, 'jpg'), ...classFiles('emu', 2, 'grey') });
   const config = configWith({ kind: 'image-folder', path: train, testPath: testDir, imageSize: 8, channels: 3, imbalanceFactor: 1 });
   assert.deepEqual(await preflightData(config), []);
@@ -55,7 +66,9 @@ test('image folders: train and test folders, classes ordered by size (head first
 test('image folders in grey: colour images become luma', async (t) => {
   const root = tempDir(t);
   writeTree(root, { ...classFiles('cat', 3, 'png'), ...classFiles('dog', 3, 'png') });
-  const ds = await loadDataset(configWith({ kind: 'image-folder', path: root, holdout: 0.34, imageSize: 8, channels: 1, imbalanceFactor: 1 }));
+  const ds = await loadDataset(
+    configWith({ kind: 'image-folder', path: root, holdout: 0.34, imageSize: 8, channels: 1, imbalanceFactor: 1 }),
+  );
   assert.equal(ds.channels, 1);
   assert.equal(ds.train.images.length, ds.train.count * 64);
   const luma = ([r, g, b]: RGB) => Math.round(0.299 * r + 0.587 * g + 0.114 * b);
@@ -92,7 +105,15 @@ test('split.json: written, read back, verified against a rebuild, tampering dete
   const run = path.join(root, 'run');
   fs.mkdirSync(run);
   writeTree(data, { ...classFiles('cat', 12, 'png'), ...classFiles('dog', 6, 'png'), 'dog/broken.png': 'not a png at all' });
-  const config = configWith({ kind: 'image-folder', path: data, holdout: 0.25, imageSize: 8, channels: 3, imbalanceFactor: 1, maxPerClass: 5 });
+  const config = configWith({
+    kind: 'image-folder',
+    path: data,
+    holdout: 0.25,
+    imageSize: 8,
+    channels: 3,
+    imbalanceFactor: 1,
+    maxPerClass: 5,
+  });
   const ds = await loadDataset(config);
   const file = writeSplitFile(run, ds)!;
   assert.equal(file, path.join(run, 'split.json'));
@@ -110,7 +131,10 @@ test('split.json: written, read back, verified against a rebuild, tampering dete
   // A hand-edited file is caught.
   const text = fs.readFileSync(file, 'utf8').replace('"splitSeed": 0', '"splitSeed": "zero"');
   fs.writeFileSync(file, text);
-  assert.throws(() => readSplitFile(run), (err: unknown) => err instanceof DataError && err.message === `${file}: field "splitSeed": expected a number`);
+  assert.throws(
+    () => readSplitFile(run),
+    (err: unknown) => err instanceof DataError && err.message === `${file}: field "splitSeed": expected a number`,
+  );
 });
 
 test('an undecodable image is skipped with a warning naming it; too many refuse the load', async (t) => {
@@ -145,7 +169,10 @@ test('an undecodable image is skipped with a warning naming it; too many refuse 
   const err = await errorOf(loadDataset(config));
   assert.equal(err.where, 'data.path');
   assert.match(err.message, /^data\.path: 3 of 18 images \(16\.7%\) could not be read, more than 10% allowed: /);
-  assert.ok(err.message.includes(bad) && err.message.includes(`${path.join(train, 'cat', 'img01.png')}: cannot decode (empty file)`), err.message);
+  assert.ok(
+    err.message.includes(bad) && err.message.includes(`${path.join(train, 'cat', 'img01.png')}: cannot decode (empty file)`),
+    err.message,
+  );
 });
 
 test('image folders: bad layouts are refused with the folder and what was expected', async (t) => {
@@ -159,7 +186,10 @@ test('image folders: bad layouts are refused with the folder and what was expect
 
   const flat = path.join(root, 'flat');
   writeTree(flat, { 'a.png': solidPng(2, 2, [1, 1, 1]) });
-  assert.equal((await issue({ path: flat })).message, `data.path: ${flat} has no sub-folders; expected one sub-folder per class holding PNG / JPEG images`);
+  assert.equal(
+    (await issue({ path: flat })).message,
+    `data.path: ${flat} has no sub-folders; expected one sub-folder per class holding PNG / JPEG images`,
+  );
 
   const one = path.join(root, 'one');
   writeTree(one, classFiles('cat', 3, 'png'));
@@ -169,7 +199,10 @@ test('image folders: bad layouts are refused with the folder and what was expect
   writeTree(empty, { ...classFiles('cat', 3, 'png'), 'dog/readme.txt': 'photos to come', 'dog/a.webp': 'x' });
   const e = await issue({ path: empty });
   assert.equal(e.where, path.join(empty, 'dog'));
-  assert.match(e.message, /dog: class folder has no images; expected PNG or JPEG files \(\.png, \.jpg, \.jpeg\) \(it has 2 other files, e\.g\. /);
+  assert.match(
+    e.message,
+    /dog: class folder has no images; expected PNG or JPEG files \(\.png, \.jpg, \.jpeg\) \(it has 2 other files, e\.g\. /,
+  );
 
   const good = path.join(root, 'good');
   writeTree(good, { ...classFiles('cat', 3, 'png'), ...classFiles('dog', 3, 'png') });
@@ -181,10 +214,16 @@ test('image folders: bad layouts are refused with the folder and what was expect
   writeTree(testDir, { ...classFiles('cat', 1, 'png'), ...classFiles('emu', 1, 'png') });
   const u = await issue({ path: good, testPath: testDir });
   assert.equal(u.where, path.join(testDir, 'emu'));
-  assert.match(u.message, /test class "emu" has no training folder in .*; expected the same class folder names \(training classes: cat, dog\)/);
+  assert.match(
+    u.message,
+    /test class "emu" has no training folder in .*; expected the same class folder names \(training classes: cat, dog\)/,
+  );
 
   const missing = path.join(root, 'nope');
-  assert.equal((await issue({ path: missing })).message, `data.path: ${missing} does not exist; expected one sub-folder per class holding PNG / JPEG images`);
+  assert.equal(
+    (await issue({ path: missing })).message,
+    `data.path: ${missing} does not exist; expected one sub-folder per class holding PNG / JPEG images`,
+  );
 
   const over = await issue({ path: good, maxPerClass: 4 });
   assert.equal(over.where, 'data.maxPerClass');
@@ -194,7 +233,9 @@ test('a test folder lacking a class is a warning, not an error', async (t) => {
   const root = tempDir(t);
   writeTree(path.join(root, 'train'), { ...classFiles('cat', 3, 'png'), ...classFiles('dog', 3, 'png') });
   writeTree(path.join(root, 'test'), classFiles('cat', 1, 'png'));
-  const issues = await preflightData(configWith({ kind: 'image-folder', path: path.join(root, 'train'), testPath: path.join(root, 'test'), imbalanceFactor: 1 }));
+  const issues = await preflightData(
+    configWith({ kind: 'image-folder', path: path.join(root, 'train'), testPath: path.join(root, 'test'), imbalanceFactor: 1 }),
+  );
   assert.equal(issues.length, 1);
   assert.equal(issues[0]!.level, 'warning');
   assert.equal(issues[0]!.where, path.join(root, 'test', 'dog'));

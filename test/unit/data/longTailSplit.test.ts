@@ -79,16 +79,20 @@ test('a head size above the largest class, or one that empties the tail, is refu
     (err: unknown) =>
       err instanceof DataError &&
       err.where === 'data.maxPerClass' &&
-      err.message === 'data.maxPerClass: 101 is more than the data has: its largest class ("class0") has 100 training images; use at most 100',
+      err.message ===
+        'data.maxPerClass: 101 is more than the data has: its largest class ("class0") has 100 training images; use at most 100',
   );
   assert.throws(
     () => resolveMaxPerClass({ imbalanceFactor: 100, maxPerClass: 50, splitSeed: 0 }, available, names(3)),
-    (err: unknown) => err instanceof DataError && /leaves the last class \("class2"\) with no training images; use data\.maxPerClass of at least 100/.test(err.message),
+    (err: unknown) =>
+      err instanceof DataError &&
+      /leaves the last class \("class2"\) with no training images; use data\.maxPerClass of at least 100/.test(err.message),
   );
   // Without maxPerClass, a data set too small for the factor says so.
   assert.throws(
     () => resolveMaxPerClass({ imbalanceFactor: 1000, splitSeed: 0 }, available, names(3)),
-    (err: unknown) => err instanceof DataError && err.where === 'data.imbalanceFactor' && /needs a largest class of at least 1000 images/.test(err.message),
+    (err: unknown) =>
+      err instanceof DataError && err.where === 'data.imbalanceFactor' && /needs a largest class of at least 1000 images/.test(err.message),
   );
 });
 

@@ -31,11 +31,21 @@ test('split.json of a standard data set: per-class indices, rebuilt and verified
   assert.deepEqual(saved.indices.flat(), Array.from(ds.trainIndices!));
   assert.equal(saved.files, undefined);
   // One line per class keeps the file readable.
-  assert.equal(fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^ {4}\[/.test(l)).length, 10);
+  assert.equal(
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^ {4}\[/.test(l)).length,
+    10,
+  );
   assert.deepEqual(await verifySplit(config, run), { ok: true, problems: [], file });
 
   // The data changed under the run (labels of one class moved): the check reports it.
-  writeIdxSet(data, { train: { labels: balancedLabels(10, 40).map((l, i) => (i < 20 && l === 3 ? 4 : l)) }, test: { labels: balancedLabels(10, 2) }, gzip: true });
+  writeIdxSet(data, {
+    train: { labels: balancedLabels(10, 40).map((l, i) => (i < 20 && l === 3 ? 4 : l)) },
+    test: { labels: balancedLabels(10, 2) },
+    gzip: true,
+  });
   const check = await verifySplit(config, run);
   assert.equal(check.ok, false);
   assert.match(check.problems[0]!, /^availableCounts: recorded \[40,40,40,40,40,40,40,40,40,40\], rebuilt \[40,40,40,38,42,/);
@@ -51,9 +61,15 @@ test('synthetic data has no split file, and preflight has nothing to check', asy
 test('readSplitFile: a missing, unparsable or inconsistent file is refused, naming the file and field', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'split.json');
-  assert.throws(() => readSplitFile(dir), (e: unknown) => e instanceof DataError && e.message.startsWith(`${file}: cannot read`));
+  assert.throws(
+    () => readSplitFile(dir),
+    (e: unknown) => e instanceof DataError && e.message.startsWith(`${file}: cannot read`),
+  );
   fs.writeFileSync(file, '{"schema": "gpaco-split/1",');
-  assert.throws(() => readSplitFile(dir), (e: unknown) => e instanceof DataError && e.message.startsWith(`${file}: invalid JSON`));
+  assert.throws(
+    () => readSplitFile(dir),
+    (e: unknown) => e instanceof DataError && e.message.startsWith(`${file}: invalid JSON`),
+  );
   const good = {
     schema: 'gpaco-split/1',
     kind: 'cifar10',
@@ -68,10 +84,21 @@ test('readSplitFile: a missing, unparsable or inconsistent file is refused, nami
   };
   fs.writeFileSync(file, JSON.stringify(good));
   assert.deepEqual(readSplitFile(dir).indices, [[0, 2], [3]]);
-  fs.writeFileSync(file, JSON.stringify({ ...good, indices: [[0, 2], [3, 5]] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      ...good,
+      indices: [
+        [0, 2],
+        [3, 5],
+      ],
+    }),
+  );
   assert.throws(
     () => readSplitFile(dir),
-    (e: unknown) => e instanceof DataError && e.message === `${file}: field "indices": expected one array of positions per class, as long as its entry in "counts"`,
+    (e: unknown) =>
+      e instanceof DataError &&
+      e.message === `${file}: field "indices": expected one array of positions per class, as long as its entry in "counts"`,
   );
   fs.writeFileSync(file, JSON.stringify({ ...good, schema: 'gpaco-split/9' }));
   assert.throws(() => readSplitFile(dir), /field "schema": expected "gpaco-split\/1" \(got "gpaco-split\/9"\)/);

@@ -54,7 +54,9 @@ function writeListSet(dir: string, classes: number, trainCount: (c: number) => n
 }
 
 function listConfig(set: ListSet, extra: Record<string, unknown> = {}) {
-  const r = validateConfig({ data: { kind: 'list', root: set.root, train: set.train, test: set.test, imageSize: 8, channels: 3, ...extra } });
+  const r = validateConfig({
+    data: { kind: 'list', root: set.root, train: set.train, test: set.test, imageSize: 8, channels: 3, ...extra },
+  });
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
   return r.config;
 }
@@ -65,10 +67,16 @@ test('a 1,000-class split list: preflight parses, samples and reports the counts
   const set = writeListSet(dir, 1000, (c) => (c < 10 ? 150 : 1), 1);
   const config = listConfig(set);
   const issues = await preflightData(config);
-  assert.deepEqual(issues.filter((i) => i.level === 'error'), []);
+  assert.deepEqual(
+    issues.filter((i) => i.level === 'error'),
+    [],
+  );
   const info = issues.find((i) => i.level === 'info');
   assert.ok(info, 'counts per group are reported before anything starts');
-  assert.match(info.message, /2490 training images in 1000 classes \(largest 150, smallest 1, imbalance 150\.0\): many 10 classes \/ 1500 images, medium 0 classes \/ 0 images, few 990 classes \/ 990 images; test 1000 images/);
+  assert.match(
+    info.message,
+    /2490 training images in 1000 classes \(largest 150, smallest 1, imbalance 150\.0\): many 10 classes \/ 1500 images, medium 0 classes \/ 0 images, few 990 classes \/ 990 images; test 1000 images/,
+  );
   const source = openListSource(config.data);
   assert.equal(source.classNames.length, 1000);
   assert.deepEqual(classCounts(source.train.labels, 1000), set.trainCounts, 'labels keep the list numbering');
@@ -104,11 +112,17 @@ test('imbalanceFactor and maxPerClass are refused for a list, with why; list fie
   const base = { kind: 'list', root: set.root, train: set.train, test: set.test };
   const r = validateConfig({ data: { ...base, imbalanceFactor: 10, maxPerClass: 5 } });
   assert.ok(!r.ok);
-  assert.deepEqual(r.errors.map((e) => e.path), ['data.imbalanceFactor', 'data.maxPerClass']);
+  assert.deepEqual(
+    r.errors.map((e) => e.path),
+    ['data.imbalanceFactor', 'data.maxPerClass'],
+  );
   assert.match(r.errors[0]!.message, /the training list is already the long-tailed split/);
   const missing = validateConfig({ data: { kind: 'list', root: set.root } });
   assert.ok(!missing.ok);
-  assert.deepEqual(missing.errors.map((e) => e.path), ['data.train', 'data.test']);
+  assert.deepEqual(
+    missing.errors.map((e) => e.path),
+    ['data.train', 'data.test'],
+  );
   const wrongKind = validateConfig({ data: { kind: 'image-folder', path: set.root, train: set.train } });
   assert.ok(!wrongKind.ok);
   assert.match(wrongKind.errors[0]!.message, /only used with data.kind "list"/);
@@ -120,14 +134,20 @@ test('imbalanceFactor and maxPerClass are refused for a list, with why; list fie
 test('bad lines are reported with file:line; labels out of range; missing sampled files', async (t) => {
   const dir = tempDir(t);
   const set = writeListSet(dir, 3, () => 3, 1);
-  fs.appendFileSync(set.train, ['# a comment', '', 'no-label-here', 'train/n0/img_0.jpg x1', '../outside.jpg 1', '/abs/path.jpg 2'].join('\n'));
+  fs.appendFileSync(
+    set.train,
+    ['# a comment', '', 'no-label-here', 'train/n0/img_0.jpg x1', '../outside.jpg 1', '/abs/path.jpg 2'].join('\n'),
+  );
   const names = path.join(dir, 'names.txt');
   fs.writeFileSync(names, 'cat\ndog\ncow\n');
   fs.appendFileSync(set.test, 'val/n0/img_0.jpg 7\n');
   const issues = await preflightData(listConfig(set, { classNames: names }));
   const errors = issues.filter((i) => i.level === 'error').map((i) => i.message);
   const line = (file: string, text: string) => fs.readFileSync(file, 'utf8').split('\n').indexOf(text) + 1;
-  assert.ok(errors.includes(`${set.train}:${line(set.train, 'no-label-here')}: expected "relative/path label" (got "no-label-here")`), errors.join('\n'));
+  assert.ok(
+    errors.includes(`${set.train}:${line(set.train, 'no-label-here')}: expected "relative/path label" (got "no-label-here")`),
+    errors.join('\n'),
+  );
   assert.ok(errors.includes(`${set.train}:${line(set.train, 'train/n0/img_0.jpg x1')}: label "x1" is not a non-negative integer`));
   assert.ok(errors.some((e) => e.startsWith(`${set.train}:${line(set.train, '../outside.jpg 1')}: `) && /stay inside data.root/.test(e)));
   assert.ok(errors.some((e) => e.startsWith(`${set.train}:${line(set.train, '/abs/path.jpg 2')}: `) && /must be relative/.test(e)));
@@ -184,13 +204,19 @@ test('the config pipeline refuses bad lists before anything starts and passes th
   const dir = tempDir(t);
   const set = writeListSet(dir, 4, (c) => 30 - 7 * c, 2);
   const file = path.join(dir, 'lt.json');
-  fs.writeFileSync(file, JSON.stringify({ data: { kind: 'list', root: 'images', train: 'LT_train.txt', test: 'LT_test.txt', imageSize: 8, channels: 3 } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ data: { kind: 'list', root: 'images', train: 'LT_train.txt', test: 'LT_test.txt', imageSize: 8, channels: 3 } }),
+  );
   const ok = await prepareConfig({ source: { kind: 'file', path: file }, cwd: dir, preflight: preflightData });
   assert.ok(ok.ok);
   assert.equal(ok.config.data.root, set.root, 'relative to the config file');
   assert.deepEqual(ok.warnings, []);
   assert.equal(ok.notes.length, 1);
-  assert.match(ok.notes[0]!, /78 training images in 4 classes \(largest 30, smallest 9, imbalance 3\.3\): many 0 classes \/ 0 images, medium 2 classes \/ 53 images, few 2 classes \/ 25 images; test 8 images/);
+  assert.match(
+    ok.notes[0]!,
+    /78 training images in 4 classes \(largest 30, smallest 9, imbalance 3\.3\): many 0 classes \/ 0 images, medium 2 classes \/ 53 images, few 2 classes \/ 25 images; test 8 images/,
+  );
   fs.appendFileSync(set.test, 'val/n0/img_0.jpg 9\n');
   const bad = await prepareConfig({ source: { kind: 'file', path: file }, cwd: dir, preflight: preflightData });
   assert.ok(!bad.ok);

@@ -46,7 +46,10 @@ export function idxImages(count: number, rows: number, cols: number, offset = 0)
 }
 
 /** Writes the four IDX files; `gzip` picks compressed (.gz) or raw files. Returns the paths. */
-export function writeIdxSet(dir: string, spec: { train: IdxPartSpec; test: IdxPartSpec; gzip: boolean; rows?: number; cols?: number }): Record<string, string> {
+export function writeIdxSet(
+  dir: string,
+  spec: { train: IdxPartSpec; test: IdxPartSpec; gzip: boolean; rows?: number; cols?: number },
+): Record<string, string> {
   const rows = spec.rows ?? 4;
   const cols = spec.cols ?? 3;
   const out: Record<string, string> = {};
@@ -94,20 +97,44 @@ export function cifarFile(labels: number[][], offset: number, pixels = true): Bu
   labels.forEach((ls, i) => {
     const at = i * rec;
     ls.forEach((l, k) => (buf[at + k] = l));
-    if (pixels) for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) buf[at + labelBytes + c * 1024 + p] = cifarPixel(i + offset, c, p);
+    if (pixels)
+      for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) buf[at + labelBytes + c * 1024 + p] = cifarPixel(i + offset, c, p);
   });
   return buf;
 }
 
-export function writeCifar10(dir: string, batches: number[][], test: number[], opts: { pixels?: boolean; meta?: string[] | null } = {}): void {
+export function writeCifar10(
+  dir: string,
+  batches: number[][],
+  test: number[],
+  opts: { pixels?: boolean; meta?: string[] | null } = {},
+): void {
   fs.mkdirSync(dir, { recursive: true });
   let offset = 0;
   batches.forEach((labels, b) => {
-    fs.writeFileSync(path.join(dir, `data_batch_${b + 1}.bin`), cifarFile(labels.map((l) => [l]), offset, opts.pixels ?? true));
+    fs.writeFileSync(
+      path.join(dir, `data_batch_${b + 1}.bin`),
+      cifarFile(
+        labels.map((l) => [l]),
+        offset,
+        opts.pixels ?? true,
+      ),
+    );
     offset += labels.length;
   });
-  fs.writeFileSync(path.join(dir, 'test_batch.bin'), cifarFile(test.map((l) => [l]), 100000, opts.pixels ?? true));
-  if (opts.meta !== null) fs.writeFileSync(path.join(dir, 'batches.meta.txt'), `${(opts.meta ?? ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']).join('\n')}\n\n`);
+  fs.writeFileSync(
+    path.join(dir, 'test_batch.bin'),
+    cifarFile(
+      test.map((l) => [l]),
+      100000,
+      opts.pixels ?? true,
+    ),
+  );
+  if (opts.meta !== null)
+    fs.writeFileSync(
+      path.join(dir, 'batches.meta.txt'),
+      `${(opts.meta ?? ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']).join('\n')}\n\n`,
+    );
 }
 
 export function writeCifar100(dir: string, train: [number, number][], test: [number, number][], opts: { names?: boolean } = {}): void {

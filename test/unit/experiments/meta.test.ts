@@ -53,7 +53,10 @@ test('updateRunMeta: a bad tag or note is refused before anything is written', (
   const run = tempDir(t);
   updateRunMeta(run, { addTags: ['keep'] });
   const before = fs.readFileSync(path.join(run, 'meta.json'), 'utf8');
-  assert.throws(() => updateRunMeta(run, { addTags: ['ok', 'not ok'] }), (e: Error) => e instanceof MetaError && /"not ok" contains a space/.test(e.message));
+  assert.throws(
+    () => updateRunMeta(run, { addTags: ['ok', 'not ok'] }),
+    (e: Error) => e instanceof MetaError && /"not ok" contains a space/.test(e.message),
+  );
   assert.throws(() => updateRunMeta(run, { addTags: ['x'], removeTags: ['x'] }), /both added and removed/);
   assert.throws(() => updateRunMeta(run, { note: '\u0000' }), /U\+0000/);
   assert.equal(fs.readFileSync(path.join(run, 'meta.json'), 'utf8'), before);

@@ -18,13 +18,16 @@ test('flattenConfig: a __proto__ field from a hostile config.json is dropped, no
 });
 
 test('flattenConfig: dotted keys, arrays as JSON, name left out', () => {
-  assert.deepEqual(flattenConfig({ name: 'x', seed: 3, loss: { alpha: 0.05, kind: 'gpaco' }, optim: { stepEpochs: [160, 180] }, launch: { slurm: {} } }), {
-    seed: 3,
-    'loss.alpha': 0.05,
-    'loss.kind': 'gpaco',
-    'optim.stepEpochs': '[160,180]',
-    'launch.slurm': '{}',
-  });
+  assert.deepEqual(
+    flattenConfig({ name: 'x', seed: 3, loss: { alpha: 0.05, kind: 'gpaco' }, optim: { stepEpochs: [160, 180] }, launch: { slurm: {} } }),
+    {
+      seed: 3,
+      'loss.alpha': 0.05,
+      'loss.kind': 'gpaco',
+      'optim.stepEpochs': '[160,180]',
+      'launch.slurm': '{}',
+    },
+  );
 });
 
 test('readRunSummaries: every fixture run gets a row with status, classes, config, tags and all evaluations', (t) => {
@@ -50,7 +53,10 @@ test('readRunSummaries: every fixture run gets a row with status, classes, confi
       continue;
     }
     assert.equal(s.status, p.status === 'running' ? 'interrupted' : p.status, `${p.id} status`);
-    assert.deepEqual([s.config['loss.kind'], s.config['loss.alpha'], s.config['optim.lr'], s.config.seed], [p.method, p.alpha, p.lr, p.seed]);
+    assert.deepEqual(
+      [s.config['loss.kind'], s.config['loss.alpha'], s.config['optim.lr'], s.config.seed],
+      [p.method, p.alpha, p.lr, p.seed],
+    );
     if (p.fault === 'malformed-meta') {
       assert.deepEqual(s.meta.tags, []);
       assert.match(s.meta.problem!, /meta\.json: not valid JSON/);
@@ -93,7 +99,18 @@ test('SummaryCache: unchanged runs are not re-read; a changed file, an appended 
   assert.equal(cache.stats.reads, 21);
   assert.deepEqual(after.find((s) => s.id === plan[0]!.id)!.meta.tags, ['baseline', 'fresh']);
 
-  appendMetric(dir, { kind: 'eval', epoch: 4, tag: 'epoch-0004', top1: 0.99, top5: 1, many: 1, medium: 1, few: 0.98, file: 'evals/epoch-0004.json', time: '2026-01-01T01:00:00.000Z' });
+  appendMetric(dir, {
+    kind: 'eval',
+    epoch: 4,
+    tag: 'epoch-0004',
+    top1: 0.99,
+    top5: 1,
+    many: 1,
+    medium: 1,
+    few: 0.98,
+    file: 'evals/epoch-0004.json',
+    time: '2026-01-01T01:00:00.000Z',
+  });
   const s = cache.get(dir);
   assert.equal(cache.stats.reads, 22);
   assert.deepEqual(
@@ -117,7 +134,10 @@ test('sweepPlan: the fixture is a sweep of methods x alphas x lrs x classes over
   assert.equal(plan.length, 1000);
   const statuses = new Set(plan.map((p) => p.status));
   assert.deepEqual([...statuses].sort(), ['completed', 'failed', 'queued', 'running', 'stopped']);
-  assert.deepEqual([...new Set(plan.map((p) => p.classes))].sort((a, b) => a - b), [10, 100, 1000]);
+  assert.deepEqual(
+    [...new Set(plan.map((p) => p.classes))].sort((a, b) => a - b),
+    [10, 100, 1000],
+  );
   assert.equal(Math.max(...plan.map((p) => p.evals.length)), 30);
 });
 

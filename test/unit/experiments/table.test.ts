@@ -21,7 +21,12 @@ function ev(epoch: number, top1: number, few: number, extra: Partial<EvalPoint> 
   return { tag: `epoch-${String(epoch).padStart(4, '0')}`, epoch, top1, top5: 0.9, many: 0.8, medium: 0.5, few, ...extra };
 }
 
-function summary(id: string, config: Record<string, ConfigValue>, evals: EvalPoint[] = [], extra: Partial<ExperimentSummary> = {}): ExperimentSummary {
+function summary(
+  id: string,
+  config: Record<string, ConfigValue>,
+  evals: EvalPoint[] = [],
+  extra: Partial<ExperimentSummary> = {},
+): ExperimentSummary {
   return {
     id,
     dir: `/runs/${id}`,
@@ -166,11 +171,15 @@ test('groupRows: --except other keys; unreadable runs stay alone; group keys are
     [6, 1],
   );
   assert.deepEqual(byAlpha[0]!.varying, { seed: [0, 1, 2], 'loss.alpha': [0.05, 0.1] });
-  const broken = buildRows([summary('x', {}, [], { status: 'unreadable' }), summary('y', {}, [], { status: 'unreadable' })], { kind: 'last' });
+  const broken = buildRows([summary('x', {}, [], { status: 'unreadable' }), summary('y', {}, [], { status: 'unreadable' })], {
+    kind: 'last',
+  });
   assert.equal(groupRows(broken).length, 2);
   assert.deepEqual(
     groupRows(rows).map((g) => g.key),
-    groupRows([...rows].reverse()).map((g) => g.key).reverse(),
+    groupRows([...rows].reverse())
+      .map((g) => g.key)
+      .reverse(),
   );
 });
 
@@ -231,8 +240,13 @@ test('tableToCsv: rows and groups with the visible columns, mode in the headers,
   assert.ok(Math.abs(Number(cells[2]) - 0.8) < 1e-12);
   assert.ok(Math.abs(Number(cells[3]) - 0.1) < 1e-12);
   assert.equal(cells[4], '3');
-  const odd = buildRows([summary('q', {}, [], { name: 'a "quoted", name' }), summary('f', {}, [], { name: '=HYPERLINK("x")' })], { kind: 'last' });
-  assert.equal(tableToCsv({ kind: 'rows', rows: odd }, ['name'], { kind: 'last' }), 'name\r\n"a ""quoted"", name"\r\n"\'=HYPERLINK(""x"")"\r\n');
+  const odd = buildRows([summary('q', {}, [], { name: 'a "quoted", name' }), summary('f', {}, [], { name: '=HYPERLINK("x")' })], {
+    kind: 'last',
+  });
+  assert.equal(
+    tableToCsv({ kind: 'rows', rows: odd }, ['name'], { kind: 'last' }),
+    'name\r\n"a ""quoted"", name"\r\n"\'=HYPERLINK(""x"")"\r\n',
+  );
 });
 
 test('bandCurve / groupCurve: per-epoch mean, std, min, max over members, n where members differ', () => {

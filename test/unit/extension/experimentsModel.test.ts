@@ -41,7 +41,10 @@ describe('experiments table model', () => {
 
   it('groups everything but seed with mean ± sample std (n) over the filtered runs', () => {
     const model = new ExperimentsModel(() => dirs);
-    const v = view({ groupBy: { except: ['seed'] }, filter: { text: 'loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1 data.classes=10', status: '', tag: '' } });
+    const v = view({
+      groupBy: { except: ['seed'] },
+      filter: { text: 'loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1 data.classes=10', status: '', tag: '' },
+    });
     model.snapshot(v, 1);
     const shown = model.shown(v, 2);
     assert.equal(shown.groups?.length, 1);
@@ -71,7 +74,10 @@ describe('experiments table model', () => {
     model.invalidate([path.join(root, run.id)]);
     const update = model.update(v, 1)!;
     assert.equal(model.cache.stats.reads - reads, 1, 'one run read again, not 480');
-    assert.deepEqual(update.rows.map((r) => r.id), [run.id]);
+    assert.deepEqual(
+      update.rows.map((r) => r.id),
+      [run.id],
+    );
     assert.equal(update.rows[0]!.metrics.few, 0.9991);
     assert.equal(update.rows[0]!.valueEpoch, 50);
     assert.equal(update.shown.order[0], run.id, 'the new best few-shot value sorts first');
@@ -79,7 +85,11 @@ describe('experiments table model', () => {
 
   it('exports the table as shown: the filtered rows, in order, with the chosen config columns', () => {
     const model = new ExperimentsModel(() => dirs);
-    const v = view({ sort: { column: 'name', descending: false }, filter: { text: 'loss.kind=ce', status: 'completed', tag: '' }, configColumns: ['loss.alpha', 'seed'] });
+    const v = view({
+      sort: { column: 'name', descending: false },
+      filter: { text: 'loss.kind=ce', status: 'completed', tag: '' },
+      configColumns: ['loss.alpha', 'seed'],
+    });
     model.snapshot(v, 1);
     const lines = model.csv(v).trim().split(/\r?\n/);
     const expected = plan.filter((r) => r.method === 'ce' && r.status === 'completed');

@@ -10,11 +10,20 @@ test('the queue starts the oldest requests while slots are free', () => {
   q = enqueue(q, { dir: '/b', mode: 'resume', requestedAt: 1 });
   q = enqueue(q, { dir: '/c', mode: 'start', requestedAt: 3 });
   assert.equal(enqueue(q, { dir: '/a', mode: 'start', requestedAt: 9 }).length, 3, 'no duplicates');
-  assert.deepEqual(nextLaunches(q, 0, 2).map((r) => r.dir), ['/b', '/a']);
-  assert.deepEqual(nextLaunches(q, 1, 2).map((r) => r.dir), ['/b']);
+  assert.deepEqual(
+    nextLaunches(q, 0, 2).map((r) => r.dir),
+    ['/b', '/a'],
+  );
+  assert.deepEqual(
+    nextLaunches(q, 1, 2).map((r) => r.dir),
+    ['/b'],
+  );
   assert.deepEqual(nextLaunches(q, 2, 2), []);
   assert.deepEqual(nextLaunches(q, 5, 2), []);
-  assert.deepEqual(dequeue(q, '/b').map((r) => r.dir), ['/a', '/c']);
+  assert.deepEqual(
+    dequeue(q, '/b').map((r) => r.dir),
+    ['/a', '/c'],
+  );
   assert.equal(normalizeMaxConcurrent(0), 1);
   assert.equal(normalizeMaxConcurrent('3'), 1);
   assert.equal(normalizeMaxConcurrent(3.7), 3);
@@ -34,7 +43,16 @@ test('Node versions below 20.19 are refused with a clear message', () => {
 
 test('command arguments: ids, folders, tree items, multi-selection, options', () => {
   assert.deepEqual(runRefsFromArgs(['r1']), ['r1']);
-  assert.deepEqual(runRefsFromArgs([{ kind: 'run', dir: '/runs/a' }, [{ kind: 'run', dir: '/runs/a' }, { kind: 'run', dir: '/runs/b' }]]), ['/runs/a', '/runs/b']);
+  assert.deepEqual(
+    runRefsFromArgs([
+      { kind: 'run', dir: '/runs/a' },
+      [
+        { kind: 'run', dir: '/runs/a' },
+        { kind: 'run', dir: '/runs/b' },
+      ],
+    ]),
+    ['/runs/a', '/runs/b'],
+  );
   assert.deepEqual(runRefsFromArgs([['a', 'b', 'a']]), ['a', 'b']);
   assert.deepEqual(runRefsFromArgs([{ runIds: ['x', 'y'] }]), ['x', 'y']);
   assert.deepEqual(runRefsFromArgs([]), []);

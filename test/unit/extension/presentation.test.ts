@@ -1,17 +1,52 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunManifest } from '../../../src/core/contract';
-import { checkpointDescription, percent, runContextValue, runDescription, runTooltipLines, statusIcon } from '../../../src/extension/model/presentation';
+import {
+  checkpointDescription,
+  percent,
+  runContextValue,
+  runDescription,
+  runTooltipLines,
+  statusIcon,
+} from '../../../src/extension/model/presentation';
 import type { RunView } from '../../../src/extension/model/runView';
 import { statusBarModel } from '../../../src/extension/model/statusBarModel';
 import { fixtureConfig } from '../../../test/shared/fixtureRuns';
 
 function view(over: Partial<RunView> = {}, manifest: Partial<RunManifest> = {}): RunView {
   const m: RunManifest = {
-    schema: 'gpaco-run/1', id: 'r1', name: 'my run', createdAt: '2026-01-01T00:00:00.000Z', status: 'running', pid: 1, host: 'h', backend: 'wasm',
-    startedAt: '2026-01-01T00:00:01.000Z', endedAt: null, exitCode: null, error: null, progress: { epoch: 12, epochs: 100 }, config: fixtureConfig(100, 10), ...manifest,
+    schema: 'gpaco-run/1',
+    id: 'r1',
+    name: 'my run',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    status: 'running',
+    pid: 1,
+    host: 'h',
+    backend: 'wasm',
+    startedAt: '2026-01-01T00:00:01.000Z',
+    endedAt: null,
+    exitCode: null,
+    error: null,
+    progress: { epoch: 12, epochs: 100 },
+    config: fixtureConfig(100, 10),
+    ...manifest,
   };
-  return { dir: '/runs/r1', id: 'r1', root: '/runs', status: 'running', manifest: m, problem: null, epoch: 12, epochs: 100, latestEval: { epoch: 12, tag: 'epoch-0012', top1: 0.541, many: 0.8, medium: 0.5, few: 0.31 }, checkpoints: [], pending: null, tags: [], metaProblem: null, ...over };
+  return {
+    dir: '/runs/r1',
+    id: 'r1',
+    root: '/runs',
+    status: 'running',
+    manifest: m,
+    problem: null,
+    epoch: 12,
+    epochs: 100,
+    latestEval: { epoch: 12, tag: 'epoch-0012', top1: 0.541, many: 0.8, medium: 0.5, few: 0.31 },
+    checkpoints: [],
+    pending: null,
+    tags: [],
+    metaProblem: null,
+    ...over,
+  };
 }
 
 test('percent has one decimal', () => {
@@ -26,11 +61,20 @@ test('the description reads epoch, top-1 and few', () => {
   assert.equal(runDescription(view({ status: 'interrupted' })), 'epoch 12/100 · top-1 54.1% · few 31.0% · interrupted');
   assert.equal(runDescription(view({ status: 'queued', epoch: 0, latestEval: null, pending: 'start' })), 'queued');
   assert.equal(runDescription(view({ status: 'queued', epoch: 0, latestEval: null })), 'queued (not started by this window)');
-  assert.equal(runDescription(view({ status: 'stopped', pending: 'resume' })), 'waiting to resume · epoch 12/100 · top-1 54.1% · few 31.0% · stopped');
+  assert.equal(
+    runDescription(view({ status: 'stopped', pending: 'resume' })),
+    'waiting to resume · epoch 12/100 · top-1 54.1% · few 31.0% · stopped',
+  );
   assert.equal(runDescription(view({ status: 'unreadable', manifest: null })), 'unreadable: run.json cannot be read');
   // The same wording as gpaco ls / show: "unreadable: <file>: <why>".
-  assert.equal(runDescription(view({ status: 'unreadable', manifest: null, problem: '/r/run.json: not a regular file (a FIFO)' })), 'unreadable: /r/run.json: not a regular file (a FIFO)');
-  assert.equal(runDescription(view({ status: 'stopped', partial: ['/r/checkpoints/index.json: too large'] })), 'epoch 12/100 · top-1 54.1% · few 31.0% · partly readable · stopped');
+  assert.equal(
+    runDescription(view({ status: 'unreadable', manifest: null, problem: '/r/run.json: not a regular file (a FIFO)' })),
+    'unreadable: /r/run.json: not a regular file (a FIFO)',
+  );
+  assert.equal(
+    runDescription(view({ status: 'stopped', partial: ['/r/checkpoints/index.json: too large'] })),
+    'epoch 12/100 · top-1 54.1% · few 31.0% · partly readable · stopped',
+  );
 });
 
 test('icons: spinner while running, one per status', () => {
@@ -41,13 +85,27 @@ test('icons: spinner while running, one per status', () => {
 
 test('context values carry the status and whether there are checkpoints', () => {
   assert.equal(runContextValue(view()), 'run:running');
-  const ckpt = { tag: 'epoch-0002', epoch: 2, step: 20, path: 'checkpoints/epoch-0002', top1: 0.5, many: 0.6, medium: 0.5, few: null, bytes: 1, time: '', best: true };
+  const ckpt = {
+    tag: 'epoch-0002',
+    epoch: 2,
+    step: 20,
+    path: 'checkpoints/epoch-0002',
+    top1: 0.5,
+    many: 0.6,
+    medium: 0.5,
+    few: null,
+    bytes: 1,
+    time: '',
+    best: true,
+  };
   assert.equal(runContextValue(view({ status: 'stopped', checkpoints: [ckpt] })), 'run:stopped:ckpt');
   assert.equal(checkpointDescription(ckpt), 'epoch 2 · top-1 50.0% · many 60.0% · medium 50.0% · best');
 });
 
 test('the tooltip has the config summary, backend and error', () => {
-  const lines = runTooltipLines(view({ status: 'failed' }, { error: { message: 'boom' }, backendInfo: { name: 'wasm', detail: 'wasm (SIMD, 1 thread)' } }));
+  const lines = runTooltipLines(
+    view({ status: 'failed' }, { error: { message: 'boom' }, backendInfo: { name: 'wasm', detail: 'wasm (SIMD, 1 thread)' } }),
+  );
   assert.ok(lines.includes('backend: wasm (SIMD, 1 thread)'));
   assert.ok(lines.some((l) => l.startsWith('data: synthetic (10 classes)')));
   assert.ok(lines.includes('error: boom'));

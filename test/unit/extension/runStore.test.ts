@@ -70,7 +70,18 @@ test('the watcher follows appended metrics, new and removed runs, and a root cre
     const dir = path.join(root, 'w1');
     const tailBefore = store.find('w1')!;
     appendMetric(dir, { kind: 'epoch', epoch: 5, loss: 0.4, accuracy: 0.6, lr: 0.01, seconds: 1, imagesPerSecond: 1, time: '' });
-    appendMetric(dir, { kind: 'eval', epoch: 5, tag: 'epoch-0005', top1: 0.6, top5: 0.9, many: 0.7, medium: 0.6, few: 0.5, file: '', time: '' });
+    appendMetric(dir, {
+      kind: 'eval',
+      epoch: 5,
+      tag: 'epoch-0005',
+      top1: 0.6,
+      top5: 0.9,
+      many: 0.7,
+      medium: 0.6,
+      few: 0.5,
+      file: '',
+      time: '',
+    });
     await until('epoch 5', () => store.find('w1')!.epoch === 5 && store.find('w1')!.latestEval?.top1 === 0.6);
     assert.equal(tailBefore.epoch, 4);
     // A torn last line is held back until complete.

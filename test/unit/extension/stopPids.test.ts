@@ -15,7 +15,9 @@ import { tempDir } from '../../../test/shared/tmp';
 const standin = path.resolve(__dirname, '..', '..', 'shared', 'trainers', 'standin-trainer.js');
 
 function victim(t: TestContext, ...args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)', ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)', ...args], {
+    stdio: 'ignore',
+  });
   t.after(() => child.kill('SIGKILL'));
   return child;
 }
@@ -23,7 +25,7 @@ function victim(t: TestContext, ...args: string[]): ChildProcess {
 const launcher = () => new LocalLauncher(standin, () => ({ nodePath: process.execPath, nativeModulesPath: '' }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('a queued run naming another process\'s pid: Stop and Force Stop signal nothing', async (t) => {
+test("a queued run naming another process's pid: Stop and Force Stop signal nothing", async (t) => {
   const { id, dir } = createRunDirectory(tempDir(t), { config: presetConfig(), name: 'queued' });
   const v = victim(t);
   updateRunManifest(dir, { pid: v.pid! });
@@ -69,9 +71,12 @@ test('a trainer of this run started elsewhere (another window, the CLI) is signa
   await exited;
 });
 
-test('isTrainerInvocation: whole arguments, resolved against the process\'s folder', () => {
+test("isTrainerInvocation: whole arguments, resolved against the process's folder", () => {
   const dir = '/runs/20250101-000000-a';
-  assert.equal(isTrainerInvocation(['node', '/x/dist/trainer.js', 'run', dir, '--resume'], '/', { runDir: dir, script: '/x/dist/trainer.js' }), true);
+  assert.equal(
+    isTrainerInvocation(['node', '/x/dist/trainer.js', 'run', dir, '--resume'], '/', { runDir: dir, script: '/x/dist/trainer.js' }),
+    true,
+  );
   assert.equal(isTrainerInvocation(['node', 'dist/trainer.js', 'run', '.'], dir, { runDir: dir, script: '/elsewhere/trainer.js' }), true);
   assert.equal(isTrainerInvocation(['node', '/x/tool.js', 'run', dir], '/', { runDir: dir, script: '/x/dist/trainer.js' }), false);
   assert.equal(isTrainerInvocation(['node', '/x/dist/trainer.js', 'run', `${dir}x`], '/', { runDir: dir }), false);
@@ -86,7 +91,11 @@ test('a command run: the process group named in run.json is signalled only when 
   const l = launcher();
   t.after(() => l.dispose());
   const start = (env: NodeJS.ProcessEnv) => {
-    const c = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true, env: { ...process.env, ...env } });
+    const c = spawn(process.execPath, ['-e', 'process.on("SIGINT", () => {}); setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+      detached: true,
+      env: { ...process.env, ...env },
+    });
     t.after(() => c.kill('SIGKILL'));
     updateRunManifest(dir, { status: 'running', pid: c.pid!, launch: { kind: 'local', processGroup: c.pid! } });
     return c;

@@ -52,7 +52,10 @@ test('dashboard snapshot: the origin, external checkpoint rows, nothing resumabl
   const { dir, log } = importedRun(t);
   const snap = buildRunSnapshot(dir);
   assert.deepEqual(snap.run.imported, { kind: 'paco-log', source: log, read: readRunManifest(dir).imported!.read, skipped: 0 });
-  assert.deepEqual(snap.checkpoints.map((c) => [c.tag, c.external, c.hasCheckpoint, c.hasEval]), [['moco_ckpt.pth.tar', true, true, false]]);
+  assert.deepEqual(
+    snap.checkpoints.map((c) => [c.tag, c.external, c.hasCheckpoint, c.hasEval]),
+    [['moco_ckpt.pth.tar', true, true, false]],
+  );
   assert.equal(snap.run.canResume, false);
   assert.equal(snap.selected, null);
   assert.deepEqual(snap.evals.epoch, [1, 2, 3, 4]);

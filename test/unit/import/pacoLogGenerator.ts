@@ -135,7 +135,12 @@ export function generatePacoLog(spec: LogSpec): GeneratedLog {
       tloss.update(2 + Math.cos(i + e));
       t1.update(Math.min(95, 20 + e * 0.1 + (i % 9)));
       t5.update(Math.min(99, 45 + e * 0.1 + (i % 13)));
-      if (i % spec.printFreq === 0) lines.push([`Test: ${batchField(i, spec.testBatches)}`, ...(spec.script === 'lt' ? [tt, tloss, t1, t5] : [tloss, t1, t5]).map(String)].join('\t'));
+      if (i % spec.printFreq === 0)
+        lines.push(
+          [`Test: ${batchField(i, spec.testBatches)}`, ...(spec.script === 'lt' ? [tt, tloss, t1, t5] : [tloss, t1, t5]).map(String)].join(
+            '\t',
+          ),
+        );
     }
     const a1 = f(t1.avg, 3);
     const a5 = f(t5.avg, 3);

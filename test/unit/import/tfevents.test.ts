@@ -61,14 +61,20 @@ test('TFRecord: a torn last record is left for later; bad CRCs are reported with
   const badData = Uint8Array.from(whole);
   badData[offsets[2]! + 14]! ^= 0xff;
   const r1 = readTfRecords(badData);
-  assert.deepEqual(r1.problems.map((p) => p.offset), [offsets[2]]);
+  assert.deepEqual(
+    r1.problems.map((p) => p.offset),
+    [offsets[2]],
+  );
   assert.match(r1.problems[0]!.reason, /bad data CRC; skipped/);
   assert.equal(r1.records.length, 4, 'the records after a bad one are still read');
 
   const badLength = Uint8Array.from(whole);
   badLength[offsets[3]!]! ^= 0x01;
   const r2 = readTfRecords(badLength);
-  assert.deepEqual(r2.problems.map((p) => p.offset), [offsets[3]]);
+  assert.deepEqual(
+    r2.problems.map((p) => p.offset),
+    [offsets[3]],
+  );
   assert.match(r2.problems[0]!.reason, /bad length CRC; the last \d+ bytes of the file are skipped/);
   assert.equal(r2.records.length, 3);
 });
@@ -125,22 +131,37 @@ test('importTensorboard: built-in and --map tags, percent accuracies, nested fil
   damaged[corruptAt + 15]! ^= 0x55;
   fs.writeFileSync(path.join(logdir, 'events.out.tfevents.1700000000.host'), damaged);
   // A second file, still being written: its last record is cut short.
-  const b = eventFile([scalarEvent(1_700_000_010, 4, [{ tag: 'train/loss', value: 0.4 }]), scalarEvent(1_700_000_011, 5, [{ tag: 'train/loss', value: 0.3 }])]);
+  const b = eventFile([
+    scalarEvent(1_700_000_010, 4, [{ tag: 'train/loss', value: 0.4 }]),
+    scalarEvent(1_700_000_011, 5, [{ tag: 'train/loss', value: 0.3 }]),
+  ]);
   const bRecords = readTfRecords(b).records;
   fs.writeFileSync(path.join(logdir, 'sub', 'events.out.tfevents.1700000009.host'), b.subarray(0, b.length - 3));
   fs.writeFileSync(path.join(logdir, 'notes.txt'), 'not an event file');
 
   const r = importTensorboard({ dir: logdir, runsDir: path.join(root, 'runs'), map: ['MyFew=few'] });
   assert.equal(r.files.length, 2);
-  assert.deepEqual(r.problems, [`${path.join(logdir, 'events.out.tfevents.1700000000.host')}@${corruptAt}: record of ${readTfRecords(fileA).records[2]!.data.length} bytes has a bad data CRC; skipped`]);
-  assert.deepEqual(r.torn, [`${path.join(logdir, 'sub', 'events.out.tfevents.1700000009.host')}@${bRecords[2]!.offset}: last record incomplete`]);
+  assert.deepEqual(r.problems, [
+    `${path.join(logdir, 'events.out.tfevents.1700000000.host')}@${corruptAt}: record of ${readTfRecords(fileA).records[2]!.data.length} bytes has a bad data CRC; skipped`,
+  ]);
+  assert.deepEqual(r.torn, [
+    `${path.join(logdir, 'sub', 'events.out.tfevents.1700000009.host')}@${bRecords[2]!.offset}: last record incomplete`,
+  ]);
   assert.deepEqual(r.unmapped, ['weird/thing']);
-  assert.deepEqual(r.used, [['MyFew', 'few'], ['lr', 'lr'], ['train/loss', 'loss'], ['val/acc1', 'top1']]);
+  assert.deepEqual(r.used, [
+    ['MyFew', 'few'],
+    ['lr', 'lr'],
+    ['train/loss', 'loss'],
+    ['val/acc1', 'top1'],
+  ]);
 
   const recs = readAllMetrics(path.join(r.dir, 'metrics.jsonl'));
   const epochs = recs.filter((x) => x.kind === 'epoch');
   // Step 2 was in the corrupt record; step 5 is in the torn one.
-  assert.deepEqual(epochs.map((e) => e.epoch), [1, 3, 4]);
+  assert.deepEqual(
+    epochs.map((e) => e.epoch),
+    [1, 3, 4],
+  );
   const e3 = epochs[1]!;
   assert.ok(e3.kind === 'epoch' && e3.loss === f32(2 / 3) && e3.lr === f32(0.1 / 3) && e3.accuracy === null);
   const evals = recs.filter((x) => x.kind === 'eval');
@@ -162,7 +183,10 @@ test('importTensorboard refuses a folder without event files or without known ta
   const root = tempDir(t);
   fs.writeFileSync(path.join(root, 'events.out.tfevents.1.h'), eventFile([scalarEvent(1, 1, [{ tag: 'x', value: 1 }])]));
   const runs = path.join(root, 'runs');
-  assert.throws(() => importTensorboard({ dir: root, runsDir: runs }), (e: Error) => e instanceof ImportError && /no scalar of a known metric .* tags found: x \(map them with --map/.test(e.message));
+  assert.throws(
+    () => importTensorboard({ dir: root, runsDir: runs }),
+    (e: Error) => e instanceof ImportError && /no scalar of a known metric .* tags found: x \(map them with --map/.test(e.message),
+  );
   assert.throws(() => importTensorboard({ dir: path.join(root, 'runs-none'), runsDir: runs }), /cannot read: ENOENT/);
   assert.throws(() => importTensorboard({ dir: root, runsDir: runs, map: ['x=speed'] }), /--map x=speed: expected TAG=METRIC/);
   assert.equal(fs.existsSync(runs), false);
@@ -181,9 +205,20 @@ function expectedScalars(records: MetricRecord[]): [string, number, number][] {
   const out: [string, number, number][] = [];
   for (const r of records) {
     if (r.kind === 'epoch') {
-      for (const [tag, v] of [[EXPORT_TAGS.loss, r.loss], [EXPORT_TAGS.accuracy, r.accuracy], [EXPORT_TAGS.lr, r.lr]] as const) if (v !== null) out.push([tag, r.epoch, f32(v)]);
+      for (const [tag, v] of [
+        [EXPORT_TAGS.loss, r.loss],
+        [EXPORT_TAGS.accuracy, r.accuracy],
+        [EXPORT_TAGS.lr, r.lr],
+      ] as const)
+        if (v !== null) out.push([tag, r.epoch, f32(v)]);
     } else if (r.kind === 'eval') {
-      const pairs = [[EXPORT_TAGS.top1, r.top1], [EXPORT_TAGS.top5, r.top5], [EXPORT_TAGS.many, r.many], [EXPORT_TAGS.medium, r.medium], [EXPORT_TAGS.few, r.few]] as const;
+      const pairs = [
+        [EXPORT_TAGS.top1, r.top1],
+        [EXPORT_TAGS.top5, r.top5],
+        [EXPORT_TAGS.many, r.many],
+        [EXPORT_TAGS.medium, r.medium],
+        [EXPORT_TAGS.few, r.few],
+      ] as const;
       for (const [tag, v] of pairs) if (v !== null) out.push([tag, r.epoch, f32(v)]);
     }
   }

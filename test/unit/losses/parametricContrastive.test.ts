@@ -7,7 +7,12 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/trainer/backends';
 import { GOLDEN_QUANTITIES, loadGoldenFile } from '../../../src/trainer/losses/goldenCases';
-import { arrangeContrast, logPriorTensor, parametricContrastiveLoss, type LossHyper } from '../../../src/trainer/losses/parametricContrastive';
+import {
+  arrangeContrast,
+  logPriorTensor,
+  parametricContrastiveLoss,
+  type LossHyper,
+} from '../../../src/trainer/losses/parametricContrastive';
 import { KeyQueue } from '../../../src/trainer/losses/queue';
 import { logPrior64, methodLoss64, type MethodInput64 } from '../../../src/trainer/losses/reference64';
 import { compareCase, evaluateCaseTf } from '../../../src/trainer/losses/verifyGolden';
@@ -75,7 +80,10 @@ function randomProblem(seed: number, B = 6, K = 10, C = 4, D = 8, F = 5): Method
 function tfGpacoLoss(x: MethodInput64, hp: LossHyper, queue: { features: tf.Tensor2D; labels: tf.Tensor1D } | null): number {
   return tf.tidy(() => {
     const labels = tf.tensor1d(x.labels, 'int32');
-    const z = tf.add<tf.Tensor2D>(tf.matMul(tf.concat([tf.tensor2d(x.hQ), tf.tensor2d(x.hK!)], 0), tf.tensor2d(x.W), false, true), tf.tensor1d(x.b));
+    const z = tf.add<tf.Tensor2D>(
+      tf.matMul(tf.concat([tf.tensor2d(x.hQ), tf.tensor2d(x.hK!)], 0), tf.tensor2d(x.W), false, true),
+      tf.tensor1d(x.b),
+    );
     const { contrast, anchorLabels } = arrangeContrast('gpaco', tf.tensor2d(x.q), tf.tensor2d(x.k!), labels, queue);
     const logPrior = hp.usePrior ? logPriorTensor(x.classCounts) : null;
     return parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior, contrast }, hp).loss.dataSync()[0]!;
@@ -99,7 +107,11 @@ test('alpha = gamma = 0 reduces exactly to Balanced Softmax (prior on) and CE (p
       const lp = logPriorTensor(counts);
       const prior = usePrior ? lp : null;
       // With the contrast columns present but switched off by alpha = gamma = 0...
-      const contrast = { anchors: tf.tensor2d(feats.slice(0, A)), contrast: tf.tensor2d(feats), contrastLabels: tf.tensor1d([...yv, 0, 1, 2, 3, 4], 'int32') };
+      const contrast = {
+        anchors: tf.tensor2d(feats.slice(0, A)),
+        contrast: tf.tensor2d(feats),
+        contrastLabels: tf.tensor1d([...yv, 0, 1, 2, 3, 4], 'int32'),
+      };
       const a = parametricContrastiveLoss({ centerLogits: z, labels: y, logPrior: prior, contrast }, hp).loss;
       // ... and without them (what the ce / balanced-softmax methods run) ...
       const b = parametricContrastiveLoss({ centerLogits: z, labels: y, logPrior: prior, contrast: null }, hp).loss;
@@ -109,12 +121,17 @@ test('alpha = gamma = 0 reduces exactly to Balanced Softmax (prior on) and CE (p
       const c = tf.losses.softmaxCrossEntropy(oneHot, u);
       return [a, b, c].map((t) => t.dataSync()[0]!);
     });
-    const float64 = zv.reduce((s, row, i) => {
-      const u = row.map((v, c) => v + (usePrior ? logPrior64(counts)[c]! : 0));
-      const m = Math.max(...u);
-      return s + (m + Math.log(u.reduce((t, v) => t + Math.exp(v - m), 0)) - u[yv[i]!]!);
-    }, 0) / A;
-    for (const [name, v] of [['core with contrast', withContrast], ['core without contrast', without], ['tf.losses.softmaxCrossEntropy', independent]] as const) {
+    const float64 =
+      zv.reduce((s, row, i) => {
+        const u = row.map((v, c) => v + (usePrior ? logPrior64(counts)[c]! : 0));
+        const m = Math.max(...u);
+        return s + (m + Math.log(u.reduce((t, v) => t + Math.exp(v - m), 0)) - u[yv[i]!]!);
+      }, 0) / A;
+    for (const [name, v] of [
+      ['core with contrast', withContrast],
+      ['core without contrast', without],
+      ['tf.losses.softmaxCrossEntropy', independent],
+    ] as const) {
       assert.ok(Math.abs(v! - float64) < 2e-6, `prior ${usePrior}: ${name} ${v} vs float64 ${float64}`);
     }
     assert.ok(Math.abs(withContrast! - without!) < 1e-6);
@@ -144,7 +161,8 @@ test('permuting the queue rows together with their labels leaves loss and gradie
       const { value, grads } = tf.valueAndGrads((q: tf.Tensor, k: tf.Tensor) => {
         const { contrast, anchorLabels } = arrangeContrast('gpaco', q as tf.Tensor2D, k as tf.Tensor2D, labels, queue);
         const z = tf.matMul<tf.Tensor2D>(hz, W, false, true);
-        return parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior: logPriorTensor(p.classCounts), contrast }, HP).loss;
+        return parametricContrastiveLoss({ centerLogits: z, labels: anchorLabels, logPrior: logPriorTensor(p.classCounts), contrast }, HP)
+          .loss;
       })([tf.tensor2d(p.q), tf.tensor2d(p.k!)]);
       return [value.dataSync()[0]!, Array.from(grads[0]!.dataSync()), Array.from(grads[1]!.dataSync())] as const;
     });
@@ -175,7 +193,15 @@ test('an empty and a partly filled queue contribute exactly their filled entries
   const ref10 = methodLoss64('gpaco', x, hp).loss;
   assert.ok(Math.abs(partly - ref10) < 1e-5, `${partly} vs ${ref10}`);
   // Counting the unfilled slots as zero features of some class would change the loss.
-  const withJunk = methodLoss64('gpaco', { ...x, queue: [...x.queue, ...Array.from({ length: 6 }, () => new Array<number>(8).fill(0))], queueLabels: [...x.queueLabels, 0, 0, 0, 0, 0, 0] }, hp).loss;
+  const withJunk = methodLoss64(
+    'gpaco',
+    {
+      ...x,
+      queue: [...x.queue, ...Array.from({ length: 6 }, () => new Array<number>(8).fill(0))],
+      queueLabels: [...x.queueLabels, 0, 0, 0, 0, 0, 0],
+    },
+    hp,
+  ).loss;
   assert.ok(Math.abs(withJunk - ref10) > 1e-3);
 });
 
@@ -192,7 +218,10 @@ test('the queue is a FIFO ring: wraps at K, keeps the newest keys, restores exac
   // More keys than slots: only the newest 5 remain.
   q.enqueue(keys(10, 7), Int32Array.from([10, 11, 12, 13, 14, 15, 16]));
   s = q.state();
-  assert.deepEqual([...s.labels].sort((a, b) => a - b), [12, 13, 14, 15, 16]);
+  assert.deepEqual(
+    [...s.labels].sort((a, b) => a - b),
+    [12, 13, 14, 15, 16],
+  );
   const r = KeyQueue.restore(s);
   assert.deepEqual(r.state(), s);
   assert.throws(() => KeyQueue.restore({ ...s, ptr: 9 }), /out of range/);

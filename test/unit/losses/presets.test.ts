@@ -36,7 +36,10 @@ test('the CIFAR presets carry the ResNet-32 recipe; the small-image presets the 
     assert.ok(r.ok);
     const { model, loss, optim, augment } = r.config;
     assert.deepEqual([model.arch, model.projectionDim], ['resnet32', 32]);
-    assert.deepEqual([optim.batchSize, optim.lr, optim.weightDecay, optim.schedule, optim.warmupEpochs, optim.epochs], [128, 0.05, 5e-4, 'cifar-step', 10, 400]);
+    assert.deepEqual(
+      [optim.batchSize, optim.lr, optim.weightDecay, optim.schedule, optim.warmupEpochs, optim.epochs],
+      [128, 0.05, 5e-4, 'cifar-step', 10, 400],
+    );
     assert.deepEqual([loss.queueSize, loss.views, loss.classPrior, augment.strongSecondView], [1024, 2, true, true]);
   }
   for (const name of ['fashion-mnist-lt', 'mnist-lt']) {

@@ -16,7 +16,8 @@ for (const backend of ['cpu', 'wasm']) {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`on ${backend}`));
     assert.match(r.stdout, /loss\s+per-anchor\s+dq\s+dk\s+dh_q\s+dh_k\s+dW\s+db/);
-    for (const name of ['paco_cifarlt_hp', 'gpaco_all_knobs', 'gpaco_single_view_no_positive']) assert.match(r.stdout, new RegExp(`${name}\\s.*ok`));
+    for (const name of ['paco_cifarlt_hp', 'gpaco_all_knobs', 'gpaco_single_view_no_positive'])
+      assert.match(r.stdout, new RegExp(`${name}\\s.*ok`));
     assert.match(r.stdout, /all 10 cases within 0.0001/);
   });
 }
@@ -24,7 +25,9 @@ for (const backend of ['cpu', 'wasm']) {
 test('gpaco verify-loss exits 1 on a corrupted copy and names the case, 2 on unusable input', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-verify-'));
   try {
-    const golden = JSON.parse(fs.readFileSync(GOLDEN_FILE, 'utf8')) as { cases: { name: string; hyper: object; expected: { grad_W: number[][] } }[] };
+    const golden = JSON.parse(fs.readFileSync(GOLDEN_FILE, 'utf8')) as {
+      cases: { name: string; hyper: object; expected: { grad_W: number[][] } }[];
+    };
     const victim = golden.cases[3]!;
     victim.expected.grad_W[1]![2]! += 1e-3;
     const bad = path.join(dir, 'corrupted.json');
@@ -35,7 +38,10 @@ test('gpaco verify-loss exits 1 on a corrupted copy and names the case, 2 on unu
     assert.match(r.stdout, new RegExp(`1 of 10 cases exceed 0.0001: ${victim.name}`));
 
     const broken = path.join(dir, 'broken.json');
-    fs.writeFileSync(broken, JSON.stringify({ schema: 'gpaco-loss-golden/v1', cases: [{ ...golden.cases[0], hyper: { ...golden.cases[0]!.hyper, alpha: 'x' } }] }));
+    fs.writeFileSync(
+      broken,
+      JSON.stringify({ schema: 'gpaco-loss-golden/v1', cases: [{ ...golden.cases[0], hyper: { ...golden.cases[0]!.hyper, alpha: 'x' } }] }),
+    );
     const u = await cli(['verify-loss', broken, '--backend', 'cpu'], { cwd: dir, env });
     assert.equal(u.code, 2);
     assert.match(u.stdout + u.stderr, /cases\[0\]\.hyper\.alpha: expected a finite number/);

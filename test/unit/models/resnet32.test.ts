@@ -38,7 +38,11 @@ test('ResNet-32: 31 convolutions in 3 stages of 5 blocks, 16/32/64 channels, F =
 });
 
 // (The pure-JS cpu backend is slow: one odd-size case there.)
-for (const [backend, size] of [['wasm', 16], ['wasm', 18], ['cpu', 14]] as const) {
+for (const [backend, size] of [
+  ['wasm', 16],
+  ['wasm', 18],
+  ['cpu', 14],
+] as const) {
   {
     test(`fused training path = layer-by-layer autodiff on ${backend}, ${size}x${size} inputs (loss, gradients, BN statistics)`, async () => {
       await selectBackend(backend);
@@ -53,7 +57,10 @@ for (const [backend, size] of [['wasm', 16], ['wasm', 18], ['cpu', 14]] as const
         }, net.params.trainable());
         const r = {
           loss: value.dataSync()[0]!,
-          grads: net.params.entries().filter((e) => e.trainable).map((e) => [e.name, Float32Array.from(grads[e.variable.name]!.dataSync())] as const),
+          grads: net.params
+            .entries()
+            .filter((e) => e.trainable)
+            .map((e) => [e.name, Float32Array.from(grads[e.variable.name]!.dataSync())] as const),
           state: net.params.state().map((v) => Float32Array.from(v.dataSync())),
         };
         tf.dispose([value, ...Object.values(grads)]);
@@ -83,8 +90,24 @@ test('projection heads: PaCo Linear-BN-ReLU-Linear, GPaCo Linear-ReLU-Linear-ReL
   const paco = new ProjectionHead(store.scope('paco'), 'paco', 64, 32, new Rng(1));
   const gpaco = new ProjectionHead(store.scope('gpaco'), 'gpaco', 64, 32, new Rng(2));
   const names = store.entries().map((e) => e.name);
-  assert.deepEqual(names.filter((n) => n.startsWith('paco.')).sort(), ['paco.bn.beta', 'paco.bn.gamma', 'paco.bn.runningMean', 'paco.bn.runningVar', 'paco.fc1.b', 'paco.fc1.w', 'paco.fc2.b', 'paco.fc2.w']);
-  assert.deepEqual(names.filter((n) => n.startsWith('gpaco.')).sort(), ['gpaco.fc1.b', 'gpaco.fc1.w', 'gpaco.fc2.b', 'gpaco.fc2.w', 'gpaco.fc3.b', 'gpaco.fc3.w']);
+  assert.deepEqual(names.filter((n) => n.startsWith('paco.')).sort(), [
+    'paco.bn.beta',
+    'paco.bn.gamma',
+    'paco.bn.runningMean',
+    'paco.bn.runningVar',
+    'paco.fc1.b',
+    'paco.fc1.w',
+    'paco.fc2.b',
+    'paco.fc2.w',
+  ]);
+  assert.deepEqual(names.filter((n) => n.startsWith('gpaco.')).sort(), [
+    'gpaco.fc1.b',
+    'gpaco.fc1.w',
+    'gpaco.fc2.b',
+    'gpaco.fc2.w',
+    'gpaco.fc3.b',
+    'gpaco.fc3.w',
+  ]);
   assert.deepEqual(store.get('gpaco.fc3.w')!.variable.shape, [64, 32]);
   const h = tf.randomNormal<tf.Rank.R2>([8, 64]);
   for (const head of [paco, gpaco]) {
@@ -95,6 +118,13 @@ test('projection heads: PaCo Linear-BN-ReLU-Linear, GPaCo Linear-ReLU-Linear-ReL
     e.dispose();
   }
   const z = tf.zeros<tf.Rank.R2>([2, 4]);
-  assert.ok(tf.tidy(() => l2Normalize(z).dataSync().every((v) => v === 0)), 'a zero vector stays finite');
+  assert.ok(
+    tf.tidy(() =>
+      l2Normalize(z)
+        .dataSync()
+        .every((v) => v === 0),
+    ),
+    'a zero vector stays finite',
+  );
   store.dispose();
 });

@@ -8,15 +8,36 @@ import { test, type TestContext } from 'node:test';
 import { renderBatchScript, sbatchArguments, shellQuote, type BatchScriptSpec } from '../../../src/core/slurm/batchScript';
 import { tempDir } from '../../../test/shared/tmp';
 
-const options = { extra: ['--constraint=a100'], setup: ['echo setup-ran'], signalSeconds: 300, time: '1', partition: 'debug', cpus: 2, mem: '4G', gpus: 1, account: 'lab', qos: 'normal' };
+const options = {
+  extra: ['--constraint=a100'],
+  setup: ['echo setup-ran'],
+  signalSeconds: 300,
+  time: '1',
+  partition: 'debug',
+  cpus: 2,
+  mem: '4G',
+  gpus: 1,
+  account: 'lab',
+  qos: 'normal',
+};
 
 function spec(dirs: string[], extra: Partial<BatchScriptSpec> = {}): BatchScriptSpec {
-  return { jobName: 'gpaco-x', runDirs: dirs, output: `${dirs[0]}/trainer.log`, chdir: dirs[0]!, options, nodePath: process.execPath, trainerPath: '/opt/gpaco/dist/trainer.js', env: { GPACO_NATIVE_MODULES: "/opt/it's here" }, ...extra };
+  return {
+    jobName: 'gpaco-x',
+    runDirs: dirs,
+    output: `${dirs[0]}/trainer.log`,
+    chdir: dirs[0]!,
+    options,
+    nodePath: process.execPath,
+    trainerPath: '/opt/gpaco/dist/trainer.js',
+    env: { GPACO_NATIVE_MODULES: "/opt/it's here" },
+    ...extra,
+  };
 }
 
 test('shell quoting survives quotes and spaces', () => {
-  const r = spawnSync('bash', ['-c', `printf %s ${shellQuote("a 'b' $c \"d\"")}`], { encoding: 'utf8' });
-  assert.equal(r.stdout, "a 'b' $c \"d\"");
+  const r = spawnSync('bash', ['-c', `printf %s ${shellQuote('a \'b\' $c "d"')}`], { encoding: 'utf8' });
+  assert.equal(r.stdout, 'a \'b\' $c "d"');
 });
 
 test('directives: every option, the append log, the warning signal clamped to the limit; same as the arguments', () => {
@@ -40,7 +61,13 @@ test('directives: every option, the append log, the warning signal clamped to th
     assert.ok(text.includes(`${line}\n`), `missing ${line}`);
   }
   assert.ok(!text.includes('--array'));
-  assert.deepEqual(sbatchArguments(s).slice(0, 5), ['--job-name=gpaco-x', '--chdir=/runs/with space', '--output=/runs/with space/trainer.log', '--open-mode=append', '--signal=B:USR1@30']);
+  assert.deepEqual(sbatchArguments(s).slice(0, 5), [
+    '--job-name=gpaco-x',
+    '--chdir=/runs/with space',
+    '--output=/runs/with space/trainer.log',
+    '--open-mode=append',
+    '--signal=B:USR1@30',
+  ]);
   assert.ok(sbatchArguments(spec(['/a', '/b', '/c'], { arrayLimit: 2 })).includes('--array=0-2%2'));
   const r = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -61,7 +88,10 @@ process.on('SIGTERM', () => { console.log('trainer got SIGTERM'); setTimeout(() 
 setTimeout(() => process.exit(Number(process.env.STANDIN_EXIT || 0)), Number(process.env.STANDIN_MS || 60000));
 `;
 
-async function runScript(t: TestContext, opts: { signal?: NodeJS.Signals; env?: Record<string, string>; checkpoint?: boolean; task?: number; dirs?: number }) {
+async function runScript(
+  t: TestContext,
+  opts: { signal?: NodeJS.Signals; env?: Record<string, string>; checkpoint?: boolean; task?: number; dirs?: number },
+) {
   const root = tempDir(t, 'gpaco-batch-');
   const dirs = Array.from({ length: opts.dirs ?? 1 }, (_, i) => path.join(root, `run ${i}`));
   for (const d of dirs) fs.mkdirSync(d);
@@ -73,7 +103,12 @@ async function runScript(t: TestContext, opts: { signal?: NodeJS.Signals; env?: 
   fs.writeFileSync(trainer, STANDIN);
   const file = path.join(root, 'job.sh');
   fs.writeFileSync(file, renderBatchScript({ ...spec(dirs), trainerPath: trainer }));
-  const env = { ...process.env, SLURM_JOB_ID: '41', ...(opts.task !== undefined ? { SLURM_ARRAY_JOB_ID: '40', SLURM_ARRAY_TASK_ID: String(opts.task) } : {}), ...opts.env };
+  const env = {
+    ...process.env,
+    SLURM_JOB_ID: '41',
+    ...(opts.task !== undefined ? { SLURM_ARRAY_JOB_ID: '40', SLURM_ARRAY_TASK_ID: String(opts.task) } : {}),
+    ...opts.env,
+  };
   const child = spawn('bash', [file], { env, stdio: 'ignore' });
   const dir = dirs[opts.task ?? 0]!;
   if (opts.signal) {
@@ -86,7 +121,11 @@ async function runScript(t: TestContext, opts: { signal?: NodeJS.Signals; env?: 
   }
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   const log = fs.readFileSync(path.join(dir, 'trainer.log'), 'utf8');
-  const marker = JSON.parse(fs.readFileSync(path.join(dir, 'slurm-exit.json'), 'utf8')) as { jobId: string; exitCode: number; signal: string };
+  const marker = JSON.parse(fs.readFileSync(path.join(dir, 'slurm-exit.json'), 'utf8')) as {
+    jobId: string;
+    exitCode: number;
+    signal: string;
+  };
   return { code, log, marker, dir };
 }
 
@@ -97,7 +136,10 @@ test('USR1 (time limit near) is passed to the trainer as SIGTERM; it stops clean
   assert.match(r.log, /trainer args run \/.*\/run 0 native=\/opt\/it's here\n/);
   assert.match(r.log, /got SIGUSR1: asking the trainer to checkpoint and stop/);
   assert.match(r.log, /trainer got SIGTERM/);
-  assert.deepEqual({ ...r.marker, time: undefined, host: undefined }, { jobId: '41', exitCode: 0, signal: 'USR1', time: undefined, host: undefined });
+  assert.deepEqual(
+    { ...r.marker, time: undefined, host: undefined },
+    { jobId: '41', exitCode: 0, signal: 'USR1', time: undefined, host: undefined },
+  );
 });
 
 test('a trainer exit code is the script\u2019s; existing checkpoints add --resume; array tasks pick their run', async (t) => {

@@ -18,7 +18,15 @@ function fakeBin(t: TestContext, scripts: Record<string, string>): string {
 }
 
 test('environment: allocation variables removed, SLURM_CONF and SBATCH_* kept, editor Node settings dropped', () => {
-  const env = slurmEnvironment({ SLURM_CONF: '/c', SLURM_JOB_ID: '5', SLURM_NTASKS: '4', SBATCH_ACCOUNT: 'lab', ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '--x', PATH: '/bin' });
+  const env = slurmEnvironment({
+    SLURM_CONF: '/c',
+    SLURM_JOB_ID: '5',
+    SLURM_NTASKS: '4',
+    SBATCH_ACCOUNT: 'lab',
+    ELECTRON_RUN_AS_NODE: '1',
+    NODE_OPTIONS: '--x',
+    PATH: '/bin',
+  });
   assert.deepEqual(env, { SLURM_CONF: '/c', SBATCH_ACCOUNT: 'lab', PATH: '/bin' });
 });
 

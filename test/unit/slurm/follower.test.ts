@@ -21,7 +21,8 @@ function fakeSqueue(t: TestContext): { bin: string; answer(text: string): void; 
   return {
     bin,
     answer: (text) => fs.writeFileSync(path.join(bin, 'answer'), text),
-    calls: () => (fs.existsSync(path.join(bin, 'calls')) ? fs.readFileSync(path.join(bin, 'calls'), 'utf8').split('\n').filter(Boolean).length : 0),
+    calls: () =>
+      fs.existsSync(path.join(bin, 'calls')) ? fs.readFileSync(path.join(bin, 'calls'), 'utf8').split('\n').filter(Boolean).length : 0,
   };
 }
 

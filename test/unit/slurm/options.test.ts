@@ -21,7 +21,10 @@ test('the warning signal comes at most half the limit before it', () => {
 });
 
 test('config values win over defaults field by field; extra and setup lines add up', () => {
-  const r = resolveJobOptions({ partition: 'gpu', extra: ['--constraint=a100'], setup: ['module load cuda'] }, { partition: 'cpu', time: '1:00:00', cpus: 4, extra: ['#SBATCH --exclusive'], setup: ['module load nodejs/20'] });
+  const r = resolveJobOptions(
+    { partition: 'gpu', extra: ['--constraint=a100'], setup: ['module load cuda'] },
+    { partition: 'cpu', time: '1:00:00', cpus: 4, extra: ['#SBATCH --exclusive'], setup: ['module load nodejs/20'] },
+  );
   assert.ok(r.ok);
   assert.deepEqual(r.options, {
     partition: 'gpu',
@@ -38,7 +41,14 @@ test('bad values are refused with their field path; nothing is guessed', () => {
   assert.ok(!r.ok);
   assert.deepEqual(
     r.errors.map((e) => e.path),
-    ['launch.slurm.partition', 'launch.slurm.time', 'launch.slurm.mem', 'launch.slurm.extra.0', 'launch.slurm.extra.1', 'launch.slurm.setup.0'],
+    [
+      'launch.slurm.partition',
+      'launch.slurm.time',
+      'launch.slurm.mem',
+      'launch.slurm.extra.0',
+      'launch.slurm.extra.1',
+      'launch.slurm.setup.0',
+    ],
   );
   assert.match(r.errors[1]!.message, /"2 hours" is not a Slurm time limit/);
 });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanError } from '../../../src/core/slurm/exec';
-import { isInvalidJobId, normalizeState, parseExitCode, parseSacct, parseSbatchParsable, parseScontrol, parseScontrolLine, parseSqueue } from '../../../src/core/slurm/parse';
+import {
+  isInvalidJobId,
+  normalizeState,
+  parseExitCode,
+  parseSacct,
+  parseSbatchParsable,
+  parseScontrol,
+  parseScontrolLine,
+  parseSqueue,
+} from '../../../src/core/slurm/parse';
 
 test('sbatch --parsable: JOBID or JOBID;CLUSTER; anything else is no id', () => {
   assert.equal(parseSbatchParsable('23\n'), '23');
@@ -35,7 +44,9 @@ test('sacct -P lines carry the exit code', () => {
 });
 
 test('scontrol -o: values with spaces end only where the next Key= starts', () => {
-  const kv = parseScontrolLine('JobId=12 JobName=a b JobState=FAILED Reason=JobLaunchFailure Dependency=(null) ExitCode=0:53 WorkDir=/tmp/with space/x StdOut=/tmp/with space/x/trainer.log');
+  const kv = parseScontrolLine(
+    'JobId=12 JobName=a b JobState=FAILED Reason=JobLaunchFailure Dependency=(null) ExitCode=0:53 WorkDir=/tmp/with space/x StdOut=/tmp/with space/x/trainer.log',
+  );
   assert.equal(kv.JobName, 'a b');
   assert.equal(kv.WorkDir, '/tmp/with space/x');
   assert.equal(kv.StdOut, '/tmp/with space/x/trainer.log');
@@ -48,8 +59,17 @@ test('exit codes and error lines', () => {
   assert.deepEqual(parseExitCode('143:0'), { exit: 143, signal: 0 });
   assert.deepEqual(parseExitCode('0:15'), { exit: 0, signal: 15 });
   assert.equal(parseExitCode('x'), undefined);
-  assert.equal(cleanError('sbatch', 'sbatch: error: Batch job submission failed: Invalid partition name specified\n'), 'Batch job submission failed: Invalid partition name specified');
-  assert.equal(cleanError('sbatch', 'sbatch: warning: something\nsbatch: error: Batch job submission failed: Requested node configuration is not available\n'), 'Batch job submission failed: Requested node configuration is not available');
+  assert.equal(
+    cleanError('sbatch', 'sbatch: error: Batch job submission failed: Invalid partition name specified\n'),
+    'Batch job submission failed: Invalid partition name specified',
+  );
+  assert.equal(
+    cleanError(
+      'sbatch',
+      'sbatch: warning: something\nsbatch: error: Batch job submission failed: Requested node configuration is not available\n',
+    ),
+    'Batch job submission failed: Requested node configuration is not available',
+  );
   assert.equal(isInvalidJobId('slurm_load_jobs error: Invalid job id specified'), true);
   assert.equal(isInvalidJobId('Unable to contact slurm controller'), false);
 });

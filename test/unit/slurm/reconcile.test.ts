@@ -12,20 +12,46 @@ const NOW = new Date('2026-02-01T10:00:00.000Z');
 
 function manifest(status: RunManifest['status'], launch: Partial<SlurmLaunchRecord> = {}): RunManifest {
   return {
-    schema: 'gpaco-run/1', id: 'r', name: 'r', createdAt: '2026-01-01T00:00:00.000Z', status, pid: null, host: 'node7', backend: null,
-    startedAt: null, endedAt: null, exitCode: null, error: null, progress: { epoch: 0, epochs: 2 }, config: presetConfig(),
+    schema: 'gpaco-run/1',
+    id: 'r',
+    name: 'r',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    status,
+    pid: null,
+    host: 'node7',
+    backend: null,
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    error: null,
+    progress: { epoch: 0, epochs: 2 },
+    config: presetConfig(),
     launch: { kind: 'slurm', jobId: '7', state: 'PENDING', reason: 'None', ...launch },
   };
 }
-const job = (state: string, reason = 'None', exitCode?: string) => ({ kind: 'job' as const, job: { jobId: '7', state, reason, ...(exitCode ? { exitCode } : {}) } });
+const job = (state: string, reason = 'None', exitCode?: string) => ({
+  kind: 'job' as const,
+  job: { jobId: '7', state, reason, ...(exitCode ? { exitCode } : {}) },
+});
 
 test('pending: a new reason is recorded while queued; nothing is written while the trainer runs', () => {
   const r = reconcile(manifest('queued'), job('PENDING', 'PartitionConfig'), undefined, NOW);
   assert.deepEqual(r, { patch: { launch: { kind: 'slurm', jobId: '7', state: 'PENDING', reason: 'PartitionConfig' } }, finished: false });
-  assert.deepEqual(reconcile(manifest('queued', { reason: 'PartitionConfig' }), job('PENDING', 'PartitionConfig'), undefined, NOW).patch, null);
+  assert.deepEqual(
+    reconcile(manifest('queued', { reason: 'PartitionConfig' }), job('PENDING', 'PartitionConfig'), undefined, NOW).patch,
+    null,
+  );
   assert.deepEqual(reconcile(manifest('running'), job('RUNNING'), undefined, NOW), { patch: null, finished: false });
-  assert.deepEqual(reconcile(manifest('queued'), job('RUNNING'), undefined, NOW), { patch: null, finished: false }, 'started: its trainer writes run.json now');
-  assert.deepEqual(reconcile(manifest('queued'), job('COMPLETING'), undefined, NOW), { patch: null, finished: false }, 'COMPLETING is not the end');
+  assert.deepEqual(
+    reconcile(manifest('queued'), job('RUNNING'), undefined, NOW),
+    { patch: null, finished: false },
+    'started: its trainer writes run.json now',
+  );
+  assert.deepEqual(
+    reconcile(manifest('queued'), job('COMPLETING'), undefined, NOW),
+    { patch: null, finished: false },
+    'COMPLETING is not the end',
+  );
 });
 
 test('ended before the trainer started: cancelled -> stopped, anything else -> failed with Slurm\u2019s words', () => {
@@ -35,7 +61,10 @@ test('ended before the trainer started: cancelled -> stopped, anything else -> f
   const f = reconcile(manifest('queued'), job('FAILED', 'JobLaunchFailure', '0:53'), undefined, NOW);
   assert.equal(f.patch?.status, 'failed');
   assert.equal(f.patch?.exitCode, 128 + 53);
-  assert.equal(f.patch?.error?.message, 'Slurm job 7 ended FAILED (JobLaunchFailure) with exit code 0:53 before the trainer started; see trainer.log');
+  assert.equal(
+    f.patch?.error?.message,
+    'Slurm job 7 ended FAILED (JobLaunchFailure) with exit code 0:53 before the trainer started; see trainer.log',
+  );
   const lost = reconcile(manifest('queued'), { kind: 'gone' }, undefined, NOW);
   assert.equal(lost.patch?.status, 'failed');
   assert.match(lost.patch?.error?.message ?? '', /no longer knows job 7 and the trainer never started/);
@@ -44,7 +73,9 @@ test('ended before the trainer started: cancelled -> stopped, anything else -> f
 test('ended while the trainer ran: only the job facts are written; the run shows interrupted', () => {
   const m = manifest('running');
   const r = reconcile(m, job('TIMEOUT', 'TimeLimit', '0:15'), undefined, NOW);
-  assert.deepEqual(r.patch, { launch: { kind: 'slurm', jobId: '7', state: 'TIMEOUT', reason: 'TimeLimit', exitCode: '0:15', timeLimit: true } });
+  assert.deepEqual(r.patch, {
+    launch: { kind: 'slurm', jobId: '7', state: 'TIMEOUT', reason: 'TimeLimit', exitCode: '0:15', timeLimit: true },
+  });
   assert.equal(slurmDisplayStatus(applyPatch(m, r.patch), 'running'), 'interrupted');
   const gone = reconcile(m, { kind: 'gone' }, undefined, NOW);
   assert.equal((gone.patch?.launch as SlurmLaunchRecord).state, LOST_STATE);
@@ -62,7 +93,9 @@ test('the run\u2019s own files decide: a completed run stays completed whatever 
 test('the exit marker of the same job tells how a forgotten job ended, and a time-limit stop', () => {
   const marker: ExitMarker = { jobId: '7', exitCode: 0, signal: 'USR1' };
   const r = reconcile(manifest('stopped'), { kind: 'gone' }, marker, NOW);
-  assert.deepEqual(r.patch, { launch: { kind: 'slurm', jobId: '7', state: 'COMPLETED', reason: 'None', exitCode: '0:0', timeLimit: true } });
+  assert.deepEqual(r.patch, {
+    launch: { kind: 'slurm', jobId: '7', state: 'COMPLETED', reason: 'None', exitCode: '0:0', timeLimit: true },
+  });
   assert.equal(slurmDisplayStatus(applyPatch(manifest('stopped'), r.patch), 'stopped'), 'interrupted');
   const other = reconcile(manifest('stopped'), { kind: 'gone' }, { ...marker, jobId: '6' }, NOW);
   assert.equal((other.patch?.launch as SlurmLaunchRecord).state, LOST_STATE, 'a marker of an earlier job says nothing');

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunManifest, SlurmLaunchRecord } from '../../../src/core/contract';
-import { classifyJobState, describeJob, explainPendingReason, isJobFinished, LOST_STATE, slurmDisplayStatus } from '../../../src/core/slurm/states';
+import {
+  classifyJobState,
+  describeJob,
+  explainPendingReason,
+  isJobFinished,
+  LOST_STATE,
+  slurmDisplayStatus,
+} from '../../../src/core/slurm/states';
 import { presetConfig } from '../core/fixtures';
 
 function manifest(status: RunManifest['status'], launch?: Partial<SlurmLaunchRecord>): RunManifest {
@@ -26,10 +33,29 @@ function manifest(status: RunManifest['status'], launch?: Partial<SlurmLaunchRec
 
 test('every documented job state has a class; unknown states count as still active', () => {
   const want: Record<string, string> = {
-    PENDING: 'pending', REQUEUED: 'pending', REQUEUE_HOLD: 'pending', CONFIGURING: 'running', RUNNING: 'running', COMPLETING: 'running',
-    SUSPENDED: 'running', STOPPED: 'running', RESIZING: 'running', SIGNALING: 'running', STAGE_OUT: 'running', COMPLETED: 'completed',
-    FAILED: 'failed', OUT_OF_MEMORY: 'failed', NODE_FAIL: 'failed', BOOT_FAIL: 'failed', DEADLINE: 'failed', TIMEOUT: 'timeout',
-    CANCELLED: 'cancelled', PREEMPTED: 'cancelled', REVOKED: 'cancelled', [LOST_STATE]: 'lost', SOMETHING_NEW: 'running',
+    PENDING: 'pending',
+    REQUEUED: 'pending',
+    REQUEUE_HOLD: 'pending',
+    CONFIGURING: 'running',
+    RUNNING: 'running',
+    COMPLETING: 'running',
+    SUSPENDED: 'running',
+    STOPPED: 'running',
+    RESIZING: 'running',
+    SIGNALING: 'running',
+    STAGE_OUT: 'running',
+    COMPLETED: 'completed',
+    FAILED: 'failed',
+    OUT_OF_MEMORY: 'failed',
+    NODE_FAIL: 'failed',
+    BOOT_FAIL: 'failed',
+    DEADLINE: 'failed',
+    TIMEOUT: 'timeout',
+    CANCELLED: 'cancelled',
+    PREEMPTED: 'cancelled',
+    REVOKED: 'cancelled',
+    [LOST_STATE]: 'lost',
+    SOMETHING_NEW: 'running',
   };
   for (const [state, cls] of Object.entries(want)) assert.equal(classifyJobState(state), cls, state);
   assert.equal(isJobFinished('COMPLETING'), false, 'COMPLETING: processes may still be alive');
@@ -47,7 +73,11 @@ test('pending reasons: the ones that never resolve are flagged', () => {
 test('display: a running run whose job is over is interrupted; a time-limit stop is interrupted; others unchanged', () => {
   assert.equal(slurmDisplayStatus(manifest('running', { state: 'TIMEOUT' }), 'running'), 'interrupted');
   assert.equal(slurmDisplayStatus(manifest('running', { state: LOST_STATE }), 'running'), 'interrupted');
-  assert.equal(slurmDisplayStatus(manifest('running', { state: 'PENDING' }), 'running'), 'running', 'a stale PENDING while the trainer runs');
+  assert.equal(
+    slurmDisplayStatus(manifest('running', { state: 'PENDING' }), 'running'),
+    'running',
+    'a stale PENDING while the trainer runs',
+  );
   assert.equal(slurmDisplayStatus(manifest('stopped', { state: 'COMPLETED', timeLimit: true }), 'stopped'), 'interrupted');
   assert.equal(slurmDisplayStatus(manifest('stopped', { state: 'CANCELLED' }), 'stopped'), 'stopped');
   assert.equal(slurmDisplayStatus(manifest('completed', { state: 'COMPLETED' }), 'completed'), 'completed');

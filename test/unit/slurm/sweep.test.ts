@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandSweep, gridPoints, isGridAxis, newSweepId, parseGridAxis, splitGridText, splitGridValues, type GridAxis } from '../../../src/core/sweep';
+import {
+  expandSweep,
+  gridPoints,
+  isGridAxis,
+  newSweepId,
+  parseGridAxis,
+  splitGridText,
+  splitGridValues,
+  type GridAxis,
+} from '../../../src/core/sweep';
 import { presetConfig } from '../core/fixtures';
 
 function axis(text: string): GridAxis {
@@ -40,7 +49,12 @@ test('expandSweep: one validated config per point, the base kept otherwise', () 
   assert.equal(r.points.length, 4);
   assert.deepEqual(
     r.points.map((p) => [p.config.loss.alpha, p.config.optim.epochs]),
-    [[0.01, 1], [0.01, 2], [0.05, 1], [0.05, 2]],
+    [
+      [0.01, 1],
+      [0.01, 2],
+      [0.05, 1],
+      [0.05, 2],
+    ],
   );
   assert.equal(r.points[3]!.config.data.kind, base.data.kind);
 });
@@ -66,6 +80,9 @@ test('sweep ids are time-sortable and unique', () => {
 
 test('grid axes typed on one line (the editor\u2019s input box)', () => {
   assert.deepEqual(splitGridText('loss.alpha=0.01,0.05 optim.lr=0.05,0.1'), ['loss.alpha=0.01,0.05', 'optim.lr=0.05,0.1']);
-  assert.deepEqual(splitGridText(' loss.alpha=0.01;optim.stepEpochs=[10, 20],[30] '), ['loss.alpha=0.01', 'optim.stepEpochs=[10, 20],[30]']);
+  assert.deepEqual(splitGridText(' loss.alpha=0.01;optim.stepEpochs=[10, 20],[30] '), [
+    'loss.alpha=0.01',
+    'optim.stepEpochs=[10, 20],[30]',
+  ]);
   assert.deepEqual(splitGridText('   '), []);
 });

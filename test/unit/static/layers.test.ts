@@ -18,24 +18,66 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { file: 'src/core/layerProbe.ts', bad: '../trainer/losses/queue', rule: /core imports no vscode, TensorFlow\.js, trainer/, good: '../protocol/snapshot' },
+  {
+    file: 'src/core/layerProbe.ts',
+    bad: '../trainer/losses/queue',
+    rule: /core imports no vscode, TensorFlow\.js, trainer/,
+    good: '../protocol/snapshot',
+  },
   { file: 'src/core/layerProbe.ts', bad: 'vscode', rule: /core imports no vscode/, good: './config/schema' },
   { file: 'src/core/layerProbe.ts', bad: '../data/index', rule: /core imports no .*data/, good: './contract' },
-  { file: 'src/data/layerProbe.ts', bad: '@tensorflow/tfjs', rule: /data \(readers, preflight\) imports only core/, good: '../core/random' },
+  {
+    file: 'src/data/layerProbe.ts',
+    bad: '@tensorflow/tfjs',
+    rule: /data \(readers, preflight\) imports only core/,
+    good: '../core/random',
+  },
   { file: 'src/protocol/layerProbe.ts', bad: '../core/contract', rule: /protocol is a leaf/, good: './messages' },
-  { file: 'src/extension/commands/layerProbe.ts', bad: '../../trainer/losses/queue', rule: /the extension never imports the trainer/, good: '../../data/index' },
-  { file: 'src/extension/layerProbe.ts', bad: '@tensorflow/tfjs', rule: /the extension never imports the trainer, TensorFlow\.js/, good: 'vscode' },
-  { file: 'src/cli/commands/layerProbe.ts', bad: '../../trainer/main', rule: /the CLI never imports the trainer/, good: '../trainerProcess' },
-  { file: 'src/trainer/layerProbe.ts', bad: '../extension/lab', rule: /the trainer never imports vscode, the extension/, good: '@tensorflow/tfjs' },
-  { file: 'test/unit/cli/layerProbe.ts', bad: ['..', '..', 'shared', 'tmp'].join('/'), rule: /import test\/shared from the repository root/, good: '../../../test/shared/tmp' },
-  { file: 'webview/src/views/layerProbe.ts', bad: '../../../src/core/contract', rule: /the webview talks to the extension only through src\/protocol/, good: '../../../src/protocol/snapshot' },
+  {
+    file: 'src/extension/commands/layerProbe.ts',
+    bad: '../../trainer/losses/queue',
+    rule: /the extension never imports the trainer/,
+    good: '../../data/index',
+  },
+  {
+    file: 'src/extension/layerProbe.ts',
+    bad: '@tensorflow/tfjs',
+    rule: /the extension never imports the trainer, TensorFlow\.js/,
+    good: 'vscode',
+  },
+  {
+    file: 'src/cli/commands/layerProbe.ts',
+    bad: '../../trainer/main',
+    rule: /the CLI never imports the trainer/,
+    good: '../trainerProcess',
+  },
+  {
+    file: 'src/trainer/layerProbe.ts',
+    bad: '../extension/lab',
+    rule: /the trainer never imports vscode, the extension/,
+    good: '@tensorflow/tfjs',
+  },
+  {
+    file: 'test/unit/cli/layerProbe.ts',
+    bad: ['..', '..', 'shared', 'tmp'].join('/'),
+    rule: /import test\/shared from the repository root/,
+    good: '../../../test/shared/tmp',
+  },
+  {
+    file: 'webview/src/views/layerProbe.ts',
+    bad: '../../../src/core/contract',
+    rule: /the webview talks to the extension only through src\/protocol/,
+    good: '../../../src/protocol/snapshot',
+  },
 ];
 
 test('ESLint rejects an import across a layer rule with the rule in its message, and accepts an allowed one', async () => {
   const eslint = new ESLint({ cwd: repoRoot });
   for (const c of CASES) {
     const lint = async (spec: string) => {
-      const [r] = await eslint.lintText(`import * as probe from '${spec}';\nexport const used = probe;\n`, { filePath: path.join(repoRoot, c.file) });
+      const [r] = await eslint.lintText(`import * as probe from '${spec}';\nexport const used = probe;\n`, {
+        filePath: path.join(repoRoot, c.file),
+      });
       return r!.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports');
     };
     const bad = await lint(c.bad);

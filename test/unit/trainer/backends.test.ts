@@ -37,7 +37,10 @@ test('auto skips the native packages (not installed here) with the reason and ho
   assert.equal(s.id, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.match(s.detail, /^wasm \((SIMD|no SIMD), \d+ threads?\)$/);
-  assert.deepEqual(s.attempts.map((a) => a.id), AUTO_ORDER.slice(0, AUTO_ORDER.indexOf('wasm') + 1));
+  assert.deepEqual(
+    s.attempts.map((a) => a.id),
+    AUTO_ORDER.slice(0, AUTO_ORDER.indexOf('wasm') + 1),
+  );
   const gpu = s.attempts.find((a) => a.id === 'tensorflow-gpu')!;
   assert.equal(gpu.ok, false);
   assert.match(gpu.reason!, /@tensorflow\/tfjs-node-gpu is not installed \(looked in: /);
@@ -75,7 +78,10 @@ test('a backend that fails to initialise: the next one is tried and the reason k
 test('a named backend that cannot load fails clearly, without falling back', async () => {
   await assert.rejects(selectBackend('tensorflow-gpu', { searchDirs: [], failBackends: [] }), (e: unknown) => {
     assert.ok(e instanceof NoBackendError);
-    assert.match(e.message, /backend "tensorflow-gpu" could not be loaded: tensorflow-gpu: skipped, @tensorflow\/tfjs-node-gpu is not installed/);
+    assert.match(
+      e.message,
+      /backend "tensorflow-gpu" could not be loaded: tensorflow-gpu: skipped, @tensorflow\/tfjs-node-gpu is not installed/,
+    );
     return true;
   });
   await assert.rejects(selectBackend('cpu', { failBackends: ['cpu'] }), /backend "cpu" could not be loaded: cpu: skipped, forced failure/);

@@ -11,7 +11,15 @@ import type { Config } from '../../../src/core/config/schema';
 import { Rng } from '../../../src/core/random';
 import { readCheckpointIndex } from '../../../src/core/runDirectory';
 import { disposeBatch, epochOrder, evalImages, makeTrainBatch } from '../../../src/trainer/batches';
-import { type HostTensor, type ManifestInput, findLatestCheckpoint, indexEntryOf, readCheckpoint, recordCheckpoint, writeCheckpoint } from '../../../src/trainer/checkpoint';
+import {
+  type HostTensor,
+  type ManifestInput,
+  findLatestCheckpoint,
+  indexEntryOf,
+  readCheckpoint,
+  recordCheckpoint,
+  writeCheckpoint,
+} from '../../../src/trainer/checkpoint';
 import { makeSyntheticDataset } from '../../../src/data/synthetic';
 import { TrainingSession } from '../../../src/trainer/session';
 import { StepRunner } from '../../../src/trainer/step';
@@ -90,22 +98,41 @@ test('retention keeps the latest, the last K on the checkpoint grid and the best
   for (let e = 1; e <= 9; e++) {
     const m = manifestInput(`epoch-000${e}`, e, e * 10, 0, top1[e - 1]);
     const bytes = writeCheckpoint(dir, m, one);
-    recordCheckpoint(dir, indexEntryOf({ ...m, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes, tensors: [] }, bytes), policy);
+    recordCheckpoint(
+      dir,
+      indexEntryOf({ ...m, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes, tensors: [] }, bytes),
+      policy,
+    );
   }
   const kept = readCheckpointIndex(dir).checkpoints;
   // grid = 2, 4, 6, 8 and the final epoch 9; last two of them: 8, 9; best: epoch 2 (0.5)
-  assert.deepEqual(kept.map((e) => e.tag), ['epoch-0002', 'epoch-0008', 'epoch-0009']);
-  assert.deepEqual(kept.map((e) => e.best), [true, false, false]);
-  const folders = fs.readdirSync(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')).sort();
+  assert.deepEqual(
+    kept.map((e) => e.tag),
+    ['epoch-0002', 'epoch-0008', 'epoch-0009'],
+  );
+  assert.deepEqual(
+    kept.map((e) => e.best),
+    [true, false, false],
+  );
+  const folders = fs
+    .readdirSync(path.join(dir, 'checkpoints'))
+    .filter((f) => f.startsWith('epoch-'))
+    .sort();
   assert.deepEqual(folders, ['epoch-0002', 'epoch-0008', 'epoch-0009']);
   // a mid-epoch (stop) checkpoint is kept while it is the latest, and pruned by the next one
   const stop = manifestInput('epoch-0009-step-0000095', 9, 95, 5);
   const b1 = writeCheckpoint(dir, stop, one);
-  recordCheckpoint(dir, indexEntryOf({ ...stop, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes: b1, tensors: [] }, b1), { ...policy, epochs: 12 });
+  recordCheckpoint(dir, indexEntryOf({ ...stop, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes: b1, tensors: [] }, b1), {
+    ...policy,
+    epochs: 12,
+  });
   assert.ok(readCheckpointIndex(dir).checkpoints.some((e) => e.tag === stop.tag));
   const next = manifestInput('epoch-0010', 10, 100);
   const b2 = writeCheckpoint(dir, next, one);
-  recordCheckpoint(dir, indexEntryOf({ ...next, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes: b2, tensors: [] }, b2), { ...policy, epochs: 12 });
+  recordCheckpoint(dir, indexEntryOf({ ...next, schema: 'gpaco-checkpoint/1', weightsFile: 'weights.bin', bytes: b2, tensors: [] }, b2), {
+    ...policy,
+    epochs: 12,
+  });
   const after = readCheckpointIndex(dir).checkpoints.map((e) => e.tag);
   assert.ok(!after.includes(stop.tag));
   assert.ok(!fs.existsSync(path.join(dir, 'checkpoints', stop.tag)));

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../../../src/core/random';
-import { filterGradViaConv, inputGradViaConv, installConvGradient, restoreStockConvGradient } from '../../../src/trainer/backends/convGradient';
+import {
+  filterGradViaConv,
+  inputGradViaConv,
+  installConvGradient,
+  restoreStockConvGradient,
+} from '../../../src/trainer/backends/convGradient';
 import { wasmDir } from '../../../src/trainer/backends/wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
@@ -30,12 +35,26 @@ const CASES: Case[] = [
   { x: [2, 8, 8, 2], k: 4, cout: 3, stride: 2, pad: 'same' },
   { x: [1, 10, 10, 2], k: 5, cout: 2, stride: 1, pad: 2 },
   { x: [2, 6, 6, 3], k: 3, cout: 2, stride: 1, pad: 'valid' },
-  { x: [1, 8, 8, 2], k: 3, cout: 2, stride: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  {
+    x: [1, 8, 8, 2],
+    k: 3,
+    cout: 2,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function randomTensor(shape: number[], rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal()),
+    shape,
+  );
 }
 
 function maxRelError(a: tf.Tensor, b: tf.Tensor): number {
@@ -90,7 +109,9 @@ test('the registered override makes wasm train convolutions like the stock cpu g
   const expected = inputs.map(({ c, x, w }) => {
     const xt = tf.tensor4d(x, c.x);
     const wt = tf.tensor4d(w, [c.k, c.k, c.x[3], c.cout]);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))))([xt, wt]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))),
+    )([xt, wt]);
     const out = { dx: dx!.dataSync().slice(), dw: dw!.dataSync().slice() };
     tf.dispose([xt, wt, dx!, dw!]);
     return out;
@@ -98,12 +119,20 @@ test('the registered override makes wasm train convolutions like the stock cpu g
   setWasmPaths(wasmDir(path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')) + path.sep);
   assert.equal(await tf.setBackend('wasm'), true);
   // Without the override wasm cannot train a conv at all (no Conv2DBackpropFilter kernel).
-  assert.throws(() => tf.grads((b: tf.Tensor) => tf.sum(tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 1]), b as tf.Tensor4D, 1, 'same')))([tf.ones([3, 3, 1, 1])]), /Conv2DBackpropFilter/);
+  assert.throws(
+    () =>
+      tf.grads((b: tf.Tensor) => tf.sum(tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 1]), b as tf.Tensor4D, 1, 'same')))([
+        tf.ones([3, 3, 1, 1]),
+      ]),
+    /Conv2DBackpropFilter/,
+  );
   installConvGradient('conv');
   inputs.forEach(({ c, x, w }, i) => {
     const xt = tf.tensor4d(x, c.x);
     const wt = tf.tensor4d(w, [c.k, c.k, c.x[3], c.cout]);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))))([xt, wt]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))),
+    )([xt, wt]);
     assert.ok(maxRelError(dx!, tf.tensor(expected[i]!.dx, c.x)) < 1e-5, `wasm dx ${JSON.stringify(c)}`);
     assert.ok(maxRelError(dw!, tf.tensor(expected[i]!.dw, dw!.shape)) < 1e-5, `wasm dW ${JSON.stringify(c)}`);
   });

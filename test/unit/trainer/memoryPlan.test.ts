@@ -46,6 +46,12 @@ test('larger batches get near-equal micro-batches; a configured size that does n
 
 test('a step that cannot fit is refused with a reason', () => {
   const noSplit = { kind: 'ce' as const, views: 1 as const, microBatchable: false };
-  assert.throws(() => planMicroBatch({ batchSize: 256, configured: undefined, method: noSplit, bytes: resnet }), /cannot be split: lower optim\.batchSize/);
-  assert.throws(() => planMicroBatch({ batchSize: 4, configured: undefined, method: gpaco, bytes: { perImage: 5e9, fixed: 0 } }), /does not fit the wasm heap even one image at a time/);
+  assert.throws(
+    () => planMicroBatch({ batchSize: 256, configured: undefined, method: noSplit, bytes: resnet }),
+    /cannot be split: lower optim\.batchSize/,
+  );
+  assert.throws(
+    () => planMicroBatch({ batchSize: 4, configured: undefined, method: gpaco, bytes: { perImage: 5e9, fixed: 0 } }),
+    /does not fit the wasm heap even one image at a time/,
+  );
 });

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../../src/core/random';
 import { ConvNet } from '../../../src/trainer/models/convnet';
-import { BatchNorm, Conv2d, Dense, ParameterStore, avgPool2, copyParameters, globalAvgPool, heNormal, shortcutDownsample } from '../../../src/trainer/nn';
+import {
+  BatchNorm,
+  Conv2d,
+  Dense,
+  ParameterStore,
+  avgPool2,
+  copyParameters,
+  globalAvgPool,
+  heNormal,
+  shortcutDownsample,
+} from '../../../src/trainer/nn';
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
@@ -15,7 +25,10 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 
 function randomTensor(shape: number[], rng: Rng, scale = 1, shift = 0): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale + shift), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal() * scale + shift),
+    shape,
+  );
 }
 
 test('batch norm (training, affine form) equals tf.batchNorm in values and gradients', async () => {
@@ -32,7 +45,15 @@ test('batch norm (training, affine form) equals tf.batchNorm in values and gradi
     const { mean, variance } = tf.moments(xi, [0, 1, 2]);
     return tf.sum(tf.mul(tf.batchNorm(xi, mean, variance, bn.beta, bn.gamma, 1e-5), w));
   };
-  close(bn.apply(x, true).dataSync(), (() => { const { mean, variance } = tf.moments(x, [0, 1, 2]); return tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, 1e-5).dataSync(); })(), 1e-5, 'values');
+  close(
+    bn.apply(x, true).dataSync(),
+    (() => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, 1e-5).dataSync();
+    })(),
+    1e-5,
+    'values',
+  );
   close(tf.grad(ours)(x).dataSync(), tf.grad(stock)(x).dataSync(), 1e-4, 'dx');
   const g1 = tf.variableGrads(() => ours(x) as tf.Scalar, [bn.gamma, bn.beta]).grads;
   const g2 = tf.variableGrads(() => stock(x) as tf.Scalar, [bn.gamma, bn.beta]).grads;
@@ -50,13 +71,28 @@ test('batch norm keeps PyTorch running statistics and evaluates with them', asyn
   tf.tidy(() => bn.apply(x, true));
   const mean = [2.5, 11];
   const unbiasedVar = [5 / 3, 4]; // sum of squared deviations / (n - 1)
-  close(bn.runningMean.dataSync(), mean.map((m) => 0.9 * 0 + 0.1 * m), 1e-6, 'running mean');
-  close(bn.runningVar.dataSync(), unbiasedVar.map((v) => 0.9 * 1 + 0.1 * v), 1e-6, 'running var');
+  close(
+    bn.runningMean.dataSync(),
+    mean.map((m) => 0.9 * 0 + 0.1 * m),
+    1e-6,
+    'running mean',
+  );
+  close(
+    bn.runningVar.dataSync(),
+    unbiasedVar.map((v) => 0.9 * 1 + 0.1 * v),
+    1e-6,
+    'running var',
+  );
   // Evaluation uses the running statistics, not the batch's.
   const y = bn.apply(tf.tensor4d([1, 1], [1, 1, 1, 2]), false).dataSync();
   const rm = bn.runningMean.dataSync();
   const rv = bn.runningVar.dataSync();
-  close(y, [0, 1].map((c) => (1 - rm[c]!) / Math.sqrt(rv[c]! + 1e-5)), 1e-5, 'eval output');
+  close(
+    y,
+    [0, 1].map((c) => (1 - rm[c]!) / Math.sqrt(rv[c]! + 1e-5)),
+    1e-5,
+    'eval output',
+  );
   // Evaluation does not move the statistics.
   close(bn.runningMean.dataSync(), rm, 0, 'unchanged');
   // A training step is normalised per channel (mean 0, biased variance 1 before gamma/beta).
@@ -64,12 +100,15 @@ test('batch norm keeps PyTorch running statistics and evaluates with them', asyn
   const m = tf.moments(yt, [0, 1, 2]);
   close(m.mean.dataSync(), [0, 0], 1e-5, 'normalised mean');
   close(m.variance.dataSync(), [1, 1], 1e-3, 'normalised variance');
-  assert.deepEqual(store.entries().map((e) => [e.name, e.trainable]), [
-    ['gamma', true],
-    ['beta', true],
-    ['runningMean', false],
-    ['runningVar', false],
-  ]);
+  assert.deepEqual(
+    store.entries().map((e) => [e.name, e.trainable]),
+    [
+      ['gamma', true],
+      ['beta', true],
+      ['runningMean', false],
+      ['runningVar', false],
+    ],
+  );
   store.dispose();
 });
 
@@ -92,7 +131,10 @@ test('conv, dense, pools and the option-A shortcut compute what they say', async
   const store = new ParameterStore();
   const conv = new Conv2d(store.scope('c'), { kernel: 3, inChannels: 2, outChannels: 4, stride: 2 }, rng);
   const dense = new Dense(store.scope('d'), { inFeatures: 4, outFeatures: 3 }, rng);
-  assert.deepEqual(store.entries().map((e) => e.name), ['c.w', 'd.w', 'd.b']);
+  assert.deepEqual(
+    store.entries().map((e) => e.name),
+    ['c.w', 'd.w', 'd.b'],
+  );
   const x = randomTensor([2, 6, 6, 2], rng) as tf.Tensor4D;
   const y = conv.apply(x);
   assert.deepEqual(y.shape, [2, 3, 3, 4]);
@@ -102,7 +144,10 @@ test('conv, dense, pools and the option-A shortcut compute what they say', async
   close(dense.apply(h).dataSync(), tf.add(tf.matMul(h, dense.w), dense.b!).dataSync(), 1e-6, 'dense');
   assert.deepEqual(avgPool2(x).shape, [2, 3, 3, 2]);
   // avgPool2's own gradient equals tfjs's AvgPoolGrad, on even and odd sizes
-  for (const shape of [[2, 6, 6, 3], [2, 7, 5, 3]] as const) {
+  for (const shape of [
+    [2, 6, 6, 3],
+    [2, 7, 5, 3],
+  ] as const) {
     const xi = randomTensor([...shape], rng) as tf.Tensor4D;
     const wy = randomTensor([2, Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), 3], rng);
     close(avgPool2(xi).dataSync(), tf.avgPool(xi, 2, 2, 'valid').dataSync(), 0, 'avgPool2 value');
@@ -120,7 +165,9 @@ test('conv, dense, pools and the option-A shortcut compute what they say', async
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 3; j++) assert.deepEqual(sv[n]![i]![j], [0, 0, xv[n]![2 * i]![2 * j]![0]!, xv[n]![2 * i]![2 * j]![1]!, 0, 0]);
   // ... and it has a gradient (stridedSlice has none): 1 on the kept pixels, 0 elsewhere.
-  const g = tf.grad((xi: tf.Tensor) => tf.sum(shortcutDownsample(xi as tf.Tensor4D, 6)))(x).arraySync() as number[][][][];
+  const g = tf
+    .grad((xi: tf.Tensor) => tf.sum(shortcutDownsample(xi as tf.Tensor4D, 6)))(x)
+    .arraySync() as number[][][][];
   assert.equal(g[0]![0]![0]![0], 1);
   assert.equal(g[0]![1]![0]![0], 0);
   store.dispose();

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { resolvePreset } from '../../../src/core/config/presets';
 import { learningRate, lrCifarStep, lrStep, lrWarmupCosine } from '../../../src/trainer/schedule';
 
-const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+const near = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 test('warm-up + cosine: base*(e+1)/w during warm-up, then base*0.5*(1+cos(pi*(e-w+1)/(E-w+1)))', () => {
   const base = 0.04;

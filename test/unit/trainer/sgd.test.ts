@@ -43,7 +43,16 @@ test('a parameter without a gradient is left alone; buffers restore exactly', as
   other.restore(saved);
   close(other.state().get('a')!.dataSync(), [1.5], 'restored');
   assert.throws(() => other.restore(new Map([['a', tf.tensor1d([1])]])), /"b" missing/);
-  assert.throws(() => other.restore(new Map([['a', tf.tensor1d([1, 2])], ['b', tf.tensor1d([1])]])), /shape/);
+  assert.throws(
+    () =>
+      other.restore(
+        new Map([
+          ['a', tf.tensor1d([1, 2])],
+          ['b', tf.tensor1d([1])],
+        ]),
+      ),
+    /shape/,
+  );
   assert.throws(() => new SgdMomentum([...store.entries(), ...store.entries()], { momentum: 0, weightDecay: 0 }), /twice/);
   opt.dispose();
   other.dispose();

@@ -19,7 +19,13 @@ class LinearMethod implements TrainingMethod {
   afterSteps = 0;
 
   constructor(readonly microBatchable: boolean) {
-    this.w = this.params.addTrainable('w', tf.tensor2d(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [4, 3]));
+    this.w = this.params.addTrainable(
+      'w',
+      tf.tensor2d(
+        Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+        [4, 3],
+      ),
+    );
   }
 
   computeLoss(batch: TrainBatch): StepOutput {
@@ -33,7 +39,10 @@ class LinearMethod implements TrainingMethod {
     widths: [3],
     differentiable: [true],
     outputs: (views) => [tf.matMul<tf.Tensor2D>(tf.reshape<tf.Rank.R2>(views[0]!, [views[0]!.shape[0], 4]), this.w)],
-    loss: (outputs, _labels, oneHot) => ({ loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(outputs[0]!)), 1))) as tf.Scalar, logits: outputs[0]! }),
+    loss: (outputs, _labels, oneHot) => ({
+      loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(outputs[0]!)), 1))) as tf.Scalar,
+      logits: outputs[0]!,
+    }),
   };
 
   afterStep(): void {
@@ -56,8 +65,14 @@ class LinearMethod implements TrainingMethod {
 }
 
 function batchOf(n: number): TrainBatch {
-  const x = tf.tensor4d(Array.from({ length: n * 4 }, (_, i) => Math.cos(i * 0.7)), [n, 2, 2, 1]);
-  const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32');
+  const x = tf.tensor4d(
+    Array.from({ length: n * 4 }, (_, i) => Math.cos(i * 0.7)),
+    [n, 2, 2, 1],
+  );
+  const labels = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 3),
+    'int32',
+  );
   return { views: [x], labels, oneHot: tf.oneHot(labels, 3).toFloat() as tf.Tensor2D, size: n };
 }
 
@@ -66,7 +81,12 @@ async function stepWith(micro: number | undefined): Promise<{ w: Float32Array; l
   const named = m.params.entries().map((e) => ({ ...e, name: `method/${e.name}` }));
   const runner = new StepRunner(m, named, new SgdMomentum(named, { momentum: 0.9, weightDecay: 1e-3 }), micro);
   const out = await runner.run(batchOf(8), 0.1);
-  const res = { w: m.w.dataSync() as Float32Array, loss: (await out.loss.data())[0]!, correct: (await out.correct.data())[0]!, afterSteps: m.afterSteps };
+  const res = {
+    w: m.w.dataSync() as Float32Array,
+    loss: (await out.loss.data())[0]!,
+    correct: (await out.correct.data())[0]!,
+    afterSteps: m.afterSteps,
+  };
   return res;
 }
 
@@ -83,11 +103,17 @@ test('micro-batches (3 + 3 + 2) give the update, loss and accuracy of the whole 
 test('a method that couples the batch and has no gradient caching cannot be split', () => {
   const m = new LinearMethod(false);
   const named = m.params.entries();
-  assert.throws(() => new StepRunner(m, named, new SgdMomentum(named, { momentum: 0, weightDecay: 0 }), 4), /cannot split a batch into micro-batches/);
+  assert.throws(
+    () => new StepRunner(m, named, new SgdMomentum(named, { momentum: 0, weightDecay: 0 }), 4),
+    /cannot split a batch into micro-batches/,
+  );
 });
 
 test('a wasm out-of-memory error says what to change', () => {
   const msg = explainError(new RangeError('RuntimeError: memory access out of bounds'), 256);
-  assert.match(msg, /wasm heap \(at most 4 GiB\) ran out at batch size 256: lower optim\.batchSize \(e\.g\. 128\) or set optim\.microBatchSize/);
+  assert.match(
+    msg,
+    /wasm heap \(at most 4 GiB\) ran out at batch size 256: lower optim\.batchSize \(e\.g\. 128\) or set optim\.microBatchSize/,
+  );
   assert.equal(explainError(new Error('something else'), 256), 'something else');
 });

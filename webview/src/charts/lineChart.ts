@@ -62,7 +62,12 @@ export class LineChart {
     exportButton: HTMLElement | null,
   ) {
     this.plotBox = h('div', { class: 'plot' });
-    this.element = h('figure', { class: 'chart' }, h('figcaption', {}, h('span', { class: 'chart-title' }, options.title), exportButton), this.plotBox);
+    this.element = h(
+      'figure',
+      { class: 'chart' },
+      h('figcaption', {}, h('span', { class: 'chart-title' }, options.title), exportButton),
+      this.plotBox,
+    );
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(this.plotBox);
   }
@@ -112,22 +117,25 @@ export class LineChart {
       legend: { live: true },
       series: [
         { label: o.xLabel ?? 'epoch', value: (_u, v) => (v === null || v === undefined ? '–' : String(v)) },
-        ...this.series.map(
-          (s): uPlot.Series => ({
-            label: s.label,
-            stroke: s.width === 0 ? 'transparent' : s.color,
-            width: s.width ?? 1.5,
-            ...(s.dash ? { dash: s.dash } : {}),
-            spanGaps: true,
-            value: (_u, v) => formatY(o.y, v),
-            points: o.points ? { show: true, size: 4, fill: s.color, stroke: s.color } : { show: (u) => u.data[0].length <= 60, size: 4 },
-            ...(o.points ? { paths: () => null } : {}),
-          }),
-        ),
+        ...this.series.map((s): uPlot.Series => ({
+          label: s.label,
+          stroke: s.width === 0 ? 'transparent' : s.color,
+          width: s.width ?? 1.5,
+          ...(s.dash ? { dash: s.dash } : {}),
+          spanGaps: true,
+          value: (_u, v) => formatY(o.y, v),
+          points: o.points ? { show: true, size: 4, fill: s.color, stroke: s.color } : { show: (u) => u.data[0].length <= 60, size: 4 },
+          ...(o.points ? { paths: () => null } : {}),
+        })),
       ],
       // Epochs are whole numbers: no 1.5 ticks.
-      axes: [{ ...axis(o.xLabel ?? 'epoch'), ...(o.logX ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }) }, { ...axis(), size: 56, values: (_u, ticks) => ticks.map((v) => formatY(o.y, v)) }],
-      ...(this.bands.length ? { bands: this.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })) } : {}),
+      axes: [
+        { ...axis(o.xLabel ?? 'epoch'), ...(o.logX ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }) },
+        { ...axis(), size: 56, values: (_u, ticks) => ticks.map((v) => formatY(o.y, v)) },
+      ],
+      ...(this.bands.length
+        ? { bands: this.bands.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })) }
+        : {}),
       hooks: {
         ...(o.onHover ? { setCursor: [(u: uPlot) => o.onHover!(u.cursor.idx ?? null)] } : {}),
         // Where the plot area is and what it spans, for tests that read the canvas's pixels.

@@ -1,12 +1,19 @@
 // The columns of the experiments table: what each shows for a run row and for a group row, and
 // the header text, which states the value mode (last / best by a metric / at epoch N) so a best
 // value is never read as a last one.
-import { METRIC_LABELS, type ConfigValueWire, type ExperimentGroup, type ExperimentRow, type ExperimentsView, type MetricName, type MetricStats } from '../../../src/protocol/experiments';
+import {
+  METRIC_LABELS,
+  type ConfigValueWire,
+  type ExperimentGroup,
+  type ExperimentRow,
+  type ExperimentsView,
+  type MetricName,
+  type MetricStats,
+} from '../../../src/protocol/experiments';
 import { duration } from '../dom';
 
 export type Item =
-  | { kind: 'run'; row: ExperimentRow; member: boolean }
-  | { kind: 'group'; group: ExperimentGroup; label: string; expanded: boolean };
+  { kind: 'run'; row: ExperimentRow; member: boolean } | { kind: 'group'; group: ExperimentGroup; label: string; expanded: boolean };
 
 export interface Column {
   id: string;
@@ -19,7 +26,8 @@ export interface Column {
 }
 
 /** A fraction as a percentage with one decimal, without the sign (the header says %). */
-export const pct1 = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (v * 100).toFixed(1));
+export const pct1 = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : (v * 100).toFixed(1);
 
 /** `mean ± std (n)` in percent; a single member shows its value and (1). */
 export function statsText(s: MetricStats | null): string {
@@ -75,8 +83,22 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
     },
     { id: 'tags', label: 'tags', title: 'tags (meta.json)', width: 120, numeric: false, text: runOnly((r) => r.tags.join(' ')) },
     { id: 'created', label: 'created', title: 'created', width: 130, numeric: false, text: runOnly((r) => created(r.createdAt)) },
-    { id: 'duration', label: 'duration', title: 'wall time from start to end (or now)', width: 76, numeric: true, text: runOnly((r) => duration(r.durationSeconds)) },
-    { id: 'epochs', label: 'epochs', title: 'epochs done / planned', width: 70, numeric: true, text: runOnly((r) => `${r.epoch}/${r.epochs}`) },
+    {
+      id: 'duration',
+      label: 'duration',
+      title: 'wall time from start to end (or now)',
+      width: 76,
+      numeric: true,
+      text: runOnly((r) => duration(r.durationSeconds)),
+    },
+    {
+      id: 'epochs',
+      label: 'epochs',
+      title: 'epochs done / planned',
+      width: 70,
+      numeric: true,
+      text: runOnly((r) => `${r.epoch}/${r.epochs}`),
+    },
     { id: 'backend', label: 'backend', title: 'TensorFlow.js backend', width: 76, numeric: false, text: runOnly((r) => r.backend ?? '–') },
     {
       id: 'classes',
@@ -98,15 +120,13 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
   const metrics = (['top1', 'many', 'medium', 'few', 'top5'] as const).map(metric);
   const config = (view.configColumns ?? configKeys)
     .filter((k) => configKeys.includes(k))
-    .map(
-      (k): Column => ({
-        id: `config:${k}`,
-        label: k,
-        title: `config ${k}`,
-        width: Math.max(70, Math.min(160, k.length * 7 + 16)),
-        numeric: false,
-        text: (item) => configText(item.kind === 'run' ? item.row.config[k] : item.group.config[k]),
-      }),
-    );
+    .map((k): Column => ({
+      id: `config:${k}`,
+      label: k,
+      title: `config ${k}`,
+      width: Math.max(70, Math.min(160, k.length * 7 + 16)),
+      numeric: false,
+      text: (item) => configText(item.kind === 'run' ? item.row.config[k] : item.group.config[k]),
+    }));
   return [...fixed, valueEpoch, ...metrics, ...config];
 }

@@ -48,7 +48,10 @@ function configAxis(key: string, lines: PlotLine[]): Axis {
     const hi = Math.max(...nums);
     const span = hi - lo || 1;
     const distinct = [...new Set(nums)].sort((a, b) => a - b);
-    const ticks = (distinct.length <= 6 ? distinct : [lo, lo + span / 2, hi]).map((v) => ({ at: hi === lo ? 0.5 : (v - lo) / span, text: String(Number(v.toPrecision(4))) }));
+    const ticks = (distinct.length <= 6 ? distinct : [lo, lo + span / 2, hi]).map((v) => ({
+      at: hi === lo ? 0.5 : (v - lo) / span,
+      text: String(Number(v.toPrecision(4))),
+    }));
     return { key, label: key, pos: (l) => (hi === lo ? 0.5 : (Number(l.config[key]) - lo) / span), ticks };
   }
   const text = (v: ConfigValueWire | undefined) => (v === undefined ? '(absent)' : configText(v));

@@ -84,19 +84,55 @@ export class ExperimentsTable {
     initial: ExperimentsView = DEFAULT_EXPERIMENTS_VIEW,
   ) {
     this.view = structuredClone(initial);
-    const metricOptions = (selected: MetricName) => METRIC_NAMES.map((m) => h('option', { value: m, selected: m === selected }, METRIC_LABELS[m]));
+    const metricOptions = (selected: MetricName) =>
+      METRIC_NAMES.map((m) => h('option', { value: m, selected: m === selected }, METRIC_LABELS[m]));
     this.controls = {
-      value: h('select', { 'data-control': 'value', 'aria-label': 'Values shown' }, h('option', { value: 'last' }, 'last evaluation'), h('option', { value: 'best' }, 'best by'), h('option', { value: 'epoch' }, 'at epoch')),
+      value: h(
+        'select',
+        { 'data-control': 'value', 'aria-label': 'Values shown' },
+        h('option', { value: 'last' }, 'last evaluation'),
+        h('option', { value: 'best' }, 'best by'),
+        h('option', { value: 'epoch' }, 'at epoch'),
+      ),
       bestMetric: h('select', { 'data-control': 'best-metric', 'aria-label': 'Best by metric' }, ...metricOptions('few')),
-      epoch: h('input', { type: 'number', min: 0, step: 1, value: 1, 'data-control': 'epoch', 'aria-label': 'Epoch', class: 'epoch-input' }),
-      group: h('select', { 'data-control': 'group', 'aria-label': 'Group by config' }, h('option', { value: 'none' }, 'no grouping'), h('option', { value: 'seed' }, 'everything but seed'), h('option', { value: 'except' }, 'everything except…')),
+      epoch: h('input', {
+        type: 'number',
+        min: 0,
+        step: 1,
+        value: 1,
+        'data-control': 'epoch',
+        'aria-label': 'Epoch',
+        class: 'epoch-input',
+      }),
+      group: h(
+        'select',
+        { 'data-control': 'group', 'aria-label': 'Group by config' },
+        h('option', { value: 'none' }, 'no grouping'),
+        h('option', { value: 'seed' }, 'everything but seed'),
+        h('option', { value: 'except' }, 'everything except…'),
+      ),
       except: h('select', { 'data-control': 'except', 'aria-label': 'Keys left out of the grouping', multiple: true, size: 4 }),
-      text: h('input', { type: 'search', placeholder: 'filter: name, tag, config value', 'data-control': 'filter', 'aria-label': 'Filter' }),
-      status: h('select', { 'data-control': 'status', 'aria-label': 'Status' }, h('option', { value: '' }, 'any status'), ...['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted', 'unreadable'].map((s) => h('option', { value: s }, s))),
+      text: h('input', {
+        type: 'search',
+        placeholder: 'filter: name, tag, config value',
+        'data-control': 'filter',
+        'aria-label': 'Filter',
+      }),
+      status: h(
+        'select',
+        { 'data-control': 'status', 'aria-label': 'Status' },
+        h('option', { value: '' }, 'any status'),
+        ...['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted', 'unreadable'].map((s) => h('option', { value: s }, s)),
+      ),
       tag: h('select', { 'data-control': 'tag', 'aria-label': 'Tag' }, h('option', { value: '' }, 'any tag')),
       columns: h('details', { class: 'columns-menu', 'data-control': 'columns' }),
       plotMetric: h('select', { 'data-control': 'plot-metric', 'aria-label': 'Parallel coordinates metric' }, ...metricOptions('few')),
-      band: h('select', { 'data-control': 'band', 'aria-label': 'Group band in Compare' }, h('option', { value: 'std' }, 'band ± std'), h('option', { value: 'minmax' }, 'band min–max')),
+      band: h(
+        'select',
+        { 'data-control': 'band', 'aria-label': 'Group band in Compare' },
+        h('option', { value: 'std' }, 'band ± std'),
+        h('option', { value: 'minmax' }, 'band min–max'),
+      ),
     };
     const action = (label: string, id: string, fn: () => void) => {
       const b = h('button', { type: 'button', 'data-action': id }, label);
@@ -135,7 +171,16 @@ export class ExperimentsTable {
         h('span', { class: 'spacer' }),
         this.count,
       ),
-      h('div', { class: 'xtoolbar actions' }, this.actionButtons.compare, c.band, this.actionButtons.tags, this.actionButtons.note, this.actionButtons.csv, h('label', {}, 'Parallel coordinates by ', c.plotMetric)),
+      h(
+        'div',
+        { class: 'xtoolbar actions' },
+        this.actionButtons.compare,
+        c.band,
+        this.actionButtons.tags,
+        this.actionButtons.note,
+        this.actionButtons.csv,
+        h('label', {}, 'Parallel coordinates by ', c.plotMetric),
+      ),
       this.groupNote,
       this.warnings,
       h('div', { class: 'xtable' }, this.header, this.body.element),
@@ -150,7 +195,11 @@ export class ExperimentsTable {
     const valueChanged = () => {
       const kind = c.value.value;
       this.view.value =
-        kind === 'best' ? { kind: 'best', by: c.bestMetric.value as MetricName } : kind === 'epoch' ? { kind: 'epoch', epoch: Math.max(0, Math.floor(Number(c.epoch.value) || 0)) } : { kind: 'last' };
+        kind === 'best'
+          ? { kind: 'best', by: c.bestMetric.value as MetricName }
+          : kind === 'epoch'
+            ? { kind: 'epoch', epoch: Math.max(0, Math.floor(Number(c.epoch.value) || 0)) }
+            : { kind: 'last' };
       this.changed();
     };
     c.value.addEventListener('change', valueChanged);
@@ -275,7 +324,10 @@ export class ExperimentsTable {
       });
       return h('label', { class: 'column-choice' }, box, k);
     });
-    menu.replaceChildren(h('summary', {}, `Config columns (${keys.filter((k) => shown.has(k)).length}/${keys.length})`), h('div', { class: 'column-list' }, ...boxes));
+    menu.replaceChildren(
+      h('summary', {}, `Config columns (${keys.filter((k) => shown.has(k)).length}/${keys.length})`),
+      h('div', { class: 'column-list' }, ...boxes),
+    );
   }
 
   /** Lays out what the host said to show (in its order, groups nested); redraws header and rows. */
@@ -291,10 +343,11 @@ export class ExperimentsTable {
       for (const g of shown.groups) {
         const expanded = this.expanded.has(g.key);
         items.push({ kind: 'group', group: g, label: g.label, expanded });
-        if (expanded) for (const id of g.members) {
-          const r = row(id);
-          if (r) items.push({ kind: 'run', row: r, member: true });
-        }
+        if (expanded)
+          for (const id of g.members) {
+            const r = row(id);
+            if (r) items.push({ kind: 'run', row: r, member: true });
+          }
       }
     } else
       for (const id of shown.order) {
@@ -310,7 +363,10 @@ export class ExperimentsTable {
     this.renderHeader();
     this.body.setItems(items);
     const groups = items.filter((i) => i.kind === 'group').length;
-    setText(this.count, `${rows.length} of ${s.rows.length} runs${shown.groups ? ` · ${groups} groups` : ''} · ${this.selected.size} selected`);
+    setText(
+      this.count,
+      `${rows.length} of ${s.rows.length} runs${shown.groups ? ` · ${groups} groups` : ''} · ${this.selected.size} selected`,
+    );
     this.updateActions();
     this.updatePlot();
     this.element.dataset.layoutMs = (performance.now() - t0).toFixed(2);
@@ -322,7 +378,12 @@ export class ExperimentsTable {
       h('span', { class: 'xcell select', role: 'columnheader' }),
       ...this.columns.map((c) => {
         const dir = sort?.column === c.id ? (sort.descending ? 'descending' : 'ascending') : 'none';
-        const cell = h('span', { class: `xcell${c.numeric ? ' num' : ''}`, role: 'columnheader', title: c.title, 'aria-sort': dir, 'data-column': c.id }, c.label, dir === 'none' ? '' : dir === 'ascending' ? ' ▲' : ' ▼');
+        const cell = h(
+          'span',
+          { class: `xcell${c.numeric ? ' num' : ''}`, role: 'columnheader', title: c.title, 'aria-sort': dir, 'data-column': c.id },
+          c.label,
+          dir === 'none' ? '' : dir === 'ascending' ? ' ▲' : ' ▼',
+        );
         cell.addEventListener('click', () => this.sortBy(c.id));
         return cell;
       }),
@@ -461,7 +522,9 @@ export class ExperimentsTable {
   }
 
   private compare(): void {
-    const items = this.selectedItems().map((i): CompareItemWire => (i.kind === 'run' ? { kind: 'run', runId: i.row.id } : { kind: 'group', label: i.label, runIds: i.group.members }));
+    const items = this.selectedItems().map((i): CompareItemWire =>
+      i.kind === 'run' ? { kind: 'run', runId: i.row.id } : { kind: 'group', label: i.label, runIds: i.group.members },
+    );
     if (items.length) this.hooks.compare(items, this.view.band);
   }
 
@@ -470,7 +533,9 @@ export class ExperimentsTable {
     if (!s) return;
     const m = this.view.plotMetric;
     const lines: PlotLine[] = this.selectedItems().map((i) =>
-      i.kind === 'run' ? { label: i.row.name, config: i.row.config, metric: i.row.metrics[m] } : { label: i.label, config: i.group.config, metric: i.group.metrics[m]?.mean ?? null },
+      i.kind === 'run'
+        ? { label: i.row.name, config: i.row.config, metric: i.row.metrics[m] }
+        : { label: i.label, config: i.group.config, metric: i.group.metrics[m]?.mean ?? null },
     );
     this.plot.update(lines, s.configKeys, m);
   }

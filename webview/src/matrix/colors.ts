@@ -196,7 +196,14 @@ export const DIVERGING_ZERO_SLOT = DIVERGING_ZERO;
  * cells than pixels) the view draws these levels, so a single confused cell never vanishes
  * between pixels as nearest-neighbour sampling would make it. Level 0 is the full image.
  */
-export function slotLevel(size: number, cells: Int32Array, slots: Uint8Array, level: number, magnitude: Uint8Array, zeroSlot: number): { data: Uint8Array; size: number; touched: Int32Array } {
+export function slotLevel(
+  size: number,
+  cells: Int32Array,
+  slots: Uint8Array,
+  level: number,
+  magnitude: Uint8Array,
+  zeroSlot: number,
+): { data: Uint8Array; size: number; touched: Int32Array } {
   const side = Math.ceil(size / 2 ** level);
   const out = new Uint8Array(side * side);
   if (zeroSlot !== 0) out.fill(zeroSlot);

@@ -103,7 +103,10 @@ export class MatrixView {
   /** The element's width as last observed (reading clientWidth would force a page layout mid-update). */
   private width = 0;
 
-  constructor(private theme: Theme, label: string) {
+  constructor(
+    private theme: Theme,
+    label: string,
+  ) {
     this.canvas = h('canvas', {
       class: 'matrix-base',
       tabindex: 0,
@@ -111,7 +114,11 @@ export class MatrixView {
       'aria-label': `${label}. Arrow keys move between cells, plus and minus zoom, 0 resets the view.`,
     });
     this.overlay = h('canvas', { class: 'matrix-overlay', 'aria-hidden': 'true' });
-    this.readout = h('div', { class: 'matrix-readout', 'aria-live': 'polite' }, 'Hover a cell, or focus the matrix and use the arrow keys.');
+    this.readout = h(
+      'div',
+      { class: 'matrix-readout', 'aria-live': 'polite' },
+      'Hover a cell, or focus the matrix and use the arrow keys.',
+    );
     this.element = h('div', { class: 'matrix' }, h('div', { class: 'matrix-stack' }, this.canvas, this.overlay), this.readout);
     this.resize = new ResizeObserver((entries) => {
       this.width = Math.floor(entries[entries.length - 1]!.contentRect.width);
@@ -270,14 +277,29 @@ export class MatrixView {
       ctx.clip();
       ctx.imageSmoothingEnabled = false;
       const f = level.factor;
-      ctx.drawImage(level.canvas, vis.x / f, vis.y / f, vis.width / f, vis.height / f, L + v.offsetX + vis.x * v.scale, T + v.offsetY + vis.y * v.scale, vis.width * v.scale, vis.height * v.scale);
+      ctx.drawImage(
+        level.canvas,
+        vis.x / f,
+        vis.y / f,
+        vis.width / f,
+        vis.height / f,
+        L + v.offsetX + vis.x * v.scale,
+        T + v.offsetY + vis.y * v.scale,
+        vis.width * v.scale,
+        vis.height * v.scale,
+      );
       if (v.scale >= GRID_SCALE) this.drawGrid(ctx);
       this.drawBoundaries(ctx, input);
       ctx.restore();
     }
     ctx.strokeStyle = t.grid;
     ctx.lineWidth = 1;
-    ctx.strokeRect(L + Math.max(0, v.offsetX) - 0.5, T + Math.max(0, v.offsetY) - 0.5, Math.min(this.plot.width, n * v.scale) + 1, Math.min(this.plot.height, n * v.scale) + 1);
+    ctx.strokeRect(
+      L + Math.max(0, v.offsetX) - 0.5,
+      T + Math.max(0, v.offsetY) - 0.5,
+      Math.min(this.plot.width, n * v.scale) + 1,
+      Math.min(this.plot.height, n * v.scale) + 1,
+    );
     this.drawLabels(ctx, input);
     this.canvas.dataset.view = JSON.stringify({ scale: v.scale, offsetX: v.offsetX, offsetY: v.offsetY, left: L, top: T });
   }
@@ -451,7 +473,13 @@ export class MatrixView {
       if (input.kind === 'counts') {
         const count = input.counts[i]!;
         const total = this.stats.rowTotals[cell.row]!;
-        this.readout.replaceChildren(...head, field('count', String(count)), count === 1 ? ' image · ' : ' images · ', field('share', total > 0 ? `${((100 * count) / total).toFixed(1)}%` : '–'), ' of the row');
+        this.readout.replaceChildren(
+          ...head,
+          field('count', String(count)),
+          count === 1 ? ' image · ' : ' images · ',
+          field('share', total > 0 ? `${((100 * count) / total).toFixed(1)}%` : '–'),
+          ' of the row',
+        );
       } else {
         const a = this.statsB!.rowTotals[cell.row]!;
         const b = this.stats.rowTotals[cell.row]!;
@@ -544,7 +572,12 @@ export class MatrixView {
     const n = input.size;
     const cur = this.cursor ?? { row: 0, col: 0 };
     const step = ev.ctrlKey || ev.metaKey ? Math.max(1, Math.round(n / 10)) : 1;
-    const moves: Record<string, [number, number]> = { ArrowUp: [-step, 0], ArrowDown: [step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
+    const moves: Record<string, [number, number]> = {
+      ArrowUp: [-step, 0],
+      ArrowDown: [step, 0],
+      ArrowLeft: [0, -step],
+      ArrowRight: [0, step],
+    };
     if (ev.key === 'Enter' && this.cursor) {
       ev.preventDefault();
       this.onPick?.(this.cursor.row, this.cursor.col);

@@ -10,7 +10,12 @@ const VISIBLE_ROWS = 14;
 
 export class ClassTableView {
   readonly element: HTMLElement;
-  private readonly search = h('input', { type: 'search', placeholder: 'Search classes', 'data-testid': 'class-search', 'aria-label': 'Search classes by name' });
+  private readonly search = h('input', {
+    type: 'search',
+    placeholder: 'Search classes',
+    'data-testid': 'class-search',
+    'aria-label': 'Search classes by name',
+  });
   private readonly count = h('span', { class: 'note', 'data-field': 'class-count' });
   private readonly viewport = h('div', { class: 'class-viewport', 'data-testid': 'class-table', tabindex: 0 });
   private readonly spacer = h('div', { class: 'class-spacer' });
@@ -26,8 +31,19 @@ export class ClassTableView {
     this.viewport.append(this.spacer);
     this.viewport.addEventListener('scroll', () => this.draw());
     this.search.addEventListener('input', () => this.filter());
-    const head = h('div', { class: 'class-row class-head' }, ...['class', 'train', 'group', 'accuracy', 'most confused with'].map((t) => h('span', {}, t)));
-    this.element = h('section', { class: 'class-table' }, h('h3', {}, 'Classes'), h('div', { class: 'toolbar' }, this.search, this.count), head, this.viewport);
+    const head = h(
+      'div',
+      { class: 'class-row class-head' },
+      ...['class', 'train', 'group', 'accuracy', 'most confused with'].map((t) => h('span', {}, t)),
+    );
+    this.element = h(
+      'section',
+      { class: 'class-table' },
+      h('h3', {}, 'Classes'),
+      h('div', { class: 'toolbar' }, this.search, this.count),
+      head,
+      this.viewport,
+    );
   }
 
   set(classes: ClassTable, detail: EvalDetail): void {

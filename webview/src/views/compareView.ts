@@ -26,7 +26,10 @@ const METRICS: { value: Metric; label: string }[] = [
 function aligned<T>(items: T[], pick: (r: T) => [number[], (number | null)[]]): { x: number[]; ys: (number | null)[][] } {
   if (items.length === 0) return { x: [], ys: [] };
   const joined = uPlot.join(items.map((r) => pick(r) as uPlot.AlignedData));
-  return { x: Array.from(joined[0] as ArrayLike<number>), ys: joined.slice(1).map((s) => Array.from(s as ArrayLike<number | null | undefined>, (v) => (v === undefined ? null : v))) };
+  return {
+    x: Array.from(joined[0] as ArrayLike<number>),
+    ys: joined.slice(1).map((s) => Array.from(s as ArrayLike<number | null | undefined>, (v) => (v === undefined ? null : v))),
+  };
 }
 
 /** `mean ± std (n)` in percent. */
@@ -74,19 +77,27 @@ export class CompareView {
     private theme: Theme,
     private readonly hooks: CompareViewHooks,
   ) {
-    const png = (what: string, data: () => string) => button('PNG', () => this.hooks.exportFile('png', exportName('compare', what, 'png'), data()), { 'data-export': `${what}-png` });
+    const png = (what: string, data: () => string) =>
+      button('PNG', () => this.hooks.exportFile('png', exportName('compare', what, 'png'), data()), { 'data-export': `${what}-png` });
     this.loss = new LineChart({ title: 'Training loss', y: 'number' }, theme, null);
     this.accuracy = new LineChart({ title: 'Test accuracy', y: 'percent' }, theme, null);
     this.loss.element.querySelector('figcaption')!.append(png('loss', () => this.loss.toPNG()));
-    this.accuracy.element
-      .querySelector('figcaption')!
-      .append(
-        select(METRICS, this.metric, (v) => ((this.metric = v as Metric), this.render()), { 'data-control': 'metric', 'aria-label': 'Accuracy shown' }),
-        png('accuracy', () => this.accuracy.toPNG()),
-      );
+    this.accuracy.element.querySelector('figcaption')!.append(
+      select(METRICS, this.metric, (v) => ((this.metric = v as Metric), this.render()), {
+        'data-control': 'metric',
+        'aria-label': 'Accuracy shown',
+      }),
+      png('accuracy', () => this.accuracy.toPNG()),
+    );
     this.matrix = new MatrixView(theme, 'Difference of row shares between two runs, rows true class, columns predicted class');
     this.diffSection.append(
-      h('figcaption', {}, h('h2', {}, 'Confusion difference'), this.pickers, png('confusion-difference', () => this.matrix.toPNG())),
+      h(
+        'figcaption',
+        {},
+        h('h2', {}, 'Confusion difference'),
+        this.pickers,
+        png('confusion-difference', () => this.matrix.toPNG()),
+      ),
       this.diffNote,
       this.matrix.element,
     );
@@ -105,12 +116,25 @@ export class CompareView {
           h(
             'thead',
             {},
-            h('tr', {}, h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'epoch'), ...METRICS.flatMap((m) => [h('th', {}, m.label), h('th', { class: 'delta' }, 'Δ vs first')])),
+            h(
+              'tr',
+              {},
+              h('th', {}, 'run'),
+              h('th', {}, 'status'),
+              h('th', {}, 'epoch'),
+              ...METRICS.flatMap((m) => [h('th', {}, m.label), h('th', { class: 'delta' }, 'Δ vs first')]),
+            ),
           ),
           this.finals,
         ),
       ),
-      h('section', {}, h('h2', {}, 'Config keys that differ'), this.configNote, h('table', { class: 'data', 'data-testid': 'config-diff' }, h('thead'), this.configBody)),
+      h(
+        'section',
+        {},
+        h('h2', {}, 'Config keys that differ'),
+        this.configNote,
+        h('table', { class: 'data', 'data-testid': 'config-diff' }, h('thead'), this.configBody),
+      ),
       this.diffSection,
     );
   }
@@ -146,7 +170,8 @@ export class CompareView {
     const runs = s.runs;
     const groups = s.groups ?? [];
     const label = (r: CompareRun, i: number) => `${i + 1}. ${r.name}`;
-    const series = (ys: (number | null)[][]): LineSeries[] => runs.map((r, i) => ({ label: label(r, i), color: this.color(i), values: ys[i]!, ...(i >= 4 ? { dash: [6, 3] } : {}) }));
+    const series = (ys: (number | null)[][]): LineSeries[] =>
+      runs.map((r, i) => ({ label: label(r, i), color: this.color(i), values: ys[i]!, ...(i >= 4 ? { dash: [6, 3] } : {}) }));
     const loss = aligned(runs, (r) => [r.curves.epoch, r.curves.loss]);
     this.loss.update(loss.x, series(loss.ys));
     // Runs as lines; a group as its mean (thick) between two edge series filled as a band.
@@ -157,7 +182,7 @@ export class CompareView {
     };
     type Line = [number[], (number | null)[]];
     const lines: Line[] = [
-      ...runs.map((r): Line => [r.evals.epoch, (r.evals)[this.metric]]),
+      ...runs.map((r): Line => [r.evals.epoch, r.evals[this.metric]]),
       ...groups.flatMap((g): Line[] => [
         [g.curves[this.metric].epochs, g.curves[this.metric].mean],
         [g.curves[this.metric].epochs, edges(g, 1)],
@@ -180,7 +205,14 @@ export class CompareView {
     });
     this.accuracy.update(acc.x, accSeries, bands);
     this.accuracy.element.dataset.bands = JSON.stringify(
-      groups.map((g, k) => ({ key: g.key, color: this.color(runs.length + k), epochs: g.curves[this.metric].epochs, mean: g.curves[this.metric].mean, upper: edges(g, 1), lower: edges(g, -1) })),
+      groups.map((g, k) => ({
+        key: g.key,
+        color: this.color(runs.length + k),
+        epochs: g.curves[this.metric].epochs,
+        mean: g.curves[this.metric].mean,
+        upper: edges(g, 1),
+        lower: edges(g, -1),
+      })),
     );
 
     const first = runs[0]?.final ?? null;
@@ -197,7 +229,11 @@ export class CompareView {
             const d = i === 0 || v === null || first === null ? null : v - first[m.value];
             return [
               h('td', { 'data-field': m.value }, pct(v)),
-              h('td', { class: `delta ${d === null ? '' : d > 0 ? 'up' : d < 0 ? 'down' : ''}`, 'data-field': `${m.value}-delta` }, i === 0 ? '' : pp(d)),
+              h(
+                'td',
+                { class: `delta ${d === null ? '' : d > 0 ? 'up' : d < 0 ? 'down' : ''}`, 'data-field': `${m.value}-delta` },
+                i === 0 ? '' : pp(d),
+              ),
             ];
           }),
         ),
@@ -216,12 +252,21 @@ export class CompareView {
       ),
     );
     // Swatch colours come from the theme at run time, so they are set through the CSSOM (allowed by the CSP).
-    this.finals.querySelectorAll<HTMLElement>('.swatch[data-series]').forEach((el) => (el.style.background = this.color(Number(el.dataset.series))));
+    this.finals
+      .querySelectorAll<HTMLElement>('.swatch[data-series]')
+      .forEach((el) => (el.style.background = this.color(Number(el.dataset.series))));
 
     const thead = this.configBody.parentElement!.querySelector('thead')!;
     thead.replaceChildren(h('tr', {}, h('th', {}, 'key'), ...runs.map((r, i) => h('th', {}, label(r, i)))));
-    setText(this.configNote, s.configDiff.length === 0 ? 'The runs have the same config.' : `${s.configDiff.length} of the config keys differ.`);
-    this.configBody.replaceChildren(...s.configDiff.map((d) => h('tr', { 'data-key': d.key }, h('td', { class: 'key' }, d.key), ...d.values.map((v) => h('td', {}, v ?? '(absent)')))));
+    setText(
+      this.configNote,
+      s.configDiff.length === 0 ? 'The runs have the same config.' : `${s.configDiff.length} of the config keys differ.`,
+    );
+    this.configBody.replaceChildren(
+      ...s.configDiff.map((d) =>
+        h('tr', { 'data-key': d.key }, h('td', { class: 'key' }, d.key), ...d.values.map((v) => h('td', {}, v ?? '(absent)'))),
+      ),
+    );
 
     this.renderDifference(s);
   }
@@ -230,24 +275,49 @@ export class CompareView {
     // Still a two-item view: any two runs, or a group's summed matrix (at its last common epoch).
     const runs: MatrixSource[] = [
       ...s.runs.map((r) => ({ name: r.name, classes: r.classes, confusion: r.confusion, note: null })),
-      ...(s.groups ?? []).map((g) => ({ name: `${g.label} (sum of ${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`, classes: g.classes, confusion: g.confusion, note: g.confusionNote })),
+      ...(s.groups ?? []).map((g) => ({
+        name: `${g.label} (sum of ${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`,
+        classes: g.classes,
+        confusion: g.confusion,
+        note: g.confusionNote,
+      })),
     ];
     const options = runs.map((r, i) => ({ value: String(i), label: `${i + 1}. ${r.name}` }));
     this.pickers.replaceChildren(
       'B ',
-      select(options, String(this.pair[1]), (v) => ((this.pair = [this.pair[0], Number(v)]), this.renderDifference(s)), { 'data-control': 'diff-b', 'aria-label': 'Run B' }),
+      select(options, String(this.pair[1]), (v) => ((this.pair = [this.pair[0], Number(v)]), this.renderDifference(s)), {
+        'data-control': 'diff-b',
+        'aria-label': 'Run B',
+      }),
       ' minus A ',
-      select(options, String(this.pair[0]), (v) => ((this.pair = [Number(v), this.pair[1]]), this.renderDifference(s)), { 'data-control': 'diff-a', 'aria-label': 'Run A' }),
+      select(options, String(this.pair[0]), (v) => ((this.pair = [Number(v), this.pair[1]]), this.renderDifference(s)), {
+        'data-control': 'diff-a',
+        'aria-label': 'Run A',
+      }),
     );
     const a = runs[this.pair[0]];
     const b = runs[this.pair[1]];
-    const same = !!a?.classes && !!b?.classes && a.classes.names.length === b.classes.names.length && a.classes.names.every((n, i) => n === b.classes!.names[i]);
+    const same =
+      !!a?.classes &&
+      !!b?.classes &&
+      a.classes.names.length === b.classes.names.length &&
+      a.classes.names.every((n, i) => n === b.classes!.names[i]);
     if (!same || !a?.confusion || !b?.confusion || !b.classes) {
-      setText(this.diffNote, a?.note ?? b?.note ?? (same || !a?.classes || !b?.classes ? 'Both need an evaluation.' : 'The two have different classes, so their matrices cannot be subtracted.'));
+      setText(
+        this.diffNote,
+        a?.note ??
+          b?.note ??
+          (same || !a?.classes || !b?.classes
+            ? 'Both need an evaluation.'
+            : 'The two have different classes, so their matrices cannot be subtracted.'),
+      );
       this.matrix.clearData('No difference to show.');
       return;
     }
-    setText(this.diffNote, `Share of each true class's test images, ${b.name} minus ${a.name}: blue where B predicts a cell more often, red where less.`);
+    setText(
+      this.diffNote,
+      `Share of each true class's test images, ${b.name} minus ${a.name}: blue where B predicts a cell more often, red where less.`,
+    );
     this.matrix.setData({
       kind: 'difference',
       size: b.classes.names.length,

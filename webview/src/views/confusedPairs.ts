@@ -44,7 +44,12 @@ export class ConfusedPairsView {
       { class: 'confused-pairs' },
       h('h3', {}, 'Top confused pairs'),
       h('div', { class: 'toolbar' }, h('label', {}, 'Show '), filter),
-      h('table', { class: 'pairs', 'data-testid': 'confused-pairs' }, h('thead', {}, h('tr', {}, h('th', {}, 'true → predicted'), h('th', {}, 'group'), this.heads.count, this.heads.share)), this.body),
+      h(
+        'table',
+        { class: 'pairs', 'data-testid': 'confused-pairs' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'true → predicted'), h('th', {}, 'group'), this.heads.count, this.heads.share)),
+        this.body,
+      ),
     );
   }
 
@@ -60,7 +65,12 @@ export class ConfusedPairsView {
     for (const k of ['count', 'share'] as const) this.heads[k].dataset.active = String(k === this.sort);
     const rows = this.pairs
       .filter((p) => this.group === 'all' || cls.groups[p.true] === this.group)
-      .sort((a, b) => (this.sort === 'count' ? b.count - a.count || b.share - a.share : b.share - a.share || b.count - a.count) || a.true - b.true || a.pred - b.pred);
+      .sort(
+        (a, b) =>
+          (this.sort === 'count' ? b.count - a.count || b.share - a.share : b.share - a.share || b.count - a.count) ||
+          a.true - b.true ||
+          a.pred - b.pred,
+      );
     this.body.replaceChildren(
       ...rows.map((p) => {
         const tr = h(

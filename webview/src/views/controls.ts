@@ -22,14 +22,28 @@ export function setDisabled(el: HTMLElement, disabled: boolean): void {
   el.toggleAttribute('disabled', disabled);
 }
 
-export function checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, attrs: Record<string, string> = {}): HTMLElement {
+export function checkbox(
+  label: string,
+  checked: boolean,
+  onChange: (checked: boolean) => void,
+  attrs: Record<string, string> = {},
+): HTMLElement {
   const c = h('vscode-checkbox', { label, ...attrs, ...(checked ? { checked: true } : {}) }) as HTMLElement & { checked: boolean };
   c.addEventListener('change', () => onChange(c.checked));
   return c;
 }
 
-export function select(options: { value: string; label: string }[], value: string, onChange: (value: string) => void, attrs: Record<string, string> = {}): HTMLElement & { value: string } {
-  const s = h('vscode-single-select', attrs, ...options.map((o) => h('vscode-option', { value: o.value, ...(o.value === value ? { selected: true } : {}) }, o.label))) as HTMLElement & {
+export function select(
+  options: { value: string; label: string }[],
+  value: string,
+  onChange: (value: string) => void,
+  attrs: Record<string, string> = {},
+): HTMLElement & { value: string } {
+  const s = h(
+    'vscode-single-select',
+    attrs,
+    ...options.map((o) => h('vscode-option', { value: o.value, ...(o.value === value ? { selected: true } : {}) }, o.label)),
+  ) as HTMLElement & {
     value: string;
   };
   s.addEventListener('change', () => onChange(s.value));

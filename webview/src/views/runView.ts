@@ -85,10 +85,16 @@ export class RunView {
     private view: RunViewState = { values: 'row', log: false },
   ) {
     const exportPng = (what: string, png: () => string) =>
-      button('PNG', () => this.hooks.exportFile('png', exportName(this.snapshot?.run.name ?? 'run', what, 'png'), png()), { title: `Save ${what} as PNG`, 'data-export': `${what}-png` });
+      button('PNG', () => this.hooks.exportFile('png', exportName(this.snapshot?.run.name ?? 'run', what, 'png'), png()), {
+        title: `Save ${what} as PNG`,
+        'data-export': `${what}-png`,
+      });
 
     this.stopButton = button('Stop', () => this.hooks.stop(), { 'data-action': 'stop', title: 'Checkpoint and stop the run' });
-    this.resumeButton = button('Resume', () => this.hooks.resume(), { 'data-action': 'resume', title: 'Resume from the latest checkpoint' });
+    this.resumeButton = button('Resume', () => this.hooks.resume(), {
+      'data-action': 'resume',
+      title: 'Resume from the latest checkpoint',
+    });
     this.header.progress.append(this.header.bar);
 
     this.loss = new LineChart({ title: 'Training loss', y: 'number' }, theme, null);
@@ -102,7 +108,15 @@ export class RunView {
       chart.element.querySelector('figcaption')!.append(exportPng(what, () => chart.toPNG()));
     }
     this.perClass = new LineChart(
-      { title: 'Per-class accuracy vs training images', y: 'percent', xLabel: 'training images (log)', logX: true, points: true, height: 240, onHover: (i) => this.showPerClass(i) },
+      {
+        title: 'Per-class accuracy vs training images',
+        y: 'percent',
+        xLabel: 'training images (log)',
+        logX: true,
+        points: true,
+        height: 240,
+        onHover: (i) => this.showPerClass(i),
+      },
       theme,
       null,
     );
@@ -159,18 +173,46 @@ export class RunView {
         h(
           'figure',
           { class: 'chart groups' },
-          h('figcaption', {}, title('Shot groups'), exportPng('groups', () => this.bars.toPNG())),
+          h(
+            'figcaption',
+            {},
+            title('Shot groups'),
+            exportPng('groups', () => this.bars.toPNG()),
+          ),
           this.bars.canvas,
           h(
             'table',
             { class: 'data', 'data-testid': 'groups' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'group'), h('th', {}, 'classes'), h('th', {}, 'train images'), h('th', {}, 'test images'), h('th', {}, 'accuracy'))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'group'),
+                h('th', {}, 'classes'),
+                h('th', {}, 'train images'),
+                h('th', {}, 'test images'),
+                h('th', {}, 'accuracy'),
+              ),
+            ),
             this.groupTable,
           ),
         ),
         h('div', {}, this.perClass.element, this.perClassReadout),
       ),
-      h('figure', { class: 'chart matrix-figure' }, h('figcaption', {}, title('Confusion matrix')), matrixTools, this.matrix.element, ...(this.thumbnails ? [this.thumbnails.element] : []), this.pairs.element, this.classTable.element, h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'), this.summary),
+      h(
+        'figure',
+        { class: 'chart matrix-figure' },
+        h('figcaption', {}, title('Confusion matrix')),
+        matrixTools,
+        this.matrix.element,
+        ...(this.thumbnails ? [this.thumbnails.element] : []),
+        this.pairs.element,
+        this.classTable.element,
+        h('h3', {}, 'Where each group’s test images go (row = true group, column = predicted group)'),
+        this.summary,
+      ),
     );
 
     this.element = h(
@@ -179,7 +221,13 @@ export class RunView {
       h(
         'header',
         { class: 'run-header' },
-        h('div', { class: 'title-line' }, this.header.name, this.header.status, h('span', { class: 'actions' }, hooks.interactive ? this.stopButton : null, hooks.interactive ? this.resumeButton : null)),
+        h(
+          'div',
+          { class: 'title-line' },
+          this.header.name,
+          this.header.status,
+          h('span', { class: 'actions' }, hooks.interactive ? this.stopButton : null, hooks.interactive ? this.resumeButton : null),
+        ),
         this.header.meta,
         h('div', { class: 'progress-line' }, this.header.progress, this.header.epoch, this.header.times),
         this.header.error,
@@ -195,11 +243,7 @@ export class RunView {
         h(
           'table',
           { class: 'data checkpoints', 'data-testid': 'checkpoints' },
-          h(
-            'thead',
-            {},
-            h('tr', {}, ...['tag', 'epoch', 'top-1', 'many', 'medium', 'few', 'size', ''].map((t) => h('th', {}, t))),
-          ),
+          h('thead', {}, h('tr', {}, ...['tag', 'epoch', 'top-1', 'many', 'medium', 'few', 'size', ''].map((t) => h('th', {}, t)))),
           this.checkpointBody,
         ),
       ),
@@ -214,7 +258,8 @@ export class RunView {
     this.renderWarnings(snapshot.warnings);
     this.renderCurves(snapshot);
     this.renderCheckpoints(snapshot);
-    if (!prev || prev.selected?.revision !== snapshot.selected?.revision || prev.classes !== snapshot.classes) this.renderSelection(snapshot);
+    if (!prev || prev.selected?.revision !== snapshot.selected?.revision || prev.classes !== snapshot.classes)
+      this.renderSelection(snapshot);
     this.element.dataset.builtAt = snapshot.builtAt;
     this.element.dataset.selected = snapshot.selectedTag ?? '';
   }
@@ -254,8 +299,13 @@ export class RunView {
     setText(hd.name, r.name);
     setText(hd.status, r.status);
     hd.status.dataset.status = r.status;
-    const origin = r.imported ? `imported from ${r.imported.source} (${r.imported.kind}; read-only)` : `backend ${r.backendDetail ?? r.backend ?? '–'}`;
-    setText(hd.meta, [origin, r.host ? `host ${r.host}` : '', `id ${r.id}`, r.sweepId ? `sweep ${r.sweepId}` : ''].filter(Boolean).join(' · '));
+    const origin = r.imported
+      ? `imported from ${r.imported.source} (${r.imported.kind}; read-only)`
+      : `backend ${r.backendDetail ?? r.backend ?? '–'}`;
+    setText(
+      hd.meta,
+      [origin, r.host ? `host ${r.host}` : '', `id ${r.id}`, r.sweepId ? `sweep ${r.sweepId}` : ''].filter(Boolean).join(' · '),
+    );
     const fraction = r.epochs > 0 ? Math.min(1, r.epoch / r.epochs) : 0;
     hd.bar.style.width = `${(fraction * 100).toFixed(1)}%`;
     hd.progress.setAttribute('aria-valuenow', (fraction * 100).toFixed(0));
@@ -307,9 +357,16 @@ export class RunView {
     const latest = s.checkpoints.find((c) => c.hasCheckpoint)?.tag;
     const rows = s.checkpoints.map((c) => {
       const actions = h('td', { class: 'row-actions' });
-      if (c.hasEval) actions.append(button('View', () => this.hooks.select(c.tag), { 'data-action': 'view', ...(c.tag === s.selectedTag ? { disabled: true } : {}) }));
-      if (this.hooks.interactive && c.hasCheckpoint && !c.external) actions.append(button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate', title: `Evaluate ${c.tag} on the test set` }));
-      if (this.hooks.interactive && s.run.canResume && c.tag === latest) actions.append(button('Resume', () => this.hooks.resume(), { 'data-action': 'resume', title: `Resume the run from ${c.tag}` }));
+      if (c.hasEval)
+        actions.append(
+          button('View', () => this.hooks.select(c.tag), { 'data-action': 'view', ...(c.tag === s.selectedTag ? { disabled: true } : {}) }),
+        );
+      if (this.hooks.interactive && c.hasCheckpoint && !c.external)
+        actions.append(
+          button('Evaluate', () => this.hooks.evaluate(c.tag), { 'data-action': 'evaluate', title: `Evaluate ${c.tag} on the test set` }),
+        );
+      if (this.hooks.interactive && s.run.canResume && c.tag === latest)
+        actions.append(button('Resume', () => this.hooks.resume(), { 'data-action': 'resume', title: `Resume the run from ${c.tag}` }));
       const tr = h(
         'tr',
         { 'data-tag': c.tag, 'aria-selected': c.tag === s.selectedTag ? 'true' : 'false' },
@@ -319,13 +376,28 @@ export class RunView {
         h('td', {}, pct(c.many)),
         h('td', {}, pct(c.medium)),
         h('td', {}, pct(c.few)),
-        h('td', c.external ? { title: 'a checkpoint file of the imported training: listed, not evaluable here' } : {}, c.hasCheckpoint ? `${bytes(c.bytes)}${c.external ? ' (external)' : ''}` : 'pruned'),
+        h(
+          'td',
+          c.external ? { title: 'a checkpoint file of the imported training: listed, not evaluable here' } : {},
+          c.hasCheckpoint ? `${bytes(c.bytes)}${c.external ? ' (external)' : ''}` : 'pruned',
+        ),
         actions,
       );
       return tr;
     });
     if (s.pinned && this.hooks.interactive) {
-      rows.unshift(h('tr', { class: 'follow' }, h('td', { colspan: 8 }, `Showing ${s.selectedTag}. `, button('Follow latest', () => this.hooks.select(null), { 'data-action': 'follow' }))));
+      rows.unshift(
+        h(
+          'tr',
+          { class: 'follow' },
+          h(
+            'td',
+            { colspan: 8 },
+            `Showing ${s.selectedTag}. `,
+            button('Follow latest', () => this.hooks.select(null), { 'data-action': 'follow' }),
+          ),
+        ),
+      );
     }
     this.checkpointBody.replaceChildren(...rows);
   }
@@ -342,17 +414,34 @@ export class RunView {
       this.pending.dataset.reason = imported && !d ? 'imported' : classes ? 'no-evaluation' : 'no-classes';
       if (imported && !d) {
         // An imported source has overall and group accuracies only (the curves above), no per-class results.
-        setText(this.pending, `No confusion matrix or per-class accuracy: this run was imported from ${imported.source} (${imported.kind}), which records only top-1, top-5 and many / medium / few accuracy, not what each test image was predicted as. Those figures are in the curves above.`);
+        setText(
+          this.pending,
+          `No confusion matrix or per-class accuracy: this run was imported from ${imported.source} (${imported.kind}), which records only top-1, top-5 and many / medium / few accuracy, not what each test image was predicted as. Those figures are in the curves above.`,
+        );
         this.matrix.clearData('No confusion matrix: the imported source has no per-class results.');
         return;
       }
-      setText(this.pending, classes ? 'No evaluation yet: shot groups, the confusion matrix and per-class accuracy appear after the first one.' : 'Waiting for the trainer to write classes.json.');
+      setText(
+        this.pending,
+        classes
+          ? 'No evaluation yet: shot groups, the confusion matrix and per-class accuracy appear after the first one.'
+          : 'Waiting for the trainer to write classes.json.',
+      );
       this.matrix.clearData('No evaluation yet.');
       return;
     }
     const { counts, cells } = this.decoded(d);
     const n = classes.names.length;
-    this.matrix.setData({ kind: 'counts', size: n, names: classes.names, groups: classes.groups, trainCounts: classes.trainCounts, counts, cells, revision: d.revision });
+    this.matrix.setData({
+      kind: 'counts',
+      size: n,
+      names: classes.names,
+      groups: classes.groups,
+      trainCounts: classes.trainCounts,
+      counts,
+      cells,
+      revision: d.revision,
+    });
     // Reports made before the list existed carry no topPairs.
     this.pairs.set(d.topPairs ?? [], classes);
     this.classTable.set(classes, d);
@@ -366,7 +455,10 @@ export class RunView {
       const test = idx.reduce((a, i) => a + classes.testCounts[i]!, 0);
       return { grp, classes: idx.length, train, test, acc: acc[grp] };
     });
-    const rule = classes.rule.kind === 'shots' ? `many > ${classes.rule.many}, few < ${classes.rule.few} training images` : 'terciles of the class sizes';
+    const rule =
+      classes.rule.kind === 'shots'
+        ? `many > ${classes.rule.many}, few < ${classes.rule.few} training images`
+        : 'terciles of the class sizes';
     this.bars.update([
       ...rows.map((r) => ({ label: r.grp, value: r.acc, color: g[r.grp], note: `${r.classes} cls` })),
       { label: 'overall', value: d.top1, color: g.overall, note: `${n} cls` },
@@ -408,7 +500,15 @@ export class RunView {
             { 'data-group': grp },
             h('th', {}, grp),
             ...GROUP_ORDER.map((to, j) =>
-              h('td', { 'data-to': to, class: i === j ? 'diag' : '', title: `${sum.counts[i]![j]} of ${sum.totals[i]} ${grp}-shot test images predicted as a ${to}-shot class` }, pct(sum.shares[i]![j])),
+              h(
+                'td',
+                {
+                  'data-to': to,
+                  class: i === j ? 'diag' : '',
+                  title: `${sum.counts[i]![j]} of ${sum.totals[i]} ${grp}-shot test images predicted as a ${to}-shot class`,
+                },
+                pct(sum.shares[i]![j]),
+              ),
             ),
             h('td', {}, String(sum.totals[i])),
           ),
@@ -422,7 +522,11 @@ export class RunView {
     const x = order.map((i) => Math.max(0.5, classes.trainCounts[i]!));
     this.perClass.update(
       x,
-      SHOT_GROUP_NAMES.map((grp) => ({ label: grp, color: g[grp], values: order.map((i) => (classes.groups[i] === grp ? d.perClassAccuracy[i]! : null)) })),
+      SHOT_GROUP_NAMES.map((grp) => ({
+        label: grp,
+        color: g[grp],
+        values: order.map((i) => (classes.groups[i] === grp ? d.perClassAccuracy[i]! : null)),
+      })),
     );
   }
 
@@ -432,7 +536,10 @@ export class RunView {
     const i = this.perClassOrder[index];
     if (i === undefined) return;
     const c = s.classes;
-    setText(this.perClassReadout, `${c.names[i]} (${c.groups[i]}): ${c.trainCounts[i]} training images, accuracy ${pct(s.selected.perClassAccuracy[i])}`);
+    setText(
+      this.perClassReadout,
+      `${c.names[i]} (${c.groups[i]}): ${c.trainCounts[i]} training images, accuracy ${pct(s.selected.perClassAccuracy[i])}`,
+    );
   }
 
   private decoded(d: EvalDetail): { counts: Float64Array; cells: Int32Array } {
@@ -454,6 +561,10 @@ export class RunView {
   private exportConfusionCsv(): void {
     const s = this.snapshot;
     if (!s?.classes || !s.selected) return;
-    this.hooks.exportFile('csv', exportName(s.run.name, s.selected.tag, 'confusion', 'csv'), confusionCsv(s.classes.names, this.decoded(s.selected).counts, s.classes.names.length));
+    this.hooks.exportFile(
+      'csv',
+      exportName(s.run.name, s.selected.tag, 'confusion', 'csv'),
+      confusionCsv(s.classes.names, this.decoded(s.selected).counts, s.classes.names.length),
+    );
   }
 }

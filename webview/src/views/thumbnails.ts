@@ -1,7 +1,13 @@
 // "Which images are these?": the test images behind a confusion cell (or a class's mistakes, or
 // the images wrongly predicted as a class), one page of up to 64 at a time, drawn from the pixels
 // the host sends (ImagesMessage). Every message is checked before anything is drawn.
-import { IMAGES_PAGE_SIZE, THUMBNAIL_MAX_BYTES, type ImageSelectionMessage, type ImagesMessage, type Thumbnail } from '../../../src/protocol/messages';
+import {
+  IMAGES_PAGE_SIZE,
+  THUMBNAIL_MAX_BYTES,
+  type ImageSelectionMessage,
+  type ImagesMessage,
+  type Thumbnail,
+} from '../../../src/protocol/messages';
 import { h, setText } from '../dom';
 import { button } from './controls';
 
@@ -22,7 +28,8 @@ function base64Bytes(b64: string): Uint8Array | null {
 /** The pixels of a thumbnail, or null when the message's sizes do not add up. */
 export function thumbnailPixels(t: Thumbnail): Uint8Array | null {
   if (t.pixels === null) return null;
-  const ok = Number.isInteger(t.width) && Number.isInteger(t.height) && t.width > 0 && t.height > 0 && (t.channels === 1 || t.channels === 3);
+  const ok =
+    Number.isInteger(t.width) && Number.isInteger(t.height) && t.width > 0 && t.height > 0 && (t.channels === 1 || t.channels === 3);
   if (!ok || t.width * t.height * t.channels > THUMBNAIL_MAX_BYTES) return null;
   const bytes = base64Bytes(t.pixels);
   return bytes && bytes.length === t.width * t.height * t.channels ? bytes : null;
@@ -56,7 +63,11 @@ export interface ThumbnailHooks {
 export class ThumbnailsView {
   readonly element: HTMLElement;
   private readonly title = h('h3', { 'data-field': 'title' });
-  private readonly status = h('p', { class: 'note', 'data-field': 'status' }, 'Click a cell of the confusion matrix to see its test images.');
+  private readonly status = h(
+    'p',
+    { class: 'note', 'data-field': 'status' },
+    'Click a cell of the confusion matrix to see its test images.',
+  );
   private readonly grid = h('div', { class: 'thumb-grid', 'data-testid': 'thumbnails' });
   private readonly pager = h('div', { class: 'toolbar' });
   private readonly classButtons = h('div', { class: 'toolbar' });
@@ -64,7 +75,15 @@ export class ThumbnailsView {
   private current: { tag: string; selection: ImageSelectionMessage; page: number } | null = null;
 
   constructor(private readonly hooks: ThumbnailHooks) {
-    this.element = h('section', { class: 'thumbnails', 'data-testid': 'thumbnails-view' }, this.title, this.classButtons, this.status, this.grid, this.pager);
+    this.element = h(
+      'section',
+      { class: 'thumbnails', 'data-testid': 'thumbnails-view' },
+      this.title,
+      this.classButtons,
+      this.status,
+      this.grid,
+      this.pager,
+    );
   }
 
   setClassNames(names: string[]): void {
@@ -100,7 +119,11 @@ export class ThumbnailsView {
     const cls = selection.kind === 'cell' ? [selection.true, selection.pred] : [selection.cls];
     this.classButtons.replaceChildren(
       button(`${this.name(cls[0]!)}’s mistakes`, () => this.show(tag, { kind: 'mistakes', cls: cls[0]! }), { 'data-action': 'mistakes' }),
-      button(`Wrongly predicted as ${this.name(cls[cls.length - 1]!)}`, () => this.show(tag, { kind: 'predictedAs', cls: cls[cls.length - 1]! }), { 'data-action': 'predicted-as' }),
+      button(
+        `Wrongly predicted as ${this.name(cls[cls.length - 1]!)}`,
+        () => this.show(tag, { kind: 'predictedAs', cls: cls[cls.length - 1]! }),
+        { 'data-action': 'predicted-as' },
+      ),
     );
     this.hooks.request(tag, selection, page);
   }
@@ -126,7 +149,10 @@ export class ThumbnailsView {
     const first = m.page * IMAGES_PAGE_SIZE;
     setText(
       this.status,
-      m.error ?? (m.total === 0 ? 'No test images.' : `Images ${first + 1}–${first + m.items.length} of ${m.total}${pages > 1 ? ` (page ${m.page + 1} of ${pages})` : ''}`),
+      m.error ??
+        (m.total === 0
+          ? 'No test images.'
+          : `Images ${first + 1}–${first + m.items.length} of ${m.total}${pages > 1 ? ` (page ${m.page + 1} of ${pages})` : ''}`),
     );
     this.status.dataset.total = String(m.total);
     if (pages > 1) {
