@@ -10,6 +10,7 @@ import { findLastMetric } from './metricsLog';
 import { listEvalTags, readCheckpointIndex, readEvalFile, readRunManifest, runPaths } from './runDirectory';
 import { canInspectProcesses, processArgv } from './processIdentity';
 import { slurmDisplayStatus } from './slurm/states';
+import { runFileProblems } from './readability';
 
 export interface RunSummary {
   /** The folder name (equal to `manifest.id` for runs made by `createRunDirectory`). */
@@ -102,18 +103,20 @@ export function displayStatus(manifest: RunManifest, hostname = os.hostname()): 
 /** Summary of one run folder; never throws for a broken run (it becomes `unreadable`). */
 export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary {
   const id = path.basename(dir);
-  const problems: string[] = [];
+  // The files that count for readability (the line every view shows): docs/run-folder.md.
+  const files = runFileProblems(dir);
+  const problems = files.manifest !== undefined ? [files.manifest, ...files.others] : [...files.others];
   let manifest: RunManifest | null = null;
   try {
     manifest = readRunManifest(dir);
-  } catch (err) {
-    problems.push((err as Error).message);
+  } catch {
+    manifest = null;
   }
   let checkpoints: CheckpointEntry[] = [];
   try {
     checkpoints = readCheckpointIndex(dir).checkpoints;
-  } catch (err) {
-    problems.push((err as Error).message);
+  } catch {
+    checkpoints = [];
   }
   if (!manifest) {
     const createdAt = createdAtFromId(id) ?? folderTime(dir);
@@ -126,20 +129,12 @@ export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary 
     manifest,
     problems,
     createdAt: manifest.createdAt,
-    latestEval: latestEval(dir, problems),
+    latestEval: latestEval(dir, []),
     checkpoints,
   };
 }
 
-/**
- * The one wording of a run's readability shared by every view (CLI, tree, dashboard, report):
- * "unreadable: why" when run.json cannot be used, "partly readable: why" when another file of
- * the run cannot; undefined when all is well.
- */
-export function readabilityLine(status: DisplayStatus, problems: readonly string[]): string | undefined {
-  if (status === 'unreadable') return `unreadable: ${problems[0] ?? 'run.json cannot be read'}`;
-  return problems.length ? `partly readable: ${problems.join('; ')}` : undefined;
-}
+export { readabilityLine } from './readability';
 
 /** The local time encoded in a `YYYYMMDD-HHMMSS-...` id, as ISO; undefined for other names. */
 export function createdAtFromId(id: string): string | undefined {

@@ -8,6 +8,7 @@ import { isRunProcessAlive } from './catalog';
 import { headToTailOrder } from './evalMath';
 import { MetricsTail } from './metricsLog';
 import { slurmDisplayStatus } from './slurm/states';
+import { runReadability } from './readability';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunManifest, runPaths } from './runDirectory';
 import { encodeSparseMatrix } from '../protocol/matrixCodec';
 import { confusionTotals, type SparseConfusion } from './evalEncoding';
@@ -231,6 +232,7 @@ export class RunSnapshotSource {
         !manifest.imported &&
         checkpoints.some((c) => c.hasCheckpoint && !c.external),
       sweepId: manifest.sweepId ?? null,
+      readability: runReadability(this.dir) ?? null,
       imported: manifest.imported
         ? {
             kind: manifest.imported.kind,

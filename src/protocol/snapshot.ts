@@ -138,6 +138,8 @@ export interface RunHeader {
   canStop: boolean;
   canResume: boolean;
   sweepId: string | null;
+  /** The shared "partly readable: why" line (docs/run-folder.md, "Reading run files"), or null. */
+  readability: string | null;
   /** Set for a run imported from another tool (read-only, no per-class results). */
   imported: ImportedInfo | null;
 }

@@ -79,7 +79,9 @@ async function show(ctx: CommandContext): Promise<number> {
       problems.push((err as Error).message);
     }
   }
-  const readability = readabilityLine(s.status, problems);
+  // The shared line counts only the files every view reads (docs/run-folder.md); the other
+  // evaluations' problems are listed below it.
+  const readability = readabilityLine(s.status, s.problems);
   const confused = ctx.string('confused');
   if (confused !== undefined) {
     const tag = ctx.string('tag');

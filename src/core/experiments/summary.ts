@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createdAtFromId, displayStatus, isRunDirectory, readabilityLine } from '../catalog';
+import { createdAtFromId, displayStatus, isRunDirectory } from '../catalog';
+import { runReadability } from '../readability';
 import type { DisplayStatus, EvalRecord, RunManifest } from '../contract';
 import { evalRecordOf } from '../evalMath';
 import { MetricsTail } from '../metricsLog';
@@ -190,7 +191,7 @@ export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir)
     evals,
   };
   // The wording every view shares ("unreadable: ..." / "partly readable: ...").
-  const readability = readabilityLine(summary.status, problems);
+  const readability = runReadability(dir);
   if (readability !== undefined) summary.problem = readability;
   return summary;
 }
@@ -214,7 +215,9 @@ function folderTime(dir: string): string {
 function fingerprint(dir: string, full: boolean): string {
   const p = runPaths(dir);
   const parts: string[] = [];
-  for (const f of full ? [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.evals] : [p.run, p.classes, metaPath(dir), p.metrics]) {
+  // config.json and the checkpoint index count too: their problems are part of the readability line.
+  const always = [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.checkpointIndex];
+  for (const f of full ? [...always, p.evals] : always) {
     try {
       const st = fs.statSync(f);
       parts.push(`${st.mtimeMs}:${st.size}:${st.ino}`);

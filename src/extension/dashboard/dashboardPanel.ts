@@ -4,6 +4,7 @@
 // anything happens.
 import * as vscode from 'vscode';
 import { readCheckpointIndex } from '../../core/runDirectory';
+import { readabilityLine } from '../../core/readability';
 import { RunSnapshotSource } from '../../core/snapshot';
 import type { RunHostMessage, RunWebviewMessage } from '../../protocol/messages';
 import type { RunSnapshot } from '../../protocol/snapshot';
@@ -41,7 +42,8 @@ export class DashboardPanel extends SnapshotPanel<RunSnapshot> {
   }
 
   protected failureText(err: Error): string {
-    return `Cannot read run ${this.run.id}: ${err.message}`;
+    // The wording the tree and the CLI show for the same run (an unreadable run.json is what throws).
+    return `Run ${this.run.id}: ${readabilityLine('unreadable', [err.message])!}`;
   }
 
   protected override onSnapshot(snapshot: RunSnapshot): void {

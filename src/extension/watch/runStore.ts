@@ -8,6 +8,7 @@ import { RUN_FILES, type CheckpointEntry, type DisplayStatus, type MetricRecord,
 import { MetricsTail } from '../../core/metricsLog';
 import { META_FILE, readRunMeta } from '../../core/experiments/meta';
 import { readCheckpointIndex, readRunManifest } from '../../core/runDirectory';
+import { runFileProblems } from '../../core/readability';
 import { displayStatus } from '../../core/catalog';
 import { Emitter } from '../../core/emitter';
 import { compareNewestFirst, type EvalSummary, type RunView } from '../model/runView';
@@ -44,7 +45,7 @@ export function classifyPath(root: string, file: string): { dir: string; part: R
   if (rest === RUN_FILES.metrics) return { dir, part: 'metrics' };
   if (rest === RUN_FILES.checkpointIndex || rest === RUN_FILES.checkpoints) return { dir, part: 'checkpoints' };
   if (rest === META_FILE) return { dir, part: 'meta' };
-  if (rest === RUN_FILES.classes || rest.startsWith(`${RUN_FILES.evals}/`)) return { dir, part: 'files' };
+  if (rest === RUN_FILES.classes || rest === RUN_FILES.config || rest.startsWith(`${RUN_FILES.evals}/`)) return { dir, part: 'files' };
   return undefined;
 }
 
@@ -217,7 +218,8 @@ export class RunStore {
     else if (part === 'meta') this.readMeta(e);
     else if (part === 'metrics') this.readMetrics(e);
     else if (part === 'checkpoints') this.readCheckpoints(e);
-    // 'files': nothing cached here; emitting the change makes open panels re-read them.
+    // 'files': only the readability line is cached here; emitting the change makes open panels re-read them.
+    else if (part === 'files') e.view = { ...e.view, partial: runFileProblems(dir).others };
     e.view = { ...e.view, pending: this.pendingOf(dir) };
     return e.view;
   }
@@ -273,14 +275,12 @@ export class RunStore {
 
   private readCheckpoints(e: Entry): void {
     let checkpoints: CheckpointEntry[];
-    let partial: string[] = [];
     try {
       checkpoints = readCheckpointIndex(e.view.dir).checkpoints;
-    } catch (err) {
+    } catch {
       checkpoints = []; // a malformed index lists nothing rather than something false
-      partial = [(err as Error).message];
     }
-    e.view = { ...e.view, checkpoints, partial };
+    e.view = { ...e.view, checkpoints, partial: runFileProblems(e.view.dir).others };
   }
 
   private readMeta(e: Entry): void {

@@ -54,6 +54,7 @@ export class RunView {
     epoch: h('span', { 'data-field': 'epoch' }),
     times: h('span', { class: 'times', 'data-field': 'times' }),
     error: h('div', { class: 'error', hidden: true }),
+    readability: h('div', { class: 'readability', 'data-field': 'readability', hidden: true }),
   };
   private readonly stopButton: HTMLElement;
   private readonly resumeButton: HTMLElement;
@@ -231,6 +232,7 @@ export class RunView {
         this.header.meta,
         h('div', { class: 'progress-line' }, this.header.progress, this.header.epoch, this.header.times),
         this.header.error,
+        this.header.readability,
       ),
       this.warnings,
       h('section', {}, h('h2', {}, 'Curves'), h('div', { class: 'grid three' }, this.loss.element, this.lr.element, this.accuracy.element)),
@@ -313,6 +315,8 @@ export class RunView {
     setText(hd.epoch, `epoch ${r.epoch} / ${r.epochs}`);
     hd.error.hidden = !r.error;
     setText(hd.error, r.error ? `Error: ${r.error}` : '');
+    hd.readability.hidden = r.readability === null;
+    setText(hd.readability, r.readability ?? '');
     setDisabled(this.stopButton, !r.canStop);
     setDisabled(this.resumeButton, !r.canResume);
     this.tick();
