@@ -3,6 +3,7 @@
 // why is in docs/run-folder.md, "Reading run files".
 import * as fs from 'node:fs';
 import type { ClassesFile, DisplayStatus, EvalFile } from './contract';
+import { openRunFile } from './runFile';
 import { evalClassesMismatch } from './runSchema';
 import { listEvalTags, readCheckpointIndex, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from './runDirectory';
 
@@ -23,9 +24,9 @@ function problemOf(read: () => unknown): string | undefined {
 }
 
 /**
- * Reads run.json, config.json, classes.json, checkpoints/index.json and the latest eval file (only
+ * Reads run.json, config.json, classes.json, checkpoints/index.json, the latest eval file (only
  * that one: a run may hold hundreds, and each can be large), and checks that file's matrix size
- * against classes.json. A missing optional file is no
+ * against classes.json; metrics.jsonl must be a regular file. A missing optional file is no
  * problem: config.json (runs written by other programs), classes.json (not written yet), the
  * checkpoint index and evals/.
  */
@@ -36,6 +37,8 @@ export function runFileProblems(dir: string): RunFileProblems {
   let classes: ClassesFile | undefined;
   others.push(problemOf(() => (classes = readClassesFile(dir))));
   others.push(problemOf(() => readCheckpointIndex(dir)));
+  // metrics.jsonl is tailed in bounded chunks: only that it is a regular file is checked here.
+  if (fs.existsSync(runPaths(dir).metrics)) others.push(problemOf(() => fs.closeSync(openRunFile('tail', runPaths(dir).metrics).fd)));
   const latest = listEvalTags(dir).at(-1);
   if (latest !== undefined) {
     let evalFile: EvalFile | undefined;

@@ -209,15 +209,18 @@ function folderTime(dir: string): string {
 
 /**
  * The files whose change makes a summary stale (metrics.jsonl is then read from where it
- * stopped). config.json is read only when run.json is unreadable and the evals/ folder only when
- * metrics.jsonl announces no evaluation, so they count only then (`full`).
+ * stopped). config.json and the checkpoint index count for the readability line. The evals/
+ * folder is listed only when metrics.jsonl announces no evaluation, so it counts only then (`full`).
  */
+function fingerprintFiles(dir: string): string[] {
+  const p = runPaths(dir);
+  return [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.checkpointIndex];
+}
+
 function fingerprint(dir: string, full: boolean): string {
   const p = runPaths(dir);
   const parts: string[] = [];
-  // config.json and the checkpoint index count too: their problems are part of the readability line.
-  const always = [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.checkpointIndex];
-  for (const f of full ? [...always, p.evals] : always) {
+  for (const f of full ? [...fingerprintFiles(dir), p.evals] : fingerprintFiles(dir)) {
     try {
       const st = fs.statSync(f);
       parts.push(`${st.mtimeMs}:${st.size}:${st.ino}`);
@@ -275,7 +278,7 @@ export class SummaryCache {
     // The fingerprint taken before the read (so a change during the read is seen next time),
     // unless the read changed which files count: then one taken now.
     const full = needsFullFingerprint(summary, track);
-    const stored = full === (fp.split('|').length === 6) ? fp : fingerprint(key, full);
+    const stored = full === fp.split('|').length > fingerprintFiles(key).length ? fp : fingerprint(key, full);
     this.entries.set(key, { summary, track, fingerprint: stored, stale: false });
     return summary;
   }
