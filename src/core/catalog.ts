@@ -106,17 +106,17 @@ export function summarizeRun(dir: string, hostname = os.hostname()): RunSummary 
   // The files that count for readability (the line every view shows): docs/run-folder.md.
   const files = runFileProblems(dir);
   const problems = files.manifest !== undefined ? [files.manifest, ...files.others] : [...files.others];
-  let manifest: RunManifest | null = null;
+  let manifest: RunManifest | null;
   try {
     manifest = readRunManifest(dir);
   } catch {
-    manifest = null;
+    manifest = null; // its problem is in `files.manifest`
   }
-  let checkpoints: CheckpointEntry[] = [];
+  let checkpoints: CheckpointEntry[];
   try {
     checkpoints = readCheckpointIndex(dir).checkpoints;
   } catch {
-    checkpoints = [];
+    checkpoints = []; // its problem is in `files.others`
   }
   if (!manifest) {
     const createdAt = createdAtFromId(id) ?? folderTime(dir);
