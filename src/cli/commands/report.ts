@@ -13,6 +13,7 @@ import { FILTER_OPTIONS, GROUP_OPTIONS, VALUE_OPTION, exceptOf, rowFilterOf, val
 import { bytes } from '../render/format';
 import { EXIT, RUNS_DIR_OPTION, UsageError, registerCommand, type CommandContext } from '../registry';
 import { locateRun, runsDirOf } from '../runLookup';
+import { readabilityLine, runFileProblems } from '../../core/readability';
 
 /** The report page for run folders, with the dashboard bundle's text inlined (and a static section above it, e.g. the groups). */
 export function renderReport(
@@ -62,6 +63,15 @@ function report(ctx: CommandContext): number {
   }
   if (dirs.length > 8)
     throw new UsageError(`a report compares at most 8 runs (got ${dirs.length}); --group-by-config draws any number as groups`);
+
+  // A run whose run.json cannot be used has nothing to report: say so in the words every view uses.
+  for (const dir of dirs) {
+    const { manifest } = runFileProblems(dir);
+    if (manifest !== undefined) {
+      io.err(`gpaco report: ${path.basename(dir)}: ${readabilityLine('unreadable', [manifest])}`);
+      return EXIT.failed;
+    }
+  }
 
   const bundleFile = path.join(ctx.bundleDir, 'webview', 'dashboard.js');
   let bundle: string;

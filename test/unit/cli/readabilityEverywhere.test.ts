@@ -72,6 +72,9 @@ test('an unreadable run.json: the same "unreadable" line in the CLI, the tree, t
   assert.equal(/^files +(.*)$/m.exec(show.stdout)?.[1], line, `gpaco show:\n${show.stdout}\n${show.stderr}`);
   assert.equal(treeReadability(treeView(root, run.dir)), line, 'the Runs tree');
   assert.equal(readRunSummary(run.dir).problem, line, 'the experiments table');
+  const report = await cli(['report', run.id, '--out', path.join(cwd, 'r.html')], { cwd });
+  assert.equal(report.stderr.trim(), `gpaco report: ${run.id}: ${line}`, 'gpaco report');
+  assert.equal(fs.existsSync(path.join(cwd, 'r.html')), false);
   // The dashboard cannot build a snapshot; its notice (dashboardPanel.failureText) words the error
   // with the same function.
   let thrown: Error | undefined;
