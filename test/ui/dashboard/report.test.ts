@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { confusionCell } from '../../../src/core/evalEncoding';
 import { headToTailOrder } from '../../../src/core/evalMath';
-import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
+import { readClassesFile, readEvalFile, runPaths } from '../../../src/core/runDirectory';
+import { runReadability } from '../../../src/core/readability';
 import { makeFixtureRun, type FixtureRun } from '../../../test/shared/dashboardRuns';
 import { launchBrowser, repoRoot } from '../harness';
 import { matrixCanvas, matrixState, waitForData, type ElementLike } from './matrixProbe';
@@ -96,6 +97,21 @@ for (const [id, classes] of [
 }
 
 describe('report interactions', () => {
+  it('a partly readable run says so in its header, in the words of every other view', async () => {
+    const bad = makeFixtureRun(path.join(root, 'runs'), { classes: 10, id: 'rbad', name: 'damaged' });
+    fs.writeFileSync(path.join(runPaths(bad.dir).checkpoints, 'index.json'), '{"checkpoints": [');
+    const line = runReadability(bad.dir);
+    assert.match(line ?? '', /^partly readable: .*index\.json/);
+    const { page, errors } = await open(report(['rbad'], 'bad.html'));
+    const shown = page.locator('[data-field=readability]');
+    assert.equal(await shown.isVisible(), true);
+    assert.equal((await shown.textContent())?.trim(), line);
+    await page.close();
+    const healthy = await open(report(['r10'], 'healthy.html'));
+    assert.equal(await healthy.page.locator('[data-field=readability]').isVisible(), false);
+    await healthy.page.close();
+    assert.deepEqual([...errors, ...healthy.errors], []);
+  });
   it('selecting an older evaluation shows its matrix and groups', async () => {
     const { page, errors } = await open(report(['r10'], 'r10-select.html'));
     try {
