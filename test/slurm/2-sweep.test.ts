@@ -11,25 +11,13 @@ import { listRuns } from '../../src/core/catalog';
 import type { SweepRecord } from '../../src/core/sweep';
 import { ensureCluster } from './cluster';
 import { checkCompletedRun, CLI, readJson, runsRoot } from './helpers';
+import { TINY_SLURM_SETS } from '../../test/shared/tinySlurmRecipe';
 
 before(() => {
   ensureCluster();
 });
 
-const TINY = [
-  'data.classes=4',
-  'data.imageSize=12',
-  'data.maxPerClass=48',
-  'data.imbalanceFactor=12',
-  'data.testPerClass=8',
-  'model.width=4',
-  'optim.batchSize=16',
-  'eval.every=1',
-  'eval.manyThreshold=30',
-  'eval.fewThreshold=8',
-  'checkpoint.every=1',
-  'launch.slurm.cpus=1',
-];
+const TINY = TINY_SLURM_SETS;
 
 test('a 2x2 sweep as one job array produces four runs with the right configs', (t) => {
   const root = runsRoot(t);

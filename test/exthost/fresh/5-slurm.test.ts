@@ -14,23 +14,9 @@ import type { NewRunResult } from '../../../src/extension/commands/newRun';
 import type { CommandResult } from '../../../src/extension/extension';
 import type { NewSweepResult } from '../../../src/extension/commands/newSweep';
 import { api, readJson, repoRoot, setMachineSetting, useRunsDirectory, waitFor } from '../helpers';
+import { TINY_SLURM_SETS } from '../../../test/shared/tinySlurmRecipe';
 
-const TINY = [
-  'data.classes=4',
-  'data.imageSize=12',
-  'data.maxPerClass=48',
-  'data.imbalanceFactor=12',
-  'data.testPerClass=8',
-  'model.width=4',
-  'optim.batchSize=16',
-  'optim.epochs=2',
-  'eval.every=1',
-  'eval.manyThreshold=30',
-  'eval.fewThreshold=8',
-  'checkpoint.every=1',
-  'launch.kind=slurm',
-  'launch.slurm.cpus=1',
-];
+const TINY = [...TINY_SLURM_SETS, 'optim.epochs=2', 'launch.kind=slurm'];
 
 function controllerUp(conf: string): boolean {
   const r = spawnSync('scontrol', ['ping'], { env: { ...process.env, SLURM_CONF: conf }, encoding: 'utf8', timeout: 15_000 });
