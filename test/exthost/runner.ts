@@ -147,6 +147,11 @@ async function main(): Promise<number> {
     for (const server of servers.values()) await server.stop();
   }
   console.log(`\nexthost: ${totals.passed} passed, ${totals.failed} failed`);
+  if (totals.passed + totals.failed === 0) {
+    // A filter that names no session (or a grep that matches no test) must not read as a pass.
+    console.error(`[exthost] no test ran: sessions are ${SESSIONS.map((s) => s.name).join(', ')}; GPACO_TEST_GREP filters tests`);
+    return 1;
+  }
   if (failed === 0) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`[exthost] logs and workspaces kept in ${work}`);
   return failed === 0 && totals.failed === 0 ? 0 : 1;

@@ -64,6 +64,20 @@ suite('the real trainer', function () {
     assert.ok(fs.existsSync(path.join(r.dir, 'evals', 'epoch-0002.json')));
   });
 
+  test('optim.workers from the New Run overrides reaches the trainer: two worker threads, two shards', async () => {
+    const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
+      preset: 'synthetic-lt',
+      name: 'real-workers',
+      overrides: [...TINY, 'optim.epochs=1', 'optim.workers=2'],
+    });
+    assert.ok(r.ok, JSON.stringify(r));
+    await waitFor('completed', () => view(r.dir)?.status === 'completed' || view(r.dir)?.status === 'failed', 200_000, 100);
+    assert.equal(view(r.dir)!.status, 'completed', view(r.dir)!.manifest?.error?.message);
+    // The batch of 16 split into two contiguous shards of 8, one per worker thread (docs/run-folder.md).
+    const run = readJson<{ parallel?: { workers: number; shards: number; shardSize: number } }>(path.join(r.dir, 'run.json'));
+    assert.deepEqual(run.parallel, { workers: 2, shards: 2, shardSize: 8 });
+  });
+
   test('stop leaves a checkpoint and stopped; resume completes the run', async () => {
     const r = await vscode.commands.executeCommand<NewRunResult>('gpaco.newRun', {
       preset: 'synthetic-lt',
