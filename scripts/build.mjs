@@ -18,6 +18,8 @@ const nodeEntries = [
   { in: 'src/trainer/main.ts', out: 'trainer' },
   // Worker threads of the trainer (src/trainer/parallel): loaded by dist/trainer.js from its own folder.
   { in: 'src/trainer/parallel/workerEntry.ts', out: 'trainer-worker' },
+  // Decode threads of streamed data sets (src/data/decodePool.ts): loaded by dist/trainer.js from its own folder.
+  { in: 'src/data/decodeWorkerEntry.ts', out: 'decode-worker' },
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));

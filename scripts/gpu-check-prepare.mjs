@@ -35,6 +35,7 @@ await esbuild.build({
   entryPoints: [
     { in: 'src/trainer/main.ts', out: 'trainer' },
     { in: 'src/trainer/parallel/workerEntry.ts', out: 'trainer-worker' },
+    { in: 'src/data/decodeWorkerEntry.ts', out: 'decode-worker' },
     { in: 'src/cli/main.ts', out: 'cli' },
     { in: 'scripts/bench-train.ts', out: 'bench-train' },
     { in: 'scripts/gpu-probe.ts', out: 'gpu-probe' },

@@ -29,6 +29,29 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   syncDirectory(dir);
 }
 
+/**
+ * `writeFileAtomic` for a file too big to hold in memory: `write` fills the temp file through its
+ * descriptor (positioned writes, any order); it is then fsynced and renamed over `file`. Nothing
+ * is left behind if `write` throws.
+ */
+export async function writeFileAtomicWith(file: string, write: (fd: number) => Promise<void>): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
+  let fd: number | undefined = fs.openSync(tmp, 'w');
+  try {
+    await write(fd);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    renameWithRetry(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDirectory(dir);
+}
+
 /** `writeFileAtomic` of pretty-printed JSON with a final newline. */
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);

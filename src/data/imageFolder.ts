@@ -227,11 +227,16 @@ export function openImageFolder(data: DataConfig): Source {
  * Cheap check for preflight: the first bytes of every listed file must be a PNG or JPEG
  * signature (decoding everything would cost as much as the load itself).
  */
-export function scanSignatures(part: SourcePart): { file: string; reason: string }[] {
-  const bad: { file: string; reason: string }[] = [];
+export function scanSignatures(
+  part: SourcePart,
+  positions: ArrayLike<number> = Int32Array.from(part.files ?? [], (_, i) => i),
+): { position: number; file: string; reason: string }[] {
+  const bad: { position: number; file: string; reason: string }[] = [];
   const head = Buffer.alloc(8);
-  for (const rel of part.files ?? []) {
-    const file = path.join(part.root, rel);
+  const files = part.files ?? [];
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i]!;
+    const file = path.join(part.root, files[position]!);
     let got: number;
     try {
       const fd = openRunFile('data', file).fd;
@@ -241,13 +246,13 @@ export function scanSignatures(part: SourcePart): { file: string; reason: string
         fs.closeSync(fd);
       }
     } catch (err) {
-      bad.push({ file, reason: `cannot read (${errorReason(err)})` });
+      bad.push({ position, file, reason: `cannot read (${errorReason(err)})` });
       continue;
     }
     const bytes = head.subarray(0, got);
     if (!imageSignature(bytes)) {
       const shown = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-      bad.push({ file, reason: got === 0 ? 'empty file' : `not a PNG or JPEG file (starts with ${shown})` });
+      bad.push({ position, file, reason: got === 0 ? 'empty file' : `not a PNG or JPEG file (starts with ${shown})` });
     }
   }
   return bad;

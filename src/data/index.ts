@@ -1,4 +1,4 @@
-// Entry point of the data layer: `loadDataset` for the trainer, `preflightData` for the CLI and
+// Entry point of the data layer: `openTrainingData` / `loadDataset` for the trainer, `preflightData` for the CLI and
 // launchers (cheap checks before anything is created), and the split file helpers.
 // No TensorFlow.js here: the CLI imports this folder.
 import * as path from 'node:path';
@@ -7,7 +7,10 @@ import { DEBIAN_FASHION_MNIST } from '../core/config/validate';
 import { openCifar } from './cifar';
 import { openIdx } from './idx';
 import { checkBadImages, openImageFolder, scanSignatures } from './imageFolder';
-import { classCounts, flattenIndices, planLongTailSplit, resolveMaxPerClass, type SplitPlan } from './longTailSplit';
+import { assembleSplit, planOf, splitRecordOf } from './keptSplit';
+import { classCounts, flattenIndices, resolveMaxPerClass } from './longTailSplit';
+import { defaultDecodeWorkers } from './decodePool';
+import { openStreamedParts } from './streamed';
 import { assignShotGroups, configToGroupRule } from '../core/evalMath';
 import { SHOT_GROUPS } from '../core/contract';
 import type { Source } from './source';
@@ -15,13 +18,18 @@ import { compareSplits, readSplitFile, splitFileOf, type SplitFile } from './spl
 import { checkLists, sampleFiles } from './splitList';
 import { openListSource } from './splitList';
 import { makeSyntheticDataset } from './synthetic';
-import { DataError, type Dataset, type DataIssue, type LoadOptions, type SplitRecord } from './types';
+import { type AnySet, DataError, type Dataset, type DataIssue, type LoadOptions } from './types';
 
 export * from './types';
 export { readSplitFile, writeSplitFile, SPLIT_FILE, type SplitFile } from './splitFile';
 export { MAX_BAD_IMAGE_FRACTION } from './imageFolder';
 
 type FileDataKind = Exclude<DataConfig['kind'], 'synthetic'>;
+
+/** data.cache values (absent = memory). */
+export type DataCache = NonNullable<DataConfig['cache']>;
+export { dataCacheDir } from './streamed';
+export { DecodeWorkerFailure } from './decodePool';
 
 function requirePath(data: DataConfig): string {
   if (data.path) return data.path;
@@ -54,39 +62,7 @@ export function isFileKind(data: DataConfig): data is DataConfig & { kind: FileD
   return data.kind !== 'synthetic';
 }
 
-/** The record saved as split.json, for a split whose training items are `kept` (positions). */
-function splitRecordOf(
-  data: DataConfig,
-  source: Source,
-  plan: SplitPlan,
-  kept: Int32Array,
-  skipped: string[],
-  testSkipped: string[] = [],
-): SplitRecord {
-  const labels = source.train.labels;
-  const files = source.train.files;
-  return {
-    kind: data.kind,
-    source: data.kind === 'list' ? data.root! : (data.path ?? DEBIAN_FASHION_MNIST),
-    ...(data.testPath ? { testSource: data.testPath } : {}),
-    ...(source.labels ? { labels: source.labels } : {}),
-    splitSeed: plan.splitSeed,
-    imbalanceFactor: plan.imbalanceFactor,
-    maxPerClass: plan.maxPerClass,
-    availableCounts: plan.available,
-    counts: classCounts(
-      Array.from(kept, (p) => labels[p]!),
-      source.classNames.length,
-    ),
-    // A list names its own files (the list file is the record); others record the kept files.
-    ...(files && data.kind !== 'list' ? { files: Array.from(kept, (p) => files[p]!) } : {}),
-    ...(files ? { skipped } : {}),
-    ...(testSkipped.length > 0 ? { testSkipped } : {}),
-    ...(source.holdout !== undefined ? { holdout: source.holdout, testFiles: source.test.files ?? [] } : {}),
-  };
-}
-
-/** Reads the data set of `config.data` and makes its long-tailed training split. */
+/** Reads the data set of `config.data` and makes its long-tailed training split (images in memory). */
 export async function loadDataset(config: Config, opts: LoadOptions = {}): Promise<Dataset> {
   const data = config.data;
   if (!isFileKind(data)) {
@@ -94,13 +70,9 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
     // that differ only in `seed` train on the same images.
     return makeSyntheticDataset(data, data.splitSeed);
   }
-  const warnings: string[] = [];
-  const warn = (m: string): void => {
-    warnings.push(m);
-    opts.onWarning?.(m);
-  };
+  const warn = warner(opts);
   const source = await openSource(data);
-  for (const w of source.warnings) warn(w.message);
+  for (const w of source.warnings) warn.add(w.message);
   const plan = planOf(data, source);
   const wanted = flattenIndices(plan.indices);
   const train = await source.train.gather(wanted, (d, t) => opts.onProgress?.(d, t, 'train'));
@@ -108,67 +80,82 @@ export async function loadDataset(config: Config, opts: LoadOptions = {}): Promi
     Int32Array.from({ length: source.test.count }, (_, i) => i),
     (d, t) => opts.onProgress?.(d, t, 'test'),
   );
-
-  // Only image folders can fail here (a file that does not decode): skip it, or refuse when many do.
-  const nameOf = (part: 'train' | 'test', p: number) => path.join(source[part].root, source[part].files?.[p] ?? `item ${p}`);
-  const failures = [
-    ...train.failed.map((f) => ({ file: nameOf('train', f.position), reason: f.reason })),
-    ...test.failed.map((f) => ({ file: nameOf('test', f.position), reason: f.reason })),
-  ];
-  checkBadImages(failures, wanted.length + source.test.count);
-  for (const f of failures) warn(`${f.file}: skipped: ${f.reason}`);
-
-  const C = source.classNames.length;
-  const trainLabels = Int32Array.from(train.kept, (p) => source.train.labels[p]!);
-  const testLabels = Int32Array.from(test.kept, (p) => source.test.labels[p]!);
-  const kept = classCounts(trainLabels, C);
-  const emptied = kept.findIndex((n) => n === 0);
-  if (emptied >= 0) {
-    throw new DataError(
-      `class "${source.classNames[emptied]}": none of its ${plan.counts[emptied]} chosen training images could be decoded`,
-      data.path ?? 'data.path',
-    );
-  }
-  const skipped = train.failed.map((f) => source.train.files?.[f.position] ?? String(f.position));
-  // Test images that did not decode are left out of the test set: recorded, so a viewer can map
-  // an evaluation's image i back to its file (docs/run-folder.md).
-  const testSkipped = test.failed.map((f) => source.test.files?.[f.position] ?? String(f.position));
-  const split = splitRecordOf(data, source, plan, train.kept, skipped, testSkipped);
+  const kept = assembleSplit(data, source, plan, train, test, warn.add);
   return {
-    description:
-      `${source.description}: ${train.kept.length} training images of ${source.train.count} ` +
-      `(largest class ${plan.maxPerClass}, imbalance factor ${plan.imbalanceFactor}, split seed ${plan.splitSeed}), ${test.kept.length} test images`,
-    classNames: source.classNames,
-    height: source.height,
-    width: source.width,
-    channels: source.channels,
-    train: { images: train.images, labels: trainLabels, count: train.kept.length },
-    test: { images: test.images, labels: testLabels, count: test.kept.length },
-    trainIndices: train.kept,
-    warnings,
-    split,
+    ...kept.dataset,
+    train: { images: train.images, labels: kept.trainLabels, count: train.kept.length },
+    test: { images: test.images, labels: kept.testLabels, count: test.kept.length },
+    warnings: warn.all,
   };
 }
 
+/** A training data set as a run reads it, with what it holds open (decode threads, cache files). */
+export interface TrainingData extends Dataset<AnySet> {
+  /** data.cache in effect: memory for every kind but image folders and lists that ask otherwise. */
+  cache: DataCache;
+  dispose(): Promise<void>;
+}
+
+export interface TrainingDataOptions extends LoadOptions {
+  /** data.cache "disk": where the cache files are (dataCacheDir). */
+  cacheDir: string;
+  /** Test hook: a decode worker exits at a job (DecodePoolOptions.exitAt). */
+  decodeExitAt?: { worker: number; job: number };
+}
+
 /**
- * The training split: the papers' long-tailed profile drawn from the full set, or for a split
- * list the list itself (its own profile; nothing is subsampled).
+ * The data of a run: `loadDataset` for data.cache "memory" (the default), else the same split
+ * with images read batch by batch through decode worker threads (cache "none") or a disk cache
+ * of resized images (cache "disk"), so memory stays flat whatever the data set size.
  */
-function planOf(data: DataConfig, source: Source): SplitPlan {
-  if (data.kind !== 'list') return planLongTailSplit(source.train.labels, source.classNames, data);
-  const counts = classCounts(source.train.labels, source.classNames.length);
-  const indices = counts.map((n) => new Int32Array(n));
-  const fill = new Array<number>(counts.length).fill(0);
-  source.train.labels.forEach((l, p) => (indices[l]![fill[l]!++] = p));
-  const max = Math.max(...counts);
-  const min = Math.min(...counts);
+export async function openTrainingData(config: Config, opts: TrainingDataOptions): Promise<TrainingData> {
+  const data = config.data;
+  const cache = data.cache ?? 'memory';
+  if (!isFileKind(data) || cache === 'memory') {
+    const ds = await loadDataset(config, opts);
+    return { ...ds, cache: 'memory', dispose: () => Promise.resolve() };
+  }
+  if (data.kind !== 'image-folder' && data.kind !== 'list') {
+    throw new DataError(`data.cache: "${cache}" is only used with data.kind "image-folder" or "list"`, 'data.cache');
+  }
+  const warn = warner(opts);
+  const source = await openSource(data);
+  for (const w of source.warnings) warn.add(w.message);
+  const plan = planOf(data, source);
+  const wanted = flattenIndices(plan.indices);
+  const streamed = await openStreamedParts(source, wanted, {
+    cache,
+    cacheDir: opts.cacheDir,
+    workers: data.decodeWorkers ?? defaultDecodeWorkers(),
+    warn: warn.add,
+    ...(opts.onInfo ? { info: opts.onInfo } : {}),
+    ...(opts.decodeExitAt ? { exitAt: opts.decodeExitAt } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  try {
+    const kept = assembleSplit(data, source, plan, streamed.train, streamed.test, warn.add);
+    return {
+      ...kept.dataset,
+      train: streamed.set('train', kept.trainLabels),
+      test: streamed.set('test', kept.testLabels),
+      warnings: warn.all,
+      cache,
+      dispose: () => streamed.dispose(),
+    };
+  } catch (err) {
+    await streamed.dispose();
+    throw err;
+  }
+}
+
+function warner(opts: LoadOptions): { all: string[]; add: (m: string) => void } {
+  const all: string[] = [];
   return {
-    maxPerClass: max,
-    imbalanceFactor: min > 0 ? max / min : Infinity,
-    splitSeed: data.splitSeed,
-    available: counts,
-    counts,
-    indices,
+    all,
+    add: (m) => {
+      all.push(m);
+      opts.onWarning?.(m);
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // rebuilt and checked later (verifySplit), or compared across runs.
 import * as path from 'node:path';
 import { writeFileAtomic } from '../core/atomicWrite';
-import type { Dataset, SplitRecord } from './types';
+import type { AnySet, Dataset, SplitRecord } from './types';
 import { DataError } from './types';
 import { errorReason, readRunText } from '../core/runFile';
 
@@ -30,7 +30,7 @@ function perClass<T>(flat: ArrayLike<T>, counts: readonly number[]): T[][] {
 }
 
 /** The split file's content for a data set, or undefined when it has no recorded split (synthetic). */
-export function splitFileOf(dataset: Dataset): SplitFile | undefined {
+export function splitFileOf(dataset: Dataset<AnySet>): SplitFile | undefined {
   const s = dataset.split;
   if (!s || !dataset.trainIndices) return undefined;
   const { files, ...rest } = s;
@@ -55,7 +55,7 @@ function serialise(file: SplitFile): string {
 }
 
 /** Writes `<dir>/split.json` atomically; returns its path, or undefined when there is no split to record. */
-export function writeSplitFile(dir: string, dataset: Dataset): string | undefined {
+export function writeSplitFile(dir: string, dataset: Dataset<AnySet>): string | undefined {
   const content = splitFileOf(dataset);
   if (!content) return undefined;
   const file = path.join(dir, SPLIT_FILE);

@@ -10,7 +10,27 @@ export interface ImageSet {
   count: number;
 }
 
-export interface Dataset {
+/**
+ * A set whose images are read when a batch needs them (data.cache "disk" or "none"), so memory
+ * stays flat whatever its size. Indices are into the set (0..count-1), as for an ImageSet.
+ */
+export interface StreamedImageSet {
+  labels: Int32Array;
+  count: number;
+  /**
+   * HWC uint8 images of `indices`, one after another. `failed` lists the places (k in
+   * `indices`) whose file did not decode this time (cache "none" only); those are left zero.
+   */
+  read(indices: ArrayLike<number>): Promise<{ images: Uint8Array; failed: number[] }>;
+}
+
+export type AnySet = ImageSet | StreamedImageSet;
+
+export function isStreamed(set: AnySet): set is StreamedImageSet {
+  return 'read' in set;
+}
+
+export interface Dataset<S extends AnySet = ImageSet> {
   /** Short description for logs, e.g. "fashion-mnist (/usr/share/datasets/fashion-mnist)". */
   description: string;
   classNames: string[];
@@ -18,9 +38,9 @@ export interface Dataset {
   width: number;
   channels: 1 | 3;
   /** The (long-tailed) training split actually used. */
-  train: ImageSet;
+  train: S;
   /** The untouched, balanced test set. */
-  test: ImageSet;
+  test: S;
   /**
    * For readers of a fixed data set: the indices into the full training set that the long-tailed
    * split kept, in class order (saved in the run directory so the split can be rebuilt and checked).
@@ -75,6 +95,8 @@ export interface LoadOptions {
   onWarning?: (message: string) => void;
   /** Called while images are read or decoded: items done of total for the current part. */
   onProgress?: (done: number, total: number, part: 'train' | 'test') => void;
+  /** Called with facts worth a log line (e.g. a disk cache reused or built). */
+  onInfo?: (message: string) => void;
 }
 
 /** A data problem a user can fix: names the file or config field and what was expected. */

@@ -13,7 +13,7 @@ import { evalRecordOf } from '../core/evalMath';
 import { type MetricsWriter, readAllMetrics } from '../core/metricsLog';
 import { Rng } from '../core/random';
 import { runPaths, updateRunManifest, writeEvalFile } from '../core/runDirectory';
-import { disposeBatch, epochOrder, makeHostBatch, stepsPerEpoch, uploadBatch } from './batches';
+import { disposeBatch, epochOrder, stepsPerEpoch, uploadBatch } from './batches';
 import {
   type CheckpointManifest,
   type HostTensor,
@@ -25,6 +25,7 @@ import {
   writeCheckpoint,
 } from './checkpoint';
 import { evaluate } from './evaluate';
+import { BatchFeed } from './feed';
 import { log } from './log';
 import { learningRate } from './schedule';
 import type { WorkerPool } from './parallel/pool';
@@ -136,6 +137,7 @@ export class TrainingLoop {
     const train = session.dataset.train;
     const every = stepRecordInterval(this.steps);
     const viewOpts = { padding: config.augment.padding, flip: config.augment.flip, strongSecondView: config.augment.strongSecondView };
+    const feed = new BatchFeed(train, session.geo, o.batchSize, session.method.views, viewOpts);
     let lastProgress = performance.now();
     const shouldStop = () => hooks.stopRequested() || (hooks.stopAfterSteps !== undefined && this.step >= hooks.stopAfterSteps);
 
@@ -163,7 +165,7 @@ export class TrainingLoop {
       };
 
       for (let s = resume?.stepInEpoch ?? 0; s < this.steps; s++) {
-        const host = makeHostBatch(train, session.geo, order, s, o.batchSize, session.method.views, viewOpts, this.augmentRng);
+        const host = await feed.next(order, s, this.augmentRng);
         let out: StepResult;
         if (this.sharded) {
           out = await this.sharded.runner.run(host, lr);
@@ -201,6 +203,7 @@ export class TrainingLoop {
         }
         await yieldToEventLoop();
         if (shouldStop() && !last) {
+          feed.clear();
           await flushWindow();
           sums.seconds += (performance.now() - t0) / 1000;
           const tag = await this.saveCheckpoint(s + 1, order, sums, [], null);

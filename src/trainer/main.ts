@@ -17,9 +17,9 @@ import { AUTO_ORDER, NoBackendError, describeAttempt, selectBackend, wasmHeapByt
 import { DeviceLimitError, checkBackendFits } from './backends/webgpuLimits';
 import type { BackendId, SelectedBackend } from './backends/types';
 import { findLatestCheckpoint, readCheckpoint, readCheckpointManifest } from './checkpoint';
-import { DataError, loadDataset, writeSplitFile } from '../data';
+import { DataError, DecodeWorkerFailure, type TrainingData, dataCacheDir, openTrainingData, writeSplitFile } from '../data';
 import { compareSplits, readSplitFile, splitFileOf, SPLIT_FILE } from '../data/splitFile';
-import type { Dataset } from '../data/types';
+import type { AnySet, Dataset } from '../data/types';
 import { explainError } from './errors';
 import { evaluate } from './evaluate';
 import { formatBytes, log } from './log';
@@ -103,7 +103,7 @@ async function chooseBackend(config: Config): Promise<SelectedBackend> {
 }
 
 /** A resumed run must train on the split it started with: refuse when the data changed under it. */
-function checkSameSplit(runDir: string, dataset: Dataset): void {
+function checkSameSplit(runDir: string, dataset: Dataset<AnySet>): void {
   const now = splitFileOf(dataset);
   if (!now || !fs.existsSync(path.join(runDir, SPLIT_FILE))) return;
   const problems = compareSplits(readSplitFile(runDir), now);
@@ -115,10 +115,19 @@ function checkSameSplit(runDir: string, dataset: Dataset): void {
   }
 }
 
-async function loadData(config: Config): Promise<Dataset> {
+/** The run's data (the caller disposes it: decode threads, cache files). */
+async function loadData(config: Config, runDir: string): Promise<TrainingData> {
   const t0 = performance.now();
-  const dataset = await loadDataset(config, { onWarning: (m) => log(`data warning: ${m}`) });
-  log(`data: ${dataset.description} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  // Test hook: GPACO_TEST_DECODE_WORKER_EXIT = "worker:job" (1-based) makes that decode thread exit.
+  const exit = /^(\d+):(\d+)$/.exec(process.env.GPACO_TEST_DECODE_WORKER_EXIT ?? '');
+  const dataset = await openTrainingData(config, {
+    onWarning: (m) => log(`data warning: ${m}`),
+    onInfo: (m) => log(`data: ${m}`),
+    cacheDir: dataCacheDir(config.data, runDir),
+    ...(exit ? { decodeExitAt: { worker: Number(exit[1]), job: Number(exit[2]) } } : {}),
+  });
+  const cache = dataset.cache === 'memory' ? '' : `; images streamed, data.cache "${dataset.cache}"`;
+  log(`data: ${dataset.description} (${((performance.now() - t0) / 1000).toFixed(1)} s${cache})`);
   return dataset;
 }
 
@@ -174,6 +183,7 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
   let config: Config | null = null;
   let session: TrainingSession | null = null;
   let sharded: ShardedTraining | null = null;
+  let data: TrainingData | null = null;
   const finish = (status: 'completed' | 'stopped' | 'failed', exitCode: number, message?: string) => {
     updateRunManifest(runDir, { status, exitCode, endedAt: new Date().toISOString(), error: message ? { message } : null });
     return exitCode;
@@ -193,7 +203,8 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
       `backend ${backend.detail}${skipped.length ? `; skipped ${skipped.map((a) => `${a.id} (${a.reason})`).join(', ')}` : ''}`,
     );
 
-    const dataset = await loadData(config);
+    const dataset = await loadData(config, runDir);
+    data = dataset;
     for (const w of dataset.warnings) event('warn', w);
     const classes = classesFileOf(config, dataset);
     writeClassesFile(runDir, classes);
@@ -295,14 +306,21 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
   } catch (e) {
     const usage = e instanceof UsageError || e instanceof DataError || e instanceof DeviceLimitError;
     let message = explain(e, config);
-    if (e instanceof WorkerFailure) {
+    if (e instanceof WorkerFailure || e instanceof DecodeWorkerFailure) {
       const kept = findLatestCheckpoint(runDir);
       message += kept
         ? `; the run keeps its last checkpoint ${kept.tag} (gpaco resume continues from it)`
         : '; no checkpoint was written yet';
     }
     log(`${usage ? 'error' : 'failed'}: ${message}`);
-    if (!usage && !(e instanceof NoBackendError) && !(e instanceof WorkerFailure) && e instanceof Error && e.stack)
+    if (
+      !usage &&
+      !(e instanceof NoBackendError) &&
+      !(e instanceof WorkerFailure) &&
+      !(e instanceof DecodeWorkerFailure) &&
+      e instanceof Error &&
+      e.stack
+    )
       process.stderr.write(`${e.stack}\n`);
     try {
       event('error', message);
@@ -312,6 +330,7 @@ async function trainLocked(args: Args, prior: RunManifest): Promise<number> {
     return finish('failed', usage ? 2 : 1, message);
   } finally {
     await sharded?.pool?.dispose();
+    await data?.dispose();
     session?.dispose();
     metrics.close();
   }
@@ -326,7 +345,7 @@ async function startSharded(
   backend: BackendId,
   workers: number,
   shards: number,
-  dataset: Dataset,
+  dataset: Dataset<AnySet>,
 ): Promise<ShardedTraining> {
   const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
   const variables = session.namedVariables();
@@ -377,7 +396,15 @@ async function evalCommand(args: Args): Promise<number> {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   const backend = await chooseBackend(config);
-  const dataset = await loadData(config);
+  const dataset = await loadData(config, runDir);
+  try {
+    return await evalWith(config, backend, dataset, runDir, tag);
+  } finally {
+    await dataset.dispose();
+  }
+}
+
+async function evalWith(config: Config, backend: SelectedBackend, dataset: TrainingData, runDir: string, tag: string): Promise<number> {
   try {
     checkBackendFits(backend, {
       config,

@@ -7,7 +7,7 @@ import { assignShotGroups, configToGroupRule } from '../core/evalMath';
 import { Rng } from '../core/random';
 import type { ImageGeometry } from './augment';
 import type { HostTensor } from './checkpoint';
-import type { Dataset } from '../data/types';
+import type { AnySet, Dataset } from '../data/types';
 import { createMethod } from './methods';
 import type { JsonValue, TrainingMethod } from './methods/types';
 import { createNetwork } from './models';
@@ -15,7 +15,7 @@ import type { Network, NetworkSpec } from './models/types';
 import type { NamedVariable } from './nn/params';
 import { SgdMomentum } from './optim/sgd';
 
-export function geometryOf(d: Dataset): ImageGeometry {
+export function geometryOf(d: Dataset<AnySet>): ImageGeometry {
   return { height: d.height, width: d.width, channels: d.channels };
 }
 
@@ -25,7 +25,7 @@ export function classCounts(labels: Int32Array, numClasses: number): number[] {
   return counts;
 }
 
-export function classesFileOf(config: Config, d: Dataset): ClassesFile {
+export function classesFileOf(config: Config, d: Dataset<AnySet>): ClassesFile {
   const trainCounts = classCounts(d.train.labels, d.classNames.length);
   const rule = configToGroupRule(config);
   return {
@@ -37,7 +37,7 @@ export function classesFileOf(config: Config, d: Dataset): ClassesFile {
 }
 
 /** The network for a config and data set, its initial weights drawn from the run seed. */
-export function buildNetwork(config: Config, d: Dataset, rng = Rng.derive(config.seed, 'init/network')): Network {
+export function buildNetwork(config: Config, d: Dataset<AnySet>, rng = Rng.derive(config.seed, 'init/network')): Network {
   return createNetwork(config.model, { inputShape: [d.height, d.width, d.channels], numClasses: d.classNames.length }, rng);
 }
 
@@ -78,7 +78,7 @@ export class TrainingSession {
 
   constructor(
     readonly config: Config,
-    readonly dataset: Dataset,
+    readonly dataset: Dataset<AnySet>,
   ) {
     this.geo = geometryOf(dataset);
     this.classes = classesFileOf(config, dataset);

@@ -14,6 +14,8 @@ export const MODEL_ARCHS = ['convnet', 'resnet32'] as const;
 export const LOSS_KINDS = ['gpaco', 'paco', 'balanced-softmax', 'ce'] as const;
 export const SCHEDULES = ['cosine', 'cifar-step', 'step', 'constant'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** data.cache: where resized images live (absent = memory). */
+export const DATA_CACHES = ['memory', 'disk', 'none'] as const;
 export const LAUNCH_KINDS = ['local', 'slurm'] as const;
 
 // The explicit return type keeps each literal, so `Config` fields are unions such as
@@ -95,6 +97,27 @@ export const DataSchema = Type.Object(
       default: 1,
       description: 'synthetic and image-folder: 1 (grey) or 3 (colour).',
     }),
+    cache: Type.Optional(
+      literalUnion(DATA_CACHES, {
+        description:
+          'image-folder and list: where the resized images live. memory (default): decoded once, kept in memory; disk: one cache file of resized images per list and size, shared by runs, read batch by batch; none: decoded again every epoch. disk and none keep memory flat whatever the data set size (docs/architecture.md, Data loading).',
+      }),
+    ),
+    cacheDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'data.cache "disk": folder of the cache files (relative paths are resolved against the config file). Default: $GPACO_DATA_CACHE, else .gpaco-cache/data next to the runs folder.',
+      }),
+    ),
+    decodeWorkers: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 32,
+        description:
+          'image-folder and list with data.cache "disk" or "none": worker threads that decode and resize images ahead of the step. Default: one per core less one, 1 to 4.',
+      }),
+    ),
     testPerClass: Type.Integer({
       minimum: 1,
       maximum: 100_000,

@@ -266,6 +266,17 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
     if (p !== undefined) data[key] = path.resolve(baseDir, p);
   }
   if (data.kind === 'fashion-mnist' && data.path === undefined) data.path = DEBIAN_FASHION_MNIST;
+  if (data.cacheDir !== undefined) data.cacheDir = path.resolve(baseDir, data.cacheDir);
+  for (const key of ['cache', 'cacheDir', 'decodeWorkers'] as const) {
+    if (data[key] !== undefined && data.kind !== 'image-folder' && data.kind !== 'list')
+      errors.push({
+        path: `data.${key}`,
+        message: 'only used with data.kind "image-folder" or "list" (the other kinds are read whole, without decoding)',
+      });
+  }
+  if (data.cacheDir !== undefined && data.cache !== 'disk')
+    errors.push({ path: 'data.cacheDir', message: 'only used with data.cache "disk"' });
+
   if (data.kind !== 'list' && data.imbalanceFactor === undefined) data.imbalanceFactor = DEFAULT_IMBALANCE_FACTOR;
   if (PATH_DATA_KINDS.has(data.kind) && data.path === undefined) {
     errors.push({ path: 'data.path', message: `required for data.kind "${data.kind}": the folder holding its files` });

@@ -2,11 +2,9 @@
 // replica), hands each its contiguous group of shards per step, relays output gradients through
 // shared memory, splits evaluation batches, and publishes new weights. A worker that dies or
 // fails fails the step with a WorkerFailure naming it; dispose() ends every thread it started.
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { assignShards } from '../../core/parallel';
+import { workerScript } from '../../core/workerScript';
 import type { Config } from '../../core/config/schema';
 import type { BackendId } from '../backends/types';
 import type { NamedVariable } from '../nn/params';
@@ -52,17 +50,6 @@ interface Slot {
   exited: boolean;
 }
 
-/** The worker script next to this bundle (dist/trainer-worker.js), or the TypeScript source under tsx. */
-function workerScript(): { file: string; eval: boolean } {
-  const bundled = path.join(__dirname, 'trainer-worker.js');
-  if (fs.existsSync(bundled)) return { file: bundled, eval: false };
-  const source = path.join(__dirname, 'workerEntry.ts');
-  if (!fs.existsSync(source)) throw new Error(`the trainer worker script is missing (looked for ${bundled}); run \`npm run build\``);
-  // Running from sources (tests, benchmarks): the worker loads tsx's require hook first.
-  const tsx = createRequire(__filename).resolve('tsx/cjs');
-  return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
-}
-
 export class WorkerPool implements ShardExecutor {
   private readonly slots: Slot[] = [];
   private readonly all: FlatVariables;
@@ -104,7 +91,7 @@ export class WorkerPool implements ShardExecutor {
 
   private async spawn(): Promise<void> {
     const o = this.o;
-    const script = workerScript();
+    const script = workerScript(__dirname, 'trainer-worker.js', 'workerEntry.ts');
     const groups = assignShards(o.shards, o.workers);
     const names = this.all.vars.map((v) => v.name);
     const perImage = this.diffWidths.reduce((a, b) => a + b, 0);
