@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../../src/core/config/validate';
 import { Rng } from '../../../src/core/random';
-import { DataError, type TrainingData, openTrainingData } from '../../../src/data/index';
+import { DataError, type TrainingData, dataCacheDir, openTrainingData } from '../../../src/data/index';
 import { DecodePool, DecodeWorkerFailure } from '../../../src/data/decodePool';
 import { IMAGE_CACHE_HEADER } from '../../../src/data/imageCache';
 import { isStreamed } from '../../../src/data/types';
@@ -244,4 +244,16 @@ test('data.cache and data.decodeWorkers are refused for kinds that are read whol
     { checkPaths: false, baseDir: '/w' },
   );
   assert.ok(!d.ok && d.errors.some((e) => e.path === 'data.cacheDir' && /only used with data.cache "disk"/.test(e.message)));
+});
+
+test('the disk cache folder: data.cacheDir, else $GPACO_DATA_CACHE, else .gpaco-cache/data beside the runs folder', () => {
+  const r = validateConfig(
+    { data: { kind: 'list', root: '/d/images', train: '/d/t.txt', test: '/d/v.txt', cache: 'disk' } },
+    { checkPaths: false },
+  );
+  assert.ok(r.ok);
+  const data = r.config.data;
+  assert.equal(dataCacheDir(data, '/w/runs/r1', {}), path.join('/w', '.gpaco-cache', 'data'));
+  assert.equal(dataCacheDir(data, '/w/runs/r1', { GPACO_DATA_CACHE: '/big/cache' }), '/big/cache');
+  assert.equal(dataCacheDir({ ...data, cacheDir: '/mine' }, '/w/runs/r1', { GPACO_DATA_CACHE: '/big/cache' }), '/mine');
 });
