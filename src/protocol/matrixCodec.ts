@@ -65,20 +65,58 @@ export function decodeMatrix(m: EncodedMatrix): Float64Array {
 }
 
 /**
- * Decodes and also lists the non-zero cells (flat indices, ascending). For the gaps form this
- * comes free from the encoding, so a viewer never has to scan all C*C cells to find them.
+ * A matrix in compressed sparse rows: row r's non-zero cells are `col[rowStart[r]]` up to
+ * `rowStart[r + 1]` (exclusive), columns ascending, with their `value`s. What a viewer works
+ * from, so it never holds size*size numbers (8,142 classes: 66 million cells).
  */
-export function decodeMatrixCells(m: EncodedMatrix): { values: Float64Array; cells: Int32Array } {
-  const values = decodeMatrix(m);
-  if (m.encoding === 'gaps') {
-    const cells = new Int32Array(m.data.length / 2);
-    let pos = -1;
-    for (let k = 0; k < cells.length; k++) cells[k] = pos += m.data[2 * k]!;
-    return { values, cells };
+export interface SparseMatrix {
+  size: number;
+  /** size + 1 offsets into col / value. */
+  rowStart: Int32Array;
+  col: Int32Array;
+  value: Float64Array;
+}
+
+/** Decodes to compressed sparse rows without a dense intermediate; throws on data that does not fit the declared size. */
+export function decodeSparse(m: EncodedMatrix): SparseMatrix {
+  const size = m.size;
+  const cells = size * size;
+  const rowStart = new Int32Array(size + 1);
+  if (m.encoding === 'dense') {
+    if (m.data.length !== cells) throw new Error(`dense matrix has ${m.data.length} cells, expected ${cells}`);
+    let nnz = 0;
+    for (let i = 0; i < cells; i++) if (m.data[i] !== 0) nnz++;
+    const col = new Int32Array(nnz);
+    const value = new Float64Array(nnz);
+    let k = 0;
+    for (let r = 0; r < size; r++) {
+      rowStart[r] = k;
+      for (let c = 0, i = r * size; c < size; c++, i++) {
+        const v = m.data[i]!;
+        if (v === 0) continue;
+        col[k] = c;
+        value[k++] = v;
+      }
+    }
+    rowStart[size] = k;
+    return { size, rowStart, col, value };
   }
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
-  const cells = new Int32Array(n);
-  for (let i = 0, k = 0; i < values.length; i++) if (values[i] !== 0) cells[k++] = i;
-  return { values, cells };
+  if (m.data.length % 2 !== 0) throw new Error('gaps matrix has an odd number of entries');
+  const nnz = m.data.length / 2;
+  const col = new Int32Array(nnz);
+  const value = new Float64Array(nnz);
+  // Flat positions ascend, so the cells arrive row by row: rowStart fills as rows are passed.
+  let pos = -1;
+  let row = 0;
+  for (let k = 0; k < nnz; k++) {
+    const gap = m.data[2 * k]!;
+    pos += gap;
+    if (!(pos >= 0 && pos < cells) || !(gap >= 1)) throw new Error(`gaps matrix entry ${k} falls outside ${size}x${size}`);
+    const r = Math.floor(pos / size);
+    while (row < r) rowStart[++row] = k;
+    col[k] = pos - r * size;
+    value[k] = m.data[2 * k + 1]!;
+  }
+  while (row < size) rowStart[++row] = nnz;
+  return { size, rowStart, col, value };
 }

@@ -1,4 +1,5 @@
 // CSV exports (pure: no DOM, unit-tested). Classes in display order, head to tail.
+import type { SparseMatrix } from '../../src/protocol/matrixCodec';
 import type { ClassTable, EvalDetail } from '../../src/protocol/snapshot';
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it as a formula. */
@@ -20,13 +21,27 @@ export function perClassCsv(classes: ClassTable, detail: EvalDetail): string {
   return rows.join('\n') + '\n';
 }
 
-/** Rows = true class, columns = predicted class, both head to tail; first row and column name them. */
-export function confusionCsv(names: readonly string[], counts: ArrayLike<number>, size: number): string {
+/** Classes up to which the confusion CSV is a table; beyond, a table would be size^2 cells (66 million at 8,142). */
+export const WIDE_CSV_MAX = 2000;
+
+/**
+ * Up to WIDE_CSV_MAX classes: rows = true class, columns = predicted class, both head to tail;
+ * first row and column name them. Beyond: one line per non-zero cell (true, predicted, count).
+ */
+export function confusionCsv(names: readonly string[], m: SparseMatrix): string {
+  const size = m.size;
+  if (size > WIDE_CSV_MAX) {
+    const rows = [line(['true', 'predicted', 'count'])];
+    for (let r = 0; r < size; r++)
+      for (let k = m.rowStart[r]!; k < m.rowStart[r + 1]!; k++) rows.push(line([names[r]!, names[m.col[k]!]!, m.value[k]!]));
+    return rows.join('\n') + '\n';
+  }
   const rows = [line(['true \\ predicted', ...names])];
+  const cells = new Array<string | number>(size + 1);
   for (let r = 0; r < size; r++) {
-    const cells = new Array<string | number>(size + 1);
     cells[0] = names[r]!;
-    for (let c = 0; c < size; c++) cells[c + 1] = counts[r * size + c]!;
+    cells.fill(0, 1);
+    for (let k = m.rowStart[r]!; k < m.rowStart[r + 1]!; k++) cells[m.col[k]! + 1] = m.value[k]!;
     rows.push(line(cells));
   }
   return rows.join('\n') + '\n';

@@ -1,7 +1,7 @@
 // The protocol's runtime checks and the matrix wire format.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMatrix, decodeMatrixCells, encodeMatrix } from '../../../src/protocol/matrixCodec';
+import { decodeMatrix, decodeSparse, encodeMatrix } from '../../../src/protocol/matrixCodec';
 import { DEFAULT_EXPERIMENTS_VIEW } from '../../../src/protocol/experiments';
 import {
   checkCompareWebviewMessage,
@@ -132,18 +132,25 @@ describe('matrix codec', () => {
     assert.equal(e.encoding, 'gaps');
     assert.deepEqual(e.data, [1, 3, 57, 1, 42, 12]);
     assert.deepEqual([...decodeMatrix(e)], [...sparse]);
-    assert.deepEqual([...decodeMatrixCells(e).cells], [0, 57, 99], 'the non-zero cells come with the decoding');
+    const csr = decodeSparse(e);
+    assert.deepEqual([...csr.rowStart], [0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3], 'row offsets, empty rows included');
+    assert.deepEqual([...csr.col], [0, 7, 9]);
+    assert.deepEqual([...csr.value], [3, 1, 12]);
     const dense = Array.from({ length: 9 }, (_, i) => i + 1);
     const d = encodeMatrix(dense, 3);
     assert.equal(d.encoding, 'dense');
     assert.deepEqual([...decodeMatrix(d)], dense);
-    assert.deepEqual([...decodeMatrixCells(d).cells], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual([...decodeSparse(d).rowStart], [0, 3, 6, 9]);
+    assert.deepEqual([...decodeSparse(d).value], dense);
   });
 
   it('refuses data that does not fit the size', () => {
     assert.throws(() => decodeMatrix({ size: 2, encoding: 'dense', data: [1, 2, 3] }), /3 cells/);
     assert.throws(() => decodeMatrix({ size: 2, encoding: 'gaps', data: [5, 1] }), /outside/);
     assert.throws(() => decodeMatrix({ size: 2, encoding: 'gaps', data: [0, 1] }), /outside/);
+    assert.throws(() => decodeSparse({ size: 2, encoding: 'gaps', data: [5, 1] }), /outside/);
+    assert.throws(() => decodeSparse({ size: 2, encoding: 'gaps', data: [1, 1, 0, 1] }), /outside/);
+    assert.throws(() => decodeSparse({ size: 2, encoding: 'dense', data: [1] }), /1 cells/);
     assert.throws(() => encodeMatrix([1, 2], 2), /2 cells/);
   });
 });

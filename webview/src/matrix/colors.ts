@@ -3,6 +3,8 @@
 // background (zero cells blend in) to a theme colour, so the matrix is readable in light,
 // dark and high-contrast themes. No DOM: unit-tested under Node.
 
+import type { MatrixStats, SparseMatrix } from './sparse';
+
 export type RGB = readonly [number, number, number];
 
 export interface ScaleMode {
@@ -111,76 +113,23 @@ function divergingValue(i: number): number {
   return i === DIVERGING_ZERO ? 0 : Math.max(-1, (i - DIVERGING_ZERO) / 127);
 }
 
-export interface MatrixStats {
-  rowTotals: Float64Array;
-  max: number;
-}
-
-/** Row totals, the largest value, and the flat indices of the non-zero cells, in one pass. */
-export interface MatrixScan extends MatrixStats {
-  nonZero: Int32Array;
-}
-
-export function matrixStats(values: ArrayLike<number>, size: number): MatrixStats {
-  return scanMatrix(values, size);
-}
-
-/** The same as scanMatrix when the non-zero cells are already known: O(non-zero cells). */
-export function scanCells(values: ArrayLike<number>, size: number, cells: Int32Array): MatrixScan {
-  const rowTotals = new Float64Array(size);
-  let max = 0;
-  for (let k = 0; k < cells.length; k++) {
-    const i = cells[k]!;
-    const v = values[i]!;
-    rowTotals[Math.floor(i / size)]! += v;
-    if (v > max) max = v;
-  }
-  return { rowTotals, max, nonZero: cells };
-}
-
-export function scanMatrix(values: ArrayLike<number>, size: number): MatrixScan {
-  const rowTotals = new Float64Array(size);
-  let max = 0;
-  let count = 0;
-  let list = new Int32Array(Math.max(16, size * 4));
-  for (let r = 0; r < size; r++) {
-    let sum = 0;
-    const base = r * size;
-    for (let c = 0; c < size; c++) {
-      const v = values[base + c]!;
-      if (v === 0) continue;
-      sum += v;
-      if (v > max) max = v;
-      if (count === list.length) {
-        const grown = new Int32Array(list.length * 2);
-        grown.set(list);
-        list = grown;
-      }
-      list[count++] = base + c;
-    }
-    rowTotals[r] = sum;
-  }
-  return { rowTotals, max, nonZero: list.slice(0, count) };
-}
-
 /**
- * The table slot of each listed (non-zero) cell. Every other cell is slot 0. Only the
- * non-zero cells are visited, so a first draw costs one pass over the matrix (the scan) and
- * then work in proportion to the cells that hold something.
+ * The table slot of each non-zero cell (in the matrix's col / value order). Every other cell is
+ * slot 0, so the work is in proportion to the cells that hold something.
  */
-export function countSlots(counts: ArrayLike<number>, size: number, scan: MatrixScan, mode: ScaleMode): Uint8Array {
-  const out = new Uint8Array(scan.nonZero.length);
-  for (let k = 0; k < scan.nonZero.length; k++) {
-    const i = scan.nonZero[k]!;
-    out[k] = lutIndex(cellIntensity(counts[i]!, scan.rowTotals[Math.floor(i / size)]!, scan.max, mode));
+export function countSlots(m: SparseMatrix, stats: MatrixStats, mode: ScaleMode): Uint8Array {
+  const out = new Uint8Array(m.value.length);
+  for (let r = 0; r < m.size; r++) {
+    const total = stats.rowTotals[r]!;
+    for (let k = m.rowStart[r]!; k < m.rowStart[r + 1]!; k++) out[k] = lutIndex(cellIntensity(m.value[k]!, total, stats.max, mode));
   }
   return out;
 }
 
-/** Slots of the listed cells of a difference matrix (diverging table). */
-export function differenceSlots(diff: ArrayLike<number>, cells: Int32Array): Uint8Array {
-  const out = new Uint8Array(cells.length);
-  for (let k = 0; k < cells.length; k++) out[k] = divergingIndex(diff[cells[k]!]!);
+/** Slots of the non-zero cells of a difference matrix (diverging table). */
+export function differenceSlots(diff: SparseMatrix): Uint8Array {
+  const out = new Uint8Array(diff.value.length);
+  for (let k = 0; k < diff.value.length; k++) out[k] = divergingIndex(diff.value[k]!);
   return out;
 }
 
@@ -189,76 +138,3 @@ export const SEQUENTIAL_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i)
 export const DIVERGING_MAGNITUDE = Uint8Array.from({ length: LUT_SIZE }, (_, i) => Math.abs(i - DIVERGING_ZERO));
 export const SEQUENTIAL_ZERO_SLOT = 0;
 export const DIVERGING_ZERO_SLOT = DIVERGING_ZERO;
-
-/**
- * The slot image of zoom level L (one pixel per 2^L x 2^L block of cells, ceil(size / 2^L) on
- * a side): each block keeps the slot of largest magnitude among its cells. Zoomed out (more
- * cells than pixels) the view draws these levels, so a single confused cell never vanishes
- * between pixels as nearest-neighbour sampling would make it. Level 0 is the full image.
- */
-export function slotLevel(
-  size: number,
-  cells: Int32Array,
-  slots: Uint8Array,
-  level: number,
-  magnitude: Uint8Array,
-  zeroSlot: number,
-): { data: Uint8Array; size: number; touched: Int32Array } {
-  const side = Math.ceil(size / 2 ** level);
-  const out = new Uint8Array(side * side);
-  if (zeroSlot !== 0) out.fill(zeroSlot);
-  // Level pixels that hold a listed cell (may repeat): only these differ from the zero slot.
-  const touched = new Int32Array(cells.length);
-  for (let k = 0; k < cells.length; k++) {
-    const i = cells[k]!;
-    const r = Math.floor(i / size) >> level;
-    const c = (i % size) >> level;
-    const j = r * side + c;
-    touched[k] = j;
-    const v = slots[k]!;
-    if (magnitude[v]! > magnitude[out[j]!]!) out[j] = v;
-  }
-  return { data: out, size: side, touched };
-}
-
-/** Pixels of a level: the zero colour everywhere (a native fill), then only the touched pixels. */
-export function levelPixels(out: Uint32Array, level: { data: Uint8Array; touched: Int32Array }, lut: Uint32Array, zeroSlot: number): void {
-  out.fill(lut[zeroSlot]!);
-  for (let k = 0; k < level.touched.length; k++) {
-    const j = level.touched[k]!;
-    out[j] = lut[level.data[j]!]!;
-  }
-}
-
-export function indicesToPixels(out: Uint32Array, indices: Uint8Array, lut: Uint32Array): void {
-  for (let i = 0; i < indices.length; i++) out[i] = lut[indices[i]!]!;
-}
-
-/** One packed pixel per cell (level 0), for tests and exports: scan, slots, image, table. */
-export function fillCountPixels(out: Uint32Array, counts: ArrayLike<number>, size: number, mode: ScaleMode, lut: Uint32Array): void {
-  const scan = scanMatrix(counts, size);
-  const level = slotLevel(size, scan.nonZero, countSlots(counts, size, scan, mode), 0, SEQUENTIAL_MAGNITUDE, SEQUENTIAL_ZERO_SLOT);
-  indicesToPixels(out, level.data, lut);
-}
-
-/** Row shares of b minus row shares of a, per cell (the compare panel's difference matrix). */
-export function shareDifference(a: ArrayLike<number>, b: ArrayLike<number>, size: number): Float64Array {
-  const sa = matrixStats(a, size).rowTotals;
-  const sb = matrixStats(b, size).rowTotals;
-  const out = new Float64Array(size * size);
-  for (let r = 0; r < size; r++) {
-    const base = r * size;
-    for (let c = 0; c < size; c++) {
-      const pa = sa[r]! > 0 ? a[base + c]! / sa[r]! : 0;
-      const pb = sb[r]! > 0 ? b[base + c]! / sb[r]! : 0;
-      out[base + c] = pb - pa;
-    }
-  }
-  return out;
-}
-
-export function fillDifferencePixels(out: Uint32Array, diff: ArrayLike<number>, size: number, lut: Uint32Array): void {
-  const cells = scanMatrix(diff, size).nonZero;
-  const level = slotLevel(size, cells, differenceSlots(diff, cells), 0, DIVERGING_MAGNITUDE, DIVERGING_ZERO_SLOT);
-  indicesToPixels(out, level.data, lut);
-}

@@ -1,7 +1,8 @@
-// The confusion matrix on a canvas (never a DOM node per cell). The matrix is turned once into
-// a bitmap at 1 px per cell (plus max-pooled half-size levels for zoomed-out views); every
-// frame then is a single scaled drawImage of the visible part, so zoom and pan stay smooth at
-// 1000 classes. Hover draws on a second canvas on top and never redraws the matrix.
+// The confusion matrix on a canvas (never a DOM node per cell), drawn from its non-zero cells
+// in compressed sparse rows: each frame rasterises only the visible part at the canvas's own
+// resolution (raster.ts), so nothing of size*size is ever allocated (8,142 classes: 66 million
+// cells). Hover looks its cell up by binary search within the row and draws on a second canvas
+// on top, never redrawing the matrix.
 import type { ShotGroupName } from '../../../src/protocol/snapshot';
 import { h, perFrame, setText } from '../dom';
 import type { Theme } from '../theme';
@@ -13,18 +14,14 @@ import {
   countSlots,
   differenceSlots,
   divergingLut,
-  levelPixels,
-  matrixStats,
-  scanCells,
-  scanMatrix,
+  packRGBA,
+  parseColor,
   sequentialLut,
-  shareDifference,
-  slotLevel,
   toHex,
-  type MatrixScan,
-  type MatrixStats,
   type ScaleMode,
 } from './colors';
+import { rasterPixels, rasterise } from './raster';
+import { cellValue, matrixStats, shareDifference, type MatrixStats, type SparseMatrix } from './sparse';
 import {
   cellAt,
   cellRect,
@@ -49,11 +46,9 @@ export interface MatrixInput {
   groups: ShotGroupName[];
   trainCounts: number[];
   /** counts: the confusion counts; difference: run B's counts. */
-  counts: Float64Array;
-  /** The non-zero cells of `counts` (flat, ascending) when known: spares a scan of every cell. */
-  cells?: Int32Array;
+  counts: SparseMatrix;
   /** difference: run A's counts (shown as B minus A, in row shares). */
-  base?: Float64Array;
+  base?: SparseMatrix;
   /** Names of A and B for the read-out of a difference. */
   runs?: { a: string; b: string };
   /** Changes when the data changes: the bitmap is rebuilt only then. */
@@ -66,30 +61,22 @@ const NAME_SCALE = 12;
 /** Cell size from which a faint grid separates cells. */
 const GRID_SCALE = 8;
 
-interface Level {
-  canvas: HTMLCanvasElement;
-  /** Cells per level pixel along each axis. */
-  factor: number;
-}
-
 export class MatrixView {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly overlay: HTMLCanvasElement;
   private readonly readout: HTMLElement;
   private input: MatrixInput | null = null;
-  /** Row totals, max and non-zero cells of `input.counts`. */
-  private stats: MatrixScan | null = null;
+  /** Row totals and max of `input.counts`. */
+  private stats: MatrixStats | null = null;
   /** Row totals of `input.base` (difference mode). */
   private statsB: MatrixStats | null = null;
-  private diff: Float64Array | null = null;
-  /** Non-zero cells (flat indices) and their colour-table slots: all a level is built from. */
-  private cells: Int32Array = new Int32Array(0);
+  /** What is drawn: the counts, or B minus A in row shares; and the colour-table slot of each non-zero cell. */
+  private shown: SparseMatrix | null = null;
   private slots: Uint8Array = new Uint8Array(0);
-  /** Level bitmaps, built on demand: level L has one pixel per 2^L x 2^L cells. */
-  private levels: (Level | undefined)[] = [];
-  /** Level canvases kept across rebuilds (same sizes), so new data does not reallocate them. */
-  private readonly spare = new Map<number, HTMLCanvasElement>();
+  /** Raster buffers kept across frames (same plot size), so panning does not reallocate them. */
+  private rasterSlots: Uint8Array | undefined;
+  private image: ImageData | null = null;
   private view: View = { scale: 1, offsetX: 0, offsetY: 0 };
   private plot: Size = { width: 1, height: 1 };
   private cursor: Cell | null = null;
@@ -144,10 +131,9 @@ export class MatrixView {
     const started = performance.now();
     const resized = !this.input || this.input.size !== input.size;
     this.input = input;
-    this.stats = input.cells ? scanCells(input.counts, input.size, input.cells) : scanMatrix(input.counts, input.size);
-    this.statsB = input.base ? matrixStats(input.base, input.size) : null;
-    this.diff = input.kind === 'difference' && input.base ? shareDifference(input.base, input.counts, input.size) : null;
-    this.cells = this.diff ? scanMatrix(this.diff, input.size).nonZero : this.stats.nonZero;
+    this.stats = matrixStats(input.counts);
+    this.statsB = input.base ? matrixStats(input.base) : null;
+    this.shown = input.kind === 'difference' && input.base ? shareDifference(input.base, input.counts) : input.counts;
     if (resized) {
       this.cursor = null;
       this.userMoved = false;
@@ -157,8 +143,7 @@ export class MatrixView {
 
   clearData(message: string): void {
     this.input = null;
-    this.levels = [];
-    this.cells = new Int32Array(0);
+    this.shown = null;
     this.slots = new Uint8Array(0);
     this.canvas.removeAttribute('data-revision');
     setText(this.readout, message);
@@ -179,11 +164,9 @@ export class MatrixView {
    */
   private rebuild(started = performance.now()): void {
     const input = this.input;
-    if (!input || !this.stats) return;
+    if (!input || !this.stats || !this.shown) return;
     const n = input.size;
-    this.slots = this.diff ? differenceSlots(this.diff, this.cells) : countSlots(input.counts, n, this.stats, this.mode);
-    for (const l of this.levels) if (l) this.spare.set(l.canvas.width, l.canvas);
-    this.levels = [];
+    this.slots = this.isDifference() ? differenceSlots(this.shown) : countSlots(input.counts, this.stats, this.mode);
     this.layout(false);
     this.draw();
     this.drawOverlay();
@@ -196,34 +179,40 @@ export class MatrixView {
     this.canvas.dataset.colorFull = toHex(input.kind === 'difference' ? this.theme.diffPositive : this.theme.matrixFull);
   }
 
-  private lut(): Uint32Array {
-    const t = this.theme;
-    return this.diff ? divergingLut(t.diffNegative, t.matrixZero, t.diffPositive) : sequentialLut(t.matrixZero, t.matrixFull);
+  private isDifference(): boolean {
+    return this.input?.kind === 'difference' && this.input.base !== undefined;
   }
 
-  /** The bitmap for the current scale: the level whose pixels are at least one screen pixel. */
-  private level(): Level | null {
-    const input = this.input;
-    if (!input) return null;
-    const maxLevel = Math.max(0, Math.ceil(Math.log2(input.size)));
-    const index = Math.min(maxLevel, this.view.scale >= 1 ? 0 : Math.ceil(Math.log2(1 / this.view.scale) - 1e-9));
-    const have = this.levels[index];
-    if (have) return have;
-    const diff = this.diff !== null;
+  private lut(): Uint32Array {
+    const t = this.theme;
+    return this.isDifference() ? divergingLut(t.diffNegative, t.matrixZero, t.diffPositive) : sequentialLut(t.matrixZero, t.matrixFull);
+  }
+
+  /** The visible part of the matrix at the canvas's resolution, put straight into its pixels. */
+  private drawCells(ctx: CanvasRenderingContext2D, ratio: number): void {
+    const shown = this.shown!;
+    const width = Math.round(this.plot.width * ratio);
+    const height = Math.round(this.plot.height * ratio);
+    if (width <= 0 || height <= 0) return;
+    const diff = this.isDifference();
     const zero = diff ? DIVERGING_ZERO_SLOT : SEQUENTIAL_ZERO_SLOT;
-    const slots = slotLevel(input.size, this.cells, this.slots, index, diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE, zero);
-    const canvas = this.spare.get(slots.size) ?? document.createElement('canvas');
-    this.spare.delete(slots.size);
-    if (canvas.width !== slots.size) {
-      canvas.width = slots.size;
-      canvas.height = slots.size;
-    }
-    const image = new ImageData(slots.size, slots.size);
-    levelPixels(new Uint32Array(image.data.buffer), slots, this.lut(), zero);
-    canvas.getContext('2d')!.putImageData(image, 0, 0);
-    const level = { canvas, factor: 2 ** index };
-    this.levels[index] = level;
-    return level;
+    const v = this.view;
+    const device = { scale: v.scale * ratio, offsetX: v.offsetX * ratio, offsetY: v.offsetY * ratio };
+    const raster = rasterise(
+      shown,
+      this.slots,
+      diff ? DIVERGING_MAGNITUDE : SEQUENTIAL_MAGNITUDE,
+      zero,
+      device,
+      width,
+      height,
+      this.rasterSlots,
+    );
+    this.rasterSlots = raster.slots;
+    if (this.image?.width !== width || this.image.height !== height) this.image = new ImageData(width, height);
+    const background = packRGBA(parseColor(this.theme.background) ?? this.theme.matrixZero);
+    rasterPixels(new Uint32Array(this.image.data.buffer), raster, this.lut(), background);
+    ctx.putImageData(this.image, Math.round(MARGIN.left * ratio), Math.round(MARGIN.top * ratio));
   }
 
   private layout(redraw = true): void {
@@ -261,33 +250,19 @@ export class MatrixView {
     ctx.fillStyle = t.background;
     ctx.fillRect(0, 0, this.canvas.width / ratio, this.canvas.height / ratio);
     const input = this.input;
-    const level = this.level();
-    if (!input || !level) return;
+    if (!input || !this.shown) return;
     const v = this.view;
     const n = input.size;
     const L = MARGIN.left;
     const T = MARGIN.top;
 
-    // The matrix: one drawImage of the visible part of the level bitmap.
     const vis = visibleCells(v, n, this.plot);
     if (vis.width > 0 && vis.height > 0) {
+      this.drawCells(ctx, ratio);
       ctx.save();
       ctx.beginPath();
       ctx.rect(L, T, this.plot.width, this.plot.height);
       ctx.clip();
-      ctx.imageSmoothingEnabled = false;
-      const f = level.factor;
-      ctx.drawImage(
-        level.canvas,
-        vis.x / f,
-        vis.y / f,
-        vis.width / f,
-        vis.height / f,
-        L + v.offsetX + vis.x * v.scale,
-        T + v.offsetY + vis.y * v.scale,
-        vis.width * v.scale,
-        vis.height * v.scale,
-      );
       if (v.scale >= GRID_SCALE) this.drawGrid(ctx);
       this.drawBoundaries(ctx, input);
       ctx.restore();
@@ -458,8 +433,6 @@ export class MatrixView {
     if (!input || !cell || !this.stats) {
       this.readout.replaceChildren('Hover a cell, or focus the matrix and use the arrow keys.');
     } else {
-      const n = input.size;
-      const i = cell.row * n + cell.col;
       const field = (name: string, text: string) => h('span', { 'data-field': name }, text);
       const trueInfo = `${input.groups[cell.row]}, ${input.trainCounts[cell.row]} train`;
       const predInfo = `${input.groups[cell.col]}, ${input.trainCounts[cell.col]} train`;
@@ -471,7 +444,7 @@ export class MatrixView {
         ` (${predInfo}) · `,
       ];
       if (input.kind === 'counts') {
-        const count = input.counts[i]!;
+        const count = cellValue(input.counts, cell.row, cell.col);
         const total = this.stats.rowTotals[cell.row]!;
         this.readout.replaceChildren(
           ...head,
@@ -483,8 +456,8 @@ export class MatrixView {
       } else {
         const a = this.statsB!.rowTotals[cell.row]!;
         const b = this.stats.rowTotals[cell.row]!;
-        const sa = a > 0 ? input.base![i]! / a : 0;
-        const sb = b > 0 ? input.counts[i]! / b : 0;
+        const sa = a > 0 ? cellValue(input.base!, cell.row, cell.col) / a : 0;
+        const sb = b > 0 ? cellValue(input.counts, cell.row, cell.col) / b : 0;
         const runs = input.runs ?? { a: 'A', b: 'B' };
         this.readout.replaceChildren(
           ...head,

@@ -1,6 +1,7 @@
 // The 3x3 group-to-group summary of a confusion matrix: of the test images whose true class is
 // in group g, how many were predicted as a class of group h. The long-tail question in one
 // table: how much of the tail is swallowed by the head. Pure; unit-tested under Node.
+import type { SparseMatrix } from './sparse';
 
 export const GROUP_ORDER = ['many', 'medium', 'few'] as const;
 export type GroupName = (typeof GROUP_ORDER)[number];
@@ -16,24 +17,13 @@ export interface GroupSummary {
   classes: number[];
 }
 
-/** `cells`, the non-zero cells when known, spares visiting every cell. */
-export function groupSummary(counts: ArrayLike<number>, size: number, groups: readonly GroupName[], cells?: Int32Array): GroupSummary {
+/** From the non-zero cells only (compressed sparse rows). */
+export function groupSummary(m: SparseMatrix, groups: readonly GroupName[]): GroupSummary {
   const gi = groups.map((g) => GROUP_ORDER.indexOf(g));
   const sums = [0, 1, 2].map(() => [0, 0, 0]);
-  if (cells) {
-    for (let k = 0; k < cells.length; k++) {
-      const i = cells[k]!;
-      sums[gi[Math.floor(i / size)]!]![gi[i % size]!]! += counts[i]!;
-    }
-  } else {
-    for (let r = 0; r < size; r++) {
-      const row = sums[gi[r]!]!;
-      const base = r * size;
-      for (let c = 0; c < size; c++) {
-        const v = counts[base + c]!;
-        if (v !== 0) row[gi[c]!]! += v;
-      }
-    }
+  for (let r = 0; r < m.size; r++) {
+    const row = sums[gi[r]!]!;
+    for (let k = m.rowStart[r]!; k < m.rowStart[r + 1]!; k++) row[gi[m.col[k]!]!]! += m.value[k]!;
   }
   const totals = sums.map((row) => row.reduce((a, b) => a + b, 0));
   const shares = sums.map((row, g) => row.map((v) => (totals[g]! > 0 ? v / totals[g]! : 0)));

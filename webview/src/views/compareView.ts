@@ -1,7 +1,7 @@
 // The compare panel: overlaid curves, final metrics with differences against the first run,
 // the config keys that differ (only those), and the difference of two runs' confusion matrices.
 import uPlot from 'uplot';
-import { decodeMatrix } from '../../../src/protocol/matrixCodec';
+import { decodeSparse } from '../../../src/protocol/matrixCodec';
 import type { ClassTable, CompareGroup, CompareRun, CompareSnapshot, EncodedMatrix, GroupStats } from '../../../src/protocol/snapshot';
 import { LineChart, type LineBand, type LineSeries } from '../charts/lineChart';
 import { exportName } from '../csv';
@@ -324,8 +324,8 @@ export class CompareView {
       names: b.classes.names,
       groups: b.classes.groups,
       trainCounts: b.classes.trainCounts,
-      counts: decodeMatrix(b.confusion),
-      base: decodeMatrix(a.confusion),
+      counts: decodeSparse(b.confusion),
+      base: decodeSparse(a.confusion),
       runs: { a: a.name, b: b.name },
       revision: `${s.builtAt}:${this.pair.join('-')}`,
     });

@@ -1,11 +1,11 @@
 // The run panel: header, live curves, shot groups, confusion matrix, per-class accuracy and
 // checkpoints of one run, drawn from full snapshots (RunSnapshot). Used by the VS Code panel
 // (hooks post messages to the host) and by the report (hooks work on inlined data).
-import { decodeMatrixCells } from '../../../src/protocol/matrixCodec';
+import { decodeSparse, type SparseMatrix } from '../../../src/protocol/matrixCodec';
 import { SHOT_GROUP_NAMES, type EvalDetail, type RunSnapshot } from '../../../src/protocol/snapshot';
 import { BarChart } from '../charts/barChart';
 import { LineChart } from '../charts/lineChart';
-import { confusionCsv, exportName, perClassCsv } from '../csv';
+import { WIDE_CSV_MAX, confusionCsv, exportName, perClassCsv } from '../csv';
 import { bytes, duration, h, pct, setText } from '../dom';
 import { groupSummary, GROUP_ORDER } from '../matrix/summary';
 import { MatrixView } from '../matrix/matrixView';
@@ -75,7 +75,7 @@ export class RunView {
   private readonly checkpointBody = h('tbody');
   private readonly selection = h('section', { class: 'selection' });
   private readonly pending = h('p', { class: 'note pending', hidden: true });
-  private matrixCache: { revision: string; counts: Float64Array; cells: Int32Array } | null = null;
+  private matrixCache: { revision: string; counts: SparseMatrix } | null = null;
   private perClassOrder: number[] = [];
   private ticker: number | undefined;
   private received = 0;
@@ -164,7 +164,10 @@ export class RunView {
       checkbox('log colour scale', this.view.log, (log) => this.setScale({ ...this.view, log }), { 'data-control': 'log' }),
       button('Reset view', () => this.matrix.resetView(), { title: 'Fit the whole matrix (0)' }),
       exportPng('confusion', () => this.matrix.toPNG()),
-      button('CSV', () => this.exportConfusionCsv(), { title: 'Save the confusion counts as CSV', 'data-export': 'confusion-csv' }),
+      button('CSV', () => this.exportConfusionCsv(), {
+        title: `Save the confusion counts as CSV (above ${WIDE_CSV_MAX} classes: one line per non-zero cell)`,
+        'data-export': 'confusion-csv',
+      }),
     );
 
     this.selection.append(
@@ -434,7 +437,7 @@ export class RunView {
       this.matrix.clearData('No evaluation yet.');
       return;
     }
-    const { counts, cells } = this.decoded(d);
+    const counts = this.decoded(d);
     const n = classes.names.length;
     this.matrix.setData({
       kind: 'counts',
@@ -443,7 +446,6 @@ export class RunView {
       groups: classes.groups,
       trainCounts: classes.trainCounts,
       counts,
-      cells,
       revision: d.revision,
     });
     // Reports made before the list existed carry no topPairs.
@@ -492,7 +494,7 @@ export class RunView {
     );
 
     // 3x3 summary: share of each true group's images predicted as each group.
-    const sum = groupSummary(counts, n, classes.groups, cells);
+    const sum = groupSummary(counts, classes.groups);
     this.summary.replaceChildren(
       h('thead', {}, h('tr', {}, h('th', {}, 'true \\ predicted'), ...GROUP_ORDER.map((x) => h('th', {}, x)), h('th', {}, 'images'))),
       h(
@@ -546,14 +548,14 @@ export class RunView {
     );
   }
 
-  private decoded(d: EvalDetail): { counts: Float64Array; cells: Int32Array } {
+  /** The selected evaluation's matrix in compressed sparse rows (decoded once per revision). */
+  private decoded(d: EvalDetail): SparseMatrix {
     if (this.matrixCache?.revision !== d.revision) {
       const started = performance.now();
-      const { values, cells } = decodeMatrixCells(d.confusion);
-      this.matrixCache = { revision: d.revision, counts: values, cells };
+      this.matrixCache = { revision: d.revision, counts: decodeSparse(d.confusion) };
       this.matrix.canvas.dataset.decodeMs = (performance.now() - started).toFixed(2);
     }
-    return this.matrixCache;
+    return this.matrixCache.counts;
   }
 
   private exportPerClassCsv(): void {
@@ -568,7 +570,7 @@ export class RunView {
     this.hooks.exportFile(
       'csv',
       exportName(s.run.name, s.selected.tag, 'confusion', 'csv'),
-      confusionCsv(s.classes.names, this.decoded(s.selected).counts, s.classes.names.length),
+      confusionCsv(s.classes.names, this.decoded(s.selected)),
     );
   }
 }
