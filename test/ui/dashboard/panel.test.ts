@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { readEvalFile } from '../../../src/core/runDirectory';
 import { appendEpoch, makeFixtureRun, type FixtureRun } from '../../../test/shared/dashboardRuns';
 import {
@@ -25,6 +25,7 @@ import {
 } from '../harness';
 import { matrixCanvas, waitForData, type ElementLike } from './matrixProbe';
 import { checkGroups, checkMatrix } from './runChecks';
+import { closeEditors, openDashboard } from './openPanel';
 
 const shots = path.join(repoRoot, 'test-results', 'dashboard');
 let server: CodeServer;
@@ -50,31 +51,6 @@ async function setTheme(page: Page, theme: string): Promise<void> {
   await input.fill(theme);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
-}
-
-async function closeEditors(page: Page): Promise<void> {
-  await runCommand(page, 'View: Close All Editors');
-  await page
-    .locator('iframe.webview')
-    .first()
-    .waitFor({ state: 'detached', timeout: 10_000 })
-    .catch(() => undefined);
-}
-
-/** Opens a run's dashboard from the command palette and its quick pick. */
-async function openDashboard(page: Page, name: string): Promise<FrameLocator> {
-  await runCommand(page, 'GPaCo: Open Dashboard');
-  const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
-  await input.fill(name);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
-    .first()
-    .click();
-  const frame = webviewFrame(page);
-  await frame.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
-  assert.equal(await frame.locator('h1.run-name').textContent(), name);
-  return frame;
 }
 
 /** Posts a message as the webview would (through the webview host frame's channel to the extension). */
