@@ -137,3 +137,85 @@ export function probeCells(counts: Float64Array, n: number, within = n): { row: 
     { row: within - 1, col: within - 1, why: 'last diagonal' },
   ];
 }
+
+export interface DisplayCell {
+  row: number;
+  col: number;
+  count: number;
+}
+
+/** The fixture's non-zero cells in display order, without a dense matrix (8,142 classes: 66 million cells). */
+export function displayCells(confusion: SparseConfusion, order: number[]): DisplayCell[] {
+  const pos = new Int32Array(order.length);
+  order.forEach((label, i) => (pos[label] = i));
+  const out: DisplayCell[] = [];
+  for (let k = 0; k < confusion.cells.length; k += 3)
+    out.push({ row: pos[confusion.cells[k]!]!, col: pos[confusion.cells[k + 1]!]!, count: confusion.cells[k + 2]! });
+  return out;
+}
+
+/**
+ * With the whole matrix fitted (several cells per device pixel), the canvas colours exactly the
+ * pixels that hold a non-zero cell: each other pixel of the matrix keeps the zero colour.
+ * Pixels within 2 of a group boundary line or of the frame are left out (lines are drawn there).
+ * Returns how many pixels were compared and how many are coloured.
+ */
+export async function assertDrawnCells(
+  canvas: Locator,
+  s: MatrixState,
+  cells: readonly DisplayCell[],
+  boundaries: readonly number[],
+): Promise<{ compared: number; coloured: number }> {
+  const v = s.view;
+  const extent = s.size * v.scale;
+  const got = await canvas.evaluate(
+    (el, a) => {
+      const c = el as unknown as CanvasLike;
+      const ratio = c.width / c.clientWidth;
+      const x0 = Math.floor((a.left + a.offsetX) * ratio);
+      const y0 = Math.floor((a.top + a.offsetY) * ratio);
+      const side = Math.floor(a.extent * ratio);
+      const data = c.getContext('2d').getImageData(x0, y0, side, side).data;
+      let bits = '';
+      for (let i = 0; i < side * side; i++) {
+        const d = Math.abs(data[4 * i]! - a.zero[0]) + Math.abs(data[4 * i + 1]! - a.zero[1]) + Math.abs(data[4 * i + 2]! - a.zero[2]);
+        bits += d > 3 ? '1' : '0';
+      }
+      return { ratio, x0, y0, side, bits };
+    },
+    { left: v.left, top: v.top, offsetX: v.offsetX, offsetY: v.offsetY, extent, zero: s.zero },
+  );
+  const scale = v.scale * got.ratio;
+  assert.ok(scale < 1, `the fitted matrix has several cells per pixel (scale ${scale})`);
+  const want = new Uint8Array(got.side * got.side);
+  for (const cell of cells) {
+    if (cell.count <= 0) continue;
+    const x = Math.floor((v.left + v.offsetX) * got.ratio + cell.col * scale) - got.x0;
+    const y = Math.floor((v.top + v.offsetY) * got.ratio + cell.row * scale) - got.y0;
+    if (x >= 0 && y >= 0 && x < got.side && y < got.side) want[y * got.side + x] = 1;
+  }
+  // Lines: group boundaries (dashed, 1.5 px) and the frame around the matrix.
+  const skip = new Uint8Array(got.side);
+  const mark = (p: number) => {
+    for (let d = -2; d <= 2; d++) if (p + d >= 0 && p + d < got.side) skip[p + d] = 1;
+  };
+  for (const b of boundaries) mark(Math.round(b * scale));
+  mark(0);
+  mark(got.side - 1);
+  let compared = 0;
+  let coloured = 0;
+  const wrong: string[] = [];
+  for (let y = 0; y < got.side; y++) {
+    if (skip[y]) continue;
+    for (let x = 0; x < got.side; x++) {
+      if (skip[x]) continue;
+      compared++;
+      const isColoured = got.bits[y * got.side + x] === '1';
+      if (isColoured) coloured++;
+      if (isColoured !== (want[y * got.side + x] === 1) && wrong.length < 5)
+        wrong.push(`(${x}, ${y}) ${isColoured ? 'coloured but holds no cell' : 'holds a cell but has the zero colour'}`);
+    }
+  }
+  assert.deepEqual(wrong, [], 'matrix pixels');
+  return { compared, coloured };
+}

@@ -1,12 +1,15 @@
-// The checks shared by the report test and the VS Code panel test: the run view shows the
+// The checks shared by the report tests and the VS Code panel tests: the run view shows the
 // fixture's numbers, the canvas has the fixture's cell colours, hovering a cell names it.
 import assert from 'node:assert/strict';
 import { headToTailOrder } from '../../../src/core/evalMath';
 import { readClassesFile, readEvalFile } from '../../../src/core/runDirectory';
 import type { FixtureRun } from '../../../test/shared/dashboardRuns';
+import { groupBoundaries } from '../../../webview/src/matrix/geometry';
 import {
   assertColourNear,
+  assertDrawnCells,
   cellCentre,
+  displayCells,
   displayCounts,
   expectedColour,
   hoverCell,
@@ -78,4 +81,35 @@ export async function checkMatrix(root: Root, run: FixtureRun, tag: string, pres
   assert.equal(fields.pred, cls.names[order[probe.col]!]);
   assert.equal(fields.count, String(count));
   assert.equal(fields.share, `${((100 * count) / rowTotal).toFixed(1)}%`);
+}
+
+/**
+ * A matrix with more cells than pixels (8,142 classes), never made dense here: fitted, the
+ * canvas colours exactly the pixels holding a non-zero cell of the fixture; zoomed in with the
+ * wheel on the largest confusion, hovering that cell reads its true and predicted class, the
+ * fixture's count and share of the row. `wheel` scrolls at the pointer's position.
+ */
+export async function checkLargeMatrix(root: Root, run: FixtureRun, tag: string, wheel: (deltaY: number) => Promise<void>): Promise<void> {
+  const cls = readClassesFile(run.dir)!;
+  const ev = readEvalFile(run.dir, tag);
+  const order = headToTailOrder(cls.trainCounts);
+  const canvas = matrixCanvas(root);
+  await waitForData(canvas, 'revision', (v) => v !== undefined && v.startsWith(`${tag}:`), 60_000);
+  const s = await matrixState(canvas);
+  assert.equal(s.size, cls.names.length);
+  const cells = displayCells(ev.confusion, order);
+  const drawn = await assertDrawnCells(canvas, s, cells, groupBoundaries(order.map((l) => cls.groups.assignment[l]!)));
+  assert.ok(drawn.coloured > 1000, `coloured pixels: ${drawn.coloured} of ${drawn.compared}`);
+
+  const target = cells.filter((c) => c.row !== c.col).reduce((a, b) => (b.count > a.count ? b : a));
+  const rowTotal = cells.filter((c) => c.row === target.row).reduce((a, c) => a + c.count, 0);
+  await canvas.hover({ position: cellCentre(s, target.row, target.col) });
+  for (let i = 0; i < 6; i++) await wheel(-500);
+  const zoomed = await waitForData(canvas, 'view', (v) => v !== undefined && (JSON.parse(v) as { scale: number }).scale >= 4);
+  assert.ok(zoomed);
+  const fields = await hoverCell(root, canvas, await matrixState(canvas), target.row, target.col);
+  assert.equal(fields.true, cls.names[order[target.row]!]);
+  assert.equal(fields.pred, cls.names[order[target.col]!]);
+  assert.equal(fields.count, String(target.count), 'the fixture count of the hovered cell');
+  assert.equal(fields.share, `${((100 * target.count) / rowTotal).toFixed(1)}%`);
 }

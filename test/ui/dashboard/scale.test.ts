@@ -1,6 +1,8 @@
 // The dashboard at iNaturalist's scale, through `gpaco report` in Debian's Chromium: an 8,142-class
-// fixture with 24,426 test images draws its confusion matrix (the head class's diagonal cell is
-// coloured), and the top confused pairs list is the fixture's largest off-diagonal cells.
+// fixture with 24,426 test images draws its confusion matrix (exactly the pixels holding a
+// non-zero cell are coloured; hovering the largest confusion reads its count), and the top
+// confused pairs list is the fixture's largest off-diagonal cells. scalePanel.test.ts does the
+// same in the VS Code panel.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,6 +15,7 @@ import { readEvalFile } from '../../../src/core/runDirectory';
 import { makeFixtureRun } from '../../../test/shared/dashboardRuns';
 import { launchBrowser, repoRoot } from '../harness';
 import { matrixCanvas, matrixState, pixel } from './matrixProbe';
+import { checkLargeMatrix } from './runChecks';
 
 let root: string;
 let browser: Browser;
@@ -48,6 +51,7 @@ test("an 8,142-class evaluation draws, and its confused pairs are the fixture's"
     // The top-left corner is the head classes' diagonal: mostly right, so not the zero colour.
     const head = await pixel(canvas, s.view.left + 1, s.view.top + 1);
     assert.notDeepEqual(head, [255, 255, 255], 'the head of the matrix is drawn');
+    await checkLargeMatrix(page, run, 'epoch-0001', (dy) => page.mouse.wheel(0, dy));
 
     const ev = readEvalFile(run.dir, 'epoch-0001');
     const order = headToTailOrder(run.classes.trainCounts);
