@@ -186,7 +186,9 @@ function snapshotFigures(f: Fixture): void {
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   console.log(
     `${f.label}: message ${kib(message.length)} (${(message.length / 1048576).toFixed(2)} MiB); matrix ${kib(matrix)}, ${nonZero} non-zero cells of ${f.classes * f.classes}` +
-      (denseBytes === null ? ` (dense it would be at least ${(f.classes * f.classes * 2) / 1048576} MiB)` : ` (dense ${kib(denseBytes)})`),
+      (denseBytes === null
+        ? ` (dense it would be at least ${((f.classes * f.classes * 2) / 1048576).toFixed(0)} MiB)`
+        : ` (dense ${kib(denseBytes)})`),
   );
   console.log(
     `  build: cold ${cold.toFixed(1)} ms (reads and permutes the eval file), warm ${fmt(stats(warm), 'ms', 1)} (nothing changed: cached)`,
