@@ -1,14 +1,23 @@
-// Groups in the compare panel: a group of runs (the seeds of one config, chosen in the
-// Experiments table) becomes one mean curve with a ± std or min-max band per metric
-// (src/core/experiments' groupCurve), statistics of its members' latest evaluations, and one
-// confusion matrix: the sum of the members' matrices at the last epoch every member has an
-// evaluation file for. Pure Node (no vscode).
+// Groups in the compare panel and in `gpaco report --group-by-config`: a group of runs (the seeds
+// of one config) becomes one mean curve with a ± std or min-max band per metric and for the
+// training loss (src/core/experiments' groupCurve), statistics of its members' latest
+// evaluations, one confusion matrix (the sum of the members' matrices at the last epoch every
+// member has an evaluation file for), and a column of the config differences. Pure Node (no vscode).
 import * as fs from 'node:fs';
-import { readClassesFile, readEvalFile, runPaths } from './runDirectory';
-import { classTable, evalDetail } from './snapshot';
-import { groupCurve, statsOf, type ExperimentSummary, type SummaryCache } from './experiments';
+import * as path from 'node:path';
+import { readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from './runDirectory';
+import { classTable, configDifferences, evalDetail } from './snapshot';
+import { groupCurve, statsOf, SummaryCache, type ExperimentSummary } from './experiments';
+import { LossSeriesCache } from './experiments/lossSeries';
 import type { EvalFile } from './contract';
-import type { ClassTable, CompareGroup, CompareMetric, GroupStats } from '../protocol/snapshot';
+import {
+  SNAPSHOT_SCHEMA,
+  type ClassTable,
+  type CompareGroup,
+  type CompareMetric,
+  type CompareSnapshot,
+  type GroupStats,
+} from '../protocol/snapshot';
 
 const METRICS: readonly CompareMetric[] = ['top1', 'top5', 'many', 'medium', 'few'];
 
@@ -120,15 +129,24 @@ function summedMatrix(
   return { classes: table, confusion: detail.confusion, confusionEpoch: common.epoch, confusionNote: null };
 }
 
-export function buildCompareGroup(spec: GroupSpec, cache: SummaryCache, matrices: GroupMatrixCache): CompareGroup {
+export type BandKind = 'std' | 'minmax';
+
+function buildCompareGroup(
+  spec: GroupSpec,
+  cache: SummaryCache,
+  matrices: GroupMatrixCache,
+  losses: LossSeriesCache,
+  warnings: string[],
+): CompareGroup {
   const members = spec.dirs.map((d) => cache.get(d));
+  const curveMembers = members.map((m) => ({ evals: m.evals, losses: losses.get(m.dir, warnings) }));
   const curves = {} as CompareGroup['curves'];
   const final = {} as Record<CompareMetric, GroupStats | null>;
   const latest = members.map((m) =>
     m.evals.reduce<(typeof m.evals)[number] | undefined>((a, e) => (!a || e.epoch >= a.epoch ? e : a), undefined),
   );
   for (const metric of METRICS) {
-    curves[metric] = groupCurve(members, metric);
+    curves[metric] = groupCurve(curveMembers, metric);
     final[metric] = statsOf(latest.map((e) => e?.[metric])) ?? null;
   }
   const key = members.map((m) => m.id).join(',');
@@ -140,7 +158,68 @@ export function buildCompareGroup(spec: GroupSpec, cache: SummaryCache, matrices
     members: members.map((m) => m.id),
     memberNames: members.map((m) => m.name),
     curves,
+    loss: groupCurve(curveMembers, 'loss'),
     final,
     ...matrix,
   };
+}
+
+/** A run's config as its run.json records it (else its config.json); null with a warning when neither can be read. */
+function configOf(dir: string, warnings: string[]): unknown {
+  try {
+    return readRunManifest(dir).config;
+  } catch (err) {
+    try {
+      return readRunConfig(dir);
+    } catch {
+      warnings.push(`${path.basename(dir)}: ${(err as Error).message}; its config is left out of the differences`);
+      return null;
+    }
+  }
+}
+
+/**
+ * Groups added to a compare snapshot, kept between builds: summaries, loss series and summed
+ * matrices are re-read only for the members whose files changed.
+ */
+export class CompareGroupsSource {
+  private readonly summaries = new SummaryCache();
+  private readonly matrices = new GroupMatrixCache();
+  private readonly losses = new LossSeriesCache();
+
+  /** A member's files changed: its summary is read again on the next build. */
+  invalidate(dir: string): void {
+    this.summaries.invalidate(dir);
+  }
+
+  /**
+   * `base` (the runs' snapshot; `runConfigs` their configs, in order) with the groups, the band
+   * choice, and the config differences over the runs and the groups.
+   */
+  build(base: CompareSnapshot, runConfigs: readonly unknown[], specs: readonly GroupSpec[], band: BandKind): CompareSnapshot {
+    const warnings = [...base.warnings];
+    const groups = specs.map((g) => buildCompareGroup(g, this.summaries, this.matrices, this.losses, warnings));
+    const groupConfigs = specs.map((g) => g.dirs.map((d) => configOf(d, warnings)).filter((c) => c !== null));
+    return {
+      ...base,
+      groups,
+      band,
+      configDiff: configDifferences(runConfigs, groupConfigs),
+      warnings,
+    };
+  }
+}
+
+/** A comparison of groups alone (`gpaco report --group-by-config`): no run lines, one band per group. */
+export function buildGroupsCompare(specs: readonly GroupSpec[], band: BandKind, now = new Date()): CompareSnapshot {
+  const base: CompareSnapshot = {
+    schema: SNAPSHOT_SCHEMA,
+    kind: 'compare',
+    builtAt: now.toISOString(),
+    runs: [],
+    configDiff: [],
+    sameClasses: false,
+    warnings: [],
+  };
+  return new CompareGroupsSource().build(base, [], specs, band);
 }

@@ -21,6 +21,7 @@ import {
   type CompareRun,
   type CompareSnapshot,
   type ConfigDifference,
+  type GroupConfigCell,
   type EpochCurves,
   type EvalCurves,
   type EvalDetail,
@@ -402,15 +403,38 @@ export function flattenConfig(value: unknown, prefix = '', out = new Map<string,
   return out;
 }
 
-/** Exactly the keys whose values are not equal in every config (absent counts as a value). */
-export function configDifferences(configs: readonly unknown[]): ConfigDifference[] {
+/** Keys that name rather than configure: every run has its own, so they are never a difference. */
+const NAMING_KEYS: ReadonlySet<string> = new Set(['name', '$schema']);
+
+/** Distinct values in display order: numbers by value, other values as text, absent last. */
+function distinctValues(values: readonly (string | null)[]): (string | null)[] {
+  const set = [...new Set(values)];
+  const present = set.filter((v): v is string => v !== null);
+  const nums = present.map(Number);
+  const numeric = nums.every((n) => Number.isFinite(n));
+  present.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return set.includes(null) ? [...present, null] : present;
+}
+
+/**
+ * Exactly the keys whose values are not all equal (absent counts as a value), over the runs'
+ * configs and every member of the groups: one column per run and per group. A group's cell is
+ * the value its members share, or their distinct values where they differ (e.g. the seed).
+ */
+export function configDifferences(configs: readonly unknown[], groups: readonly (readonly unknown[])[] = []): ConfigDifference[] {
   const flat = configs.map((c) => flattenConfig(c));
+  const groupFlat = groups.map((members) => members.map((c) => flattenConfig(c)));
   const keys = new Set<string>();
-  for (const f of flat) for (const k of f.keys()) keys.add(k);
+  for (const f of [...flat, ...groupFlat.flat()]) for (const k of f.keys()) if (!NAMING_KEYS.has(k)) keys.add(k);
   const out: ConfigDifference[] = [];
   for (const key of [...keys].sort()) {
     const values = flat.map((f) => f.get(key) ?? null);
-    if (values.some((v) => v !== values[0])) out.push({ key, values });
+    const cells = groupFlat.map((members): GroupConfigCell => {
+      const distinct = distinctValues(members.map((f) => f.get(key) ?? null));
+      return distinct.length === 1 ? { kind: 'same', value: distinct[0]! } : { kind: 'varies', values: distinct };
+    });
+    const all = new Set([...values, ...cells.flatMap((c) => (c.kind === 'same' ? [c.value] : c.values))]);
+    if (all.size > 1) out.push(groups.length ? { key, values, groups: cells } : { key, values });
   }
   return out;
 }
@@ -454,12 +478,17 @@ export class CompareSnapshotSource {
     this.sources = dirs.map((d) => new RunSnapshotSource(d));
   }
 
+  /** The runs' configs as the last build read them (in order), for differences that also cover groups. */
+  configs(): unknown[] {
+    return this.sources.map((s) => s.manifest?.config ?? null);
+  }
+
   build(options: Omit<SnapshotOptions, 'selectedTag'> = {}): CompareSnapshot {
     const now = options.now ?? new Date();
     const warnings: string[] = [];
     const snapshots = this.sources.map((s) => s.build({ ...options, now, selectedTag: null }));
     for (const s of snapshots) for (const w of s.warnings) warnings.push(`${s.run.id}: ${w}`);
-    const configs = this.sources.map((s) => s.manifest!.config);
+    const configs = this.configs();
     return {
       schema: SNAPSHOT_SCHEMA,
       kind: 'compare',
@@ -483,6 +512,8 @@ export interface ReportOptions extends Omit<SnapshotOptions, 'selectedTag'> {
   title?: string;
   /** Most recent evaluations per run whose full detail is inlined (the rest are listed only). */
   maxEvals?: number;
+  /** The Compare tab's data when it is not the runs' comparison (`--group-by-config`: the groups). */
+  compare?: CompareSnapshot;
 }
 
 export function buildReportData(dirs: readonly string[], options: ReportOptions = {}): ReportData {
@@ -511,6 +542,6 @@ export function buildReportData(dirs: readonly string[], options: ReportOptions 
       options.title ?? (runs.length === 1 ? `GPaCo Lab report: ${runs[0]!.snapshot.run.name}` : `GPaCo Lab report: ${runs.length} runs`),
     generatedAt: now.toISOString(),
     runs,
-    compare: dirs.length >= 2 ? buildCompareSnapshot(dirs, { ...options, now }) : null,
+    compare: options.compare ?? (dirs.length >= 2 ? buildCompareSnapshot(dirs, { ...options, now }) : null),
   };
 }

@@ -187,10 +187,16 @@ export interface CompareRun {
   confusion: EncodedMatrix | null;
 }
 
-/** A config key (dotted path) whose values differ between the compared runs; values JSON-encoded, null = absent. */
+/** A group's value of a config key: the one its members share, or their distinct values (JSON-encoded, null = absent). */
+export type GroupConfigCell = { kind: 'same'; value: string | null } | { kind: 'varies'; values: (string | null)[] };
+
+/** A config key (dotted path) whose values differ between the compared runs and groups; values JSON-encoded, null = absent. */
 export interface ConfigDifference {
   key: string;
+  /** One per run. */
   values: (string | null)[];
+  /** One per group, in the order of `CompareSnapshot.groups` (absent when there are none). */
+  groups?: GroupConfigCell[];
 }
 
 /** Per epoch: mean, sample std (null with one member), min, max and n over a group's members. */
@@ -221,6 +227,8 @@ export interface CompareGroup {
   members: string[];
   memberNames: string[];
   curves: Record<CompareMetric, BandSeries>;
+  /** The training loss by epoch (metrics.jsonl's epoch records), mean with its band. */
+  loss: BandSeries;
   /** Statistics over the members' latest evaluations. */
   final: Record<CompareMetric, GroupStats | null>;
   classes: ClassTable | null;

@@ -143,7 +143,10 @@ function mountReport(link: HostLink, root: HTMLElement): void {
   }
   if (data.compare) {
     const compare = new CompareView(theme, { exportFile });
-    tabs.append(h('vscode-tab-header', { slot: 'header', 'data-compare': '' }, 'Compare'), h('vscode-tab-panel', {}, compare.element));
+    tabs.append(
+      h('vscode-tab-header', { slot: 'header', 'data-compare': '' }, data.compare.groups?.length ? 'Compare groups' : 'Compare'),
+      h('vscode-tab-panel', {}, compare.element),
+    );
     compare.apply(data.compare satisfies CompareSnapshot);
     views.push(compare);
   }

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OutputIsFolderError, writeOutputFile } from '../../core/atomicWrite';
 import { dashboardPage, makeNonce, reportCsp } from '../../core/dashboardHtml';
+import { buildGroupsCompare } from '../../core/compareGroups';
 import { buildReportData, type ReportOptions } from '../../core/snapshot';
+import type { CompareSnapshot } from '../../protocol/snapshot';
 import { escapeHtml, groupsSectionHtml, GROUPS_SECTION_CSS } from '../../core/experiments/reportSection';
 import { readRunSummaries, readRunSummary } from '../../core/experiments/summary';
 import { DEFAULT_BEST_BY, allConfigKeys, buildRows, filterRows, groupRows } from '../../core/experiments/table';
@@ -50,10 +52,11 @@ function report(ctx: CommandContext): number {
   if (!grouped && named.length === 0) throw new UsageError('missing RUN... (or --group-by-config for every run of --runs-dir)');
   let dirs = named;
   let prelude: { html: string; css: string } | undefined;
+  let compare: CompareSnapshot | undefined;
   let groupsLine = '';
   if (grouped) {
     const g = groupedReport(ctx, named);
-    ({ dirs, prelude } = g);
+    ({ dirs, prelude, compare } = g);
     groupsLine = `, ${g.groups} group${g.groups === 1 ? '' : 's'} of ${g.runs} run${g.runs === 1 ? '' : 's'}`;
   } else {
     const filtered = ['filter', 'tag', 'status', 'value', 'except', 'band'].filter(
@@ -84,7 +87,12 @@ function report(ctx: CommandContext): number {
   // The bundle's source map comment would point at a file the reader does not have.
   bundle = bundle.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
   const title = ctx.string('title');
-  const { html } = renderReport(dirs, bundle, { ...(title ? { title } : {}), ...(maxEvals ? { maxEvals } : {}) }, prelude);
+  const { html } = renderReport(
+    dirs,
+    bundle,
+    { ...(title ? { title } : {}), ...(maxEvals ? { maxEvals } : {}), ...(compare ? { compare } : {}) },
+    prelude,
+  );
   const file = path.resolve(ctx.cwd, out);
   try {
     writeOutputFile(file, html);
@@ -100,13 +108,14 @@ function report(ctx: CommandContext): number {
 
 /**
  * `--group-by-config`: the named runs (or every run of --runs-dir), filtered, grouped by config
- * except --except; the groups section (table + band charts) and the runs the dashboard part
- * shows in full: all of them up to 8, else the best run of each of the first 8 groups.
+ * except --except; the groups table above the dashboard part, the Compare tab's groups (the
+ * compare panel's data: bands, statistics, summed matrices, config differences) and the runs
+ * shown in full: all of them up to 8, else the best run of each of the first 8 groups.
  */
 function groupedReport(
   ctx: CommandContext,
   named: readonly string[],
-): { dirs: string[]; prelude: { html: string; css: string }; groups: number; runs: number } {
+): { dirs: string[]; prelude: { html: string; css: string }; compare: CompareSnapshot; groups: number; runs: number } {
   const mode = valueModeOf(ctx);
   const filter = rowFilterOf(ctx);
   const summaries = named.length ? named.map((d) => readRunSummary(d)) : readRunSummaries(runsDirOf(ctx));
@@ -122,12 +131,22 @@ function groupedReport(
     rows.length <= 8
       ? rows.map((r) => r.summary.dir)
       : groups.slice(0, 8).map((g) => g.members.reduce((a, b) => ((b.metrics[by] ?? -1) > (a.metrics[by] ?? -1) ? b : a)).summary.dir);
-  const html = groupsSectionHtml(groups, { mode, except, band });
+  const html = groupsSectionHtml(groups, { mode, except });
+  const compare = buildGroupsCompare(
+    groups.map((g) => ({ label: g.label, dirs: g.members.map((m) => m.summary.dir) })),
+    band,
+  );
   const shown =
     rows.length <= 8
       ? ''
       : `<p class="gpaco-groups-note">Below in full: the run with the best ${escapeHtml(by)} of each of the first ${dirs.length} groups.</p>`;
-  return { dirs, prelude: { html: `${html}\n${shown}`, css: GROUPS_SECTION_CSS }, groups: groups.length, runs: rows.length };
+  return {
+    dirs,
+    prelude: { html: `${html}\n${shown}`, css: GROUPS_SECTION_CSS },
+    compare,
+    groups: groups.length,
+    runs: rows.length,
+  };
 }
 
 registerCommand({
@@ -140,7 +159,7 @@ registerCommand({
   details: [
     'The file inlines the dashboard, the data and the styles: it opens in any browser, offline, and can be shared as it is.',
     'With several runs it also has a Compare tab (curves overlaid, metric differences, config keys that differ, confusion difference).',
-    "With --group-by-config (any number of runs: the named ones, else every run of --runs-dir, after --filter / --tag / --status) it starts with the groups: runs with equal configs except the seed (or --except KEYS), a table of mean ± sample std (n) of every metric and, for top-1 and few, each group's mean curve with a ± std (or --band minmax) band. Runs with different numbers of classes are never in one group.",
+    "With --group-by-config (any number of runs: the named ones, else every run of --runs-dir, after --filter / --tag / --status) it starts with the groups: runs with equal configs except the seed (or --except KEYS) in a table of mean ± sample std (n) of every metric (at --value). Its Compare tab is the compare panel's view of the groups: each group's mean loss and accuracy curves with a ± std (or --band minmax) band, statistics of the latest evaluations, the config keys that differ (a key that varies inside a group listed compactly) and the summed confusion matrix at the last common epoch. Runs with different numbers of classes are never in one group.",
   ],
   options: [
     { name: 'out', type: 'string', short: 'o', value: 'FILE', help: 'the HTML file to write' },

@@ -1,7 +1,7 @@
 // A group's curve: per epoch, the mean of its members' values with a ± sample std band and a
 // min-max band (the compare panel and reports draw one band per group instead of one line per
-// seed). Members need not share epochs: each epoch's statistics use the members evaluated then,
-// and `n` says how many that was.
+// seed), for an evaluation metric or the training loss. Members need not share epochs: each
+// epoch's statistics use the members with a value then, and `n` says how many that was.
 import { statsOf } from './stats';
 import type { EvalPoint } from './summary';
 import type { MetricKey } from './table';
@@ -57,7 +57,16 @@ export function bandCurve(series: readonly (readonly SeriesPoint[])[]): BandCurv
   return curve;
 }
 
-/** The band curve of a metric over runs' evaluations (e.g. a group's members). */
-export function groupCurve(members: readonly { evals: readonly EvalPoint[] }[], metric: MetricKey): BandCurve {
-  return bandCurve(members.map((m) => metricSeries(m.evals, metric)));
+/** What a group curve can follow: an evaluation metric, or the training loss of the epoch records. */
+export type CurveKey = MetricKey | 'loss';
+
+/** A run as a group curve reads it: its evaluations, and its training loss by epoch when `loss` is drawn. */
+export interface CurveMember {
+  evals: readonly EvalPoint[];
+  losses?: readonly SeriesPoint[];
+}
+
+/** The band curve of a metric (or the loss) over runs (e.g. a group's members). */
+export function groupCurve(members: readonly CurveMember[], key: CurveKey): BandCurve {
+  return bandCurve(members.map((m) => (key === 'loss' ? (m.losses ?? []) : metricSeries(m.evals, key))));
 }

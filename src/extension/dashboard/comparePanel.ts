@@ -3,8 +3,7 @@
 // snapshots after `ready` and after any of its runs changed (snapshotPanel.ts). The webview
 // may only say ready, export and log: it cannot act on runs.
 import type * as vscode from 'vscode';
-import { buildCompareGroup, GroupMatrixCache } from '../../core/compareGroups';
-import { SummaryCache } from '../../core/experiments';
+import { CompareGroupsSource } from '../../core/compareGroups';
 import { CompareSnapshotSource } from '../../core/snapshot';
 import type { PanelState } from '../../protocol/messages';
 import type { CompareSnapshot } from '../../protocol/snapshot';
@@ -20,8 +19,7 @@ export interface GroupRef {
 export class ComparePanel extends SnapshotPanel<CompareSnapshot> {
   private readonly source: CompareSnapshotSource;
   private readonly dirs: Set<string>;
-  private readonly summaries = new SummaryCache();
-  private readonly matrices = new GroupMatrixCache();
+  private readonly groupsSource = new CompareGroupsSource();
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -52,20 +50,19 @@ export class ComparePanel extends SnapshotPanel<CompareSnapshot> {
 
   /** A member's files changed: its summary is read again on the next build. */
   override runChanged(dir?: string): void {
-    if (dir) this.summaries.invalidate(dir);
+    if (dir) this.groupsSource.invalidate(dir);
     super.runChanged();
   }
 
   protected build(): CompareSnapshot {
     const snapshot = this.source.build();
     if (this.groups.length === 0) return snapshot;
-    return {
-      ...snapshot,
-      groups: this.groups.map((g) =>
-        buildCompareGroup({ label: g.label, dirs: g.members.map((m) => m.dir) }, this.summaries, this.matrices),
-      ),
-      band: this.band,
-    };
+    return this.groupsSource.build(
+      snapshot,
+      this.source.configs(),
+      this.groups.map((g) => ({ label: g.label, dirs: g.members.map((m) => m.dir) })),
+      this.band,
+    );
   }
 
   protected failureText(err: Error): string {

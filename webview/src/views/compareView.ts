@@ -2,7 +2,15 @@
 // the config keys that differ (only those), and the difference of two runs' confusion matrices.
 import uPlot from 'uplot';
 import { decodeSparse } from '../../../src/protocol/matrixCodec';
-import type { ClassTable, CompareGroup, CompareRun, CompareSnapshot, EncodedMatrix, GroupStats } from '../../../src/protocol/snapshot';
+import type {
+  BandSeries,
+  ClassTable,
+  CompareRun,
+  CompareSnapshot,
+  EncodedMatrix,
+  GroupConfigCell,
+  GroupStats,
+} from '../../../src/protocol/snapshot';
 import { LineChart, type LineBand, type LineSeries } from '../charts/lineChart';
 import { exportName } from '../csv';
 import { h, pct, pp, setText } from '../dom';
@@ -32,10 +40,37 @@ function aligned<T>(items: T[], pick: (r: T) => [number[], (number | null)[]]): 
   };
 }
 
+type Line = [number[], (number | null)[]];
+
 /** `mean ± std (n)` in percent. */
 function statsText(s: GroupStats | null): string {
   if (!s) return '–';
   return `${pct(s.mean)}${s.std === null ? '' : ` ± ${(s.std * 100).toFixed(1)}`} (${s.n})`;
+}
+
+/** Distinct values shown one by one up to this many; more are counted ("5 values"). */
+const LISTED_VALUES = 4;
+
+/** A group's cell of the config-differences table. */
+function groupConfigCell(cell: GroupConfigCell | undefined, group: string): HTMLElement {
+  const text = (v: string | null) => v ?? '(absent)';
+  if (!cell) return h('td', { 'data-group': group }, '–');
+  switch (cell.kind) {
+    case 'same':
+      return h('td', { 'data-group': group }, text(cell.value));
+    case 'varies': {
+      const all = cell.values.map(text).join(', ');
+      return h(
+        'td',
+        { 'data-group': group, class: 'varies', title: `varies in the group: ${all}` },
+        cell.values.length <= LISTED_VALUES ? all : `${cell.values.length} values`,
+      );
+    }
+    default: {
+      const never: never = cell;
+      return never;
+    }
+  }
 }
 
 /** What the confusion difference can take: a run, or a group's summed matrix. */
@@ -72,6 +107,7 @@ export class CompareView {
   private readonly matrix: MatrixView;
   private pair: [number, number] = [0, 1];
   private readonly pickers = h('span', { class: 'pickers' });
+  private readonly title = h('h1', {}, 'Compare runs');
 
   constructor(
     private theme: Theme,
@@ -104,7 +140,7 @@ export class CompareView {
     this.element = h(
       'div',
       { class: 'compare-view' },
-      h('header', { class: 'run-header' }, h('h1', {}, 'Compare runs')),
+      h('header', { class: 'run-header' }, this.title),
       h('section', {}, h('div', { class: 'grid two' }, this.loss.element, this.accuracy.element)),
       h(
         'section',
@@ -170,49 +206,19 @@ export class CompareView {
     const runs = s.runs;
     const groups = s.groups ?? [];
     const label = (r: CompareRun, i: number) => `${i + 1}. ${r.name}`;
-    const series = (ys: (number | null)[][]): LineSeries[] =>
-      runs.map((r, i) => ({ label: label(r, i), color: this.color(i), values: ys[i]!, ...(i >= 4 ? { dash: [6, 3] } : {}) }));
-    const loss = aligned(runs, (r) => [r.curves.epoch, r.curves.loss]);
-    this.loss.update(loss.x, series(loss.ys));
-    // Runs as lines; a group as its mean (thick) between two edge series filled as a band.
+    setText(this.title, groups.length ? (runs.length ? 'Compare runs and groups' : 'Compare groups') : 'Compare runs');
     const band = s.band ?? 'std';
-    const edges = (g: CompareGroup, side: 1 | -1): number[] => {
-      const c = g.curves[this.metric];
-      return c.mean.map((m, k) => (band === 'minmax' ? (side > 0 ? c.max[k]! : c.min[k]!) : m + side * (c.std[k] ?? 0)));
-    };
-    type Line = [number[], (number | null)[]];
-    const lines: Line[] = [
-      ...runs.map((r): Line => [r.evals.epoch, r.evals[this.metric]]),
-      ...groups.flatMap((g): Line[] => [
-        [g.curves[this.metric].epochs, g.curves[this.metric].mean],
-        [g.curves[this.metric].epochs, edges(g, 1)],
-        [g.curves[this.metric].epochs, edges(g, -1)],
-      ]),
-    ];
-    const acc = aligned(lines, (l) => l);
-    const accSeries = series(acc.ys.slice(0, runs.length));
-    const bands: LineBand[] = [];
-    groups.forEach((g, k) => {
-      const color = this.color(runs.length + k);
-      const at = runs.length + 3 * k;
-      const name = `${g.label} (n=${g.members.length})`;
-      accSeries.push(
-        { label: `${name} mean`, color, values: acc.ys[at]!, width: 2.5 },
-        { label: `${name} ${band === 'std' ? '+1 std' : 'max'}`, color, values: acc.ys[at + 1]!, width: 0 },
-        { label: `${name} ${band === 'std' ? '−1 std' : 'min'}`, color, values: acc.ys[at + 2]!, width: 0 },
-      );
-      bands.push({ upper: runs.length + 3 * k + 1, lower: runs.length + 3 * k + 2, fill: withAlpha(color, 0.22) });
-    });
-    this.accuracy.update(acc.x, accSeries, bands);
-    this.accuracy.element.dataset.bands = JSON.stringify(
-      groups.map((g, k) => ({
-        key: g.key,
-        color: this.color(runs.length + k),
-        epochs: g.curves[this.metric].epochs,
-        mean: g.curves[this.metric].mean,
-        upper: edges(g, 1),
-        lower: edges(g, -1),
-      })),
+    this.drawBands(
+      this.loss,
+      runs.map((r): Line => [r.curves.epoch, r.curves.loss]),
+      groups.map((g) => g.loss),
+      band,
+    );
+    this.drawBands(
+      this.accuracy,
+      runs.map((r): Line => [r.evals.epoch, r.evals[this.metric]]),
+      groups.map((g) => g.curves[this.metric]),
+      band,
     );
 
     const first = runs[0]?.final ?? null;
@@ -256,19 +262,86 @@ export class CompareView {
       .querySelectorAll<HTMLElement>('.swatch[data-series]')
       .forEach((el) => (el.style.background = this.color(Number(el.dataset.series))));
 
+    // One column per run and per group; a group's cell is its members' shared value, or their
+    // values where they differ (compact, the full list in the tooltip).
     const thead = this.configBody.parentElement!.querySelector('thead')!;
-    thead.replaceChildren(h('tr', {}, h('th', {}, 'key'), ...runs.map((r, i) => h('th', {}, label(r, i)))));
+    thead.replaceChildren(
+      h(
+        'tr',
+        {},
+        h('th', {}, 'key'),
+        ...runs.map((r, i) => h('th', { 'data-run': r.id }, label(r, i))),
+        ...groups.map((g) => h('th', { 'data-group': g.key }, `${g.label} (n=${g.members.length})`)),
+      ),
+    );
+    const what = groups.length ? (runs.length ? 'runs and groups' : 'groups') : 'runs';
     setText(
       this.configNote,
-      s.configDiff.length === 0 ? 'The runs have the same config.' : `${s.configDiff.length} of the config keys differ.`,
+      s.configDiff.length === 0 ? `The ${what} have the same config.` : `${s.configDiff.length} of the config keys differ.`,
     );
     this.configBody.replaceChildren(
       ...s.configDiff.map((d) =>
-        h('tr', { 'data-key': d.key }, h('td', { class: 'key' }, d.key), ...d.values.map((v) => h('td', {}, v ?? '(absent)'))),
+        h(
+          'tr',
+          { 'data-key': d.key },
+          h('td', { class: 'key' }, d.key),
+          ...d.values.map((v) => h('td', {}, v ?? '(absent)')),
+          ...groups.map((g, k) => groupConfigCell(d.groups?.[k], g.key)),
+        ),
       ),
     );
 
     this.renderDifference(s);
+  }
+
+  /**
+   * Runs as lines; each group as its mean (thick) between two edge series filled as a band
+   * (± std or min-max). The figure's `data-bands` states what was drawn (for tests and exports).
+   */
+  private drawBands(chart: LineChart, runLines: Line[], curves: BandSeries[], band: 'std' | 'minmax'): void {
+    const s = this.snapshot!;
+    const runs = s.runs;
+    const groups = s.groups ?? [];
+    const edges = (c: BandSeries, side: 1 | -1): number[] =>
+      c.mean.map((m, k) => (band === 'minmax' ? (side > 0 ? c.max[k]! : c.min[k]!) : m + side * (c.std[k] ?? 0)));
+    const lines: Line[] = [
+      ...runLines,
+      ...curves.flatMap((c): Line[] => [
+        [c.epochs, c.mean],
+        [c.epochs, edges(c, 1)],
+        [c.epochs, edges(c, -1)],
+      ]),
+    ];
+    const data = aligned(lines, (l) => l);
+    const series: LineSeries[] = runs.map((r, i) => ({
+      label: `${i + 1}. ${r.name}`,
+      color: this.color(i),
+      values: data.ys[i]!,
+      ...(i >= 4 ? { dash: [6, 3] } : {}),
+    }));
+    const bands: LineBand[] = [];
+    groups.forEach((g, k) => {
+      const color = this.color(runs.length + k);
+      const at = runs.length + 3 * k;
+      const name = `${g.label} (n=${g.members.length})`;
+      series.push(
+        { label: `${name} mean`, color, values: data.ys[at]!, width: 2.5 },
+        { label: `${name} ${band === 'std' ? '+1 std' : 'max'}`, color, values: data.ys[at + 1]!, width: 0 },
+        { label: `${name} ${band === 'std' ? '−1 std' : 'min'}`, color, values: data.ys[at + 2]!, width: 0 },
+      );
+      bands.push({ upper: at + 1, lower: at + 2, fill: withAlpha(color, 0.22) });
+    });
+    chart.update(data.x, series, bands);
+    chart.element.dataset.bands = JSON.stringify(
+      groups.map((g, k) => ({
+        key: g.key,
+        color: this.color(runs.length + k),
+        epochs: curves[k]!.epochs,
+        mean: curves[k]!.mean,
+        upper: edges(curves[k]!, 1),
+        lower: edges(curves[k]!, -1),
+      })),
+    );
   }
 
   private renderDifference(s: CompareSnapshot): void {
