@@ -2,7 +2,7 @@
 // its .vsix) over the 1,000-run fixture sweep (test/fixtures/experiments): every number checked
 // on screen is computed here from the fixture's plan. Covers the row count and virtualisation,
 // sorting by few-shot accuracy, grouping by everything but the seed (mean ± sample std), a group's
-// band in the compare panel (canvas pixels), parallel coordinates (one polyline per selected row),
+// accuracy and loss bands and config column in the compare panel (canvas pixels), parallel coordinates (one polyline per selected row),
 // a tag added from the table (meta.json, the Runs tree, `gpaco ls --tag`), and a live evaluation.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,7 @@ import {
   type Workbench,
 } from '../harness';
 import type { ElementLike } from '../dashboard/matrixProbe';
+import { assertBandFilled, chartFigure, drawnBands } from '../dashboard/bandProbe';
 
 const shots = path.join(repoRoot, 'test-results', 'experiments');
 const RUNS = 1000;
@@ -191,7 +192,7 @@ test('group by everything but seed shows the mean ± sample std (n) of the fixtu
   await waitCount(f, /· 1 groups/);
 });
 
-test('a group in Compare draws its mean curve inside a min-max band', { timeout: 90_000 }, async () => {
+test('a group in Compare draws its mean accuracy and loss curves inside min-max bands', { timeout: 90_000 }, async () => {
   const { page } = wb;
   const f = await table(page);
   await f.locator('select[data-control=band]').selectOption('minmax');
@@ -205,68 +206,32 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
     });
   const c = await frameWith(page, '.compare-view');
   await c.locator('body[data-state=ready]').waitFor({ timeout: 30_000 });
-  const figure = c.locator('figure.chart', { has: c.locator('.chart-title', { hasText: 'Test accuracy' }) });
-  const bands = JSON.parse(
-    await pollUntil('bands', () => figure.getAttribute('data-bands').then((b) => (b && b !== '[]' ? b : undefined)), 30_000, 100),
-  ) as {
-    epochs: number[];
-    mean: number[];
-    upper: number[];
-    lower: number[];
-    color: string;
-  }[];
-  assert.equal(bands.length, 1);
-  const band = bands[0]!;
-  // The band's numbers are the fixture's: top-1 of the members at each epoch (mean, min, max).
+  const view = c.locator('.compare-view');
   const members = plan.filter(target).filter((r) => r.evals.length);
-  for (let i = 0; i < band.epochs.length; i++) {
-    const at = members.map((r) => r.evals.find((e) => e.epoch === band.epochs[i])?.top1).filter((v): v is number => v !== undefined);
-    const { mean } = meanStd(at);
-    assert.ok(
-      Math.abs(band.mean[i]! - mean) < 1e-9 && band.upper[i] === Math.max(...at) && band.lower[i] === Math.min(...at),
-      `band at epoch ${band.epochs[i]}`,
-    );
+  // Accuracy and training loss alike: the band's numbers are the fixture's values of the members
+  // at each epoch (mean, min, max), and the canvas holds the band's fill.
+  for (const [title, pickValue] of [
+    ['Test accuracy', (e: PlannedRun['evals'][number]) => e.top1],
+    ['Training loss', (e: PlannedRun['evals'][number]) => e.loss],
+  ] as const) {
+    const figure = chartFigure(view, title);
+    const bands = await drawnBands(figure, 1);
+    const band = bands[0]!;
+    assert.equal(band.epochs.length, Math.max(...members.map((r) => r.evals.length)), `${title}: every evaluated epoch`);
+    for (let i = 0; i < band.epochs.length; i++) {
+      const at = members
+        .map((r) => r.evals.find((e) => e.epoch === band.epochs[i]))
+        .filter((e) => e !== undefined)
+        .map(pickValue);
+      const { mean } = meanStd(at);
+      assert.ok(
+        Math.abs(band.mean[i]! - mean) < 1e-9 && band.upper[i] === Math.max(...at) && band.lower[i] === Math.min(...at),
+        `${title}: band at epoch ${band.epochs[i]}`,
+      );
+    }
+    const { inside, outside } = await assertBandFilled(figure, band, title);
+    console.log(`[experiments] ${title} band pixel ${inside.join(',')} (outside ${outside.join(',')}), colour ${band.color}`);
   }
-  // Where the band is widest, between the mean line and the upper edge.
-  let k = 0;
-  band.epochs.forEach((_e, i) => {
-    if (band.upper[i]! - band.mean[i]! > band.upper[k]! - band.mean[k]!) k = i;
-  });
-  const epoch = band.epochs[k]!;
-  // Pixels: between the mean line and the upper edge the canvas holds the band's fill.
-  const plot = JSON.parse((await figure.getAttribute('data-plot'))!) as {
-    left: number;
-    top: number;
-    width: number;
-    height: number;
-    ratio: number;
-    x: [number, number];
-    y: [number, number];
-  };
-  const px = plot.left + ((epoch - plot.x[0]) / (plot.x[1] - plot.x[0])) * plot.width;
-  const py = (v: number) => plot.top + (1 - (v - plot.y[0]) / (plot.y[1] - plot.y[0])) * plot.height;
-  const yMid = py(band.upper[k]!) + (py(band.mean[k]!) - py(band.upper[k]!)) * 0.35;
-  assert.ok(
-    py(band.mean[k]!) - py(band.upper[k]!) >= 4,
-    `the band is at least 4 px tall there (${(py(band.mean[k]!) - py(band.upper[k]!)).toFixed(1)})`,
-  );
-  const rgba = await figure
-    .locator('.plot canvas')
-    .first()
-    .evaluate(
-      (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
-      { x: px * plot.ratio, y: yMid * plot.ratio },
-    );
-  const outside = await figure
-    .locator('.plot canvas')
-    .first()
-    .evaluate(
-      (el, p) => Array.from((el as unknown as CanvasLike).getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
-      { x: px * plot.ratio, y: (plot.top + 2) * plot.ratio },
-    );
-  console.log(`[experiments] band pixel ${rgba.join(',')} (outside ${outside.join(',')}), colour ${band.color}`);
-  assert.ok(rgba[3]! > 20, `band filled at (${px.toFixed(0)}, ${yMid.toFixed(0)}): ${rgba.join(',')}`);
-  assert.ok(rgba[3]! > outside[3]!, 'more ink inside the band than above it');
   assert.equal(
     await c.locator(`table[data-testid=finals] tr.group-row [data-field=top1]`).textContent(),
     `${pct1(meanStd(members.map((r) => last(r)!.top1)).mean)}% ± ${pct1(meanStd(members.map((r) => last(r)!.top1)).std!)} (${members.length})`,
@@ -297,6 +262,26 @@ test('a group in Compare draws its mean curve inside a min-max band', { timeout:
     200,
   );
   await c4.locator('table[data-testid=finals] tr.group-row').nth(3).waitFor();
+  // The config differences: one column per group; the method each group shares, and its seeds,
+  // which vary inside it (listed up to four, else counted).
+  const diff = c4.locator('table[data-testid=config-diff]');
+  const keys = await diff
+    .locator('thead th[data-group]')
+    .evaluateAll((ths) => ths.map((th) => (th as unknown as ElementLike).dataset.group ?? ''));
+  assert.equal(keys.length, 4);
+  for (const key of keys) {
+    const ids = new Set(key.split(','));
+    const ms = plan.filter((r) => ids.has(r.id));
+    assert.equal(ms.length, ids.size, 'every member is in the fixture');
+    const seeds = [...new Set(ms.map((r) => r.seed))].sort((a, b) => a - b);
+    assert.ok(seeds.length > 1);
+    assert.equal(
+      await diff.locator(`tr[data-key="seed"] td[data-group="${key}"]`).textContent(),
+      seeds.length <= 4 ? seeds.join(', ') : `${seeds.length} values`,
+    );
+    assert.equal(await diff.locator(`tr[data-key="loss.kind"] td[data-group="${key}"]`).textContent(), JSON.stringify(ms[0]!.method));
+  }
+  assert.equal(await diff.locator('tr[data-key="optim.lr"]').count(), 0, 'a key every group shares is not a difference');
   await page.screenshot({ path: path.join(shots, 'compare-grouped.png') });
 });
 

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { sweepPlan, writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
+import type { ReportData } from '../../../src/protocol/snapshot';
 import { tempDir } from '../../../test/shared/tmp';
 import { cli } from './harness';
 
@@ -194,7 +195,7 @@ test('sweepPlan and writeSweepFixture agree with OPTIONS (the plan the CLI tests
   assert.equal(sweepPlan(OPTIONS).length, 130);
 });
 
-test('report --group-by-config: groups table with mean ± std by hand, one band per group and chart, classes kept apart, names escaped', async (t) => {
+test("report --group-by-config: groups table with mean ± std by hand, the Compare tab's groups with bands, classes kept apart, names escaped", async (t) => {
   // Three seeds of every config, so groups have a std.
   const cwd = tempDir(t);
   const plan = writeSweepFixture(path.join(cwd, 'runs'), { runs: 360, evals: 4 });
@@ -209,11 +210,6 @@ test('report --group-by-config: groups table with mean ± std by hand, one band 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /10 groups of \d+ runs, 8 runs in full/);
   const html = fs.readFileSync(out, 'utf8');
-  // 10 groups (5 alphas x 2 lrs); each group with an evaluated member has a band and a mean line in both charts (top-1, few).
-  const drawn = new Set(gpaco10.filter((p) => p.evals.length).map((p) => `${p.alpha}/${p.lr}`)).size;
-  assert.ok(drawn >= 5);
-  assert.equal(html.match(/class="gpaco-band"/g)?.length, 2 * drawn);
-  assert.equal(html.match(/class="gpaco-mean"/g)?.length, 2 * drawn);
   assert.ok(!html.includes('<img src=x'), 'the run name is escaped');
   assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
   // A group's top-1 at the last evaluation, by hand (the first with two evaluated seeds).
@@ -227,18 +223,46 @@ test('report --group-by-config: groups table with mean ± std by hand, one band 
   );
   assert.match(html, row);
 
-  // min-max bands are wider than (or as wide as) the std bands of the same groups, never equal to them all.
-  const outMinMax = path.join(cwd, 'minmax.html');
-  assert.equal(
-    (
-      await cli(['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', outMinMax], {
-        cwd,
-      })
-    ).code,
-    0,
+  // The Compare tab's data: the 10 groups (5 alphas x 2 lrs), each with its members, the std
+  // band choice, and the picked group's loss and top-1 curves at the last epoch, by hand.
+  const compareOf = (h: string) =>
+    (JSON.parse(/<script type="application\/json" id="gpaco-data">(.*?)<\/script>/s.exec(h)![1]!) as ReportData).compare!;
+  const compare = compareOf(html);
+  assert.equal(compare.runs.length, 0, 'groups only');
+  assert.equal(compare.groups?.length, 10);
+  assert.equal(compare.band, 'std');
+  const group = compare.groups!.find((g) => g.label === `loss.alpha=${pick.alpha} optim.lr=${pick.lr}`)!;
+  assert.deepEqual(
+    [...group.members].sort(),
+    gpaco10
+      .filter((p) => p.alpha === pick.alpha && p.lr === pick.lr)
+      .map((p) => p.id)
+      .sort(),
   );
-  const bands = (h: string) => [...h.matchAll(/class="gpaco-band" data-group="\d+" points="([^"]+)"/g)].map((m) => m[1]);
-  assert.notDeepEqual(bands(fs.readFileSync(outMinMax, 'utf8')), bands(html));
+  const lastEpoch = Math.max(...members.map((p) => p.done));
+  for (const [curve, value] of [
+    [group.loss, (e: PlannedRun['evals'][number]) => e.loss],
+    [group.curves.top1, (e: PlannedRun['evals'][number]) => e.top1],
+  ] as const) {
+    const at = members.flatMap((p) => p.evals.filter((e) => e.epoch === lastEpoch).map(value));
+    const i = curve.epochs.indexOf(lastEpoch);
+    assert.equal(curve.n[i], at.length);
+    assert.ok(Math.abs(curve.mean[i]! - at.reduce((a, b) => a + b, 0) / at.length) < 1e-12);
+    assert.equal(curve.max[i], Math.max(...at));
+  }
+  // The config differences have a column per group: seeds vary inside each one.
+  const seed = compare.configDiff.find((d) => d.key === 'seed')!;
+  assert.equal(seed.groups?.length, 10);
+  assert.ok(seed.groups!.every((c) => c.kind === 'varies'));
+  const minmax = path.join(cwd, 'minmax.html');
+  const rm = await cli(
+    ['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', minmax],
+    {
+      cwd,
+    },
+  );
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(compareOf(fs.readFileSync(minmax, 'utf8')).band, 'minmax');
 
   // Grouping across class counts keeps them apart and says why in the report.
   const apartOut = path.join(cwd, 'apart.html');
