@@ -32,7 +32,7 @@ interface PlotBox {
 
 /** The figure of the compare chart titled `title` (e.g. 'Training loss', 'Test accuracy'). */
 export function chartFigure(root: Locator, title: string): Locator {
-  return root.locator('figure.chart').filter({ has: root.page().locator('.chart-title', { hasText: title }) });
+  return root.locator(`figure.chart:has(.chart-title:text-is("${title}"))`);
 }
 
 /** The bands the chart drew, once it drew `count` of them. */
