@@ -41,12 +41,9 @@ function revision(file: string): string {
 
 /** Summed matrices by group key and member eval-file revisions, so an unchanged group is not re-read. */
 export class GroupMatrixCache {
-  private readonly entries = new Map<
-    string,
-    { key: string; value: Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> }
-  >();
+  private readonly entries = new Map<string, { key: string; value: GroupMatrix }>();
 
-  get(groupKey: string, key: string, compute: () => Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'>) {
+  get(groupKey: string, key: string, compute: () => GroupMatrix): GroupMatrix {
     const hit = this.entries.get(groupKey);
     if (hit && hit.key === key) return hit.value;
     const value = compute();
@@ -55,24 +52,45 @@ export class GroupMatrixCache {
   }
 }
 
-/** The last epoch at which every member has an evaluation file, with each member's tag there. */
-export function lastCommonEpoch(members: readonly ExperimentSummary[]): { epoch: number; tags: string[] } | null {
-  const withFiles = members.map((m) => {
-    const byEpoch = new Map<number, string>();
-    for (const e of m.evals) if (fs.existsSync(runPaths(m.dir).evalFile(e.tag))) byEpoch.set(e.epoch, e.tag);
-    return byEpoch;
-  });
+/**
+ * The members with evaluation files (a queued or not yet evaluated seed has none and adds
+ * nothing), the last epoch at which each of them has one, and each one's tag there.
+ */
+export function lastCommonEpoch(
+  members: readonly ExperimentSummary[],
+): { epoch: number; members: ExperimentSummary[]; tags: string[] } | null {
+  const withFiles = members
+    .map((m) => {
+      const byEpoch = new Map<number, string>();
+      for (const e of m.evals) if (fs.existsSync(runPaths(m.dir).evalFile(e.tag))) byEpoch.set(e.epoch, e.tag);
+      return { m, byEpoch };
+    })
+    .filter((w) => w.byEpoch.size > 0);
   if (withFiles.length === 0) return null;
-  const common = [...withFiles[0]!.keys()].filter((ep) => withFiles.every((w) => w.has(ep)));
+  const common = [...withFiles[0]!.byEpoch.keys()].filter((ep) => withFiles.every((w) => w.byEpoch.has(ep)));
   if (common.length === 0) return null;
   const epoch = Math.max(...common);
-  return { epoch, tags: withFiles.map((w) => w.get(epoch)!) };
+  return { epoch, members: withFiles.map((w) => w.m), tags: withFiles.map((w) => w.byEpoch.get(epoch)!) };
 }
 
-function summedMatrix(
-  members: readonly ExperimentSummary[],
-): Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionNote'> {
-  const none = (note: string) => ({ classes: null, confusion: null, confusionEpoch: null, confusionNote: note });
+type GroupMatrix = Pick<CompareGroup, 'classes' | 'confusion' | 'confusionEpoch' | 'confusionMembers' | 'confusionNote'>;
+
+function summedMatrix(all: readonly ExperimentSummary[]): GroupMatrix {
+  const none = (note: string, classes: ClassTable | null = null): GroupMatrix => ({
+    classes,
+    confusion: null,
+    confusionEpoch: null,
+    confusionMembers: 0,
+    confusionNote: note,
+  });
+  const common = lastCommonEpoch(all);
+  if (!common)
+    return none(
+      all.some((m) => m.evals.length)
+        ? 'the evaluated members have no evaluation file at a common epoch'
+        : 'no member has an evaluation file yet',
+    );
+  const members = common.members;
   let table: ClassTable | null = null;
   let names: string[] | null = null;
   for (const m of members) {
@@ -82,22 +100,14 @@ function summedMatrix(
     } catch (err) {
       return none(`${m.id}: ${(err as Error).message}`);
     }
-    if (!classes) return none(`${m.id} has no classes.json yet`);
+    if (!classes) return none(`${m.id} has no classes.json`);
     if (names === null) {
       names = classes.names;
       table = classTable(classes);
     } else if (!sameNames(names, classes.names))
       return none(`${m.id} has other classes than ${members[0]!.id}: matrices of different classes are not added`);
   }
-  const common = lastCommonEpoch(members);
-  if (!common || !table)
-    return {
-      classes: table,
-      confusion: null,
-      confusionEpoch: null,
-      confusionNote: 'the members have no evaluation file at a common epoch',
-    };
-  const c = table.label.length;
+  const c = table!.label.length;
   // Sparse cells [true, predicted, count] of every member, added by cell.
   const sum = new Map<number, number>();
   let first: EvalFile | null = null;
@@ -106,15 +116,10 @@ function summedMatrix(
     try {
       ev = readEvalFile(members[i]!.dir, common.tags[i]!);
     } catch (err) {
-      return { classes: table, confusion: null, confusionEpoch: null, confusionNote: (err as Error).message };
+      return none((err as Error).message, table);
     }
     if (ev.confusion.classes !== c)
-      return {
-        classes: table,
-        confusion: null,
-        confusionEpoch: null,
-        confusionNote: `${members[i]!.id}: evaluation ${ev.tag} has ${ev.confusion.classes} classes, classes.json ${c}`,
-      };
+      return none(`${members[i]!.id}: evaluation ${ev.tag} has ${ev.confusion.classes} classes, classes.json ${c}`, table);
     const cells = ev.confusion.cells;
     for (let k = 0; k + 2 < cells.length; k += 3) {
       const key = cells[k]! * c + cells[k + 1]!;
@@ -125,8 +130,14 @@ function summedMatrix(
   const cells: number[] = [];
   for (const key of [...sum.keys()].sort((a, b) => a - b)) cells.push(Math.floor(key / c), key % c, sum.get(key)!);
   // evalDetail puts the summed counts in display order and encodes them for the wire.
-  const detail = evalDetail({ ...first!, confusion: { layout: 'sparse', classes: c, cells } }, table, `group:${common.epoch}`);
-  return { classes: table, confusion: detail.confusion, confusionEpoch: common.epoch, confusionNote: null };
+  const detail = evalDetail({ ...first!, confusion: { layout: 'sparse', classes: c, cells } }, table!, `group:${common.epoch}`);
+  return {
+    classes: table,
+    confusion: detail.confusion,
+    confusionEpoch: common.epoch,
+    confusionMembers: members.length,
+    confusionNote: null,
+  };
 }
 
 export type BandKind = 'std' | 'minmax';

@@ -232,9 +232,14 @@ export interface CompareGroup {
   /** Statistics over the members' latest evaluations. */
   final: Record<CompareMetric, GroupStats | null>;
   classes: ClassTable | null;
-  /** The sum of the members' confusion matrices at their last common evaluated epoch (display order). */
+  /**
+   * The sum of the members' confusion matrices at their last common evaluated epoch (display
+   * order); members without any evaluation file yet (a queued seed) are left out.
+   */
   confusion: EncodedMatrix | null;
   confusionEpoch: number | null;
+  /** How many members' matrices the sum holds. */
+  confusionMembers: number;
   /** Why there is no summed matrix, when there is none. */
   confusionNote: string | null;
 }

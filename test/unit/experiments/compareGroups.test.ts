@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { CompareGroupsSource, buildGroupsCompare } from '../../../src/core/compareGroups';
 import { buildCompareSnapshot, configDifferences } from '../../../src/core/snapshot';
+import { decodeMatrix } from '../../../src/protocol/matrixCodec';
 import type { BandSeries, CompareSnapshot } from '../../../src/protocol/snapshot';
 import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
 import { tempDir } from '../../../test/shared/tmp';
@@ -120,6 +121,42 @@ test('a live group loss follows appended epoch records and a replaced metrics.js
   source.invalidate(replaced);
   assertBand(build(), expectedBand(dirs.map(lossesOf)), 'after a replaced metrics.jsonl');
   assert.equal(lossesOf(replaced).size, 1);
+});
+
+test("a group's summed confusion matrix: the evaluated members' matrices at their last common epoch; a queued seed adds nothing", (t) => {
+  const { root, plan } = sweep(t);
+  const ok = plan.filter((p) => p.fault === undefined);
+  const groups = [...new Set(ok.map(configOf))].map((c) => ok.filter((p) => configOf(p) === c));
+  const members = groups.find((g) => g.some((p) => p.done === 0) && g.filter((p) => p.done > 0).length >= 2)!;
+  assert.ok(members, 'the fixture has a group with a queued seed and two evaluated ones');
+  const group = buildGroupsCompare([{ label: 'g', dirs: members.map((p) => path.join(root, p.id)) }], 'std').groups![0]!;
+  const evaluated = members.filter((p) => p.done > 0);
+  const epoch = Math.min(...evaluated.map((p) => p.done));
+  assert.equal(group.confusionNote, null);
+  assert.equal(group.confusionMembers, evaluated.length);
+  assert.equal(group.confusionEpoch, epoch);
+  // By hand from the eval files: the summed matrix holds every evaluated member's images, and its
+  // diagonal (display order moves rows and columns alike) their right answers.
+  const files = evaluated.map(
+    (p) =>
+      JSON.parse(fs.readFileSync(path.join(root, p.id, 'evals', `epoch-${String(epoch).padStart(4, '0')}.json`), 'utf8')) as {
+        n: number;
+        confusion: { cells: number[] };
+      },
+  );
+  const m = decodeMatrix(group.confusion!);
+  const c = group.classes!.names.length;
+  assert.equal(
+    m.reduce((a, b) => a + b, 0),
+    files.reduce((a, f) => a + f.n, 0),
+  );
+  let trace = 0;
+  for (let i = 0; i < c; i++) trace += m[i * c + i]!;
+  let right = 0;
+  for (const f of files)
+    for (let k = 0; k < f.confusion.cells.length; k += 3)
+      if (f.confusion.cells[k] === f.confusion.cells[k + 1]) right += f.confusion.cells[k + 2]!;
+  assert.equal(trace, right);
 });
 
 test('config differences: one column per group, shared values and the values that vary inside it', (t) => {

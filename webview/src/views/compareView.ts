@@ -349,7 +349,7 @@ export class CompareView {
     const runs: MatrixSource[] = [
       ...s.runs.map((r) => ({ name: r.name, classes: r.classes, confusion: r.confusion, note: null })),
       ...(s.groups ?? []).map((g) => ({
-        name: `${g.label} (sum of ${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`,
+        name: `${g.label} (sum of ${g.confusionMembers < g.members.length ? `${g.confusionMembers} of ` : ''}${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`,
         classes: g.classes,
         confusion: g.confusion,
         note: g.confusionNote,
