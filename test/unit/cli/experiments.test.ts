@@ -231,7 +231,7 @@ test("report --group-by-config: groups table with mean ± std by hand, the Compa
   assert.equal(compare.runs.length, 0, 'groups only');
   assert.equal(compare.groups?.length, 10);
   assert.equal(compare.band, 'std');
-  const group = compare.groups!.find((g) => g.label === `loss.alpha=${pick.alpha} optim.lr=${pick.lr}`)!;
+  const group = compare.groups.find((g) => g.label === `loss.alpha=${pick.alpha} optim.lr=${pick.lr}`)!;
   assert.deepEqual(
     [...group.members].sort(),
     gpaco10
@@ -253,7 +253,7 @@ test("report --group-by-config: groups table with mean ± std by hand, the Compa
   // The config differences have a column per group: seeds vary inside each one.
   const seed = compare.configDiff.find((d) => d.key === 'seed')!;
   assert.equal(seed.groups?.length, 10);
-  assert.ok(seed.groups!.every((c) => c.kind === 'varies'));
+  assert.ok(seed.groups.every((c) => c.kind === 'varies'));
   const minmax = path.join(cwd, 'minmax.html');
   const rm = await cli(
     ['report', '--group-by-config', '--band', 'minmax', '--filter', 'loss.kind=gpaco data.classes=10', '--out', minmax],

@@ -169,7 +169,7 @@ test('config differences: one column per group, shared values and the values tha
   const base = buildCompareSnapshot([runDir]);
   const snap = new CompareGroupsSource().build(
     base,
-    [JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')).config],
+    [(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { config: unknown }).config],
     groups.map((g, i) => ({ label: `g${i}`, dirs: g.map((p) => path.join(root, p.id)) })),
     'std',
   );
@@ -195,7 +195,7 @@ test('config differences: one column per group, shared values and the values tha
     const f = fields[d.key]!;
     assert.deepEqual(d.values, [JSON.stringify(f(run))]);
     assert.equal(d.groups?.length, 2);
-    d.groups!.forEach((cell, i) => {
+    d.groups.forEach((cell, i) => {
       const distinct = [...new Set(groups[i]!.map(f))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v) => JSON.stringify(v));
       assert.deepEqual(cell, distinct.length === 1 ? { kind: 'same', value: distinct[0] } : { kind: 'varies', values: distinct }, d.key);
     });
