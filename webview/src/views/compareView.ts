@@ -5,6 +5,7 @@ import { decodeSparse } from '../../../src/protocol/matrixCodec';
 import type {
   BandSeries,
   ClassTable,
+  CompareGroup,
   CompareRun,
   CompareSnapshot,
   EncodedMatrix,
@@ -71,6 +72,12 @@ function groupConfigCell(cell: GroupConfigCell | undefined, group: string): HTML
       return never;
     }
   }
+}
+
+/** "sum of 3, epoch 4", or "sum of 2 of 3, ..." when members without an evaluation were left out. */
+function summedOf(g: CompareGroup): string {
+  const of = g.confusionMembers < g.members.length ? `${g.confusionMembers} of ${g.members.length}` : `${g.members.length}`;
+  return `sum of ${of}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`}`;
 }
 
 /** What the confusion difference can take: a run, or a group's summed matrix. */
@@ -349,7 +356,7 @@ export class CompareView {
     const runs: MatrixSource[] = [
       ...s.runs.map((r) => ({ name: r.name, classes: r.classes, confusion: r.confusion, note: null })),
       ...(s.groups ?? []).map((g) => ({
-        name: `${g.label} (sum of ${g.confusionMembers < g.members.length ? `${g.confusionMembers} of ` : ''}${g.members.length}${g.confusionEpoch === null ? '' : `, epoch ${g.confusionEpoch}`})`,
+        name: g.confusion === null ? g.label : `${g.label} (${summedOf(g)})`,
         classes: g.classes,
         confusion: g.confusion,
         note: g.confusionNote,
