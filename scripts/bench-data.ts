@@ -1,5 +1,5 @@
 // Data loading benchmark: load time and peak memory (RSS) of the data readers.
-//   node --import tsx scripts/bench-data.ts [--fashion DIR] [--no-images]
+//   node --import tsx scripts/bench-data.ts [--fashion DIR] [--no-images] [--only classic|lists] [--scale F] [--lists DIR]
 // Each case runs in its own Node process so its peak RSS is its own. Cases:
 //   - Fashion-MNIST, full (70,000 images) and long-tailed (IF 100, 500 per head class), from
 //     Debian's dataset-fashion-mnist; baseline: the plain way (readFileSync + gunzipSync of whole
@@ -7,6 +7,10 @@
 //   - A synthetic CIFAR-100-sized binary file set (50,000 + 10,000 records written to a temp
 //     folder), full and long-tailed; baseline: readFileSync of both files.
 //   - Image folders (decode + resize cost per image, pure-JS codecs).
+//   - Streaming input (scripts/bench-data-lists.ts): generated split lists of 20,000 JPEGs of 500x375
+//     and 100,000 of 64x64 (times --scale), kept in --lists DIR between runs: decode images/s with
+//     1 and 2 decode threads, peak RSS and time to the first batch with data.cache none / disk
+//     (and memory) at two data set sizes.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +20,7 @@ import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { validateConfig } from '../src/core/config/validate';
 import { loadDataset, preflightData } from '../src/data/index';
+import { listBench, listChild } from './bench-data-lists';
 
 interface Result {
   case: string;
@@ -211,6 +216,22 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await child(args[1]!, args[2]!)));
     return;
   }
+  if (args[0] === '--list-child') {
+    console.log(JSON.stringify(await listChild(args.slice(1))));
+    return;
+  }
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  if (only !== undefined && only !== 'classic' && only !== 'lists') throw new Error(`--only: expected classic or lists, got ${only}`);
+  if (only !== 'lists') classicBench(args);
+  if (only !== 'classic') {
+    const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
+    if (!(scale > 0 && scale <= 1)) throw new Error('--scale: expected a number in (0, 1]');
+    const lists = args.includes('--lists') ? args[args.indexOf('--lists') + 1]! : path.join(os.tmpdir(), 'gpaco-bench-data-lists');
+    listBench(__filename, scale, lists);
+  }
+}
+
+function classicBench(args: string[]): void {
   const fashion = args.includes('--fashion') ? args[args.indexOf('--fashion') + 1]! : '/usr/share/datasets/fashion-mnist';
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); each case in its own process; RSS includes Node + tsx (~${runChild('empty', '').peakRssMiB ?? '?'} MiB)`,

@@ -28,8 +28,10 @@ export interface DecodePoolOptions {
   exitAt?: { worker: number; job: number };
 }
 
-/** Images per job: small enough to spread a batch over the workers, big enough to keep messages rare. */
+/** Images per job, at least: small enough to spread a batch over the workers, big enough to keep messages rare. */
 const JOB_IMAGES = 4;
+/** Jobs per worker a batch is cut into, at most (larger batches get larger jobs: fewer messages for small images). */
+const JOBS_PER_WORKER = 4;
 /** Jobs each worker holds at once (one decoding, one waiting), so it never idles between messages. */
 const IN_FLIGHT = 2;
 
@@ -79,8 +81,6 @@ export class DecodePool {
         slot.exited = true;
         if (!this.disposed) this.fail(`${name} died while decoding images (exit code ${code})`);
       });
-      // An idle pool must not keep the process alive.
-      worker.unref();
       this.slots.push(slot);
     }
   }
@@ -100,10 +100,11 @@ export class DecodePool {
     if (this.disposed) return Promise.reject(new DecodeWorkerFailure('the decode worker threads were already stopped'));
     const bytes = size * size * channels;
     const out = new SharedArrayBuffer(Math.max(1, files.length * bytes));
+    const per = Math.max(JOB_IMAGES, Math.ceil(files.length / (this.slots.length * JOBS_PER_WORKER)));
     return new Promise((resolve, reject) => {
       const batch: Batch = { images: new Uint8Array(out, 0, files.length * bytes), failed: [], pending: 0, resolve, reject };
-      for (let first = 0; first < files.length; first += JOB_IMAGES) {
-        const part = files.slice(first, first + JOB_IMAGES);
+      for (let first = 0; first < files.length; first += per) {
+        const part = files.slice(first, first + per);
         batch.pending++;
         this.queue.push({
           batch,
@@ -123,7 +124,6 @@ export class DecodePool {
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.busy.set(job.message.id, job);
-      slot.worker.ref();
       slot.worker.postMessage(job.message);
     }
   }
@@ -132,7 +132,6 @@ export class DecodePool {
     const job = slot.busy.get(m.id);
     if (!job) return;
     slot.busy.delete(m.id);
-    if (slot.busy.size === 0) slot.worker.unref();
     const b = job.batch;
     for (const f of m.failed) b.failed.push({ k: job.first + f.k, reason: f.reason });
     if (--b.pending === 0) {

@@ -64,7 +64,7 @@ test('a decode worker that dies mid-epoch fails the run with the reason; the las
   const data = tempDir(t, 'gpaco-stream-data-');
   const list = writeJpegList(data, { trainCounts: [24, 12, 8], testPer: 4 });
   const dir = makeRun(t, listConfig(list, { cache: 'none', decodeWorkers: 1 }, 3));
-  // One thread, jobs of 4 images: an epoch is 10 training jobs and 3 test jobs, so job 20 is in epoch 2.
+  // One thread, jobs of 4 images (batches of 8): an epoch is 10 training jobs and 3 test jobs, so job 20 is in epoch 2.
   const r = await runTrainer(['run', dir], { GPACO_TEST_DECODE_WORKER_EXIT: '1:20' });
   assert.equal(r.code, 1, r.log);
   const run = manifestOf(dir);
