@@ -59,7 +59,7 @@ export function rowFilterOf(ctx: CommandContext): RowFilter {
   for (const s of statuses)
     if (!(STATUSES as readonly string[]).includes(s))
       throw new UsageError(`--status "${s}" is not a status (one of ${STATUSES.join(', ')})`);
-  return { text: ctx.string('filter') ?? '', statuses: statuses as DisplayStatus[], tags: ctx.strings('tag') };
+  return { text: ctx.string('filter') ?? '', statuses, tags: ctx.strings('tag') };
 }
 
 /** `--except` (default seed), checked against the config keys the runs have; only with --group-by-config. */

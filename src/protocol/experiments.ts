@@ -1,17 +1,21 @@
-// The Experiments panel's wire: one snapshot type (host -> webview, sent whole after `ready`
-// and after a run changed, like the dashboard's), a smaller `shown` message after a sort or
-// filter, and the messages the webview may send, checked with TypeBox on arrival (validate.ts).
-// Rows, their order, filtering and group statistics are all computed by the host with
-// src/core/experiments; the webview only renders (docs/architecture.md, "Experiments table").
+// The Experiments panel's wire: one snapshot type (host -> webview, sent whole after `ready`,
+// after a change of value mode and after runs were added or removed), a live update with only
+// the changed runs' rows, and the messages the webview may send, checked with TypeBox on arrival
+// (validate.ts). The host builds the rows (src/core/experiments: which evaluation each metric
+// cell shows); the webview filters, sorts and groups them itself with experimentsTable.ts, the
+// code the host and `gpaco ls` use, and tells the host the view only to persist it
+// (docs/architecture.md, "Experiments table").
 import { Type, type Static } from '@sinclair/typebox';
+import { METRIC_KEYS, type ConfigValue, type MetricKey, type Stats, type TableRow } from './experimentsTable';
 import { ID_PATTERN, type Notice } from './messages';
 import type { RunDisplayStatus } from './snapshot';
 
-export const EXPERIMENTS_SCHEMA = 'gpaco-experiments/1';
+export { METRIC_LABELS } from './experimentsTable';
 
-export type MetricName = 'top1' | 'top5' | 'many' | 'medium' | 'few';
-export const METRIC_NAMES: readonly MetricName[] = ['top1', 'top5', 'many', 'medium', 'few'];
-export const METRIC_LABELS: Record<MetricName, string> = { top1: 'top-1', top5: 'top-5', many: 'many', medium: 'medium', few: 'few' };
+export const EXPERIMENTS_SCHEMA = 'gpaco-experiments/2';
+
+export type MetricName = MetricKey;
+export const METRIC_NAMES: readonly MetricName[] = METRIC_KEYS;
 
 // ---- view state (webview -> host, persisted per workspace) ---------------------------------
 
@@ -75,22 +79,13 @@ export const DEFAULT_EXPERIMENTS_VIEW: ExperimentsView = {
 // ---- snapshot (host -> webview) ------------------------------------------------------------
 
 /** A flattened config value (as src/core/experiments' summaries hold it). */
-export type ConfigValueWire = string | number | boolean | null;
+export type ConfigValueWire = ConfigValue;
 
 /** Statistics of one metric over a group's members that have a value. */
-export interface MetricStats {
-  mean: number;
-  /** Sample standard deviation (n - 1); null for n = 1. */
-  std: number | null;
-  n: number;
-  min: number;
-  max: number;
-}
+export type MetricStats = Stats;
 
-export interface ExperimentRow {
-  /** Run id (folder name). */
-  id: string;
-  name: string;
+/** A run's row: everything a cell shows, and everything sorting, filtering and grouping read (TableRow). */
+export interface ExperimentRow extends TableRow {
   /** `unknown`: a Slurm run whose cluster cannot be asked. */
   status: RunDisplayStatus | 'unknown';
   /** Why run files could not be read (the row stays, marked). */
@@ -98,74 +93,38 @@ export interface ExperimentRow {
   /** meta.json could not be used (treated as empty; shown in the tooltip). */
   metaProblem: string | null;
   tags: string[];
-  note: string;
-  createdAt: string | null;
-  durationSeconds: number | null;
-  epoch: number;
-  epochs: number;
-  backend: string | null;
-  classes: number | null;
+  /** Epochs planned; null when unknown. */
+  epochs: number | null;
   /** Values in the panel's value mode; null where the run has none. */
   metrics: Record<MetricName, number | null>;
-  /** Epoch the values come from (the last evaluation, the best one, or N); null when none. */
-  valueEpoch: number | null;
-  /** Config values of the snapshot's `configKeys`; absent key = not in the config. */
+  /** The whole flattened config (filter words match any entry; grouping compares every key). */
   config: Record<string, ConfigValueWire>;
-}
-
-export interface ExperimentGroup {
-  /** Stable id of the group (its config values apart from the excepted keys, and class count). */
-  key: string;
-  /** The values of the keys that differ between groups, e.g. `loss.kind=gpaco loss.alpha=0.05`. */
-  label: string;
-  /** Member run ids, in the table's sort order (filtered members only). */
-  members: string[];
-  classes: number | null;
-  metrics: Record<MetricName, MetricStats | null>;
-  /** Cell values for the config columns: shared values, or the members' values joined (`0,1,2` for seed). */
-  config: Record<string, ConfigValueWire>;
-}
-
-/** What is shown and in which order: recomputed by the host after every view change. */
-export interface ExperimentsShown {
-  /** Echo of the webview's view counter, so a late answer to an older view is dropped. */
-  seq: number;
-  view: ExperimentsView;
-  /** Ids of the rows that pass the filter, sorted (ungrouped view). */
-  order: string[];
-  /** Present when the view groups: groups over the filtered rows, sorted. */
-  groups: ExperimentGroup[] | null;
-  /** Why some runs were kept apart when grouping (different class counts), or null. */
-  groupNote: string | null;
-  /** Time the host took to filter, sort and group (ms). */
-  hostMs: number;
 }
 
 export interface ExperimentsSnapshot {
   schema: typeof EXPERIMENTS_SCHEMA;
   kind: 'experiments';
   builtAt: string;
-  /** Every run, in the panel's value mode. */
+  /** The view the rows were built for (the value mode decides the metric values). */
+  view: ExperimentsView;
+  /** Echo of the webview's view counter: a snapshot for an older view keeps the newer local one. */
+  seq: number;
+  /** Every run, in the view's value mode. */
   rows: ExperimentRow[];
-  /** Config keys whose values differ across the rows (`seed` always included). */
+  /** Config keys whose values differ across the rows (`seed` always included): the config columns offered. */
   configKeys: string[];
-  shown: ExperimentsShown;
   warnings: string[];
 }
 
-/** A live update: only the rows of runs whose files changed, and what is shown now. */
+/** A live update: only the rows of runs whose files changed (the webview re-sorts and regroups). */
 export interface ExperimentsUpdate {
   builtAt: string;
   rows: ExperimentRow[];
   configKeys: string[];
-  shown: ExperimentsShown;
 }
 
 export type ExperimentsHostMessage =
-  | { type: 'snapshot'; snapshot: ExperimentsSnapshot }
-  | { type: 'shown'; shown: ExperimentsShown }
-  | { type: 'update'; update: ExperimentsUpdate }
-  | Notice;
+  { type: 'snapshot'; snapshot: ExperimentsSnapshot } | { type: 'update'; update: ExperimentsUpdate } | Notice;
 
 // ---- webview -> host -----------------------------------------------------------------------
 
@@ -194,7 +153,7 @@ export const ExperimentsWebviewMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('editTags'), runIds: Type.Array(RunId, { minItems: 1, maxItems: 5000 }) }, strict),
   Type.Object({ type: Type.Literal('editNote'), runId: RunId }, strict),
   Type.Object({ type: Type.Literal('open'), runId: RunId }, strict),
-  /** The table as shown (the host's view: rows or groups, visible columns) to a CSV file. */
+  /** The table as shown (rows or groups, visible columns, in the order on screen) to a CSV file. */
   Type.Object({ type: Type.Literal('exportCsv') }, strict),
   Type.Object(
     {

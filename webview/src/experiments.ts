@@ -59,8 +59,7 @@ function main(): void {
         document.body.dataset.state = 'ready';
         document.body.dataset.revision = m.snapshot.builtAt;
       });
-    } else if (m.type === 'shown') table.applyShown(m.shown);
-    else if (m.type === 'update') {
+    } else if (m.type === 'update') {
       table.applyUpdate(m.update);
       requestAnimationFrame(() => (document.body.dataset.revision = m.update.builtAt));
     } else if (m.type === 'notice') notify(m.level, m.text);

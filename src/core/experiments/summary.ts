@@ -12,6 +12,7 @@ import type { DisplayStatus, EvalRecord, RunManifest } from '../contract';
 import { evalRecordOf } from '../evalMath';
 import { MetricsTail } from '../metricsLog';
 import { listEvalTags, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../runDirectory';
+import type { ConfigValue } from '../../protocol/experimentsTable';
 import { metaPath, readRunMeta, type RunMeta } from './meta';
 
 /** The headline figures of one evaluation (fractions 0..1). */
@@ -26,8 +27,7 @@ export interface EvalPoint {
   few: number | null;
 }
 
-/** A flattened config value: arrays and objects that are leaves are JSON text. */
-export type ConfigValue = string | number | boolean | null;
+export type { ConfigValue } from '../../protocol/experimentsTable';
 
 export interface ExperimentSummary {
   /** The folder name. */

@@ -1,9 +1,10 @@
-// The Experiments panel: one webview over every run of every runs folder. The host owns the view
-// (value mode, grouping, sort, filter, columns; kept in workspaceState) and computes everything
-// shown with ExperimentsModel; the webview renders and reports what the user changed. Every
-// message from the webview is validated; run ids are checked against the table's rows.
+// The Experiments panel: one webview over every run of every runs folder. The host builds the
+// rows with ExperimentsModel and keeps the view (value mode, grouping, sort, filter, columns) in
+// workspaceState; the webview sorts, filters and groups the rows itself and reports each view
+// change, which the host persists (a new value mode needs new rows: a snapshot). Every message
+// from the webview is validated; run ids are checked against the table's rows.
 import type * as vscode from 'vscode';
-import type { ExperimentsShown, ExperimentsSnapshot, ExperimentsView } from '../../protocol/experiments';
+import type { ExperimentsSnapshot, ExperimentsView } from '../../protocol/experiments';
 import { checkExperimentsWebviewMessage } from '../../protocol/validate';
 import type { CompareTarget } from '../dashboard';
 import { saveExport } from '../dashboard/exportFile';
@@ -58,7 +59,7 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   private sendUpdate(): void {
     let update;
     try {
-      update = this.model.update(this.view, this.seq);
+      update = this.model.update(this.view);
     } catch (err) {
       return this.post({ type: 'notice', level: 'error', text: this.failureText(err as Error) });
     }
@@ -97,9 +98,8 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
         this.view = m.view;
         this.seq = m.seq;
         this.saveView(m.view);
-        // A new value mode changes every row: a whole snapshot. Anything else: only what is shown.
+        // A new value mode changes every row: a whole snapshot. Anything else the webview has done already.
         if (rowsChange) this.throttle.flush();
-        else this.postShown(this.model.shown(this.view, this.seq));
         return;
       }
       case 'compare': {
@@ -141,10 +141,6 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
         return this.reject(`unhandled message ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  private postShown(shown: ExperimentsShown): void {
-    void this.panel.webview.postMessage({ type: 'shown', shown });
   }
 
   /** The current view (tests and the benchmark read it through the API). */

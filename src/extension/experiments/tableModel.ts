@@ -1,38 +1,28 @@
 // What the Experiments panel shows, computed with src/core/experiments (the same functions as
 // `gpaco ls`): run summaries from a SummaryCache that the watcher invalidates run by run, rows
-// in the panel's value mode, the differing config keys, and for the current view the filtered
-// and sorted order, the groups with mean ± sample std, and the CSV of the table as shown.
+// in the panel's value mode, the differing config keys, and the CSV of the table as shown. The
+// webview orders, filters and groups the rows itself with src/protocol/experimentsTable.ts; the
+// host runs the same code (`arranged`) for the CSV, so the file lists what is on screen.
 // No vscode here: unit-tested on real folders.
-import type { DisplayStatus } from '../../core/contract';
 import {
   allConfigKeys,
   buildRows,
   differingConfigKeys,
-  filterRows,
-  groupCell,
-  groupRows,
   SummaryCache,
-  sortGroups,
-  sortRows,
   tableToCsv,
   type ColumnId,
-  type ConfigValue,
-  type ExperimentGroup as CoreGroup,
   type ExperimentRow as CoreRow,
-  type RowFilter,
 } from '../../core/experiments';
 import {
   EXPERIMENTS_SCHEMA,
   METRIC_NAMES,
-  type ExperimentGroup,
   type ExperimentRow,
-  type ExperimentsShown,
   type ExperimentsSnapshot,
   type ExperimentsUpdate,
   type ExperimentsView,
   type MetricName,
-  type MetricStats,
 } from '../../protocol/experiments';
+import { arrangeRows, type Arranged } from '../../protocol/experimentsTable';
 
 /** Columns always in the CSV, before the config columns the user chose. */
 const CSV_FIXED: ColumnId[] = [
@@ -116,32 +106,28 @@ export class ExperimentsModel {
       schema: EXPERIMENTS_SCHEMA,
       kind: 'experiments',
       builtAt: now.toISOString(),
-      rows: rows.map((r) => wireRow(r, this.configKeys)),
+      view,
+      seq,
+      rows: rows.map(wireRow),
       configKeys: this.configKeys,
-      shown: this.shown(view, seq),
       warnings,
     };
   }
 
   /**
-   * A live update: the rows of the runs re-read since the last snapshot or update, the config
-   * keys and what is shown. Undefined when runs were added or removed (a whole snapshot is due).
+   * A live update: the rows of the runs re-read since the last snapshot or update, and the config
+   * keys. Undefined when runs were added or removed, or the differing keys changed (a whole
+   * snapshot is due).
    */
-  update(view: ExperimentsView, seq: number, now = new Date()): ExperimentsUpdate | undefined {
+  update(view: ExperimentsView, now = new Date()): ExperimentsUpdate | undefined {
     const before = this.dirsKey;
     const keysBefore = this.configKeys.join('\n');
     const rows = this.coreRows(view);
     if (this.dirsKey !== before) return undefined;
     const changed = rows.filter((r) => this.changed.has(r.summary.dir));
     this.changed.clear();
-    // New differing keys change every row's config cells: a whole snapshot then.
     if (this.configKeys.join('\n') !== keysBefore) return undefined;
-    return {
-      builtAt: now.toISOString(),
-      rows: changed.map((r) => wireRow(r, this.configKeys)),
-      configKeys: this.configKeys,
-      shown: this.shown(view, seq),
-    };
+    return { builtAt: now.toISOString(), rows: changed.map(wireRow), configKeys: this.configKeys };
   }
 
   /** Every config key any run has (the grouping's "except" choices may name keys that do not differ). */
@@ -149,35 +135,14 @@ export class ExperimentsModel {
     return allConfigKeys(this.coreRows(view));
   }
 
-  private arrange(view: ExperimentsView): { rows: CoreRow[]; groups: CoreGroup[] | null } {
-    const filtered = filterRows(this.coreRows(view), coreFilter(view));
-    const sort = view.sort;
-    const rows = sort ? sortRows(filtered, sort.column as ColumnId, sort.descending ? 'desc' : 'asc') : filtered;
-    if (!view.groupBy) return { rows, groups: null };
-    let groups = groupRows(rows, { except: view.groupBy.except });
-    if (sort) groups = sortGroups(groups, sort.column as ColumnId, sort.descending ? 'desc' : 'asc');
-    return { rows, groups };
-  }
-
-  shown(view: ExperimentsView, seq: number): ExperimentsShown {
-    const t0 = performance.now();
-    const { rows, groups } = this.arrange(view);
-    const apart = groups?.filter((g) => g.apart !== undefined) ?? [];
-    return {
-      seq,
-      view,
-      order: rows.map((r) => r.summary.id),
-      groups: groups ? groups.map((g) => wireGroup(g, this.configKeys, view.groupBy?.except ?? [])) : null,
-      groupNote: apart.length
-        ? `${apart.length} group${apart.length === 1 ? '' : 's'} kept apart by class count: runs with different numbers of classes are never averaged together (their accuracies are over different class sets), e.g. ${apart[0]!.label}: ${apart[0]!.apart}.`
-        : null,
-      hostMs: performance.now() - t0,
-    };
+  /** The rows and groups the view shows, in order: what the webview computes from the same rows with the same code. */
+  arranged(view: ExperimentsView): Arranged<CoreRow> {
+    return arrangeRows(this.coreRows(view), view);
   }
 
   /** The table as shown (rows or groups, the view's columns and order) as CSV. */
   csv(view: ExperimentsView): string {
-    const { rows, groups } = this.arrange(view);
+    const { rows, groups } = this.arranged(view);
     const columns: ColumnId[] = [...CSV_FIXED, ...(view.configColumns ?? this.configKeys).map((k): ColumnId => `config:${k}`)];
     return tableToCsv(groups ? { kind: 'groups', groups } : { kind: 'rows', rows }, groups ? ['n', ...columns] : columns, view.value);
   }
@@ -188,55 +153,28 @@ export class ExperimentsModel {
   }
 }
 
-function coreFilter(view: ExperimentsView): RowFilter {
-  const { text, status, tag } = view.filter;
-  return { text, statuses: status ? [status as DisplayStatus] : [], tags: tag ? [tag] : [] };
-}
-
-const wireStats = (s: { mean: number; std: number | null; n: number; min: number; max: number } | undefined): MetricStats | null =>
-  s ? { mean: s.mean, std: s.std, n: s.n, min: s.min, max: s.max } : null;
-
-function pick(config: Record<string, ConfigValue>, keys: readonly string[]): Record<string, ConfigValue> {
-  const out: Record<string, ConfigValue> = {};
-  for (const k of keys) if (Object.hasOwn(config, k)) out[k] = config[k]!;
-  return out;
-}
-
-export function wireRow(r: CoreRow, configKeys: readonly string[]): ExperimentRow {
+/** The row as the webview gets it: the fields of the shared TableRow (with the whole config) and what cells show. */
+export function wireRow(r: CoreRow): ExperimentRow {
   const s = r.summary;
   const metrics = {} as Record<MetricName, number | null>;
   for (const m of METRIC_NAMES) metrics[m] = r.metrics[m] ?? null;
   return {
-    id: s.id,
-    name: s.name,
-    status: s.status,
+    id: r.id,
+    name: r.name,
+    status: r.status,
     problem: s.problem ?? null,
     metaProblem: s.meta.problem ?? null,
     tags: s.meta.tags,
-    note: s.meta.note,
-    createdAt: s.createdAt,
-    durationSeconds: s.durationSeconds,
-    epoch: s.epoch ?? 0,
-    epochs: s.epochs ?? 0,
-    backend: s.backend,
-    classes: s.classes,
+    note: r.note,
+    createdAt: r.createdAt,
+    durationSeconds: r.durationSeconds,
+    epoch: r.epoch,
+    epochs: s.epochs,
+    backend: r.backend,
+    classes: r.classes,
+    sweepId: r.sweepId,
     metrics,
-    valueEpoch: r.source?.epoch ?? null,
-    config: pick(s.config, configKeys),
+    valueEpoch: r.valueEpoch,
+    config: s.config,
   };
-}
-
-export function wireGroup(g: CoreGroup, configKeys: readonly string[], except: readonly string[]): ExperimentGroup {
-  const metrics = {} as Record<MetricName, MetricStats | null>;
-  for (const m of METRIC_NAMES) metrics[m] = wireStats(g.metrics[m]);
-  const config: Record<string, ConfigValue> = {};
-  for (const k of configKeys) {
-    const v = groupCell(g, `config:${k}`);
-    if (v !== undefined) config[k] = v;
-  }
-  // The core labels a group by what differs between the groups shown; a lone group (a filter
-  // left one) is named by its values of the keys that differ across the whole table instead.
-  const own = configKeys.filter((k) => !except.includes(k) && Object.hasOwn(g.config, k)).map((k) => `${k}=${String(g.config[k])}`);
-  const label = g.label === 'all runs' && own.length ? own.join(' ') : g.label;
-  return { key: g.key, label, members: g.members.map((m) => m.summary.id), classes: g.classes, metrics, config };
 }

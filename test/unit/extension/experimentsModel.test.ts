@@ -1,13 +1,15 @@
 // The Experiments panel's host model on real fixture folders (test/fixtures/experiments): rows,
-// the host's order after a sort and filter, groups with mean ± sample std computed by hand here,
-// a live update that re-reads only the changed run, and the CSV of the table as shown.
+// the order after a sort and filter, computed from the wire rows as the webview does and equal to
+// the host's own, groups with mean ± sample std computed by hand here, a live update that
+// re-reads only the changed run, and the CSV of the table as shown.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExperimentsModel } from '../../../src/extension/experiments/tableModel';
-import { DEFAULT_EXPERIMENTS_VIEW, type ExperimentsView } from '../../../src/protocol/experiments';
+import { DEFAULT_EXPERIMENTS_VIEW, type ExperimentRow, type ExperimentsView } from '../../../src/protocol/experiments';
+import { arrangeRows, shownGroupLabel } from '../../../src/protocol/experimentsTable';
 import { writeSweepFixture, type PlannedRun } from '../../fixtures/experiments/generate';
 
 let root: string;
@@ -25,18 +27,58 @@ before(() => {
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('experiments table model', () => {
-  it('has one row per run, the differing keys with seed, and sorts by few on the host', () => {
+  it('has one row per run, the differing keys with seed; its rows sort by few as the webview sorts them', () => {
     const model = new ExperimentsModel(() => dirs);
-    const snap = model.snapshot(view({ sort: { column: 'metric:few', descending: true } }), 1);
+    const v = view({ sort: { column: 'metric:few', descending: true } });
+    const snap = model.snapshot(v, 1);
     assert.equal(snap.rows.length, plan.length);
+    assert.equal(snap.seq, 1);
     assert.ok(snap.configKeys.includes('seed') && snap.configKeys.includes('loss.alpha') && snap.configKeys.includes('loss.kind'));
+    const order = arrangeRows(snap.rows, v).rows;
     const best = Math.max(...plan.filter((r) => r.evals.length).map((r) => lastFew(r)!));
-    const first = snap.rows.find((r) => r.id === snap.shown.order[0])!;
-    assert.equal(first.metrics.few, best);
-    assert.equal(snap.shown.seq, 1);
+    assert.equal(order[0]!.metrics.few, best);
     // Missing values last, even sorting descending: queued runs have no evaluation.
-    const lastRow = snap.rows.find((r) => r.id === snap.shown.order[snap.shown.order.length - 1])!;
-    assert.equal(lastRow.metrics.few, null);
+    assert.equal(order[order.length - 1]!.metrics.few, null);
+  });
+
+  it('the webview, arranging the wire rows, shows the order and groups the host computes from its own rows', () => {
+    const model = new ExperimentsModel(() => dirs);
+    const snap = model.snapshot(view({}), 1);
+    // A wire trip: the rows as the webview receives them.
+    const wire = JSON.parse(JSON.stringify(snap.rows)) as ExperimentRow[];
+    const tagged = plan.find((r) => r.tags.length)?.tags[0] ?? '';
+    const views: ExperimentsView[] = [
+      view({ sort: { column: 'metric:few', descending: true } }),
+      view({ sort: { column: 'name', descending: false }, filter: { text: 'gpaco', status: 'completed', tag: '' } }),
+      view({ sort: { column: 'config:loss.alpha', descending: false }, filter: { text: 'optim.lr=0.1', status: '', tag: '' } }),
+      // A key every run shares (not a differing key): the wire rows carry the whole config.
+      view({ filter: { text: 'eval.every=1', status: '', tag: '' } }),
+      view({ filter: { text: '', status: '', tag: tagged } }),
+      view({ sort: { column: 'metric:top1', descending: true }, groupBy: { except: ['seed'] } }),
+      view({
+        sort: { column: 'created', descending: false },
+        groupBy: { except: ['seed', 'loss.alpha'] },
+        filter: { text: 'c100', status: '', tag: '' },
+      }),
+    ];
+    for (const v of views) {
+      const host = model.arranged(v);
+      const webview = arrangeRows(wire, v);
+      const what = JSON.stringify(v.sort ?? v.filter);
+      assert.deepEqual(
+        webview.rows.map((r) => r.id),
+        host.rows.map((r) => r.id),
+        `rows of ${what}`,
+      );
+      assert.deepEqual(
+        webview.groups?.map((g) => [g.key, g.label, g.members.map((m) => m.id), g.metrics.few?.mean, g.metrics.few?.std]),
+        host.groups?.map((g) => [g.key, g.label, g.members.map((m) => m.id), g.metrics.few?.mean, g.metrics.few?.std]),
+        `groups of ${what}`,
+      );
+    }
+    // The views are not trivial: they filter to some rows, and the shared-key filter matches some.
+    assert.ok(model.arranged(views[3]!).rows.length > 0);
+    assert.ok(model.arranged(views[1]!).rows.length < plan.length);
   });
 
   it('groups everything but seed with mean ± sample std (n) over the filtered runs', () => {
@@ -45,12 +87,12 @@ describe('experiments table model', () => {
       groupBy: { except: ['seed'] },
       filter: { text: 'loss.kind=gpaco loss.alpha=0.05 optim.lr=0.1 data.classes=10', status: '', tag: '' },
     });
-    model.snapshot(v, 1);
-    const shown = model.shown(v, 2);
-    assert.equal(shown.groups?.length, 1);
-    const g = shown.groups[0]!;
+    const snap = model.snapshot(v, 1);
+    const { groups } = arrangeRows(snap.rows, v);
+    assert.equal(groups?.length, 1);
+    const g = groups[0]!;
     const members = plan.filter((r) => r.method === 'gpaco' && r.alpha === 0.05 && r.lr === 0.1 && r.classes === 10);
-    assert.deepEqual([...g.members].sort(), members.map((r) => r.id).sort());
+    assert.deepEqual(g.members.map((m) => m.id).sort(), members.map((r) => r.id).sort());
     const xs = members.filter((r) => r.evals.length).map((r) => lastFew(r)!);
     assert.ok(xs.length >= 2, `the fixture gives this config ${xs.length} evaluated seeds`);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -58,13 +100,14 @@ describe('experiments table model', () => {
     assert.ok(Math.abs(g.metrics.few!.mean - mean) < 1e-12);
     assert.ok(Math.abs(g.metrics.few!.std! - std) < 1e-12);
     assert.equal(g.metrics.few!.n, xs.length);
-    assert.match(g.label, /loss\.kind=gpaco/);
+    // Alone after the filter, the group is named by its values of the table's differing keys.
+    assert.match(shownGroupLabel(g, snap.configKeys, ['seed']), /loss\.kind=gpaco/);
   });
 
   it('a live update re-reads only the invalidated run and sends only its row', () => {
     const model = new ExperimentsModel(() => dirs);
     const v = view({ sort: { column: 'metric:few', descending: true } });
-    model.snapshot(v, 1);
+    const snap = model.snapshot(v, 1);
     const run = plan.find((r) => r.status === 'completed')!;
     fs.appendFileSync(
       path.join(root, run.id, 'metrics.jsonl'),
@@ -72,7 +115,7 @@ describe('experiments table model', () => {
     );
     const reads = model.cache.stats.reads;
     model.invalidate([path.join(root, run.id)]);
-    const update = model.update(v, 1)!;
+    const update = model.update(v)!;
     assert.equal(model.cache.stats.reads - reads, 1, 'one run read again, not 480');
     assert.deepEqual(
       update.rows.map((r) => r.id),
@@ -80,7 +123,8 @@ describe('experiments table model', () => {
     );
     assert.equal(update.rows[0]!.metrics.few, 0.9991);
     assert.equal(update.rows[0]!.valueEpoch, 50);
-    assert.equal(update.shown.order[0], run.id, 'the new best few-shot value sorts first');
+    const rows = snap.rows.map((r) => update.rows.find((u) => u.id === r.id) ?? r);
+    assert.equal(arrangeRows(rows, v).rows[0]!.id, run.id, 'the new best few-shot value sorts first');
   });
 
   it('exports the table as shown: the filtered rows, in order, with the chosen config columns', () => {

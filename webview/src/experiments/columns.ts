@@ -4,16 +4,28 @@
 import {
   METRIC_LABELS,
   type ConfigValueWire,
-  type ExperimentGroup,
   type ExperimentRow,
   type ExperimentsView,
   type MetricName,
   type MetricStats,
 } from '../../../src/protocol/experiments';
+import { groupCell, type TableGroup } from '../../../src/protocol/experimentsTable';
 import { duration } from '../dom';
 
+export type RowGroup = TableGroup<ExperimentRow>;
+
 export type Item =
-  { kind: 'run'; row: ExperimentRow; member: boolean } | { kind: 'group'; group: ExperimentGroup; label: string; expanded: boolean };
+  { kind: 'run'; row: ExperimentRow; member: boolean } | { kind: 'group'; group: RowGroup; label: string; expanded: boolean };
+
+/** A group's config cells: shared values, or the members' values joined (`0,1,2` for seed). */
+export function groupConfig(g: RowGroup, keys: readonly string[]): Record<string, ConfigValueWire> {
+  const out: Record<string, ConfigValueWire> = {};
+  for (const k of keys) {
+    const v = groupCell(g, `config:${k}`);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
 
 export interface Column {
   id: string;
@@ -30,7 +42,7 @@ export const pct1 = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : (v * 100).toFixed(1);
 
 /** `mean ± std (n)` in percent; a single member shows its value and (1). */
-export function statsText(s: MetricStats | null): string {
+export function statsText(s: MetricStats | null | undefined): string {
   if (!s) return '–';
   return s.std === null ? `${pct1(s.mean)} (${s.n})` : `${pct1(s.mean)} ± ${pct1(s.std)} (${s.n})`;
 }
@@ -97,7 +109,7 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
       title: 'epochs done / planned',
       width: 70,
       numeric: true,
-      text: runOnly((r) => `${r.epoch}/${r.epochs}`),
+      text: runOnly((r) => `${r.epoch ?? 0}/${r.epochs ?? 0}`),
     },
     { id: 'backend', label: 'backend', title: 'TensorFlow.js backend', width: 76, numeric: false, text: runOnly((r) => r.backend ?? '–') },
     {
@@ -126,7 +138,7 @@ export function columnsFor(view: ExperimentsView, configKeys: readonly string[])
       title: `config ${k}`,
       width: Math.max(70, Math.min(160, k.length * 7 + 16)),
       numeric: false,
-      text: (item) => configText(item.kind === 'run' ? item.row.config[k] : item.group.config[k]),
+      text: (item) => configText(item.kind === 'run' ? item.row.config[k] : groupCell(item.group, `config:${k}`)),
     }));
   return [...fixed, valueEpoch, ...metrics, ...config];
 }

@@ -1,27 +1,35 @@
 // The Experiments panel: a toolbar (value mode, grouping, filters, columns, actions), a
 // virtualised table of runs or groups, and a parallel-coordinates view of the selection.
-// It only renders: the rows, their order after a sort or filter, and the groups with their
-// statistics come from the host (src/core/experiments), so `gpaco ls` and the panel agree.
+// The host sends the rows (their metric values in the view's value mode); filtering, sorting
+// and grouping happen here, on every click and keystroke, with src/protocol/experimentsTable.ts,
+// the code the host and `gpaco ls` run too, so the order on screen needs no round trip and
+// agrees with theirs.
 import {
   DEFAULT_EXPERIMENTS_VIEW,
   METRIC_LABELS,
   METRIC_NAMES,
   type CompareItemWire,
   type ExperimentRow,
-  type ExperimentsShown,
   type ExperimentsSnapshot,
   type ExperimentsUpdate,
   type ExperimentsView,
   type MetricName,
 } from '../../../src/protocol/experiments';
+import {
+  arrangeRows,
+  groupNote as groupNoteText,
+  searchText,
+  shownGroupLabel,
+  type Arranged,
+} from '../../../src/protocol/experimentsTable';
 import { h, setText } from '../dom';
 import type { Theme } from '../theme';
-import { columnsFor, type Column, type Item } from './columns';
+import { columnsFor, groupConfig, type Column, type Item } from './columns';
 import { ParallelCoords, type PlotLine } from './parallelCoords';
 import { VirtualRows } from './virtualRows';
 
 export interface ExperimentsHooks {
-  /** The view changed: the host persists it and answers with what to show (`seq` numbers the changes). */
+  /** The view changed (already shown): the host persists it; a new value mode makes it send new rows (`seq` numbers the changes). */
   viewChanged(view: ExperimentsView, seq: number): void;
   compare(items: CompareItemWire[], band: 'std' | 'minmax'): void;
   editTags(runIds: string[]): void;
@@ -46,14 +54,12 @@ const itemKey = (item: Item): string => (item.kind === 'run' ? `run:${item.row.i
 export class ExperimentsTable {
   readonly element: HTMLElement;
   private snapshot: ExperimentsSnapshot | null = null;
-  private shown: ExperimentsShown | null = null;
+  /** The rows that pass the filter, sorted, and their groups: recomputed here on every view change. */
+  private arranged: Arranged<ExperimentRow> | null = null;
   private view: ExperimentsView;
   private seq = 0;
-  /** When the last view change was sent (for the sort / filter time on screen). */
-  private sentAt = 0;
   private columns: Column[] = [];
   private items: Item[] = [];
-  private readonly rowsById = new Map<string, ExperimentRow>();
   private readonly selected = new Set<string>();
   private readonly expanded = new Set<string>();
   private anchor: number | null = null;
@@ -192,7 +198,7 @@ export class ExperimentsTable {
 
   private wireControls(): void {
     const c = this.controls;
-    const valueChanged = () => {
+    const valueChanged = (e: Event) => {
       const kind = c.value.value;
       this.view.value =
         kind === 'best'
@@ -200,39 +206,39 @@ export class ExperimentsTable {
           : kind === 'epoch'
             ? { kind: 'epoch', epoch: Math.max(0, Math.floor(Number(c.epoch.value) || 0)) }
             : { kind: 'last' };
-      this.changed();
+      this.changed(e);
     };
     c.value.addEventListener('change', valueChanged);
     c.bestMetric.addEventListener('change', valueChanged);
     c.epoch.addEventListener('change', valueChanged);
-    const groupChanged = () => {
+    const groupChanged = (e: Event) => {
       const g = c.group.value;
       const except = [...c.except.selectedOptions].map((o) => o.value);
       this.view.groupBy = g === 'none' ? null : g === 'seed' ? { except: ['seed'] } : { except };
       this.expanded.clear();
-      this.changed();
+      this.changed(e);
     };
     c.group.addEventListener('change', groupChanged);
     c.except.addEventListener('change', groupChanged);
-    c.text.addEventListener('input', () => {
+    c.text.addEventListener('input', (e) => {
       this.view.filter = { ...this.view.filter, text: c.text.value };
-      this.changed();
+      this.changed(e);
     });
-    c.status.addEventListener('change', () => {
+    c.status.addEventListener('change', (e) => {
       this.view.filter = { ...this.view.filter, status: c.status.value };
-      this.changed();
+      this.changed(e);
     });
-    c.tag.addEventListener('change', () => {
+    c.tag.addEventListener('change', (e) => {
       this.view.filter = { ...this.view.filter, tag: c.tag.value };
-      this.changed();
+      this.changed(e);
     });
-    c.plotMetric.addEventListener('change', () => {
+    c.plotMetric.addEventListener('change', (e) => {
       this.view.plotMetric = c.plotMetric.value as MetricName;
-      this.changed();
+      this.changed(e);
     });
-    c.band.addEventListener('change', () => {
+    c.band.addEventListener('change', (e) => {
       this.view.band = c.band.value === 'minmax' ? 'minmax' : 'std';
-      this.changed();
+      this.changed(e);
     });
   }
 
@@ -254,50 +260,68 @@ export class ExperimentsTable {
     c.band.value = v.band;
   }
 
-  /** A user changed the view: the host persists it and answers with the rows to show. Columns redraw now. */
-  private changed(): void {
+  /**
+   * A user changed the view: filter, sort and group here and lay out at once, then tell the host
+   * (it persists the view; a new value mode makes it send rows with the new values). `data-painted-seq`
+   * and `data-view-ms` (from the event to the frame painted) are set once the new order is on screen.
+   */
+  private changed(event?: Event): void {
+    const t0 = event?.timeStamp ?? performance.now();
     this.syncControls();
     this.seq++;
-    this.sentAt = performance.now();
+    this.rearrange();
+    this.layout();
     this.hooks.viewChanged(structuredClone(this.view), this.seq);
-    this.layout();
+    this.markPainted(this.seq, t0);
   }
 
-  /** The host's answer to a view change: the order, filter and groups it computed. */
-  applyShown(shown: ExperimentsShown): void {
-    if (shown.seq < this.seq) return; // an answer to an older view; a newer one is coming
-    this.shown = shown;
-    this.layout();
-    if (this.sentAt) this.element.dataset.viewMs = (performance.now() - this.sentAt).toFixed(2);
-    this.element.dataset.hostMs = shown.hostMs.toFixed(2);
-    this.element.dataset.shownSeq = String(shown.seq);
+  /** After the next frame is painted: a message posted from a frame callback arrives once that frame is done. */
+  private markPainted(seq: number, t0: number): void {
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        if (seq !== this.seq) return; // a newer change is being painted; it reports itself
+        this.element.dataset.viewMs = (performance.now() - t0).toFixed(2);
+        this.element.dataset.paintedSeq = String(seq);
+      };
+      channel.port2.postMessage(null);
+    });
   }
 
-  /** A live update: the changed runs' rows replace theirs; the host's order and groups come with them. */
+  /** Filters, sorts and groups the rows as the view says (the host's code, on this side). */
+  private rearrange(): void {
+    const s = this.snapshot;
+    if (!s) return;
+    const t0 = performance.now();
+    this.arranged = arrangeRows(s.rows, this.view);
+    this.element.dataset.arrangeMs = (performance.now() - t0).toFixed(2);
+  }
+
+  /** A live update: the changed runs' rows replace theirs, and the table is arranged again (a new value may move a row). */
   applyUpdate(update: ExperimentsUpdate): void {
     const s = this.snapshot;
     if (!s) return;
     const changed = new Map(update.rows.map((r) => [r.id, r]));
     s.rows = s.rows.map((r) => changed.get(r.id) ?? r);
-    for (const r of update.rows) this.rowsById.set(r.id, r);
+    for (const r of update.rows) searchText(r);
     s.configKeys = update.configKeys;
     s.builtAt = update.builtAt;
     this.element.dataset.builtAt = update.builtAt;
-    if (update.shown.seq >= this.seq) this.shown = update.shown;
+    this.rearrange();
     this.layout();
   }
 
   apply(snapshot: ExperimentsSnapshot): void {
     const first = this.snapshot === null;
     this.snapshot = snapshot;
-    // A snapshot computed for an older view keeps the local view (a newer `shown` is coming).
-    if (first || snapshot.shown.seq >= this.seq) {
-      this.view = structuredClone(snapshot.shown.view);
-      this.seq = Math.max(this.seq, snapshot.shown.seq);
-      this.shown = snapshot.shown;
+    // A snapshot built for an older view keeps the newer local one (the rows for it are coming).
+    if (first || snapshot.seq >= this.seq) {
+      this.view = structuredClone(snapshot.view);
+      this.seq = Math.max(this.seq, snapshot.seq);
     }
-    this.rowsById.clear();
-    for (const r of snapshot.rows) this.rowsById.set(r.id, r);
+    // The search text of every row now, so the first keystroke filters as fast as the next.
+    for (const r of snapshot.rows) searchText(r);
     const tags = [...new Set(snapshot.rows.flatMap((r) => r.tags))].sort();
     this.controls.tag.replaceChildren(h('option', { value: '' }, 'any tag'), ...tags.map((t) => h('option', { value: t }, t)));
     this.controls.tag.value = tags.includes(this.view.filter.tag) ? this.view.filter.tag : '';
@@ -307,6 +331,7 @@ export class ExperimentsTable {
     this.warnings.hidden = snapshot.warnings.length === 0;
     this.warnings.replaceChildren(...snapshot.warnings.slice(0, 20).map((w) => h('li', {}, w)));
     this.syncControls();
+    this.rearrange();
     this.layout();
     this.element.dataset.builtAt = snapshot.builtAt;
   }
@@ -316,11 +341,11 @@ export class ExperimentsTable {
     const shown = new Set(this.view.configColumns ?? keys);
     const boxes = keys.map((k) => {
       const box = h('input', { type: 'checkbox', value: k, checked: shown.has(k), 'data-column': k });
-      box.addEventListener('change', () => {
+      box.addEventListener('change', (e) => {
         const cols = (this.view.configColumns ?? [...keys]).filter((x) => x !== k);
         if (box.checked) cols.push(k);
         this.view.configColumns = cols;
-        this.changed();
+        this.changed(e);
       });
       return h('label', { class: 'column-choice' }, box, k);
     });
@@ -330,42 +355,34 @@ export class ExperimentsTable {
     );
   }
 
-  /** Lays out what the host said to show (in its order, groups nested); redraws header and rows. */
+  /** Lays out the arranged rows (groups nested, expanded ones with their members); redraws header and rows. */
   private layout(): void {
     const s = this.snapshot;
-    const shown = this.shown;
-    if (!s || !shown) return;
+    const arranged = this.arranged;
+    if (!s || !arranged) return;
     const t0 = performance.now();
     this.columns = columnsFor(this.view, s.configKeys);
     const items: Item[] = [];
-    const row = (id: string) => this.rowsById.get(id);
-    if (shown.groups) {
-      for (const g of shown.groups) {
+    if (arranged.groups) {
+      const except = this.view.groupBy?.except ?? [];
+      for (const g of arranged.groups) {
         const expanded = this.expanded.has(g.key);
-        items.push({ kind: 'group', group: g, label: g.label, expanded });
-        if (expanded)
-          for (const id of g.members) {
-            const r = row(id);
-            if (r) items.push({ kind: 'run', row: r, member: true });
-          }
+        items.push({ kind: 'group', group: g, label: shownGroupLabel(g, s.configKeys, except), expanded });
+        if (expanded) for (const r of g.members) items.push({ kind: 'run', row: r, member: true });
       }
-    } else
-      for (const id of shown.order) {
-        const r = row(id);
-        if (r) items.push({ kind: 'run', row: r, member: false });
-      }
+    } else for (const r of arranged.rows) items.push({ kind: 'run', row: r, member: false });
     this.items = items;
-    this.groupNote.hidden = shown.groupNote === null;
-    setText(this.groupNote, shown.groupNote ?? '');
-    const rows = { length: shown.groups ? shown.groups.reduce((n, g) => n + g.members.length, 0) : shown.order.length };
+    const note = groupNoteText(arranged.groups);
+    this.groupNote.hidden = note === null;
+    setText(this.groupNote, note ?? '');
     const template = this.columns.map((c) => `${c.width}px`).join(' ');
     this.element.style.setProperty('--xcols', `28px ${template}`);
     this.renderHeader();
     this.body.setItems(items);
-    const groups = items.filter((i) => i.kind === 'group').length;
+    const groups = arranged.groups?.length ?? 0;
     setText(
       this.count,
-      `${rows.length} of ${s.rows.length} runs${shown.groups ? ` · ${groups} groups` : ''} · ${this.selected.size} selected`,
+      `${arranged.rows.length} of ${s.rows.length} runs${arranged.groups ? ` · ${groups} groups` : ''} · ${this.selected.size} selected`,
     );
     this.updateActions();
     this.updatePlot();
@@ -384,19 +401,19 @@ export class ExperimentsTable {
           c.label,
           dir === 'none' ? '' : dir === 'ascending' ? ' ▲' : ' ▼',
         );
-        cell.addEventListener('click', () => this.sortBy(c.id));
+        cell.addEventListener('click', (e) => this.sortBy(c.id, e));
         return cell;
       }),
     );
   }
 
   /** Click: sort by the column (numbers descending first: best on top), again: reverse. */
-  sortBy(column: string): void {
+  sortBy(column: string, event?: Event): void {
     const cur = this.view.sort;
     const col = this.columns.find((c) => c.id === column);
     if (cur?.column === column) this.view.sort = { column, descending: !cur.descending };
     else this.view.sort = { column, descending: col?.numeric ?? false };
-    this.changed();
+    this.changed(event);
   }
 
   private renderRow(item: Item, index: number, recycled: HTMLElement | null): HTMLElement {
@@ -413,7 +430,8 @@ export class ExperimentsTable {
     } else {
       el.dataset.group = item.group.key;
       delete el.dataset.run;
-      el.title = `${item.label}\n${item.group.members.length} runs: ${item.group.members.slice(0, 12).join(', ')}${item.group.members.length > 12 ? ', …' : ''}`;
+      const ids = item.group.members.slice(0, 12).map((m) => m.id);
+      el.title = `${item.label}\n${item.group.members.length} runs: ${ids.join(', ')}${item.group.members.length > 12 ? ', …' : ''}`;
     }
     const box = h('input', { type: 'checkbox', class: 'xcell select', 'aria-label': 'select', checked: this.selected.has(key) });
     box.addEventListener('click', (e) => {
@@ -508,7 +526,7 @@ export class ExperimentsTable {
     const ids = new Set<string>();
     for (const i of this.selectedItems()) {
       if (i.kind === 'run') ids.add(i.row.id);
-      else i.group.members.forEach((m) => ids.add(m));
+      else for (const m of i.group.members) ids.add(m.id);
     }
     return [...ids];
   }
@@ -523,7 +541,7 @@ export class ExperimentsTable {
 
   private compare(): void {
     const items = this.selectedItems().map((i): CompareItemWire =>
-      i.kind === 'run' ? { kind: 'run', runId: i.row.id } : { kind: 'group', label: i.label, runIds: i.group.members },
+      i.kind === 'run' ? { kind: 'run', runId: i.row.id } : { kind: 'group', label: i.label, runIds: i.group.members.map((m) => m.id) },
     );
     if (items.length) this.hooks.compare(items, this.view.band);
   }
@@ -535,7 +553,7 @@ export class ExperimentsTable {
     const lines: PlotLine[] = this.selectedItems().map((i) =>
       i.kind === 'run'
         ? { label: i.row.name, config: i.row.config, metric: i.row.metrics[m] }
-        : { label: i.label, config: i.group.config, metric: i.group.metrics[m]?.mean ?? null },
+        : { label: i.label, config: groupConfig(i.group, s.configKeys), metric: i.group.metrics[m]?.mean ?? null },
     );
     this.plot.update(lines, s.configKeys, m);
   }
