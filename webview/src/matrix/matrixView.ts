@@ -80,6 +80,8 @@ export class MatrixView {
   private view: View = { scale: 1, offsetX: 0, offsetY: 0 };
   private plot: Size = { width: 1, height: 1 };
   private cursor: Cell | null = null;
+  /** What the read-out and highlight show now: a pointer move within the same cell, view and data repaints nothing. */
+  private shownFor: { cell: Cell | null; view: View; input: MatrixInput | null } | null = null;
   private drag: { x: number; y: number; moved: boolean } | null = null;
   /** Called with the display row / column of a clicked cell (a click, not a drag), or Enter. */
   onPick: ((row: number, col: number) => void) | null = null;
@@ -145,6 +147,7 @@ export class MatrixView {
     this.input = null;
     this.shown = null;
     this.slots = new Uint8Array(0);
+    this.shownFor = null;
     this.canvas.removeAttribute('data-revision');
     setText(this.readout, message);
     this.draw();
@@ -167,6 +170,7 @@ export class MatrixView {
     if (!input || !this.stats || !this.shown) return;
     const n = input.size;
     this.slots = this.isDifference() ? differenceSlots(this.shown) : countSlots(input.counts, this.stats, this.mode);
+    this.shownFor = null;
     this.layout(false);
     this.draw();
     this.drawOverlay();
@@ -427,6 +431,9 @@ export class MatrixView {
   /** The read-out of one cell: true and predicted class, count, share of the row. */
   private showCell(cell: Cell | null): void {
     const started = performance.now();
+    const was = this.shownFor;
+    if (was && was.input === this.input && was.view === this.view && was.cell?.row === cell?.row && was.cell?.col === cell?.col) return;
+    this.shownFor = { cell, view: this.view, input: this.input };
     this.cursor = cell;
     this.drawOverlay();
     const input = this.input;
