@@ -94,12 +94,17 @@ export class DecodePool {
     return this.slots.filter((s) => !s.exited).length;
   }
 
-  /** Decodes `files` (absolute paths) to size x size x channels each, in the order given. */
-  decode(files: readonly string[], size: number, channels: 1 | 3): Promise<DecodedImages> {
+  /**
+   * Decodes `files` (absolute paths) to size x size x channels each, in the order given, into
+   * `into` when given (a buffer the caller reuses, so a long build allocates nothing per batch).
+   */
+  decode(files: readonly string[], size: number, channels: 1 | 3, into?: SharedArrayBuffer): Promise<DecodedImages> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.disposed) return Promise.reject(new DecodeWorkerFailure('the decode worker threads were already stopped'));
     const bytes = size * size * channels;
-    const out = new SharedArrayBuffer(Math.max(1, files.length * bytes));
+    if (into && into.byteLength < files.length * bytes)
+      throw new RangeError(`decode: the buffer holds ${into.byteLength} bytes, need ${files.length * bytes}`);
+    const out = into ?? new SharedArrayBuffer(Math.max(1, files.length * bytes));
     const per = Math.max(JOB_IMAGES, Math.ceil(files.length / (this.slots.length * JOBS_PER_WORKER)));
     return new Promise((resolve, reject) => {
       const batch: Batch = { images: new Uint8Array(out, 0, files.length * bytes), failed: [], pending: 0, resolve, reject };

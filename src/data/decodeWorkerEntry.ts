@@ -17,6 +17,8 @@ function run(job: DecodeJob): DecodeDone {
     try {
       buf = readRunFile('data', file);
     } catch (err) {
+      // Zero, as documented: the output buffer may be reused and hold an older image here.
+      out.fill(0, job.offset + k * bytes, job.offset + (k + 1) * bytes);
       failed.push({ k, reason: `cannot read (${errorReason(err)})` });
       return;
     }

@@ -151,11 +151,14 @@ export async function openImageCache(
   const failed: OpenedCache['failed'] = [];
   await writeFileAtomicWith(file, async (fd) => {
     const n = r.files.length;
+    // Two buffers, one decoding while the other is written: nothing is allocated per chunk.
+    const buffers = [0, 1].map(() => new SharedArrayBuffer(BUILD_CHUNK * bytes));
     const chunk = (start: number) =>
       pool.decode(
         r.files.slice(start, start + BUILD_CHUNK).map((f) => path.join(r.root, f)),
         r.size,
         r.channels,
+        buffers[(start / BUILD_CHUNK) % 2],
       );
     let next = n > 0 ? chunk(0) : null;
     for (let start = 0; start < n; start += BUILD_CHUNK) {

@@ -83,3 +83,26 @@ test('a decode worker that dies mid-epoch fails the run with the reason; the las
   assert.equal(resumed.code, 0, resumed.log);
   assert.equal(manifestOf(dir).status, 'completed');
 });
+
+test('with two training worker threads a streamed run (its evaluation split over them) matches the in-memory run', async (t) => {
+  const data = tempDir(t, 'gpaco-stream-data-');
+  const list = writeJpegList(data, { trainCounts: [24, 12, 8], testPer: 4 });
+  const parallel = (cache: Record<string, unknown>) => {
+    const c = listConfig(list, cache, 1);
+    c.backend = 'wasm';
+    c.optim.workers = 2;
+    c.optim.shards = 2;
+    c.eval.batchSize = 4;
+    return c;
+  };
+  const memory = makeRun(t, parallel({}));
+  const none = makeRun(t, parallel({ cache: 'none', decodeWorkers: 1 }));
+  for (const dir of [memory, none]) {
+    const r = await runTrainer(['run', dir]);
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /parallel: 2 worker threads, 2 shards of 4 images/);
+  }
+  assert.deepEqual(losses(none), losses(memory));
+  const evalOf = (dir: string) => fs.readFileSync(path.join(dir, 'evals/epoch-0001.json'), 'utf8').replace(/"time":"[^"]*"/g, '');
+  assert.equal(evalOf(none), evalOf(memory), 'the same evaluation, image by image');
+});
