@@ -217,19 +217,57 @@ function fingerprintFiles(dir: string): string[] {
   return [p.run, p.classes, metaPath(dir), p.metrics, p.config, p.checkpointIndex];
 }
 
+function filesOf(dir: string, full: boolean): string[] {
+  return full ? [...fingerprintFiles(dir), runPaths(dir).evals] : fingerprintFiles(dir);
+}
+
+const statPart = (st: fs.Stats): string => `${st.mtimeMs}:${st.size}:${st.ino}`;
+
 function fingerprint(dir: string, full: boolean): string {
-  const p = runPaths(dir);
   const parts: string[] = [];
-  for (const f of full ? [...fingerprintFiles(dir), p.evals] : fingerprintFiles(dir)) {
+  for (const f of filesOf(dir, full)) {
     try {
-      const st = fs.statSync(f);
-      parts.push(`${st.mtimeMs}:${st.size}:${st.ino}`);
+      parts.push(statPart(fs.statSync(f)));
     } catch {
       parts.push('-');
     }
   }
   return parts.join('|');
 }
+
+/** `fingerprint` with the stats made off the event loop (all of one run's files at once). */
+async function fingerprintAsync(dir: string, full: boolean): Promise<string> {
+  const parts = await Promise.all(
+    filesOf(dir, full).map((f) =>
+      fs.promises.stat(f).then(
+        (st) => statPart(st),
+        () => '-',
+      ),
+    ),
+  );
+  return parts.join('|');
+}
+
+/**
+ * A fingerprint taken before a read, as the read turned out to need it: the full one (with
+ * evals/, last) loses its evals/ part, a partial one gains it (one stat, now).
+ */
+function fingerprintFor(dir: string, fp: string, full: boolean): string {
+  const parts = fp.split('|');
+  const isFull = parts.length > fingerprintFiles(dir).length;
+  if (isFull === full) return fp;
+  if (isFull) return parts.slice(0, -1).join('|');
+  let evals = '-';
+  try {
+    evals = statPart(fs.statSync(runPaths(dir).evals));
+  } catch {
+    // no evals/ folder
+  }
+  return `${fp}|${evals}`;
+}
+
+/** Lets the event loop run (I/O callbacks, messages) before the next slice of work. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function needsFullFingerprint(s: ExperimentSummary, track: EvalTrack): boolean {
   return s.status === 'unreadable' || track.byTag.size === 0;
@@ -265,8 +303,46 @@ export class SummaryCache {
 
   get(dir: string): ExperimentSummary {
     const key = path.resolve(dir);
+    return this.resolve(key, fingerprint(key, this.needsFull(key)));
+  }
+
+  /**
+   * `get` of many runs without holding the event loop for long (the extension host reads 1,000
+   * runs this way): the fingerprints are taken with async stats, a chunk of runs at a time, and
+   * the runs that must be read are read in slices of at most about `sliceMs`, yielding to the
+   * event loop between slices. Same results, same cache, as `get` of each.
+   */
+  async getMany(dirs: readonly string[], options: { sliceMs?: number; chunk?: number } = {}): Promise<ExperimentSummary[]> {
+    const sliceMs = options.sliceMs ?? 8;
+    const chunk = options.chunk ?? 32;
+    const keys = dirs.map((d) => path.resolve(d));
+    const stats = (from: number) => Promise.all(keys.slice(from, from + chunk).map((k) => fingerprintAsync(k, this.needsFull(k))));
+    const out: ExperimentSummary[] = [];
+    let next = stats(0);
+    for (let i = 0; i < keys.length; i += chunk) {
+      const fps = await next;
+      // The next chunk's stats run in the thread pool while this chunk is read.
+      next = i + chunk < keys.length ? stats(i + chunk) : Promise.resolve([]);
+      let sliceStart = performance.now();
+      for (let j = 0; j < fps.length; j++) {
+        if (performance.now() - sliceStart > sliceMs) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+        out.push(this.resolve(keys[i + j]!, fps[j]!));
+      }
+    }
+    return out;
+  }
+
+  private needsFull(key: string): boolean {
     const entry = this.entries.get(key);
-    const fp = fingerprint(key, !entry || needsFullFingerprint(entry.summary, entry.track));
+    return !entry || needsFullFingerprint(entry.summary, entry.track);
+  }
+
+  /** The cached summary when `fp` (taken now) matches it, else the run read again. */
+  private resolve(key: string, fp: string): ExperimentSummary {
+    const entry = this.entries.get(key);
     if (entry && !entry.stale && entry.fingerprint === fp) {
       this.stats.hits++;
       if (entry.summary.status === 'running') this.refreshStatus(entry);
@@ -275,11 +351,8 @@ export class SummaryCache {
     const track = entry?.track ?? newEvalTrack(key);
     const summary = readRunSummary(key, track, this.hostname);
     this.stats.reads++;
-    // The fingerprint taken before the read (so a change during the read is seen next time),
-    // unless the read changed which files count: then one taken now.
-    const full = needsFullFingerprint(summary, track);
-    const stored = full === fp.split('|').length > fingerprintFiles(key).length ? fp : fingerprint(key, full);
-    this.entries.set(key, { summary, track, fingerprint: stored, stale: false });
+    // The fingerprint taken before the read, so a change during the read is seen next time.
+    this.entries.set(key, { summary, track, fingerprint: fingerprintFor(key, fp, needsFullFingerprint(summary, track)), stale: false });
     return summary;
   }
 

@@ -30,6 +30,9 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
   /** The last snapshot posted to the webview and when (ms since the epoch): tests and benchmarks read it. */
   lastPosted: { snapshot: S; at: number } | undefined;
   private disposed = false;
+  /** `prepare` is running; a send asked for meanwhile runs after it. */
+  private preparing = false;
+  private sendAgain = false;
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
 
@@ -51,6 +54,13 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
 
   /** The current snapshot; throws when the files cannot be read. */
   protected abstract build(): S;
+  /**
+   * Work to finish before `build`, off the event loop's critical path (reading many files
+   * asynchronously); undefined when there is none (the default: `build` reads what it needs).
+   */
+  protected prepare(): Promise<void> | undefined {
+    return undefined;
+  }
   /** The notice shown instead of a snapshot when `build` throws. */
   protected abstract failureText(err: Error): string;
   protected abstract receive(raw: unknown): Promise<void>;
@@ -84,6 +94,27 @@ export abstract class SnapshotPanel<S extends { builtAt: string }> implements vs
   }
 
   private send(): void {
+    if (this.disposed || !this.ready) return;
+    if (this.preparing) {
+      this.sendAgain = true;
+      return;
+    }
+    const preparing = this.prepare();
+    if (!preparing) return this.sendBuilt();
+    this.preparing = true;
+    // A failure to prepare shows when `build` fails on the same files.
+    void preparing
+      .catch(() => undefined)
+      .then(() => {
+        this.preparing = false;
+        if (this.sendAgain) {
+          this.sendAgain = false;
+          this.send();
+        } else this.sendBuilt();
+      });
+  }
+
+  private sendBuilt(): void {
     if (this.disposed || !this.ready) return;
     let message: HostMessage<S>;
     try {

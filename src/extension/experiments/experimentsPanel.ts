@@ -23,8 +23,9 @@ export interface ExperimentsActions {
 export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   private seq = 0;
   /** Live updates: the first change goes at once, later ones at most every 100 ms, coalesced. */
-  private readonly live = new Throttle(() => this.sendUpdate(), SNAPSHOT_INTERVAL_MS);
+  private readonly live = new Throttle(() => void this.sendUpdate(), SNAPSHOT_INTERVAL_MS);
   private hasSnapshot = false;
+  private closed = false;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -45,20 +46,27 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
     );
   }
 
+  /** The runs not read yet are read asynchronously, so the extension host keeps answering meanwhile. */
+  protected override prepare(): Promise<void> {
+    return this.model.load(this.view);
+  }
+
   protected build(): ExperimentsSnapshot {
     this.hasSnapshot = true;
     return this.model.snapshot(this.view, this.seq);
   }
 
-  /** Runs changed: their rows (and what is shown) go to the webview, not the whole table. */
+  /** Runs changed: only their rows go to the webview (which sorts and groups again), not the whole table. */
   override runChanged(): void {
     if (this.hasSnapshot) this.live.request();
     else super.runChanged();
   }
 
-  private sendUpdate(): void {
+  private async sendUpdate(): Promise<void> {
     let update;
     try {
+      await this.model.load(this.view);
+      if (this.closed) return;
       update = this.model.update(this.view);
     } catch (err) {
       return this.post({ type: 'notice', level: 'error', text: this.failureText(err as Error) });
@@ -68,6 +76,7 @@ export class ExperimentsPanel extends SnapshotPanel<ExperimentsSnapshot> {
   }
 
   override dispose(): void {
+    this.closed = true;
     this.live.dispose();
     super.dispose();
   }

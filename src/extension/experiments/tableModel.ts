@@ -6,7 +6,7 @@
 // No vscode here: unit-tested on real folders.
 import {
   allConfigKeys,
-  buildRows,
+  buildRow,
   differingConfigKeys,
   SummaryCache,
   tableToCsv,
@@ -51,8 +51,14 @@ export class ExperimentsModel {
   private rowsMode = '';
   private configKeys: string[] = [];
   private dirsKey = '';
-  /** Runs re-read since the last `takeChanged`: what a live update sends. */
+  /** Runs re-read since the last snapshot or update: what a live update sends. */
   private changed = new Set<string>();
+  /** `load` added rows: `rows` and the differing keys are due again. */
+  private loaded = false;
+  /** Invalidations per run, so a read that an invalidation overtook is not kept as current. */
+  private readonly invalidations = new Map<string, number>();
+  /** The last `load`; the next one waits for it (one reader at a time). */
+  private loading: Promise<void> = Promise.resolve();
 
   constructor(private readonly dirs: () => readonly string[]) {}
 
@@ -61,19 +67,54 @@ export class ExperimentsModel {
     for (const d of dirs) {
       this.rowByDir.delete(d);
       this.cache.invalidate(d);
+      this.invalidations.set(d, (this.invalidations.get(d) ?? 0) + 1);
     }
   }
 
-  /** Core rows in the view's value mode; only runs invalidated since the last call are read and built again. */
-  private coreRows(view: ExperimentsView): CoreRow[] {
+  /**
+   * Reads the runs that have no row yet (every run on open, then the invalidated ones) without
+   * blocking the extension host (`SummaryCache.getMany`: async stats, reads in short slices), so
+   * that `snapshot` and `update` find every row built. A read overtaken by an invalidation of its
+   * run, or by a new value mode, is not kept: that run is read again when next asked for.
+   */
+  load(view: ExperimentsView): Promise<void> {
+    const next = this.loading.then(() => this.loadMissing(view));
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadMissing(view: ExperimentsView): Promise<void> {
+    const mode = this.syncMode(view);
+    const missing = this.dirs().filter((d) => !this.rowByDir.has(d));
+    if (missing.length === 0) return;
+    const before = missing.map((d) => this.invalidations.get(d) ?? 0);
+    const summaries = await this.cache.getMany(missing);
+    if (mode !== this.rowsMode) return;
+    missing.forEach((d, i) => {
+      if ((this.invalidations.get(d) ?? 0) !== before[i]) return;
+      this.rowByDir.set(d, buildRow(summaries[i]!, view.value));
+      this.changed.add(d);
+      this.loaded = true;
+    });
+  }
+
+  /** A new value mode drops every row (each must pick its evaluation again). Returns the mode. */
+  private syncMode(view: ExperimentsView): string {
     const mode = JSON.stringify(view.value);
     if (mode !== this.rowsMode) {
       this.rowByDir.clear();
       this.rowsMode = mode;
     }
+    return mode;
+  }
+
+  /** Core rows in the view's value mode; runs without a row (not loaded, or invalidated since) are read now. */
+  private coreRows(view: ExperimentsView): CoreRow[] {
+    this.syncMode(view);
     const dirs = this.dirs();
     const key = dirs.join('\n');
-    let rebuilt = key !== this.dirsKey;
+    let rebuilt = key !== this.dirsKey || this.loaded;
+    this.loaded = false;
     if (rebuilt) {
       this.dirsKey = key;
       const keep = new Set(dirs);
@@ -85,8 +126,7 @@ export class ExperimentsModel {
     }
     for (const d of dirs) {
       if (this.rowByDir.has(d)) continue;
-      const [row] = buildRows([this.cache.get(d)], view.value);
-      this.rowByDir.set(d, row!);
+      this.rowByDir.set(d, buildRow(this.cache.get(d), view.value));
       this.changed.add(d);
       rebuilt = true;
     }
@@ -120,6 +160,8 @@ export class ExperimentsModel {
    * snapshot is due).
    */
   update(view: ExperimentsView, now = new Date()): ExperimentsUpdate | undefined {
+    // Runs added or removed: no reading here, a snapshot is due (after `load`).
+    if (this.dirs().join('\n') !== this.dirsKey) return undefined;
     const before = this.dirsKey;
     const keysBefore = this.configKeys.join('\n');
     const rows = this.coreRows(view);

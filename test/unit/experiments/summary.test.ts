@@ -129,6 +129,36 @@ test('SummaryCache: unchanged runs are not re-read; a changed file, an appended 
   assert.equal(cache.size, 19);
 });
 
+test('SummaryCache.getMany: the same summaries as get, the event loop runs between slices, then cache hits and invalidation as get', async (t) => {
+  const root = tempDir(t);
+  const plan = writeSweepFixture(root, { runs: 120, evals: 5, faults: false });
+  const dirs = plan.map((r) => path.join(root, r.id));
+  const cache = new SummaryCache();
+  // A timer that fires only when the event loop is free: it must run while 120 runs are read.
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  let many;
+  try {
+    many = await cache.getMany(dirs, { sliceMs: 1, chunk: 16 });
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks > 0, 'the event loop ran during the cold read');
+  assert.deepEqual(cache.stats, { reads: 120, hits: 0 });
+  const fresh = dirs.map((d) => readRunSummary(d));
+  assert.deepEqual(many, fresh, 'getMany reads what readRunSummary reads');
+  // Unchanged: all hits, through either path.
+  await cache.getMany(dirs);
+  cache.get(dirs[5]!);
+  assert.deepEqual(cache.stats, { reads: 120, hits: 121 });
+  // A changed file and an invalidated run are read again; nothing else.
+  updateRunMeta(dirs[0]!, { addTags: ['async'] });
+  cache.invalidate(dirs[1]!);
+  const again = await cache.getMany(dirs);
+  assert.equal(cache.stats.reads, 122);
+  assert.ok(again[0]!.meta.tags.includes('async'));
+});
+
 test('sweepPlan: the fixture is a sweep of methods x alphas x lrs x classes over seeds with mixed statuses', () => {
   const plan = sweepPlan();
   assert.equal(plan.length, 1000);

@@ -18,6 +18,23 @@ let dirs: string[];
 
 const view = (over: Partial<ExperimentsView>): ExperimentsView => ({ ...DEFAULT_EXPERIMENTS_VIEW, ...over });
 const lastFew = (r: PlannedRun) => r.evals[r.evals.length - 1]?.few;
+/** Appends an eval record (as the trainer does) to a fixture run's metrics.jsonl. */
+function appendEval(id: string, epoch: number, few: number): void {
+  const tag = `epoch-${String(epoch).padStart(4, '0')}`;
+  const record = {
+    kind: 'eval',
+    epoch,
+    tag,
+    top1: 0.5,
+    top5: 0.7,
+    many: 0.6,
+    medium: 0.5,
+    few,
+    file: `evals/${tag}.json`,
+    time: new Date().toISOString(),
+  };
+  fs.appendFileSync(path.join(root, id, 'metrics.jsonl'), `${JSON.stringify(record)}\n`);
+}
 
 before(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-exp-model-'));
@@ -109,10 +126,7 @@ describe('experiments table model', () => {
     const v = view({ sort: { column: 'metric:few', descending: true } });
     const snap = model.snapshot(v, 1);
     const run = plan.find((r) => r.status === 'completed')!;
-    fs.appendFileSync(
-      path.join(root, run.id, 'metrics.jsonl'),
-      `${JSON.stringify({ kind: 'eval', epoch: 50, tag: 'epoch-0050', top1: 0.5, top5: 0.7, many: 0.6, medium: 0.5, few: 0.9991, file: 'evals/epoch-0050.json', time: new Date().toISOString() })}\n`,
-    );
+    appendEval(run.id, 50, 0.9991);
     const reads = model.cache.stats.reads;
     model.invalidate([path.join(root, run.id)]);
     const update = model.update(v)!;
@@ -125,6 +139,38 @@ describe('experiments table model', () => {
     assert.equal(update.rows[0]!.valueEpoch, 50);
     const rows = snap.rows.map((r) => update.rows.find((u) => u.id === r.id) ?? r);
     assert.equal(arrangeRows(rows, v).rows[0]!.id, run.id, 'the new best few-shot value sorts first');
+  });
+
+  it('load reads every run without holding the event loop; the snapshot after it reads nothing', async () => {
+    const model = new ExperimentsModel(() => dirs);
+    const v = view({});
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const t0 = performance.now();
+    try {
+      await model.load(v);
+    } finally {
+      clearInterval(timer);
+    }
+    const loadMs = performance.now() - t0;
+    assert.ok(ticks > 0, `the event loop ran while ${plan.length} runs were read (${loadMs.toFixed(0)} ms)`);
+    assert.equal(model.cache.stats.reads, plan.length);
+    const snap = model.snapshot(v, 1);
+    assert.equal(model.cache.stats.reads, plan.length, 'the snapshot found every row loaded');
+    assert.equal(snap.rows.length, plan.length);
+    // A run that changes while a load is reading it ends with its new values (a read the
+    // watcher's invalidation overtook is not kept).
+    const run = plan.find((r) => r.status === 'completed')!;
+    const dir = path.join(root, run.id);
+    model.invalidate([dir]);
+    const loading = model.load(v);
+    await new Promise((resolve) => setImmediate(resolve));
+    appendEval(run.id, 60, 0.4242);
+    model.invalidate([dir]);
+    await loading;
+    await model.load(v);
+    const update = model.update(v)!;
+    assert.equal(update.rows.find((r) => r.id === run.id)?.metrics.few, 0.4242);
   });
 
   it('exports the table as shown: the filtered rows, in order, with the chosen config columns', () => {
