@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicWith } from '../core/atomicWrite';
 import type { DecodePool } from './decodePool';
+import { DataError } from './types';
 
 const MAGIC = Buffer.from('GPACOIMC', 'latin1');
 export const IMAGE_CACHE_VERSION = 1;
@@ -146,9 +147,36 @@ export async function openImageCache(
   const file = cacheFileOf(dir, r, identity);
   const found = checkCacheFile(file, r, identity);
   if (found.ok) return { file, failed: found.failed, how: { kind: 'reused' } };
-  fs.mkdirSync(dir, { recursive: true });
   const bytes = r.size * r.size * r.channels;
   const failed: OpenedCache['failed'] = [];
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    await build(file, r, identity, pool, bytes, failed, onProgress);
+  } catch (err) {
+    if (!isFileSystemError(err)) throw err;
+    throw new DataError(
+      `data.cacheDir: cannot write the image cache ${file} (${(err as Error).message}); set data.cacheDir or $GPACO_DATA_CACHE to a writable folder, or use data.cache "none"`,
+      'data.cacheDir',
+    );
+  }
+  return { file, failed, how: found.reason === 'missing' ? { kind: 'built' } : { kind: 'rebuilt', reason: found.reason } };
+}
+
+/** An error of the file system (a code such as EACCES, ENOSPC, ENOTDIR), not of decoding. */
+function isFileSystemError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+async function build(
+  file: string,
+  r: CacheRequest,
+  identity: Buffer,
+  pool: DecodePool,
+  bytes: number,
+  failed: OpenedCache['failed'],
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   await writeFileAtomicWith(file, async (fd) => {
     const n = r.files.length;
     // Two buffers, one decoding while the other is written: nothing is allocated per chunk.
@@ -173,7 +201,6 @@ export async function openImageCache(
     // The header last: a file is only complete once it is there (the rename makes it visible).
     writeAll(fd, header(r, identity, table.length), 0);
   });
-  return { file, failed, how: found.reason === 'missing' ? { kind: 'built' } : { kind: 'rebuilt', reason: found.reason } };
 }
 
 function writeAll(fd: number, data: Uint8Array, at: number): void {

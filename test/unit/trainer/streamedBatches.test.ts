@@ -257,3 +257,20 @@ test('the disk cache folder: data.cacheDir, else $GPACO_DATA_CACHE, else .gpaco-
   assert.equal(dataCacheDir(data, '/w/runs/r1', { GPACO_DATA_CACHE: '/big/cache' }), '/big/cache');
   assert.equal(dataCacheDir({ ...data, cacheDir: '/mine' }, '/w/runs/r1', { GPACO_DATA_CACHE: '/big/cache' }), '/mine');
 });
+
+test('a cache folder that cannot be written is a DataError naming data.cacheDir', async (t) => {
+  const dir = tempDir(t);
+  const list = writeJpegList(dir, { trainCounts: [4, 4], testPer: 1 });
+  const blocker = path.join(dir, 'a-file');
+  fs.writeFileSync(blocker, 'not a folder');
+  const err = await open(list, path.join(blocker, 'cache'), 'disk').then(
+    () => assert.fail('expected the open to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof DataError, String(err));
+  assert.equal(err.where, 'data.cacheDir');
+  assert.match(
+    err.message,
+    /^data\.cacheDir: cannot write the image cache .*a-file\/cache\/images-.*\.bin \(ENOTDIR: .*\); set data\.cacheDir or \$GPACO_DATA_CACHE to a writable folder/,
+  );
+});
