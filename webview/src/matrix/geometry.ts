@@ -100,7 +100,7 @@ export function visibleSpan(view: View, size: number, extent: number, axis: 'x' 
   return first <= last ? [first, last] : null;
 }
 
-/** The part of the matrix on screen, as a rectangle in cell units (for drawImage's source rect). */
+/** The part of the matrix on screen, as a rectangle in cell units (empty when none of it is). */
 export function visibleCells(view: View, size: number, plot: Size): Rect {
   const x0 = Math.max(0, -view.offsetX / view.scale);
   const y0 = Math.max(0, -view.offsetY / view.scale);
