@@ -32,8 +32,12 @@ export interface DecodePoolOptions {
 const JOB_IMAGES = 4;
 /** Jobs per worker a batch is cut into, at most (larger batches get larger jobs: fewer messages for small images). */
 const JOBS_PER_WORKER = 4;
-/** Jobs each worker holds at once (one decoding, one waiting), so it never idles between messages. */
-const IN_FLIGHT = 2;
+/**
+ * Jobs each worker holds at once: enough for the whole prefetch queue (a few batches of
+ * JOBS_PER_WORKER jobs), because the trainer's thread, busy with a step, hands out no job until
+ * the step ends; least-loaded assignment still balances threads of different speeds.
+ */
+const IN_FLIGHT = 16;
 
 /** data.decodeWorkers when a config leaves it out: one per core less one (the step's), 1 to 4. */
 export function defaultDecodeWorkers(cores = os.availableParallelism?.() ?? os.cpus().length): number {
