@@ -176,7 +176,7 @@ function run(self: string, args: string[]): ListResult {
 
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
-export function listBench(self: string, scale: number, dir: string): void {
+export function listBench(self: string, scale: number, dir: string, decodeOnly = false): void {
   console.log(
     `\nstreaming input: split lists at scale ${scale} (${os.cpus().length} CPUs, shared with other work while measuring; data.imageSize ${IMAGE_SIZE}, batch ${BATCH}, 2 views)`,
   );
@@ -189,11 +189,17 @@ export function listBench(self: string, scale: number, dir: string): void {
       const lists = ensureKind(dir, kind, n);
       // Throughput: a sample of files (a fixed count whatever the scale, ~10 s with one thread).
       const sample = Math.min(n, kind === 'large' ? 256 : 4096);
-      const one = run(self, ['decode', lists.root, '1', String(sample)]);
-      const two = run(self, ['decode', lists.root, '2', String(sample)]);
+      // 1, 2, 1, 2 threads, best of each: load from other work on a shared machine comes and goes.
+      const best = (a: ListResult, b: ListResult) => (a.imagesPerSecond! >= b.imagesPerSecond! ? a : b);
+      const decode = (w: number) => run(self, ['decode', lists.root, String(w), String(sample)]);
+      let one = decode(1);
+      let two = decode(2);
+      one = best(one, decode(1));
+      two = best(two, decode(2));
       console.log(
         `${kind} ${spec.width}x${spec.height} JPEG -> ${IMAGE_SIZE}x${IMAGE_SIZE}x3: decode ${one.imagesPerSecond!.toFixed(0)} images/s with 1 thread, ${two.imagesPerSecond!.toFixed(0)} with 2 (${(two.imagesPerSecond! / one.imagesPerSecond!).toFixed(2)}x; ${sample} images; cores used ${one.coresUsed!.toFixed(2)} / ${two.coresUsed!.toFixed(2)}; load average ${os.loadavg()[0]!.toFixed(1)})`,
       );
+      if (decodeOnly) continue;
       console.log(
         `  ${'case'.padEnd(24)} ${'train images'.padStart(12)} ${'open'.padStart(8)} ${'first batch'.padStart(12)} ${'peak RSS'.padStart(10)}`,
       );

@@ -1,5 +1,5 @@
 // Data loading benchmark: load time and peak memory (RSS) of the data readers.
-//   node --import tsx scripts/bench-data.ts [--fashion DIR] [--no-images] [--only classic|lists] [--scale F] [--lists DIR]
+//   node --import tsx scripts/bench-data.ts [--fashion DIR] [--no-images] [--only classic|lists|decode] [--scale F] [--lists DIR]
 // Each case runs in its own Node process so its peak RSS is its own. Cases:
 //   - Fashion-MNIST, full (70,000 images) and long-tailed (IF 100, 500 per head class), from
 //     Debian's dataset-fashion-mnist; baseline: the plain way (readFileSync + gunzipSync of whole
@@ -221,13 +221,14 @@ async function main(): Promise<void> {
     return;
   }
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-  if (only !== undefined && only !== 'classic' && only !== 'lists') throw new Error(`--only: expected classic or lists, got ${only}`);
+  if (only !== undefined && only !== 'classic' && only !== 'lists' && only !== 'decode')
+    throw new Error(`--only: expected classic, lists or decode (the decode threads' images/s alone), got ${only}`);
   if (only !== 'lists') classicBench(args);
   if (only !== 'classic') {
     const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
     if (!(scale > 0 && scale <= 1)) throw new Error('--scale: expected a number in (0, 1]');
     const lists = args.includes('--lists') ? args[args.indexOf('--lists') + 1]! : path.join(os.tmpdir(), 'gpaco-bench-data-lists');
-    listBench(__filename, scale, lists);
+    listBench(__filename, scale, lists, only === 'decode');
   }
 }
 
