@@ -69,8 +69,7 @@ export async function openStreamedParts(source: Source, wanted: Int32Array, o: S
   const pool = new DecodePool({ workers: o.workers, ...(o.exitAt ? { exitAt: o.exitAt } : {}) });
   try {
     if (o.cache === 'disk') {
-      const opened: Record<'train' | 'test', PartRead & { slots: Int32Array; file: string }> = {} as never;
-      for (const name of ['train', 'test'] as const) {
+      const openPart = async (name: 'train' | 'test'): Promise<PartRead & { slots: Int32Array; file: string }> => {
         const { part, positions } = parts[name];
         const files = Array.from(positions, (p) => part.files![p]!);
         const t0 = performance.now();
@@ -83,8 +82,9 @@ export async function openStreamedParts(source: Source, wanted: Int32Array, o: S
               ? `built with ${o.workers} decode threads (${took})`
               : `rebuilt (${c.how.reason}) with ${o.workers} decode threads (${took})`;
         o.info?.(`${name} images: disk cache ${c.file} ${how}`);
-        opened[name] = { ...splitKept(positions, c.failed), file: c.file };
-      }
+        return { ...splitKept(positions, c.failed), file: c.file };
+      };
+      const opened = { train: await openPart('train'), test: await openPart('test') };
       // Every image is in the cache files now: the threads are not needed any more.
       await pool.dispose();
       const readers: ImageCacheReader[] = [];
