@@ -43,6 +43,9 @@ const CSV_FIXED: ColumnId[] = [
   'metric:top5',
 ];
 
+/** Up to this many runs without a row are read synchronously (see `load`). */
+const SYNC_READ_MAX = 8;
+
 export class ExperimentsModel {
   readonly cache = new SummaryCache();
   /** Rows by folder, in the mode `rowsMode`; a run leaves this map when the watcher says its files changed. */
@@ -72,9 +75,9 @@ export class ExperimentsModel {
   }
 
   /**
-   * Reads the runs that have no row yet (every run on open, then the invalidated ones) without
+   * Reads the runs that have no row yet (every run on open, or many invalidated at once) without
    * blocking the extension host (`SummaryCache.getMany`: async stats, reads in short slices), so
-   * that `snapshot` and `update` find every row built. A read overtaken by an invalidation of its
+   * that `snapshot` and `update` find the rows built (a handful missing they read themselves). A read overtaken by an invalidation of its
    * run, or by a new value mode, is not kept: that run is read again when next asked for.
    */
   load(view: ExperimentsView): Promise<void> {
@@ -86,7 +89,9 @@ export class ExperimentsModel {
   private async loadMissing(view: ExperimentsView): Promise<void> {
     const mode = this.syncMode(view);
     const missing = this.dirs().filter((d) => !this.rowByDir.has(d));
-    if (missing.length === 0) return;
+    // A few runs (a live update) are read at once by `update`: a millisecond each, less than
+    // the turns of the event loop an async read would wait for.
+    if (missing.length <= SYNC_READ_MAX) return;
     const before = missing.map((d) => this.invalidations.get(d) ?? 0);
     const summaries = await this.cache.getMany(missing);
     if (mode !== this.rowsMode) return;
