@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     // ---- sort ---------------------------------------------------------------------------------
     const sorts: number[] = [];
     const arrangeSorts: number[] = [];
+    const layoutSorts: number[] = [];
     const columns = ['metric:few', 'metric:top1', 'name', 'metric:many', 'created'];
     for (let i = 0; i < ROUNDS; i++) {
       const seq = await paintedSeq(f);
@@ -98,12 +99,15 @@ async function main(): Promise<void> {
       await pollUntil('sorted', async () => (await paintedSeq(f)) > seq, 10_000, 5);
       sorts.push(Number(await data(f, '.experiments', 'viewMs')));
       arrangeSorts.push(Number(await data(f, '.experiments', 'arrangeMs')));
+      layoutSorts.push(Number(await data(f, '.experiments', 'layoutMs')));
     }
     console.log(`\n== sort ${RUNS} rows: click to the new order painted ${stats(sorts)}  (budget 50 ms)`);
     console.log(`   of which the webview's filter + sort: ${stats(arrangeSorts)}`);
+    console.log(`   and laying out the visible rows: ${stats(layoutSorts)} (the rest: waiting for the frame, style, paint)`);
     // ---- filter -------------------------------------------------------------------------------
     const filters: number[] = [];
     const arrangeFilters: number[] = [];
+    const layoutFilters: number[] = [];
     const words = ['gpaco', 'loss.alpha=0.05', 'seed', 'ce', 'balanced', 'c100', 'lr=0.1', ''];
     for (let i = 0; i < ROUNDS; i++) {
       const seq = await paintedSeq(f);
@@ -111,10 +115,12 @@ async function main(): Promise<void> {
       await pollUntil('filtered', async () => (await paintedSeq(f)) > seq, 10_000, 5);
       filters.push(Number(await data(f, '.experiments', 'viewMs')));
       arrangeFilters.push(Number(await data(f, '.experiments', 'arrangeMs')));
+      layoutFilters.push(Number(await data(f, '.experiments', 'layoutMs')));
     }
     await f.locator('input[data-control=filter]').fill('');
     console.log(`== filter ${RUNS} rows: keystroke to the filtered rows painted ${stats(filters)}  (budget 50 ms)`);
     console.log(`   of which the webview's filter + sort: ${stats(arrangeFilters)}`);
+    console.log(`   and laying out the visible rows: ${stats(layoutFilters)}`);
     // ---- group --------------------------------------------------------------------------------
     const groups: number[] = [];
     for (let i = 0; i < 6; i++) {

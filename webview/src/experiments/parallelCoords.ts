@@ -67,6 +67,8 @@ export class ParallelCoords {
   private lines: PlotLine[] = [];
   private keys: string[] = [];
   private metric: MetricName = 'few';
+  /** What the canvas shows (lines, keys, metric) as JSON. */
+  private shown = '';
   private readonly resize: ResizeObserver;
 
   constructor(private theme: Theme) {
@@ -82,6 +84,10 @@ export class ParallelCoords {
 
   /** `keys`: the config keys to consider; only those that differ within `lines` get an axis. */
   update(lines: PlotLine[], keys: readonly string[], metric: MetricName): void {
+    // A sort or filter leaves the selection as it was: no redraw (and no forced page layout) then.
+    const shown = JSON.stringify([lines, keys, metric]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     this.lines = lines;
     this.metric = metric;
     this.keys = keys.filter((k) => new Set(lines.map((l) => configText(l.config[k]))).size > 1);
