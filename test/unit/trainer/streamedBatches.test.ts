@@ -12,7 +12,7 @@ import { DecodePool, DecodeWorkerFailure } from '../../../src/data/decodePool';
 import { IMAGE_CACHE_HEADER } from '../../../src/data/imageCache';
 import { isStreamed } from '../../../src/data/types';
 import { epochOrder, stepsPerEpoch } from '../../../src/trainer/batches';
-import { BatchFeed } from '../../../src/trainer/feed';
+import { BatchFeed, PREFETCH_BATCHES } from '../../../src/trainer/feed';
 import { type JpegList, writeJpegList } from '../../../test/shared/jpegList';
 import { tempDir } from '../../../test/shared/tmp';
 
@@ -273,4 +273,43 @@ test('a cache folder that cannot be written is a DataError naming data.cacheDir'
     err.message,
     /^data\.cacheDir: cannot write the image cache .*a-file\/cache\/images-.*\.bin \(ENOTDIR: .*\); set data\.cacheDir or \$GPACO_DATA_CACHE to a writable folder/,
   );
+});
+
+test('the prefetch queue is bounded: at most PREFETCH_BATCHES batches are being read at once', async (t) => {
+  const dir = tempDir(t);
+  const list = writeJpegList(dir, { trainCounts: [30, 20, 14], testPer: 1 });
+  const ds = await open(list, path.join(dir, 'cache'), 'none');
+  try {
+    assert.ok(isStreamed(ds.train));
+    const set = ds.train;
+    let inFlight = 0;
+    let most = 0;
+    let reads = 0;
+    // The real set, its reads counted while they are outstanding.
+    const counted = {
+      labels: set.labels,
+      count: set.count,
+      read: async (indices: ArrayLike<number>) => {
+        reads++;
+        most = Math.max(most, ++inFlight);
+        try {
+          return await set.read(indices);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const feed = new BatchFeed(counted, { height: SIZE, width: SIZE, channels: 3 }, 4, 1, {
+      padding: 0,
+      flip: false,
+      strongSecondView: false,
+    });
+    const order = epochOrder(set.count, Rng.derive(1, 'shuffle'));
+    const steps = stepsPerEpoch(set.count, 4);
+    for (let s = 0; s < steps; s++) await feed.next(order, s, Rng.derive(1, 'augment'));
+    assert.equal(reads, steps, 'each batch read once');
+    assert.equal(most, PREFETCH_BATCHES, 'the queue fills up to its bound, never beyond');
+  } finally {
+    await ds.dispose();
+  }
 });
