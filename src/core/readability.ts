@@ -23,6 +23,15 @@ function problemOf(read: () => unknown): string | undefined {
   }
 }
 
+/** A file a caller has already read: its value, or why it could not be used. */
+export type KnownRead<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Files the caller already read, so they are not read twice (e.g. a run summary). */
+export interface KnownRunFiles {
+  manifest?: KnownRead<unknown>;
+  classes?: KnownRead<ClassesFile | undefined>;
+}
+
 /**
  * Reads run.json, config.json, classes.json, checkpoints/index.json, the latest eval file (only
  * that one: a run may hold hundreds, and each can be large), and checks that file's matrix size
@@ -30,12 +39,15 @@ function problemOf(read: () => unknown): string | undefined {
  * problem: config.json (runs written by other programs), classes.json (not written yet), the
  * checkpoint index and evals/.
  */
-export function runFileProblems(dir: string): RunFileProblems {
-  const manifest = problemOf(() => readRunManifest(dir));
+export function runFileProblems(dir: string, known: KnownRunFiles = {}): RunFileProblems {
+  const manifest = known.manifest ? (known.manifest.ok ? undefined : known.manifest.problem) : problemOf(() => readRunManifest(dir));
   const others: (string | undefined)[] = [];
   if (fs.existsSync(runPaths(dir).config)) others.push(problemOf(() => readRunConfig(dir)));
   let classes: ClassesFile | undefined;
-  others.push(problemOf(() => (classes = readClassesFile(dir))));
+  if (known.classes) {
+    if (known.classes.ok) classes = known.classes.value;
+    else others.push(known.classes.problem);
+  } else others.push(problemOf(() => (classes = readClassesFile(dir))));
   others.push(problemOf(() => readCheckpointIndex(dir)));
   // metrics.jsonl is tailed in bounded chunks: only that it is a regular file is checked here.
   if (fs.existsSync(runPaths(dir).metrics)) others.push(problemOf(() => fs.closeSync(openRunFile('tail', runPaths(dir).metrics).fd)));

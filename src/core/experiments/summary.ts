@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createdAtFromId, displayStatus, isRunDirectory } from '../catalog';
-import { runReadability } from '../readability';
-import type { DisplayStatus, EvalRecord, RunManifest } from '../contract';
+import { readabilityOf, runFileProblems, type KnownRead } from '../readability';
+import type { ClassesFile, DisplayStatus, EvalRecord, RunManifest } from '../contract';
 import { evalRecordOf } from '../evalMath';
 import { MetricsTail } from '../metricsLog';
 import { listEvalTags, readClassesFile, readEvalFile, readRunConfig, readRunManifest, runPaths } from '../runDirectory';
@@ -126,13 +126,9 @@ function evalsOf(dir: string, track: EvalTrack, problems: string[], tags: readon
   return [...points.values()].sort((a, b) => a.epoch - b.epoch || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
 }
 
-function classCount(dir: string, manifest: RunManifest | null, problems: string[]): number | null {
-  try {
-    const classes = readClassesFile(dir);
-    if (classes) return classes.names.length;
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
+function classCount(classes: KnownRead<ClassesFile | undefined>, manifest: RunManifest | null, problems: string[]): number | null {
+  if (classes.ok && classes.value) return classes.value.names.length;
+  if (!classes.ok) problems.push(classes.problem);
   const data = (manifest?.config as { data?: { kind?: unknown; classes?: unknown } } | undefined)?.data;
   return data?.kind === 'synthetic' && typeof data.classes === 'number' ? data.classes : null;
 }
@@ -151,10 +147,19 @@ export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir)
   const id = path.basename(dir);
   const problems: string[] = [];
   let manifest: RunManifest | null = null;
+  let manifestRead: KnownRead<unknown>;
   try {
     manifest = readRunManifest(dir);
+    manifestRead = { ok: true, value: manifest };
   } catch (err) {
     problems.push((err as Error).message);
+    manifestRead = { ok: false, problem: (err as Error).message };
+  }
+  let classesRead: KnownRead<ClassesFile | undefined>;
+  try {
+    classesRead = { ok: true, value: readClassesFile(dir) };
+  } catch (err) {
+    classesRead = { ok: false, problem: (err as Error).message };
   }
   let configSource: unknown = manifest?.config;
   if (!manifest) {
@@ -184,14 +189,15 @@ export function readRunSummary(dir: string, track: EvalTrack = newEvalTrack(dir)
     epoch: manifest?.progress.epoch ?? null,
     epochs: manifest?.progress.epochs ?? null,
     backend: manifest?.backend ?? null,
-    classes: classCount(dir, manifest, problems),
+    classes: classCount(classesRead, manifest, problems),
     sweepId: manifest?.sweepId ?? null,
     config: configSource === undefined ? {} : flattenConfig(configSource),
     meta: rawMeta.problem === undefined ? rawMeta.meta : { ...rawMeta.meta, problem: rawMeta.problem },
     evals,
   };
   // The wording every view shares ("unreadable: ..." / "partly readable: ...").
-  const readability = runReadability(dir);
+  // run.json and classes.json were read above; the check reads the rest once.
+  const readability = readabilityOf(runFileProblems(dir, { manifest: manifestRead, classes: classesRead }));
   if (readability !== undefined) summary.problem = readability;
   return summary;
 }
