@@ -274,6 +274,12 @@ function crossFieldIssues(config: Config, baseDir: string, checkPaths: boolean, 
         message: 'only used with data.kind "image-folder" or "list" (the other kinds are read whole, without decoding)',
       });
   }
+  if (data.decodeWorkers !== undefined && (data.kind === 'image-folder' || data.kind === 'list') && (data.cache ?? 'memory') === 'memory')
+    warnings.push({
+      path: 'data.decodeWorkers',
+      message:
+        'not used with data.cache "memory" (the default): the images are decoded once, on the trainer\u2019s thread; set data.cache "disk" or "none" to use decode threads',
+    });
   if (data.cacheDir !== undefined && data.cache !== 'disk')
     errors.push({ path: 'data.cacheDir', message: 'only used with data.cache "disk"' });
 

@@ -244,6 +244,12 @@ test('data.cache and data.decodeWorkers are refused for kinds that are read whol
     { checkPaths: false, baseDir: '/w' },
   );
   assert.ok(!d.ok && d.errors.some((e) => e.path === 'data.cacheDir' && /only used with data.cache "disk"/.test(e.message)));
+  const m = validateConfig({ data: { kind: 'list', root: '/x', train: '/x/a', test: '/x/b', decodeWorkers: 3 } }, { checkPaths: false });
+  assert.ok(m.ok);
+  assert.ok(
+    m.warnings.some((w) => w.path === 'data.decodeWorkers' && /not used with data\.cache "memory"/.test(w.message)),
+    JSON.stringify(m.warnings),
+  );
 });
 
 test('the disk cache folder: data.cacheDir, else $GPACO_DATA_CACHE, else .gpaco-cache/data beside the runs folder', () => {
