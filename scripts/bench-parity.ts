@@ -8,7 +8,9 @@
 //   node --import tsx scripts/bench-parity.ts [--methods ce,balanced-softmax,gpaco] [--split-seeds 1,2,3]
 //        [--init-seeds 0,1] [--epochs 40,200] [--preset fashion-mnist-lt] [--backend wasm]
 //        [--threads 1] [--set key=value ...] [--out DIR]
-// Full grids take hours: run it under `nice -n 10` (the machine is shared). Each split's
+// Full grids take hours: run it under `nice -n 19` (the machine is shared). Where the kernel
+// groups CPU time per session (autogroup), nice only ranks processes within a session: for a
+// job started with setsid, also lower its group (`echo 19 > /proc/PID/autogroup`). Each split's
 // split.json is written to --out/split-<seed>/ and the results to --out/parity.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
