@@ -115,6 +115,9 @@ export function readRunFile(kind: RunFileKind, file: string): Buffer {
       chunks.push(buf.subarray(0, n));
       got += n;
       if (got > cap) throw new RunFileError(file, `too large (more than ${megabytes(cap)} for this file)`, 'too-large');
+      // A short read that reached the size fstat gave is the end of the file: no second read
+      // call to be told so (one call per file matters when a table reads thousands of them).
+      if (n < buf.length && got >= size) break;
       want = Math.min(cap + 1 - got, 4 * MiB);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got);
