@@ -59,19 +59,19 @@ suite('a PyTorch run (command trainer)', function () {
 
     // Watch the dashboard while the run trains: when did each evaluation first reach it?
     const firstPosted = new Map<string, number>();
-    const watch = setInterval(() => {
+    // Sampled every 5 ms and by the wait below, so the snapshot that ends the wait is counted too
+    // (postedAt is when the host posted it, whenever it is sampled).
+    const sample = () => {
       const s = gpaco.dashboardSnapshot(r.runId);
       for (const tag of s?.snapshot.evals.tag ?? []) if (!firstPosted.has(tag)) firstPosted.set(tag, s!.postedAt);
-    }, 5);
+      return s;
+    };
+    const watch = setInterval(sample, 5);
     try {
       await waitFor('the run to end', () => ['completed', 'failed', 'stopped'].includes(view(r.dir)?.status ?? ''), 280_000, 100);
       const v = view(r.dir)!;
       assert.equal(v.status, 'completed', `${v.manifest?.error?.message}\n${logTail(r.dir)}`);
-      await waitFor(
-        'the dashboard to show epoch-0002',
-        () => gpaco.dashboardSnapshot(r.runId)?.snapshot.selected?.tag === 'epoch-0002',
-        30_000,
-      );
+      await waitFor('the dashboard to show epoch-0002', () => sample()?.snapshot.selected?.tag === 'epoch-0002', 30_000);
     } finally {
       clearInterval(watch);
     }
