@@ -5,28 +5,49 @@ import * as path from 'node:path';
 
 let counter = 0;
 
-/** Writes `data` to a temp file in the same folder, fsyncs it, then renames it over `file`. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/** A temp file beside `file`, open for writing; `commit` makes it `file`, `abandon` removes it. */
+interface TempFile {
+  fd: number;
+  commit(): void;
+  abandon(): void;
+}
+
+function openTemp(file: string): TempFile {
   const dir = path.dirname(file);
   // Same folder as the target so the rename never crosses a file system; pid + counter keep
   // concurrent writers (trainer and launcher) from sharing a temp name.
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  let open = true;
+  return {
+    fd,
+    commit() {
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      open = false;
+      renameWithRetry(tmp, file);
+      syncDirectory(dir);
+    },
+    abandon() {
+      if (open) fs.closeSync(fd);
+      open = false;
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** Writes `data` to a temp file in the same folder, fsyncs it, then renames it over `file`. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let fd: number | undefined;
+  const temp = openTemp(file);
   try {
-    fd = fs.openSync(tmp, 'w');
     let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    renameWithRetry(tmp, file);
+    while (written < bytes.length) written += fs.writeSync(temp.fd, bytes, written, bytes.length - written);
+    temp.commit();
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    temp.abandon();
     throw err;
   }
-  syncDirectory(dir);
 }
 
 /**
@@ -35,21 +56,14 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
  * is left behind if `write` throws.
  */
 export async function writeFileAtomicWith(file: string, write: (fd: number) => Promise<void>): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
-  let fd: number | undefined = fs.openSync(tmp, 'w');
+  const temp = openTemp(file);
   try {
-    await write(fd);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    renameWithRetry(tmp, file);
+    await write(temp.fd);
+    temp.commit();
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    temp.abandon();
     throw err;
   }
-  syncDirectory(dir);
 }
 
 /** `writeFileAtomic` of pretty-printed JSON with a final newline. */
