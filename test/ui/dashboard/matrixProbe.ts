@@ -95,12 +95,39 @@ export function assertColourNear(actual: RGB, expected: RGB, what: string, toler
   assert.ok(ok, `${what}: pixel ${JSON.stringify(actual)} but expected ${JSON.stringify(expected)}`);
 }
 
-/** Moves the pointer over a cell and returns the read-out's fields. */
+/** Opaque pixels of the read-out canvas (the drawn text) and a fingerprint of its pixels. */
+async function readoutInk(root: Root): Promise<{ ink: number; sum: number }> {
+  return root
+    .locator('canvas.matrix-readout-text')
+    .first()
+    .evaluate((el) => {
+      const c = el as unknown as CanvasLike & { height: number };
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      let sum = 0;
+      for (let i = 3; i < d.length; i += 4) {
+        if (d[i]! > 0) ink++;
+        sum = (sum * 31 + d[i]! * (i + 1)) % 2147483647;
+      }
+      return { ink, sum };
+    });
+}
+
+/**
+ * Moves the pointer over a cell and returns the read-out's fields, from its DOM copy once that
+ * names this cell (it follows when the pointer rests). The visible read-out, on a canvas, must
+ * hold text, and new text when the pointer moved to another cell.
+ */
 export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row: number, col: number): Promise<Record<string, string>> {
+  const readout = root.locator('.matrix-readout').first();
+  const before = await readout.getAttribute('data-cell');
+  const inkBefore = await readoutInk(root);
   const p = cellCentre(s, row, col);
   await canvas.hover({ position: p });
-  const readout = root.locator('.matrix-readout').first();
-  await readout.locator('[data-field=true]').waitFor();
+  await root.locator(`.matrix-readout[data-cell="${row},${col}"] [data-field=true]`).first().waitFor();
+  const inkAfter = await readoutInk(root);
+  assert.ok(inkAfter.ink > 50, `the read-out canvas shows text (${inkAfter.ink} opaque pixels)`);
+  if (before !== `${row},${col}`) assert.notEqual(inkAfter.sum, inkBefore.sum, 'the read-out canvas shows the new cell');
   return readout.evaluate((el) =>
     Object.fromEntries(
       [...(el as unknown as ElementLike).querySelectorAll('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? '']),

@@ -4,7 +4,7 @@
 // cells). Hover looks its cell up by binary search within the row and draws on a second canvas
 // on top, never redrawing the matrix.
 import type { ShotGroupName } from '../../../src/protocol/snapshot';
-import { h, perFrame, setText } from '../dom';
+import { h, perFrame } from '../dom';
 import type { Theme } from '../theme';
 import {
   DIVERGING_MAGNITUDE,
@@ -21,6 +21,7 @@ import {
   type ScaleMode,
 } from './colors';
 import { rasterPixels, rasterise } from './raster';
+import { MatrixReadout, type ReadoutSegment } from './readout';
 import { cellValue, matrixStats, shareDifference, type MatrixStats, type SparseMatrix } from './sparse';
 import {
   cellAt,
@@ -55,6 +56,7 @@ export interface MatrixInput {
   revision: string;
 }
 
+const HINT = 'Hover a cell, or focus the matrix and use the arrow keys.';
 const MARGIN = { left: 104, top: 72, right: 8, bottom: 8 };
 /** Cell size from which class names are written beside rows and columns. */
 const NAME_SCALE = 12;
@@ -65,7 +67,7 @@ export class MatrixView {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly overlay: HTMLCanvasElement;
-  private readonly readout: HTMLElement;
+  private readonly readout: MatrixReadout;
   private input: MatrixInput | null = null;
   /** Row totals and max of `input.counts`. */
   private stats: MatrixStats | null = null;
@@ -103,14 +105,11 @@ export class MatrixView {
       'aria-label': `${label}. Arrow keys move between cells, plus and minus zoom, 0 resets the view.`,
     });
     this.overlay = h('canvas', { class: 'matrix-overlay', 'aria-hidden': 'true' });
-    this.readout = h(
-      'div',
-      { class: 'matrix-readout', 'aria-live': 'polite' },
-      'Hover a cell, or focus the matrix and use the arrow keys.',
-    );
-    this.element = h('div', { class: 'matrix' }, h('div', { class: 'matrix-stack' }, this.canvas, this.overlay), this.readout);
+    this.readout = new MatrixReadout(theme, HINT);
+    this.element = h('div', { class: 'matrix' }, h('div', { class: 'matrix-stack' }, this.canvas, this.overlay), this.readout.element);
     this.resize = new ResizeObserver((entries) => {
       this.width = Math.floor(entries[entries.length - 1]!.contentRect.width);
+      this.readout.setWidth(this.width);
       this.layout();
     });
     this.resize.observe(this.element);
@@ -119,6 +118,7 @@ export class MatrixView {
 
   setTheme(theme: Theme): void {
     this.theme = theme;
+    this.readout.setTheme(theme);
     this.rebuild();
   }
 
@@ -149,7 +149,7 @@ export class MatrixView {
     this.slots = new Uint8Array(0);
     this.shownFor = null;
     this.canvas.removeAttribute('data-revision');
-    setText(this.readout, message);
+    this.readout.show([{ text: message }], '', true);
     this.draw();
     this.drawOverlay();
   }
@@ -428,8 +428,11 @@ export class MatrixView {
     ctx.strokeRect(x + (r.width - s) / 2 - 1, y + (r.height - s) / 2 - 1, s + 2, s + 2);
   }
 
-  /** The read-out of one cell: true and predicted class, count, share of the row. */
-  private showCell(cell: Cell | null): void {
+  /**
+   * The highlight and read-out of one cell: true and predicted class, count, share of the row.
+   * `now`: the read-out's DOM copy follows at once (keyboard), not when the pointer rests.
+   */
+  private showCell(cell: Cell | null, now = false): void {
     const started = performance.now();
     const was = this.shownFor;
     if (was && was.input === this.input && was.view === this.view && was.cell?.row === cell?.row && was.cell?.col === cell?.col) return;
@@ -437,47 +440,44 @@ export class MatrixView {
     this.cursor = cell;
     this.drawOverlay();
     const input = this.input;
-    if (!input || !cell || !this.stats) {
-      this.readout.replaceChildren('Hover a cell, or focus the matrix and use the arrow keys.');
-    } else {
-      const field = (name: string, text: string) => h('span', { 'data-field': name }, text);
-      const trueInfo = `${input.groups[cell.row]}, ${input.trainCounts[cell.row]} train`;
-      const predInfo = `${input.groups[cell.col]}, ${input.trainCounts[cell.col]} train`;
-      const head = [
-        'true ',
-        field('true', input.names[cell.row]!),
-        ` (${trueInfo}) → predicted `,
-        field('pred', input.names[cell.col]!),
-        ` (${predInfo}) · `,
+    const segments: ReadoutSegment[] = !input || !cell || !this.stats ? [{ text: HINT }] : this.cellSegments(input, this.stats, cell);
+    this.readout.show(segments, cell ? `${cell.row},${cell.col}` : '', now, performance.now() - started);
+  }
+
+  private cellSegments(input: MatrixInput, stats: MatrixStats, cell: Cell): ReadoutSegment[] {
+    const field = (name: string, text: string): ReadoutSegment => ({ text, field: name });
+    const head: ReadoutSegment[] = [
+      { text: 'true ' },
+      field('true', input.names[cell.row]!),
+      { text: ` (${input.groups[cell.row]}, ${input.trainCounts[cell.row]} train) → predicted ` },
+      field('pred', input.names[cell.col]!),
+      { text: ` (${input.groups[cell.col]}, ${input.trainCounts[cell.col]} train) · ` },
+    ];
+    if (input.kind === 'counts') {
+      const count = cellValue(input.counts, cell.row, cell.col);
+      const total = stats.rowTotals[cell.row]!;
+      return [
+        ...head,
+        field('count', String(count)),
+        { text: count === 1 ? ' image · ' : ' images · ' },
+        field('share', total > 0 ? `${((100 * count) / total).toFixed(1)}%` : '–'),
+        { text: ' of the row' },
       ];
-      if (input.kind === 'counts') {
-        const count = cellValue(input.counts, cell.row, cell.col);
-        const total = this.stats.rowTotals[cell.row]!;
-        this.readout.replaceChildren(
-          ...head,
-          field('count', String(count)),
-          count === 1 ? ' image · ' : ' images · ',
-          field('share', total > 0 ? `${((100 * count) / total).toFixed(1)}%` : '–'),
-          ' of the row',
-        );
-      } else {
-        const a = this.statsB!.rowTotals[cell.row]!;
-        const b = this.stats.rowTotals[cell.row]!;
-        const sa = a > 0 ? cellValue(input.base!, cell.row, cell.col) / a : 0;
-        const sb = b > 0 ? cellValue(input.counts, cell.row, cell.col) / b : 0;
-        const runs = input.runs ?? { a: 'A', b: 'B' };
-        this.readout.replaceChildren(
-          ...head,
-          `${runs.a}: `,
-          field('a', `${(sa * 100).toFixed(1)}%`),
-          `, ${runs.b}: `,
-          field('b', `${(sb * 100).toFixed(1)}%`),
-          ' · difference ',
-          field('diff', `${sb - sa >= 0 ? '+' : ''}${((sb - sa) * 100).toFixed(1)} pp`),
-        );
-      }
     }
-    this.canvas.dataset.hoverMs = (performance.now() - started).toFixed(3);
+    const a = this.statsB!.rowTotals[cell.row]!;
+    const b = stats.rowTotals[cell.row]!;
+    const sa = a > 0 ? cellValue(input.base!, cell.row, cell.col) / a : 0;
+    const sb = b > 0 ? cellValue(input.counts, cell.row, cell.col) / b : 0;
+    const runs = input.runs ?? { a: 'A', b: 'B' };
+    return [
+      ...head,
+      { text: `${runs.a}: ` },
+      field('a', `${(sa * 100).toFixed(1)}%`),
+      { text: `, ${runs.b}: ` },
+      field('b', `${(sb * 100).toFixed(1)}%`),
+      { text: ' · difference ' },
+      field('diff', `${sb - sa >= 0 ? '+' : ''}${((sb - sa) * 100).toFixed(1)} pp`),
+    ];
   }
 
   private pointerCell(ev: MouseEvent): Cell | null {
@@ -534,7 +534,7 @@ export class MatrixView {
     c.addEventListener('dblclick', () => this.resetView());
     c.addEventListener('keydown', (ev) => this.onKey(ev));
     c.addEventListener('focus', () => {
-      if (!this.cursor && this.input) this.showCell({ row: 0, col: 0 });
+      if (!this.cursor && this.input) this.showCell({ row: 0, col: 0 }, true);
     });
   }
 
@@ -569,7 +569,7 @@ export class MatrixView {
       const next = moveCell(cur, n, move[0], move[1]);
       this.view = revealCell(this.view, n, this.plot, next);
       this.schedule();
-      this.showCell(next);
+      this.showCell(next, true);
       return;
     }
     const centre = cellRect(this.view, cur);
@@ -590,10 +590,10 @@ export class MatrixView {
         break;
       case 'Home':
         ev.preventDefault();
-        this.showCell({ row: 0, col: 0 });
+        this.showCell({ row: 0, col: 0 }, true);
         break;
       case 'Escape':
-        this.showCell(null);
+        this.showCell(null, true);
         break;
     }
   }
@@ -605,5 +605,6 @@ export class MatrixView {
 
   dispose(): void {
     this.resize.disconnect();
+    this.readout.dispose();
   }
 }
