@@ -5,16 +5,21 @@
 // per 500x375 encode; decoding costs the same whichever picture a file holds). Each case runs in
 // its own process, so its peak RSS is its own:
 //   decode    images/s of the decode pool alone (1 and 2 threads; the main thread waits);
+//   solo/pair the machine's own ceiling, the baseline of the pool's scaling: one process decoding
+//             the same files on its main thread, and two such processes at once (their summed
+//             images/s): no pool can scale past what two independent decoders get;
 //   stream    data.cache none / disk (cold: the cache is built; warm: reused) / memory, at two
 //             data set sizes: peak RSS and time to the first training batch (open + read + augment).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { validateConfig } from '../src/core/config/validate';
 import { Rng } from '../src/core/random';
+import { readRunFile } from '../src/core/runFile';
 import { DecodePool } from '../src/data/decodePool';
+import { decodeToModelInput } from '../src/data/imageDecode';
 import { openTrainingData } from '../src/data/index';
 import { epochOrder } from '../src/trainer/batches';
 import { BatchFeed } from '../src/trainer/feed';
@@ -102,6 +107,41 @@ interface ListResult {
 /** A case in this process (`--list-child ...` of bench-data.ts). */
 export async function listChild(args: string[]): Promise<ListResult> {
   const [what, root, a, b, c, d] = args as [string, string, string, string, string, string];
+  if (what === 'solo') {
+    // What a decode thread does (read, decode, resize), on this thread, without the pool.
+    const n = Number(a);
+    const out = new Uint8Array(IMAGE_SIZE * IMAGE_SIZE * 3);
+    const each = (i: number) => decodeToModelInput(readRunFile('data', path.join(root, fileOf(i))), IMAGE_SIZE, 3, out, 0);
+    for (let i = 0; i < 8; i++) each(i);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) each(i);
+    const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    return { case: 'solo', images: n, imagesPerSecond: n / s, coresUsed: (cpu.user + cpu.system) / 1e6 / s, peakRssMiB: peakRss() };
+  }
+  if (what === 'pair') {
+    // Two solo processes started together; each decodes the same count, so they overlap.
+    const one = () =>
+      new Promise<ListResult>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--list-child', 'solo', root, a], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop()!) as ListResult) : reject(new Error(`solo exited ${code}`)),
+        );
+      });
+    const both = await Promise.all([one(), one()]);
+    return {
+      case: 'pair',
+      images: 2 * Number(a),
+      imagesPerSecond: both[0]!.imagesPerSecond! + both[1]!.imagesPerSecond!,
+      peakRssMiB: peakRss(),
+    };
+  }
   if (what === 'decode') {
     const workers = Number(a);
     const n = Number(b);
@@ -187,8 +227,10 @@ export function listBench(self: string, scale: number, dir: string, decodeOnly =
       const spec = KINDS[kind];
       const n = Math.max(16 * BATCH, Math.round(spec.count * scale));
       const lists = ensureKind(dir, kind, n);
-      // Throughput: a sample of files (a fixed count whatever the scale, ~10 s with one thread).
-      const sample = Math.min(n, kind === 'large' ? 256 : 4096);
+      // Throughput: a sample of files (a fixed count whatever the scale, ~14 s with one thread).
+      // Long enough that the last job's tail (one thread done, the other still decoding 16
+      // images) stays a few per cent of the run: with 256 large images it was about 10%.
+      const sample = Math.min(n, kind === 'large' ? 768 : 6144);
       // 1, 2, 1, 2 threads, best of each: load from other work on a shared machine comes and goes.
       const best = (a: ListResult, b: ListResult) => (a.imagesPerSecond! >= b.imagesPerSecond! ? a : b);
       const decode = (w: number) => run(self, ['decode', lists.root, String(w), String(sample)]);
@@ -196,8 +238,16 @@ export function listBench(self: string, scale: number, dir: string, decodeOnly =
       let two = decode(2);
       one = best(one, decode(1));
       two = best(two, decode(2));
+      // The baseline of the same run: one and two independent decoders, no pool.
+      const solo = best(run(self, ['solo', lists.root, String(sample)]), run(self, ['solo', lists.root, String(sample)]));
+      const pair = best(run(self, ['pair', lists.root, String(sample)]), run(self, ['pair', lists.root, String(sample)]));
+      const scaling = two.imagesPerSecond! / one.imagesPerSecond!;
+      const ceiling = pair.imagesPerSecond! / solo.imagesPerSecond!;
       console.log(
-        `${kind} ${spec.width}x${spec.height} JPEG -> ${IMAGE_SIZE}x${IMAGE_SIZE}x3: decode ${one.imagesPerSecond!.toFixed(0)} images/s with 1 thread, ${two.imagesPerSecond!.toFixed(0)} with 2 (${(two.imagesPerSecond! / one.imagesPerSecond!).toFixed(2)}x; ${sample} images; cores used ${one.coresUsed!.toFixed(2)} / ${two.coresUsed!.toFixed(2)}; load average ${os.loadavg()[0]!.toFixed(1)})`,
+        `${kind} ${spec.width}x${spec.height} JPEG -> ${IMAGE_SIZE}x${IMAGE_SIZE}x3: decode ${one.imagesPerSecond!.toFixed(0)} images/s with 1 thread, ${two.imagesPerSecond!.toFixed(0)} with 2 (${scaling.toFixed(2)}x; ${sample} images; cores used ${one.coresUsed!.toFixed(2)} / ${two.coresUsed!.toFixed(2)}; load average ${os.loadavg()[0]!.toFixed(1)})`,
+      );
+      console.log(
+        `  baseline, no pool: one process ${solo.imagesPerSecond!.toFixed(0)} images/s, two processes at once ${pair.imagesPerSecond!.toFixed(0)} (${ceiling.toFixed(2)}x: this machine's ceiling for 2 decoders); the pool's 2 threads reach ${((100 * scaling) / ceiling).toFixed(0)}% of it, its 1 thread ${((100 * one.imagesPerSecond!) / solo.imagesPerSecond!).toFixed(0)}% of one process`,
       );
       if (decodeOnly) continue;
       console.log(
