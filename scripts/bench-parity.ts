@@ -8,6 +8,9 @@
 //   node --import tsx scripts/bench-parity.ts [--methods ce,balanced-softmax,gpaco] [--split-seeds 1,2,3]
 //        [--init-seeds 0,1] [--epochs 40,200] [--preset fashion-mnist-lt] [--backend wasm]
 //        [--threads 1] [--set key=value ...] [--out DIR]
+//   node --import tsx scripts/bench-parity.ts --merge FILE_OR_DIR,... [--out DIR]
+//        (no training: the table of runs already made, from their parity.json files, which a
+//        grid split over several invocations leaves; with --out, also one merged parity.json)
 // Full grids take hours: run it under `nice -n 19` (the machine is shared). Where the kernel
 // groups CPU time per session (autogroup), nice only ranks processes within a session: for a
 // job started with setsid, also lower its group (`echo 19 > /proc/PID/autogroup`). Each split's
@@ -118,7 +121,68 @@ function table(entries: Entry[]): string[] {
   return lines;
 }
 
+/** Per method and budget: the largest per-run |Δ| and the first-50-step loss differences. */
+function spread(entries: Entry[]): string[] {
+  const lines: string[] = [];
+  for (const method of methods) {
+    for (const epochs of budgets) {
+      const group = entries.filter((e) => e.method === method && e.epochs === epochs && e.result.final);
+      if (group.length === 0) continue;
+      const worst = (g: keyof GroupScores) =>
+        Math.max(...group.map((e) => Math.abs(e.result.final!.ours[g] - e.result.final!.torch[g]) * 100));
+      const steps = group.map((e) => e.result.steps.map((st) => Math.abs(st.ours - st.torch)));
+      const first = Math.max(...steps.map((d) => d[0] ?? 0));
+      const all = Math.max(...steps.map((d) => Math.max(...d)));
+      lines.push(
+        `${method} ${epochs} epochs: per run, largest |Δ| top-1 ${worst('top1').toFixed(1)}, many ${worst('many').toFixed(1)}, medium ${worst('medium').toFixed(1)}, few ${worst('few').toFixed(1)}; |Δ loss| at the first step ≤ ${first.toExponential(0)}, over the first ${steps[0]!.length} steps ≤ ${all.toExponential(0)}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** `--merge`: the entries of earlier invocations' parity.json files (a folder: its parity.json, or those of its sub-folders). */
+function merged(list: string): { entries: Entry[]; backend: string } {
+  const files: string[] = [];
+  for (const item of list.split(',')) {
+    const p = path.resolve(item);
+    if (!fs.existsSync(p)) throw new Error(`--merge: ${p} does not exist`);
+    if (fs.statSync(p).isFile()) files.push(p);
+    else if (fs.existsSync(path.join(p, 'parity.json'))) files.push(path.join(p, 'parity.json'));
+    else
+      for (const d of fs.readdirSync(p).sort())
+        if (fs.existsSync(path.join(p, d, 'parity.json'))) files.push(path.join(p, d, 'parity.json'));
+  }
+  if (files.length === 0) throw new Error(`--merge: no parity.json in ${list}`);
+  const entries: Entry[] = [];
+  const backends = new Set<string>();
+  for (const f of files) {
+    const doc = JSON.parse(fs.readFileSync(f, 'utf8')) as { preset?: unknown; backend?: unknown; entries?: unknown };
+    if (!Array.isArray(doc.entries)) throw new Error(`${f}: no "entries" array (not a parity.json of this tool)`);
+    if (doc.preset !== presetName) throw new Error(`${f}: preset ${JSON.stringify(doc.preset)}, expected ${presetName}`);
+    backends.add(String(doc.backend));
+    for (const e of doc.entries as Entry[]) {
+      const dup = entries.find(
+        (x) => x.method === e.method && x.epochs === e.epochs && x.splitSeed === e.splitSeed && x.initSeed === e.initSeed,
+      );
+      if (dup) throw new Error(`${f}: ${e.method}, ${e.epochs} epochs, split ${e.splitSeed}, init ${e.initSeed} is in two files`);
+      entries.push(e);
+    }
+  }
+  return { entries, backend: [...backends].join(', ') };
+}
+
 async function main(): Promise<void> {
+  if (args.includes('--merge')) {
+    const { entries, backend: used } = merged(opt('--merge', ''));
+    entries.sort((a, b) => a.epochs - b.epochs || a.splitSeed - b.splitSeed || a.initSeed - b.initSeed || a.method.localeCompare(b.method));
+    if (args.includes('--out')) {
+      fs.mkdirSync(outDir, { recursive: true });
+      fs.writeFileSync(path.join(outDir, 'parity.json'), JSON.stringify({ preset: presetName, sets, backend: used, entries }, null, 1));
+    }
+    console.log(`${entries.length} runs (backend ${used})\n${table(entries).join('\n')}\n\n${spread(entries).join('\n')}`);
+    return;
+  }
   const selected = await selectBackend(backend);
   console.log(`backend ${selected.id}; PyTorch threads ${threads}; out ${outDir}`);
   fs.mkdirSync(outDir, { recursive: true });
@@ -152,7 +216,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`\n${table(entries).join('\n')}`);
+  console.log(`\n${table(entries).join('\n')}\n\n${spread(entries).join('\n')}`);
 }
 
 main().catch((e: unknown) => {
