@@ -138,7 +138,7 @@ export async function listChild(args: string[]): Promise<ListResult> {
     return {
       case: 'pair',
       images: 2 * Number(a),
-      imagesPerSecond: both[0]!.imagesPerSecond! + both[1]!.imagesPerSecond!,
+      imagesPerSecond: both[0].imagesPerSecond! + both[1].imagesPerSecond!,
       peakRssMiB: peakRss(),
     };
   }
