@@ -16,12 +16,28 @@ const args = process.argv.slice(2);
 const layers = [];
 const filters = [];
 let build = true;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--layer') layers.push(args[++i]);
-  else if (args[i] === '--no-build') build = false;
-  else filters.push(args[i]);
-}
 const ALL = ['static', 'unit', 'python', 'trainer', 'exthost', 'ui', 'slurm'];
+const USAGE = `usage: node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
+  layers: ${ALL.join(', ')} (default: all, in that order)
+  FILTER: run only the test files whose path contains it (exthost: a session name)`;
+// Checked before anything starts: the machine setup below may start a Slurm cluster.
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--help' || args[i] === '-h') {
+    console.log(USAGE);
+    process.exit(0);
+  } else if (args[i] === '--layer') {
+    const name = args[++i];
+    if (!ALL.includes(name)) {
+      console.error(`--layer: ${name === undefined ? 'a layer name is missing' : `unknown layer "${name}"`}\n${USAGE}`);
+      process.exit(2);
+    }
+    layers.push(name);
+  } else if (args[i] === '--no-build') build = false;
+  else if (args[i].startsWith('--')) {
+    console.error(`unknown option ${args[i]}\n${USAGE}`);
+    process.exit(2);
+  } else filters.push(args[i]);
+}
 const selected = layers.length ? layers : ALL;
 
 // A hung test process (a handle left open) must fail CI with a message, not use up its time:
