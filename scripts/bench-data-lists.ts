@@ -130,9 +130,7 @@ export async function listChild(args: string[]): Promise<ListResult> {
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
         child.on('error', reject);
-        child.on('close', (code) =>
-          code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop()!) as ListResult) : reject(new Error(`solo exited ${code}`)),
-        );
+        child.on('close', (code) => (code === 0 ? resolve(lastResult(text)) : reject(new Error(`solo exited ${code}`))));
       });
     const both = await Promise.all([one(), one()]);
     return {
@@ -208,17 +206,26 @@ export async function listChild(args: string[]): Promise<ListResult> {
   }
 }
 
-function run(self: string, args: string[]): ListResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--list-child', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+/** A child case prints its result as the last line of its output. */
+function lastResult(stdout: string): ListResult {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ListResult;
+}
+
+/** Runs a case in its own process; `nodeFlags` (V8 flags, say) go before the script. */
+function run(self: string, args: string[], nodeFlags: string[]): ListResult {
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', self, '--list-child', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`case ${args.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ListResult;
+  return lastResult(r.stdout);
 }
 
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
-export function listBench(self: string, scale: number, dir: string, decodeOnly = false): void {
+export function listBench(self: string, scale: number, dir: string, decodeOnly = false, nodeFlags: string[] = []): void {
   console.log(
-    `\nstreaming input: split lists at scale ${scale} (${os.cpus().length} CPUs, shared with other work while measuring; data.imageSize ${IMAGE_SIZE}, batch ${BATCH}, 2 views)`,
+    `\nstreaming input: split lists at scale ${scale}${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''} (${os.cpus().length} CPUs, shared with other work while measuring; data.imageSize ${IMAGE_SIZE}, batch ${BATCH}, 2 views)`,
   );
   fs.mkdirSync(dir, { recursive: true });
   const caches = fs.mkdtempSync(path.join(os.tmpdir(), 'gpaco-bench-cache-'));
@@ -233,14 +240,18 @@ export function listBench(self: string, scale: number, dir: string, decodeOnly =
       const sample = Math.min(n, kind === 'large' ? 768 : 6144);
       // 1, 2, 1, 2 threads, best of each: load from other work on a shared machine comes and goes.
       const best = (a: ListResult, b: ListResult) => (a.imagesPerSecond! >= b.imagesPerSecond! ? a : b);
-      const decode = (w: number) => run(self, ['decode', lists.root, String(w), String(sample)]);
+      const decode = (w: number) => run(self, ['decode', lists.root, String(w), String(sample)], nodeFlags);
       let one = decode(1);
       let two = decode(2);
       one = best(one, decode(1));
       two = best(two, decode(2));
       // The baseline of the same run: one and two independent decoders, no pool.
-      const solo = best(run(self, ['solo', lists.root, String(sample)]), run(self, ['solo', lists.root, String(sample)]));
-      const pair = best(run(self, ['pair', lists.root, String(sample)]), run(self, ['pair', lists.root, String(sample)]));
+      const bestOfTwo = (what: 'solo' | 'pair') => {
+        const go = () => run(self, [what, lists.root, String(sample)], nodeFlags);
+        return best(go(), go());
+      };
+      const solo = bestOfTwo('solo');
+      const pair = bestOfTwo('pair');
       const scaling = two.imagesPerSecond! / one.imagesPerSecond!;
       const ceiling = pair.imagesPerSecond! / solo.imagesPerSecond!;
       console.log(
@@ -264,7 +275,7 @@ export function listBench(self: string, scale: number, dir: string, decodeOnly =
         [lists.quarter, 'memory', 'memory'],
       ];
       for (const [train, label, cache] of cases) {
-        const res = run(self, ['stream', lists.root, train, lists.test, cache, path.join(caches, kind)]);
+        const res = run(self, ['stream', lists.root, train, lists.test, cache, path.join(caches, kind)], nodeFlags);
         console.log(
           `  ${label.padEnd(24)} ${String(res.images).padStart(12)} ${sec(res.openMs).padStart(8)} ${sec(res.firstBatchMs).padStart(12)} ${`${res.peakRssMiB} MiB`.padStart(10)}`,
         );

@@ -17,6 +17,7 @@ export interface ElementLike {
 }
 interface CanvasLike extends ElementLike {
   width: number;
+  height: number;
   clientWidth: number;
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
 }
@@ -101,7 +102,7 @@ async function readoutInk(root: Root): Promise<{ ink: number; sum: number }> {
     .locator('canvas.matrix-readout-text')
     .first()
     .evaluate((el) => {
-      const c = el as unknown as CanvasLike & { height: number };
+      const c = el as unknown as CanvasLike;
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let ink = 0;
       let sum = 0;

@@ -2,9 +2,9 @@
 // on a canvas: a canvas update reaches the screen without the page's style, layout and paint
 // passes, which in the dashboard (hundreds of table rows beside the matrix) cost more than the
 // whole hover budget on every DOM change (docs/architecture.md, "Confusion matrix in the
-// webview"). Screen readers, copy and
-// the tests read a visually hidden copy in the DOM, brought up to date once the pointer rests,
-// or at once for the keyboard, so moving across cells never touches the DOM.
+// webview"). Screen readers and the tests read a visually hidden copy in the DOM, brought up to
+// date once the pointer rests, or at once for the keyboard, so moving across cells never touches
+// the DOM.
 import { h } from '../dom';
 import type { Theme } from '../theme';
 
@@ -32,7 +32,6 @@ export class MatrixReadout {
   private readonly canvas: HTMLCanvasElement;
   private segments: ReadoutSegment[];
   private key = '';
-  private synced = true;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private width = 0;
   private lines = 1;
@@ -72,7 +71,6 @@ export class MatrixReadout {
     this.segments = segments;
     this.key = key;
     this.lastMs = handlerMs;
-    this.synced = false;
     this.paint();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -83,8 +81,6 @@ export class MatrixReadout {
   /** The DOM copy of what the canvas shows. */
   private sync(): void {
     this.timer = undefined;
-    if (this.synced) return;
-    this.synced = true;
     this.live.replaceChildren(...this.segments.map((s) => (s.field ? h('span', { 'data-field': s.field }, s.text) : s.text)));
     this.live.dataset.cell = this.key;
     this.live.dataset.hoverMs = this.lastMs.toFixed(3);
