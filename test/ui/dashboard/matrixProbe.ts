@@ -115,6 +115,39 @@ async function readoutInk(root: Root): Promise<{ ink: number; sum: number }> {
 }
 
 /**
+ * The highlight overlay's painted pixels: how many there are, and how many lie more than 4 CSS
+ * pixels from the row and column bands of `cell` (the outline of a tiny cell reaches 3 px out).
+ * A stray pixel is a highlight of an earlier cell that was not cleared.
+ */
+async function overlayInk(root: Root, s: MatrixState, cell: { row: number; col: number }): Promise<{ ink: number; stray: number }> {
+  return root
+    .locator('canvas.matrix-overlay')
+    .first()
+    .evaluate(
+      (el, a) => {
+        const c = el as unknown as CanvasLike;
+        const ratio = c.width / c.clientWidth;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const y0 = (a.v.top + a.v.offsetY + a.row * a.v.scale - 4) * ratio;
+        const y1 = (a.v.top + a.v.offsetY + (a.row + 1) * a.v.scale + 4) * ratio;
+        const x0 = (a.v.left + a.v.offsetX + a.col * a.v.scale - 4) * ratio;
+        const x1 = (a.v.left + a.v.offsetX + (a.col + 1) * a.v.scale + 4) * ratio;
+        let ink = 0;
+        let stray = 0;
+        for (let y = 0; y < c.height; y++) {
+          for (let x = 0; x < c.width; x++) {
+            if (d[(y * c.width + x) * 4 + 3]! === 0) continue;
+            ink++;
+            if (!(y >= y0 && y < y1) && !(x >= x0 && x < x1)) stray++;
+          }
+        }
+        return { ink, stray };
+      },
+      { v: s.view, row: cell.row, col: cell.col },
+    );
+}
+
+/**
  * Moves the pointer over a cell and returns the read-out's fields, from its DOM copy once that
  * names this cell (it follows when the pointer rests). The visible read-out, on a canvas, must
  * hold text, and new text when the pointer moved to another cell.
@@ -129,6 +162,9 @@ export async function hoverCell(root: Root, canvas: Locator, s: MatrixState, row
   const inkAfter = await readoutInk(root);
   assert.ok(inkAfter.ink > 50, `the read-out canvas shows text (${inkAfter.ink} opaque pixels)`);
   if (before !== `${row},${col}`) assert.notEqual(inkAfter.sum, inkBefore.sum, 'the read-out canvas shows the new cell');
+  const overlay = await overlayInk(root, s, { row, col });
+  assert.ok(overlay.ink > 0, 'the hovered cell is highlighted');
+  assert.equal(overlay.stray, 0, `the overlay keeps ${overlay.stray} pixels of an earlier highlight`);
   return readout.evaluate((el) =>
     Object.fromEntries(
       [...(el as unknown as ElementLike).querySelectorAll('[data-field]')].map((f) => [f.dataset.field!, f.textContent ?? '']),

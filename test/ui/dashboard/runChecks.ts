@@ -74,6 +74,8 @@ export async function checkMatrix(root: Root, run: FixtureRun, tag: string, pres
   assert.notDeepEqual(await pixel(canvas, head.x, head.y), s.zero, 'a non-empty cell is not the background');
 
   const probe = cells[1]!;
+  // The head diagonal first: hovering the probe then also checks that its highlight is cleared.
+  await hoverCell(root, canvas, s, cells[0]!.row, cells[0]!.col);
   const fields = await hoverCell(root, canvas, s, probe.row, probe.col);
   const count = counts[probe.row * n + probe.col]!;
   const rowTotal = counts.slice(probe.row * n, (probe.row + 1) * n).reduce((a, b) => a + b, 0);
@@ -81,6 +83,21 @@ export async function checkMatrix(root: Root, run: FixtureRun, tag: string, pres
   assert.equal(fields.pred, cls.names[order[probe.col]!]);
   assert.equal(fields.count, String(count));
   assert.equal(fields.share, `${((100 * count) / rowTotal).toFixed(1)}%`);
+
+  // The probe reads the canvases' buffers; screenshots check that the screen shows them too. The
+  // cursor moves by keyboard here: a screenshot may scroll, and a scroll under the pointer ends a hover.
+  await canvas.focus();
+  await press('ArrowRight');
+  const shots = async () =>
+    [
+      await root.locator('.matrix-stack').first().screenshot(),
+      await root.locator('canvas.matrix-readout-text').first().screenshot(),
+    ] as const;
+  const [stackBefore, readoutBefore] = await shots();
+  await press('ArrowDown');
+  const [stackAfter, readoutAfter] = await shots();
+  assert.ok(!stackAfter.equals(stackBefore), 'the highlight of the new cell reaches the screen');
+  assert.ok(!readoutAfter.equals(readoutBefore), 'the read-out of the new cell reaches the screen');
 }
 
 /**

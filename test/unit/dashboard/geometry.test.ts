@@ -7,10 +7,12 @@ import {
   cellAt,
   cellRect,
   clampView,
+  clipRect,
   fitView,
   groupBoundaries,
   groupSegments,
   moveCell,
+  outward,
   panBy,
   revealCell,
   visibleCells,
@@ -110,5 +112,25 @@ describe('matrix geometry', () => {
     assert.deepEqual(moveCell({ row: 0, col: 0 }, 10, -1, -1), { row: 0, col: 0 });
     assert.deepEqual(moveCell({ row: 9, col: 8 }, 10, 1, 5), { row: 9, col: 9 });
     assert.deepEqual(moveCell({ row: 4, col: 4 }, 10, 1, -2), { row: 5, col: 2 });
+  });
+
+  it('clipRect keeps the overlap, or nothing', () => {
+    const bounds = { x: 10, y: 10, width: 100, height: 50 };
+    assert.deepEqual(clipRect({ x: 0, y: 20, width: 200, height: 5 }, bounds), { x: 10, y: 20, width: 100, height: 5 });
+    assert.deepEqual(clipRect({ x: 30, y: 0, width: 4, height: 500 }, bounds), { x: 30, y: 10, width: 4, height: 50 });
+    assert.equal(clipRect({ x: 200, y: 20, width: 5, height: 5 }, bounds), null);
+    assert.equal(clipRect({ x: 0, y: 0, width: 10, height: 10 }, bounds), null, 'touching edges do not overlap');
+  });
+
+  it('outward covers every device pixel a rectangle touches', () => {
+    assert.deepEqual(outward({ x: 1.2, y: 2.5, width: 3.1, height: 0.2 }, 1), { x: 1, y: 2, width: 4, height: 1 });
+    const r = outward({ x: 1.2, y: 2.6, width: 3.1, height: 0.2 }, 2);
+    assert.deepEqual(r, { x: 1, y: 2.5, width: 3.5, height: 0.5 });
+    for (const ratio of [1, 1.5, 2]) {
+      const src = { x: 7.33, y: 0.01, width: 0.4, height: 9.99 };
+      const o = outward(src, ratio);
+      assert.ok(o.x <= src.x && o.y <= src.y && o.x + o.width >= src.x + src.width && o.y + o.height >= src.y + src.height);
+      for (const v of [o.x, o.y, o.x + o.width, o.y + o.height]) assert.ok(Math.abs(v * ratio - Math.round(v * ratio)) < 1e-9);
+    }
   });
 });

@@ -52,6 +52,27 @@ export function cellRect(view: View, cell: Cell): Rect {
   return { x: view.offsetX + cell.col * view.scale, y: view.offsetY + cell.row * view.scale, width: view.scale, height: view.scale };
 }
 
+/** The part of `rect` inside `bounds`, or null when they do not overlap. */
+export function clipRect(rect: Rect, bounds: Rect): Rect | null {
+  const x0 = Math.max(rect.x, bounds.x);
+  const y0 = Math.max(rect.y, bounds.y);
+  const x1 = Math.min(rect.x + rect.width, bounds.x + bounds.width);
+  const y1 = Math.min(rect.y + rect.height, bounds.y + bounds.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/**
+ * The smallest rectangle of whole device pixels (`ratio` per CSS pixel) that covers `rect`, in CSS
+ * pixels: clearing it removes every pixel that drawing `rect`, antialiased edges included, touched.
+ */
+export function outward(rect: Rect, ratio: number): Rect {
+  const x0 = Math.floor(rect.x * ratio) / ratio;
+  const y0 = Math.floor(rect.y * ratio) / ratio;
+  const x1 = Math.ceil((rect.x + rect.width) * ratio) / ratio;
+  const y1 = Math.ceil((rect.y + rect.height) * ratio) / ratio;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
 /**
  * Multiplies the scale by `factor` keeping the point (x, y) fixed on screen, within
  * [fit scale, max(MAX_CELL_PX, fit scale)], then clamps the offsets.

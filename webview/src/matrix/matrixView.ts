@@ -26,16 +26,19 @@ import { cellValue, matrixStats, shareDifference, type MatrixStats, type SparseM
 import {
   cellAt,
   cellRect,
+  clipRect,
   fitView,
   groupBoundaries,
   groupSegments,
   moveCell,
+  outward,
   panBy,
   revealCell,
   visibleCells,
   visibleSpan,
   zoomAt,
   type Cell,
+  type Rect,
   type Size,
   type View,
 } from './geometry';
@@ -67,6 +70,8 @@ export class MatrixView {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly overlay: HTMLCanvasElement;
+  /** The overlay's painted rectangles, in CSS pixels: what the next cursor clears. */
+  private marks: Rect[] = [];
   private readonly readout: MatrixReadout;
   private input: MatrixInput | null = null;
   /** Row totals and max of `input.counts`. */
@@ -399,12 +404,17 @@ export class MatrixView {
     }
   }
 
-  /** Hover / keyboard cursor: a band over the row and column and the cell outlined. */
+  /**
+   * Hover / keyboard cursor: a band over the row and column and the cell outlined. Only the
+   * rectangles the last cursor covered are cleared: the browser then uploads just those regions of
+   * the overlay on the next frame instead of the whole canvas, which is most of a hover's cost.
+   */
   private drawOverlay(): void {
     const ctx = this.overlay.getContext('2d')!;
     const ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, this.overlay.width / ratio, this.overlay.height / ratio);
+    for (const m of this.marks) ctx.clearRect(m.x, m.y, m.width, m.height);
+    this.marks = [];
     const input = this.input;
     const cell = this.cursor;
     if (!input || !cell) return;
@@ -412,20 +422,23 @@ export class MatrixView {
     const x = MARGIN.left + r.x;
     const y = MARGIN.top + r.y;
     const n = input.size;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(MARGIN.left, MARGIN.top, this.plot.width, this.plot.height);
-    ctx.clip();
+    // The bands, clipped to the plot; the outline, 2 px wide around a cell at least 4 px across.
+    const plot = { x: MARGIN.left, y: MARGIN.top, width: this.plot.width, height: this.plot.height };
+    const rowBand = clipRect({ x: MARGIN.left + this.view.offsetX, y, width: n * this.view.scale, height: r.height }, plot);
+    const colBand = clipRect({ x, y: MARGIN.top + this.view.offsetY, width: r.width, height: n * this.view.scale }, plot);
     ctx.fillStyle = this.theme.foreground;
     ctx.globalAlpha = 0.08;
-    ctx.fillRect(MARGIN.left + this.view.offsetX, y, n * this.view.scale, r.height);
-    ctx.fillRect(x, MARGIN.top + this.view.offsetY, r.width, n * this.view.scale);
+    for (const band of [rowBand, colBand]) if (band) ctx.fillRect(band.x, band.y, band.width, band.height);
     ctx.globalAlpha = 1;
-    ctx.restore();
     ctx.strokeStyle = this.theme.focus;
     ctx.lineWidth = 2;
     const s = Math.max(r.width, 4);
-    ctx.strokeRect(x + (r.width - s) / 2 - 1, y + (r.height - s) / 2 - 1, s + 2, s + 2);
+    const outline = { x: x + (r.width - s) / 2 - 1, y: y + (r.height - s) / 2 - 1, width: s + 2, height: s + 2 };
+    ctx.strokeRect(outline.x, outline.y, outline.width, outline.height);
+    // What to clear next time: whole device pixels around each mark (the stroke reaches 1 px out).
+    for (const m of [rowBand, colBand, { x: outline.x - 1, y: outline.y - 1, width: outline.width + 2, height: outline.height + 2 }]) {
+      if (m) this.marks.push(outward(m, ratio));
+    }
   }
 
   /**
