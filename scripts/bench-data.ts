@@ -1,7 +1,8 @@
 // Data loading benchmark: load time and peak memory (RSS) of the data readers.
 //   node --import tsx scripts/bench-data.ts [--fashion DIR] [--no-images] [--only classic|lists|decode] [--scale F] [--lists DIR]
-//        [--node-flags "FLAGS"]   (lists and decode: Node / V8 flags for each case's process,
-//        e.g. "--single-threaded-gc", so a flag's effect is measured with the same command)
+//        [--node-flags "FLAGS"]   (lists and decode: Node / V8 flags for each case's process;
+//        default: the trainer's own, src/core/trainerFlags.ts; "" for none, so a flag's effect is
+//        measured with the same command)
 // Each case runs in its own Node process so its peak RSS is its own. Cases:
 //   - Fashion-MNIST, full (70,000 images) and long-tailed (IF 100, 500 per head class), from
 //     Debian's dataset-fashion-mnist; baseline: the plain way (readFileSync + gunzipSync of whole
@@ -21,6 +22,7 @@ import * as zlib from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { validateConfig } from '../src/core/config/validate';
+import { TRAINER_NODE_FLAGS } from '../src/core/trainerFlags';
 import { loadDataset, preflightData } from '../src/data/index';
 import { listBench, listChild } from './bench-data-lists';
 
@@ -230,7 +232,9 @@ async function main(): Promise<void> {
     const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
     if (!(scale > 0 && scale <= 1)) throw new Error('--scale: expected a number in (0, 1]');
     const lists = args.includes('--lists') ? args[args.indexOf('--lists') + 1]! : path.join(os.tmpdir(), 'gpaco-bench-data-lists');
-    const nodeFlags = args.includes('--node-flags') ? (args[args.indexOf('--node-flags') + 1] ?? '').split(/\s+/).filter(Boolean) : [];
+    const nodeFlags = args.includes('--node-flags')
+      ? (args[args.indexOf('--node-flags') + 1] ?? '').split(/\s+/).filter(Boolean)
+      : [...TRAINER_NODE_FLAGS];
     listBench(__filename, scale, lists, only === 'decode', nodeFlags);
   }
 }

@@ -13,6 +13,8 @@
 //   --workers 1,2,...: worker-thread counts to measure (the trainer's data-parallel step,
 //   src/trainer/parallel: one shard per worker; 1 = the plain single-thread step). Default 1.
 //   Each row then also gives the wasm heap of one worker.
+//   --node-flags "FLAGS": Node / V8 flags for each measured process; default: the trainer's own
+//   (src/core/trainerFlags.ts), "" for none.
 //   --wasm-threads N: EXPERIMENT, the threaded wasm build through scripts/wasm-threads-shim.cjs
 //   (patches Blob / URL.createObjectURL / os.cpus globally; the trainer never does this).
 // Each configuration runs in its own process (so peak RSS is per configuration), warm-up steps
@@ -23,6 +25,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { resolvePreset } from '../src/core/config/presets';
+import { TRAINER_NODE_FLAGS } from '../src/core/trainerFlags';
 import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
 import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
@@ -53,6 +56,7 @@ interface Options {
   unfused: boolean;
   wasmThreads?: number;
   workers: number[];
+  nodeFlags: string[];
 }
 
 interface Result {
@@ -105,6 +109,7 @@ function parseOptions(argv: string[]): Options {
     unfused: argv.includes('--unfused'),
     ...(arg(argv, 'wasm-threads') ? { wasmThreads: Number(arg(argv, 'wasm-threads')) } : {}),
     workers: (arg(argv, 'workers') ?? '1').split(',').map(Number),
+    nodeFlags: argv.includes('--node-flags') ? (arg(argv, 'node-flags') ?? '').split(/\s+/).filter(Boolean) : [...TRAINER_NODE_FLAGS],
   };
 }
 
@@ -285,10 +290,10 @@ async function child(backend: string, batch: number, workers: number, o: Options
   };
 }
 
-function runChild(args: string[], timeoutMs: number): Result | { error: string } {
+function runChild(args: string[], timeoutMs: number, nodeFlags: string[]): Result | { error: string } {
   // From sources through tsx, or as the bundle scripts/gpu-check-prepare.mjs builds.
   const self = __filename.endsWith('.ts') ? ['--import', 'tsx', __filename] : [__filename];
-  const r = spawnSync(process.execPath, [...self, '--child', ...args], {
+  const r = spawnSync(process.execPath, [...nodeFlags, ...self, '--child', ...args], {
     encoding: 'utf8',
     timeout: timeoutMs,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -341,7 +346,7 @@ function parent(o: Options): void {
   const shape = SHAPES[o.model];
   const lossText = o.loss === 'gpaco' ? 'GPaCo (two views, projector, queue 1024; img/s counts images, each seen twice)' : 'CE';
   console.log(
-    `bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}`,
+    `bench:train  model ${o.model}${o.model === 'convnet' ? ` (width ${o.width})` : ''}, input ${shape.size}x${shape.size}x${shape.channels}, ${shape.classes} classes, SGD momentum 0.9, wd 5e-4, ${lossText}${o.nodeFlags.length ? `; node ${o.nodeFlags.join(' ')}` : ''}`,
   );
   const withTorch = o.torch && torchAvailable();
   if (o.torch && !withTorch) console.log('PyTorch: not measured (Debian python3-torch is not installed: apt-get install -y python3-torch)');
@@ -359,7 +364,7 @@ function parent(o: Options): void {
           );
           continue;
         }
-        const res = runChild([backend, String(batch), String(workers), ...process.argv.slice(2)], 30 * 60_000);
+        const res = runChild([backend, String(batch), String(workers), ...process.argv.slice(2)], 30 * 60_000, o.nodeFlags);
         rows.push(row(res, torchIps, batch, o.unfused ? `${backend} (unfused)` : backend, o.loss));
       }
     }

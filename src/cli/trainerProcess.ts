@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runPaths } from '../core/runDirectory';
 import { openRunFile } from '../core/runFile';
+import { trainerNodeArgs } from '../core/trainerFlags';
 import type { CommandContext } from './registry';
 
 /**
@@ -35,7 +36,7 @@ export interface SpawnOptions {
 export function spawnTrainer(script: string, args: readonly string[], runDir: string, options: SpawnOptions = {}): ChildProcess {
   const logFd = fs.openSync(runPaths(runDir).log, 'a');
   try {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(process.execPath, trainerNodeArgs(script, args), {
       stdio: ['ignore', logFd, logFd],
       detached: true,
       windowsHide: true,

@@ -88,6 +88,8 @@ function explain(e: unknown, config: Config | null): string {
 async function chooseBackend(config: Config): Promise<SelectedBackend> {
   const selected = await selectBackend(config.backend);
   const order = config.backend === 'auto' ? AUTO_ORDER : [config.backend];
+  // The launchers pass TRAINER_NODE_FLAGS (src/core/trainerFlags.ts); a hand-started trainer may not.
+  log(`node ${process.version}, flags: ${process.execArgv.join(' ') || 'none'}`);
   log(`backend order (${config.backend}): ${order.join(' -> ')}; using ${selected.id}`);
   for (const a of selected.attempts) if (!a.ok) log(`  ${describeAttempt(a)}`);
   log(`backend: ${selected.detail}`);

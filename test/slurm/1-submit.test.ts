@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import type { SlurmLaunchRecord } from '../../src/core/contract';
+import { TRAINER_NODE_FLAGS } from '../../src/core/trainerFlags';
 import { createRunDirectory, runPaths } from '../../src/core/runDirectory';
 import { SLURM_FILES } from '../../src/core/slurm/batchScript';
 import { readExitMarker, SlurmFollower } from '../../src/core/slurm/follow';
@@ -81,7 +82,11 @@ test('a Slurm run completes; its run directory passes the checks of a local run,
   assert.equal(done.exitCode, '0:0');
   assert.equal(status(dir), 'completed');
   const log = fs.readFileSync(runPaths(dir).log, 'utf8');
-  assert.match(log, new RegExp(`slurm job ${r.jobId}: starting on \\S+: ${process.execPath} ${TRAINER} run ${dir}\\n`));
+  assert.match(
+    log,
+    new RegExp(`slurm job ${r.jobId}: starting on \\S+: ${process.execPath} ${TRAINER_NODE_FLAGS.join(' ')} ${TRAINER} run ${dir}\\n`),
+  );
+  assert.match(log, new RegExp(`flags: ${TRAINER_NODE_FLAGS.join(' ')}\\n`), 'the trainer on the node runs with its Node flags');
   assert.match(log, /\bcompleted\n/);
   assert.match(log, new RegExp(`slurm job ${r.jobId}: trainer exited with code 0\\n`));
   assert.deepEqual({ jobId: readExitMarker(dir)?.jobId, exitCode: readExitMarker(dir)?.exitCode }, { jobId: r.jobId, exitCode: 0 });

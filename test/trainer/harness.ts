@@ -10,6 +10,7 @@ import type { Config } from '../../src/core/config/schema';
 import type { MetricRecord } from '../../src/core/contract';
 import { readAllMetrics } from '../../src/core/metricsLog';
 import { createRunDirectory, runPaths } from '../../src/core/runDirectory';
+import { trainerNodeArgs } from '../../src/core/trainerFlags';
 import { pollUntil } from '../../test/shared/poll';
 import { tempDir } from '../../test/shared/tmp';
 
@@ -47,7 +48,8 @@ export function startTrainer(args: string[], env: Record<string, string> = {}): 
   const runDir = args[1]!;
   const logFile = runPaths(runDir).log;
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [TRAINER, ...args], {
+  // Started as the launchers start it: with the trainer's Node flags.
+  const child = spawn(process.execPath, trainerNodeArgs(TRAINER, args), {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, GPACO_FAIL_BACKENDS: '', GPACO_STOP_AFTER_STEPS: '', ...env },
   });

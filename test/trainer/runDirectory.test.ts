@@ -11,6 +11,7 @@ import { assignShotGroups } from '../../src/core/evalMath';
 import { longTailCounts } from '../../src/core/longTail';
 import { parseMetricRecord } from '../../src/core/metricsLog';
 import { runPaths } from '../../src/core/runDirectory';
+import { TRAINER_NODE_FLAGS } from '../../src/core/trainerFlags';
 import type { CheckpointManifest } from '../../src/trainer/checkpoint';
 import { makeRun, metrics, readJson, runTrainer, tinyConfig } from './harness';
 
@@ -157,6 +158,7 @@ test('a tiny run writes every file of the contract, and eval --checkpoint reprod
   }
 
   // trainer.log: the banner
+  assert.match(exit.log, new RegExp(`node v\\d+\\S*, flags: ${TRAINER_NODE_FLAGS.join(' ')}\n`));
   assert.match(exit.log, /backend order \(auto\): tensorflow-gpu -> webgpu -> tensorflow -> wasm/);
   assert.match(exit.log, /tensorflow-gpu: skipped, @tensorflow\/tfjs-node-gpu is not installed/);
   assert.match(exit.log, /data: synthetic \(4 classes, 12x12x1/);

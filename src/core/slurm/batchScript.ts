@@ -3,6 +3,7 @@
 // with absolute paths, because the compute node has none of the editor's or the shell's state:
 // the Node program, the trainer bundle (dist/, with its .wasm files) and the run directory must
 // exist at the same paths there (a shared file system).
+import { TRAINER_NODE_FLAGS } from '../trainerFlags';
 import { effectiveSignalSeconds, type SlurmJobOptions } from './options';
 
 /** File names inside a run directory. */
@@ -112,6 +113,7 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
     'set -u',
     `NODE=${shellQuote(spec.nodePath)}`,
     `TRAINER=${shellQuote(spec.trainerPath)}`,
+    `NODE_FLAGS=(${TRAINER_NODE_FLAGS.map(shellQuote).join(' ')})`,
     `RUN_DIRS=(${spec.runDirs.map(shellQuote).join(' ')})`,
     'TASK=${SLURM_ARRAY_TASK_ID:-0}',
     'RUN_DIR=${RUN_DIRS[$TASK]:-}',
@@ -146,8 +148,8 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
           'ARGS=(command "$RUN_DIR")',
         ]
       : ['ARGS=(run "$RUN_DIR")', 'if [ -e "$RUN_DIR/checkpoints/index.json" ]; then ARGS+=(--resume); fi']),
-    'say "starting on $(hostname): $NODE $TRAINER ${ARGS[*]}"',
-    '"$NODE" "$TRAINER" "${ARGS[@]}" &',
+    'say "starting on $(hostname): $NODE ${NODE_FLAGS[*]} $TRAINER ${ARGS[*]}"',
+    '"$NODE" "${NODE_FLAGS[@]}" "$TRAINER" "${ARGS[@]}" &',
     'CHILD=$!',
     'SIG=',
     // USR1: the time limit is near (--signal=B:USR1@N). TERM/INT: scancel or the user.

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { runPaths } from '../../core/runDirectory';
+import { trainerNodeArgs } from '../../core/trainerFlags';
 import type { Lab } from '../lab';
 import { runLabel } from '../model/presentation';
 import { isImported, ownCheckpoints, type RunView } from '../model/runView';
@@ -30,8 +31,9 @@ export function runEvaluation(
 ): Promise<EvalOutcome> {
   const log = fs.openSync(runPaths(dir).log, 'a');
   try {
-    fs.writeSync(log, `\n[gpaco-lab] ${new Date().toISOString()} evaluating ${tag}: ${node} ${trainer} eval ${dir} --checkpoint ${tag}\n`);
-    const child = spawn(node, [trainer, 'eval', dir, '--checkpoint', tag], {
+    const args = trainerNodeArgs(trainer, ['eval', dir, '--checkpoint', tag]);
+    fs.writeSync(log, `\n[gpaco-lab] ${new Date().toISOString()} evaluating ${tag}: ${node} ${args.join(' ')}\n`);
+    const child = spawn(node, args, {
       cwd: dir,
       stdio: ['ignore', log, log],
       env,

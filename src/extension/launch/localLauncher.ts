@@ -21,6 +21,7 @@ import {
 import type { CommandTrainerConfig } from '../../core/config/schema';
 import { isCommandProcess, isTrainerProcess } from '../../core/processIdentity';
 import { lockedMessage } from '../../core/runLock';
+import { trainerNodeArgs } from '../../core/trainerFlags';
 import { LaunchError, type LaunchMode, type LaunchTarget, type Launcher, type TrainerExit } from './launcher';
 import { checkNode } from './nodeRuntime';
 
@@ -71,7 +72,7 @@ export class LocalLauncher implements Launcher {
     const command = this.commandOf(run);
     if (command) return this.startCommand(run, command, mode);
     const node = await this.preflight();
-    const args = [this.trainerScript, 'run', run.dir, ...(mode === 'resume' ? ['--resume'] : [])];
+    const args = trainerNodeArgs(this.trainerScript, ['run', run.dir, ...(mode === 'resume' ? ['--resume'] : [])]);
     const log = fs.openSync(runPaths(run.dir).log, 'a');
     const { nativeModulesPath } = this.settings();
     const env: NodeJS.ProcessEnv = { ...process.env };

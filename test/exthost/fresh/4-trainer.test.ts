@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TRAINER_NODE_FLAGS } from '../../../src/core/trainerFlags';
 import type { GpacoApi } from '../../../src/extension/api';
 import type { NewRunResult } from '../../../src/extension/commands/newRun';
 import type { CommandResult } from '../../../src/extension/extension';
@@ -62,6 +63,8 @@ suite('the real trainer', function () {
     assert.ok(children.length >= 1);
     assert.match(children[0]!.description, /^epoch 2 · top-1 \d+\.\d%/);
     assert.ok(fs.existsSync(path.join(r.dir, 'evals', 'epoch-0002.json')));
+    const log = fs.readFileSync(path.join(r.dir, 'trainer.log'), 'utf8');
+    assert.match(log, new RegExp(`flags: ${TRAINER_NODE_FLAGS.join(' ')}\n`), 'the extension starts the trainer with its Node flags');
   });
 
   test('optim.workers from the New Run overrides reaches the trainer: two worker threads, two shards', async () => {

@@ -10,6 +10,7 @@ import { listRuns } from '../../../src/core/catalog';
 import { gpacoConfig } from '../../../src/core/contract';
 import { readAllMetrics } from '../../../src/core/metricsLog';
 import { readRunManifest, runPaths } from '../../../src/core/runDirectory';
+import { TRAINER_NODE_FLAGS } from '../../../src/core/trainerFlags';
 import { tempDir } from '../../../test/shared/tmp';
 import { cli, fakeTrainer, startCli, waitFor } from './harness';
 
@@ -42,6 +43,8 @@ test('train follows a run to completion: plain lines per epoch and eval, final a
   assert.equal(m.name, 'First Try');
   assert.equal(gpacoConfig(m)?.optim.epochs, 4, 'the --set override reached config.json');
   assert.deepEqual(m.launch, { kind: 'local' });
+  const flags = TRAINER_NODE_FLAGS.join(' ');
+  assert.match(fs.readFileSync(runPaths(dir).log, 'utf8'), new RegExp(`flags: ${flags}\n`), 'the trainer runs with its Node flags');
   assert.deepEqual((JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as { optim: { epochs: number } }).optim.epochs, 4);
 });
 
@@ -50,7 +53,7 @@ test('a failing trainer: its error and log tail are printed, exit 1', async (t) 
   const r = await cli(['train', ...quick], { cwd, env: fake('fail') });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /run failed: boom in the loss/);
-  assert.match(r.stderr, /last lines of .*trainer\.log:\n {2}Error: boom in the loss/);
+  assert.match(r.stderr, /last lines of .*trainer\.log:\n(?: {2}.*\n)* {2}Error: boom in the loss/);
 });
 
 test('a trainer that exits without recording an outcome is marked failed, exit 1', async (t) => {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { renderBatchScript, sbatchArguments, shellQuote, type BatchScriptSpec } from '../../../src/core/slurm/batchScript';
+import { TRAINER_NODE_FLAGS } from '../../../src/core/trainerFlags';
 import { tempDir } from '../../../test/shared/tmp';
 
 const options = {
@@ -83,6 +84,7 @@ test('relative paths and newlines are refused', () => {
 const STANDIN = `
 const fs = require('node:fs');
 console.log('trainer args ' + process.argv.slice(2).join(' ') + ' native=' + process.env.GPACO_NATIVE_MODULES);
+console.log('trainer node flags ' + process.execArgv.join(' '));
 fs.writeFileSync('started', '');
 process.on('SIGTERM', () => { console.log('trainer got SIGTERM'); setTimeout(() => process.exit(0), 100); });
 setTimeout(() => process.exit(Number(process.env.STANDIN_EXIT || 0)), Number(process.env.STANDIN_MS || 60000));
@@ -134,6 +136,11 @@ test('USR1 (time limit near) is passed to the trainer as SIGTERM; it stops clean
   assert.equal(r.code, 0);
   assert.match(r.log, /setup-ran/);
   assert.match(r.log, /trainer args run \/.*\/run 0 native=\/opt\/it's here\n/);
+  assert.match(
+    r.log,
+    new RegExp(`trainer node flags ${TRAINER_NODE_FLAGS.join(' ')}\n`),
+    "the trainer's Node flags come before its script",
+  );
   assert.match(r.log, /got SIGUSR1: asking the trainer to checkpoint and stop/);
   assert.match(r.log, /trainer got SIGTERM/);
   assert.deepEqual(
