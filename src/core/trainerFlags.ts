@@ -5,9 +5,9 @@
 // --single-threaded-gc: V8 collects garbage on the thread that made it, without helper threads.
 // The decode threads allocate a few MB of short-lived buffers per JPEG, and the helper threads
 // V8 starts to collect them compete with the decode threads themselves for the cores: with 2
-// decode threads on 2 cores they decode 1.76–1.81x as many images as 1 thread, with the flag
-// 1.88–1.95x. Training steps measure the same with and without it (docs/architecture.md, "Data
-// loading").
+// decode threads on 2 cores they decode 1.76–1.84x as many 500x375 JPEGs as 1 thread, with the
+// flag 1.92–1.95x. Training steps measure the same with and without it (docs/architecture.md,
+// "Data loading").
 export const TRAINER_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /** The arguments of `node` for the trainer bundle `script` run with `args`. */
