@@ -124,7 +124,7 @@ export class MatrixReadout {
     return lines;
   }
 
-  /** A word's width, measured once per font: measuring text is the costly part of a read-out. */
+  /** A word's width, measured once per font and weight (most words recur from hover to hover). */
   private measure(ctx: CanvasRenderingContext2D, word: string, bold: boolean): number {
     const key = (bold ? '1' : '0') + word;
     let width = this.widths.get(key);
