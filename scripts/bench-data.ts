@@ -22,7 +22,7 @@ import * as zlib from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { validateConfig } from '../src/core/config/validate';
-import { TRAINER_NODE_FLAGS } from '../src/core/trainerFlags';
+import { nodeFlagsOption } from '../src/core/trainerFlags';
 import { loadDataset, preflightData } from '../src/data/index';
 import { listBench, listChild } from './bench-data-lists';
 
@@ -232,9 +232,7 @@ async function main(): Promise<void> {
     const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
     if (!(scale > 0 && scale <= 1)) throw new Error('--scale: expected a number in (0, 1]');
     const lists = args.includes('--lists') ? args[args.indexOf('--lists') + 1]! : path.join(os.tmpdir(), 'gpaco-bench-data-lists');
-    const nodeFlags = args.includes('--node-flags')
-      ? (args[args.indexOf('--node-flags') + 1] ?? '').split(/\s+/).filter(Boolean)
-      : [...TRAINER_NODE_FLAGS];
+    const nodeFlags = nodeFlagsOption(args.includes('--node-flags') ? (args[args.indexOf('--node-flags') + 1] ?? '') : undefined);
     listBench(__filename, scale, lists, only === 'decode', nodeFlags);
   }
 }

@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { resolvePreset } from '../src/core/config/presets';
-import { TRAINER_NODE_FLAGS } from '../src/core/trainerFlags';
+import { nodeFlagsOption } from '../src/core/trainerFlags';
 import type { BackendName, Config } from '../src/core/config/schema';
 import { Rng } from '../src/core/random';
 import { selectBackend, wasmHeapBytes } from '../src/trainer/backends';
@@ -109,7 +109,7 @@ function parseOptions(argv: string[]): Options {
     unfused: argv.includes('--unfused'),
     ...(arg(argv, 'wasm-threads') ? { wasmThreads: Number(arg(argv, 'wasm-threads')) } : {}),
     workers: (arg(argv, 'workers') ?? '1').split(',').map(Number),
-    nodeFlags: argv.includes('--node-flags') ? (arg(argv, 'node-flags') ?? '').split(/\s+/).filter(Boolean) : [...TRAINER_NODE_FLAGS],
+    nodeFlags: nodeFlagsOption(argv.includes('--node-flags') ? (arg(argv, 'node-flags') ?? '') : undefined),
   };
 }
 

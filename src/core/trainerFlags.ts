@@ -14,3 +14,11 @@ export const TRAINER_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 export function trainerNodeArgs(script: string, args: readonly string[]): string[] {
   return [...TRAINER_NODE_FLAGS, script, ...args];
 }
+
+/**
+ * A benchmark's `--node-flags` value: its flags (space-separated; "" for none), or the trainer's
+ * own when the option is absent, so a benchmark measures what the trainer runs by default.
+ */
+export function nodeFlagsOption(value: string | undefined): string[] {
+  return value === undefined ? [...TRAINER_NODE_FLAGS] : value.split(/\s+/).filter(Boolean);
+}

@@ -18,8 +18,6 @@ export interface ReadoutSegment {
 const SETTLE_MS = 120;
 /** Lines the canvas grows to at most; longer text ends with an ellipsis. */
 const MAX_LINES = 4;
-/** Word widths kept between hovers; class names and fixed words repeat, counts and shares vary. */
-const MAX_CACHED_WIDTHS = 4096;
 
 interface Token {
   text: string;
@@ -40,8 +38,6 @@ export class MatrixReadout {
   private font: { size: number; family: string } | null = null;
   /** The handler time of the last change, written to the DOM copy with it. */
   private lastMs = 0;
-  /** Measured word widths by weight and text ("1word" bold, "0word" regular), for the current font. */
-  private widths = new Map<string, number>();
 
   constructor(
     private theme: Theme,
@@ -56,7 +52,6 @@ export class MatrixReadout {
   setTheme(theme: Theme): void {
     this.theme = theme;
     this.font = null;
-    this.widths.clear();
     this.paint();
   }
 
@@ -105,9 +100,10 @@ export class MatrixReadout {
     let x = 0;
     for (const seg of this.segments) {
       const bold = seg.field !== undefined;
+      ctx.font = this.fontOf(bold);
       // Keep each space with the word before it, so a wrapped line starts with a word.
       for (const word of seg.text.match(/\S+\s*|\s+/g) ?? []) {
-        const width = this.measure(ctx, word, bold);
+        const width = ctx.measureText(word).width;
         if (x > 0 && x + width > this.width && word.trim() !== '') {
           lines.push([]);
           x = 0;
@@ -122,19 +118,6 @@ export class MatrixReadout {
       lines.length = MAX_LINES;
     }
     return lines;
-  }
-
-  /** A word's width, measured once per font and weight (most words recur from hover to hover). */
-  private measure(ctx: CanvasRenderingContext2D, word: string, bold: boolean): number {
-    const key = (bold ? '1' : '0') + word;
-    let width = this.widths.get(key);
-    if (width === undefined) {
-      if (this.widths.size >= MAX_CACHED_WIDTHS) this.widths.clear();
-      ctx.font = this.fontOf(bold);
-      width = ctx.measureText(word).width;
-      this.widths.set(key, width);
-    }
-    return width;
   }
 
   private paint(): void {
@@ -158,27 +141,14 @@ export class MatrixReadout {
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, this.width, this.lines * lineHeight);
     ctx.textBaseline = 'middle';
-    // One fillText per run of words of the same weight: each call shapes its text anew.
     lines.forEach((line, i) => {
-      if (line.length === 0) return;
-      const y = i * lineHeight + lineHeight / 2;
       let x = 0;
-      let start = 0;
-      for (let k = 0; k <= line.length; k++) {
-        if (k < line.length && line[k]!.field === line[start]!.field) continue;
-        const bold = line[start]!.field;
-        ctx.font = this.fontOf(bold);
-        ctx.fillStyle = bold ? this.theme.foreground : this.theme.muted;
-        ctx.fillText(
-          line
-            .slice(start, k)
-            .map((t) => t.text)
-            .join(''),
-          x,
-          y,
-        );
-        for (let j = start; j < k; j++) x += line[j]!.width;
-        start = k;
+      const y = i * lineHeight + lineHeight / 2;
+      for (const t of line) {
+        ctx.font = this.fontOf(t.field);
+        ctx.fillStyle = t.field ? this.theme.foreground : this.theme.muted;
+        ctx.fillText(t.text, x, y);
+        x += t.width || ctx.measureText(t.text).width;
       }
     });
   }
