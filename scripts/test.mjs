@@ -1,6 +1,6 @@
 // `npm test`: builds, type-checks, lints, then runs every test layer (docs/architecture.md, Test layers).
 //   node scripts/test.mjs [--layer NAME ...] [--no-build] [FILTER...]
-// Layers: static (tsc + eslint + prettier --check), unit, trainer, exthost (real VS Code), ui (real browser),
+// Layers: static (tsc + eslint + prettier --check + the wasm kernels' sources), unit, trainer, exthost (real VS Code), ui (real browser),
 // slurm (a real single-node Slurm), python (the Python run-folder writer: its unittest suite and
 // the contract checks on its folders). First scripts/setup.mjs makes sure the machine has what the
 // selected layers need (Debian packages, the software WebGPU driver, the Slurm test cluster).
@@ -96,6 +96,8 @@ for (const layer of selected) {
       }
       results.push(['lint', run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.'])]);
       results.push(['format', run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.'])]);
+      // The committed wasm kernels are what their AssemblyScript sources compile to.
+      results.push(['wasm kernels', run(process.execPath, ['scripts/build-kernels.mjs', '--check'])]);
       break;
     case 'unit':
     case 'python':

@@ -1,9 +1,11 @@
 // Backend choice (docs/architecture.md, Backends): `auto` tries tensorflow-gpu, webgpu, tensorflow (native
 // CPU), wasm, cpu in that order; a named backend is used or fails with the reason. Every skipped
 // backend is reported with why and how to install it. After the choice, the Conv2D gradient
-// override goes in for wasm (dW and dx as forward convs) and cpu (dW as a forward conv).
+// override goes in for wasm (dW and dx as forward convs) and cpu (dW as a forward conv), and wasm
+// gets the trainer's own batch-norm kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../core/config/schema';
+import { registerWasmBatchNormKernels } from '../kernels/batchNormKernels';
 import { installConvGradient, restoreStockConvGradient } from './convGradient';
 import { nativeSearchDirs, tensorflowCpuProvider, tensorflowGpuProvider } from './native';
 import { AUTO_ORDER, type BackendAttempt, type BackendId, type BackendProvider, BackendUnavailable, type SelectedBackend } from './types';
@@ -82,8 +84,10 @@ export async function selectBackend(requested: BackendName, opts: SelectOptions 
 }
 
 function afterActivation(tfjsName: string): void {
-  if (tfjsName === 'wasm') installConvGradient('conv');
-  else if (tfjsName === 'cpu') installConvGradient('native');
+  if (tfjsName === 'wasm') {
+    installConvGradient('conv');
+    registerWasmBatchNormKernels();
+  } else if (tfjsName === 'cpu') installConvGradient('native');
   // webgpu / tensorflow have both conv gradient kernels: tfjs's own gradient (a process that
   // switched backends, e.g. the agreement tests, must not keep another backend's override).
   else restoreStockConvGradient();

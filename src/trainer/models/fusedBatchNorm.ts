@@ -9,6 +9,7 @@
 // updates that layer's variables), so checkpoints are unchanged. bnTrainForward / bnTrainBackward are
 // also the BN steps of the fused BasicBlock (fusedBlock.ts).
 import * as tf from '@tensorflow/tfjs';
+import { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD, RELU_GRAD, wasmBatchNormKernelsActive } from '../kernels/batchNormKernels';
 import type { BatchNorm } from '../nn/layers';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
@@ -24,36 +25,73 @@ function channelAxes(x: tf.Tensor): number[] {
   return x.shape.slice(0, -1).map((_, i) => i);
 }
 
+/** Options of a training forward pass: a residual added after the affine transform, then a ReLU. */
+export interface BnForwardOptions {
+  gamma?: tf.Tensor1D;
+  beta?: tf.Tensor1D;
+  residual?: tf.Tensor;
+  relu?: boolean;
+}
+
 /**
- * x normalised with its batch statistics and transformed by gamma / beta; updates bn's running
- * statistics (unbiased variance, as PyTorch), outside any gradient.
+ * x normalised with its batch statistics and transformed by gamma / beta (plus `residual`, then a
+ * ReLU, when asked); updates bn's running statistics (unbiased variance, as PyTorch), outside any
+ * gradient. On wasm one kernel does it all (kernels/batchNormKernels.ts); elsewhere tfjs ops.
  */
-export function bnTrainForward<T extends tf.Tensor>(
-  bn: BatchNorm,
-  x: T,
-  gamma: tf.Tensor1D = bn.gamma,
-  beta: tf.Tensor1D = bn.beta,
-): { y: T; stats: BnStats } {
+export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, o: BnForwardOptions = {}): { y: T; stats: BnStats } {
+  const gamma = o.gamma ?? bn.gamma;
+  const beta = o.beta ?? bn.beta;
   const axes = channelAxes(x);
   const n = axes.reduce((s, a) => s * x.shape[a]!, 1);
-  const { mean, variance } = tf.moments(x, axes);
-  const r = tf.rsqrt(tf.add(variance, bn.epsilon)) as tf.Tensor1D;
-  const a = tf.mul(r, gamma);
-  const b = tf.sub(beta, tf.mul(mean, a));
+  let y: T;
+  let mean: tf.Tensor1D;
+  let variance: tf.Tensor1D;
+  let r: tf.Tensor1D;
+  if (wasmBatchNormKernelsActive()) {
+    const inputs: tf.NamedTensorMap = { x, gamma, beta };
+    if (o.residual) inputs['residual'] = o.residual;
+    const attrs = { epsilon: bn.epsilon, relu: o.relu === true };
+    [y, mean, variance, r] = tf.engine().runKernel<[T, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]>(BN_TRAIN_FORWARD, inputs, attrs);
+  } else {
+    ({ mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D });
+    r = tf.rsqrt(tf.add<tf.Tensor1D>(variance, bn.epsilon));
+    const a = tf.mul(r, gamma);
+    const b = tf.sub(beta, tf.mul(mean, a));
+    let v: T = tf.add<T>(tf.mul(x, a), b);
+    if (o.residual) v = tf.add<T>(v, o.residual);
+    y = o.relu ? tf.relu(v) : v;
+  }
   const m = bn.momentum;
   const unbiased = n > 1 ? n / (n - 1) : 1;
   bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
   bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, m * unbiased)));
-  return { y: tf.add<T>(tf.mul(x, a), b), stats: { mean: mean as tf.Tensor1D, r } };
+  return { y, stats: { mean, r } };
 }
 
-/** The closed-form gradient above for upstream gradient g (ReLU already applied by the caller). */
+/** dy where y > 0, else 0: the gradient through a ReLU whose output was y. */
+export function reluBackward<T extends tf.Tensor>(dy: T, y: tf.Tensor): T {
+  if (wasmBatchNormKernelsActive()) return tf.engine().runKernel<T>(RELU_GRAD, { dy, y });
+  return tf.mul<T>(dy, tf.step(y));
+}
+
+/**
+ * The closed-form gradient above for upstream gradient dy; with `reluOutput`, dy first goes
+ * through the ReLU that produced it (g = dy [reluOutput > 0]).
+ */
 export function bnTrainBackward<T extends tf.Tensor>(
-  g: T,
+  dy: T,
   x: T,
   s: BnStats,
   gamma: tf.Tensor1D,
+  reluOutput?: tf.Tensor,
 ): { dx: T; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
+  if (wasmBatchNormKernelsActive()) {
+    const inputs: tf.NamedTensorMap = { dy, x, mean: s.mean, r: s.r, gamma };
+    if (reluOutput) inputs['mask'] = reluOutput;
+    const [dx, dgamma, dbeta] = tf.engine().runKernel<[T, tf.Tensor1D, tf.Tensor1D]>(BN_TRAIN_BACKWARD, inputs);
+    return { dx, dgamma, dbeta };
+  }
+  const g = reluOutput ? reluBackward(dy, reluOutput) : dy;
   const axes = channelAxes(x);
   const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
   const xhat = tf.mul(tf.sub(x, s.mean), s.r);
@@ -69,8 +107,7 @@ function makeOp(bn: BatchNorm, relu: boolean) {
     const gamma = args[1] as tf.Tensor1D;
     const beta = args[2] as tf.Tensor1D;
     const save = args[3] as tf.GradSaveFunc;
-    const { y: pre, stats } = bnTrainForward(bn, x, gamma, beta);
-    const y = relu ? tf.relu(pre) : pre;
+    const { y, stats } = bnTrainForward(bn, x, { gamma, beta, relu });
     save(relu ? [x, stats.mean, stats.r, gamma, y] : [x, stats.mean, stats.r, gamma]);
     return {
       value: y,
@@ -79,8 +116,7 @@ function makeOp(bn: BatchNorm, relu: boolean) {
         tf.tidy(() => {
           const dy = dyIn as tf.Tensor;
           const [sx, smean, sr, sgamma, sy] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor?];
-          const g = sy ? tf.mul(dy, tf.step(sy)) : dy;
-          const b = bnTrainBackward(g, sx, { mean: smean, r: sr }, sgamma);
+          const b = bnTrainBackward(dy, sx, { mean: smean, r: sr }, sgamma, sy);
           return [b.dx, b.dgamma, b.dbeta];
         }),
     };

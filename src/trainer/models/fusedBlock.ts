@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { filterGradViaConv, inputGradViaConv, zeroInterleave } from '../backends/convGradient';
 import { shortcutDownsample, type BatchNorm, type Conv2d } from '../nn/layers';
-import { bnTrainBackward, bnTrainForward } from './fusedBatchNorm';
+import { bnTrainBackward, bnTrainForward, reluBackward } from './fusedBatchNorm';
 
 export interface BlockLayers {
   conv1: Conv2d;
@@ -59,12 +59,12 @@ function makeBlockOp(L: BlockLayers) {
     ];
     const save = args[7] as tf.GradSaveFunc;
     const x1 = tf.conv2d(h, w1, s1, 'same');
-    const bn1 = bnTrainForward(L.bn1, x1);
-    const y1 = tf.relu(bn1.y);
+    const bn1 = bnTrainForward(L.bn1, x1, { relu: true });
+    const y1 = bn1.y;
     const x2 = tf.conv2d(y1, w2, 1, 'same');
-    const bn2 = bnTrainForward(L.bn2, x2);
     const sc = L.downsample ? shortcutDownsample(h, L.outChannels) : h;
-    const out = tf.relu(tf.add(bn2.y, sc));
+    const bn2 = bnTrainForward(L.bn2, x2, { residual: sc, relu: true });
+    const out = bn2.y;
     save([h, x1, y1, x2, out, bn1.stats.mean, bn1.stats.r, bn2.stats.mean, bn2.stats.r, w1, g1, w2, g2]);
     return {
       value: out,
@@ -87,11 +87,11 @@ function makeBlockOp(L: BlockLayers) {
             tf.Tensor4D,
             tf.Tensor1D,
           ];
-          const g = tf.mul<tf.Tensor4D>(dyIn as tf.Tensor4D, tf.step(sout));
+          const g = reluBackward(dyIn as tf.Tensor4D, sout);
           const b2 = bnTrainBackward(g, sx2, { mean: m2, r: r2 }, sg2);
           const dW2 = filterGradViaConv(sy1, b2.dx, sw2.shape, 1, 'same');
           const dy1 = inputGradViaConv(b2.dx, sw2, sy1.shape, 1, 'same');
-          const b1 = bnTrainBackward(tf.mul<tf.Tensor4D>(dy1, tf.step(sy1)), sx1, { mean: m1, r: r1 }, sg1);
+          const b1 = bnTrainBackward(dy1, sx1, { mean: m1, r: r1 }, sg1, sy1);
           const dW1 = filterGradViaConv(sh, b1.dx, sw1.shape, s1, 'same');
           const dhConv = inputGradViaConv(b1.dx, sw1, sh.shape, s1, 'same');
           const dh = tf.add(dhConv, L.downsample ? shortcutBackward(g, sh.shape) : g);
@@ -110,5 +110,5 @@ export function basicBlockTraining(L: BlockLayers, h: tf.Tensor4D): tf.Tensor4D 
     op = makeBlockOp(L);
     ops.set(L, op);
   }
-  return op(h, L.conv1.w, L.bn1.gamma, L.bn1.beta, L.conv2.w, L.bn2.gamma, L.bn2.beta) as tf.Tensor4D;
+  return op(h, L.conv1.w, L.bn1.gamma, L.bn1.beta, L.conv2.w, L.bn2.gamma, L.bn2.beta);
 }
