@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
-const KERNELS = [{ source: 'kernels/batchNorm.ts', out: 'src/trainer/kernels/batchNormWasm.ts', name: 'BATCH_NORM_WASM' }];
+const KERNELS = [
+  { source: 'kernels/batchNorm.ts', out: 'src/trainer/kernels/batchNormWasm.ts', name: 'BATCH_NORM_WASM' },
+  { source: 'kernels/conv2dFilterGrad.ts', out: 'src/trainer/kernels/conv2dFilterGradWasm.ts', name: 'CONV2D_FILTER_GRAD_WASM' },
+];
 const FLAGS = ['-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--use', 'abort=', '--enable', 'simd', '--noExportMemory'];
 
 /** Section ids of a wasm binary (the module format's framing: id byte, LEB128 size, payload). */

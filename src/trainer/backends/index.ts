@@ -5,7 +5,7 @@
 // gets the trainer's own batch-norm kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../core/config/schema';
-import { registerWasmBatchNormKernels } from '../kernels/batchNormKernels';
+import { registerWasmKernels } from '../kernels';
 import { installConvGradient, restoreStockConvGradient } from './convGradient';
 import { nativeSearchDirs, tensorflowCpuProvider, tensorflowGpuProvider } from './native';
 import { AUTO_ORDER, type BackendAttempt, type BackendId, type BackendProvider, BackendUnavailable, type SelectedBackend } from './types';
@@ -86,7 +86,7 @@ export async function selectBackend(requested: BackendName, opts: SelectOptions 
 function afterActivation(tfjsName: string): void {
   if (tfjsName === 'wasm') {
     installConvGradient('conv');
-    registerWasmBatchNormKernels();
+    registerWasmKernels();
   } else if (tfjsName === 'cpu') installConvGradient('native');
   // webgpu / tensorflow have both conv gradient kernels: tfjs's own gradient (a process that
   // switched backends, e.g. the agreement tests, must not keep another backend's override).

@@ -80,7 +80,7 @@ export const tensorflowGpuProvider: BackendProvider = {
     await setBackendOrThrow('tensorflow');
     const gpu = usesGpu();
     if (gpu === false) {
-      // TensorFlow falls back to the CPU when CUDA libraries are missing (tfjs#8362): say so.
+      // TensorFlow falls back to the CPU when CUDA libraries are missing: say so.
       throw new BackendUnavailable(
         '@tensorflow/tfjs-node-gpu loaded but TensorFlow created no GPU device (CUDA 11.2 / cuDNN 8.1 libraries not found, or no NVIDIA GPU)',
         INSTALL_HINT['@tensorflow/tfjs-node-gpu'],

@@ -1,6 +1,6 @@
 // The WebAssembly backend (bundled, works offline): loads its .wasm from the folder of
 // dist/trainer.js (the build copies the binaries there) or, when run from sources, from the
-// package. Threads stay off: tfjs disables them in Node (tfjs#3830); the experimental shim of
+// package. Threads stay off: tfjs disables them in Node; the experimental shim of
 // that makes threads work (scripts/wasm-threads-shim.cjs) patches Blob / URL / os.cpus globally and is not used.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

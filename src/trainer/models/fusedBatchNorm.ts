@@ -9,7 +9,7 @@
 // updates that layer's variables), so checkpoints are unchanged. bnTrainForward / bnTrainBackward are
 // also the BN steps of the fused BasicBlock (fusedBlock.ts).
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD, RELU_GRAD, wasmBatchNormKernelsActive } from '../kernels/batchNormKernels';
+import { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD, RELU_GRAD, wasmKernelActive } from '../kernels';
 import type { BatchNorm } from '../nn/layers';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
@@ -47,7 +47,7 @@ export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, o: BnFo
   let mean: tf.Tensor1D;
   let variance: tf.Tensor1D;
   let r: tf.Tensor1D;
-  if (wasmBatchNormKernelsActive()) {
+  if (wasmKernelActive(BN_TRAIN_FORWARD)) {
     const inputs: tf.NamedTensorMap = { x, gamma, beta };
     if (o.residual) inputs['residual'] = o.residual;
     const attrs = { epsilon: bn.epsilon, relu: o.relu === true };
@@ -70,7 +70,7 @@ export function bnTrainForward<T extends tf.Tensor>(bn: BatchNorm, x: T, o: BnFo
 
 /** dy where y > 0, else 0: the gradient through a ReLU whose output was y. */
 export function reluBackward<T extends tf.Tensor>(dy: T, y: tf.Tensor): T {
-  if (wasmBatchNormKernelsActive()) return tf.engine().runKernel<T>(RELU_GRAD, { dy, y });
+  if (wasmKernelActive(RELU_GRAD)) return tf.engine().runKernel<T>(RELU_GRAD, { dy, y });
   return tf.mul<T>(dy, tf.step(y));
 }
 
@@ -85,7 +85,7 @@ export function bnTrainBackward<T extends tf.Tensor>(
   gamma: tf.Tensor1D,
   reluOutput?: tf.Tensor,
 ): { dx: T; dgamma: tf.Tensor1D; dbeta: tf.Tensor1D } {
-  if (wasmBatchNormKernelsActive()) {
+  if (wasmKernelActive(BN_TRAIN_BACKWARD)) {
     const inputs: tf.NamedTensorMap = { dy, x, mean: s.mean, r: s.r, gamma };
     if (reluOutput) inputs['mask'] = reluOutput;
     const [dx, dgamma, dbeta] = tf.engine().runKernel<[T, tf.Tensor1D, tf.Tensor1D]>(BN_TRAIN_BACKWARD, inputs);
