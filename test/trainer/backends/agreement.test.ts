@@ -15,7 +15,9 @@
 //     ReLU masks, and where a ReLU input lies within round-off of 0 the mask may differ between
 //     backends, which changes that gradient entry by O(1) - legitimately. So the cpu reference
 //     records the smallest |ReLU input| it saw, the seeds are chosen to keep it above
-//     KINK_MARGIN (1e-6, ten times the backends' differences), and should a change of the models
+//     KINK_MARGIN (1e-5, ten times the backends' differences: on wasm the trainer's own batch-norm
+//     kernel sums in float64 where the cpu backend sums in float32, so a normalised activation
+//     differs by up to ~1e-6 of its scale), and should a change of the models
 //     bring one closer, these quantities are compared as groups (relative L2 <= 5e-2) and the
 //     test says so;
 //   - after step 2 (its gradient is taken at weights that already differ by round-off, so masks
@@ -39,14 +41,14 @@ import { requireWebgpu } from './webgpuTestEnv';
 export const FORWARD_TOLERANCE = 1e-4;
 export const TOLERANCE = 1e-3;
 export const GLOBAL_TOLERANCE = 5e-2;
-export const KINK_MARGIN = 1e-6;
+export const KINK_MARGIN = 1e-5;
 const FLOOR = 1e-3;
 const SIZE = 8;
 const CLASSES = 4;
 const BATCH = 6;
 const COUNTS = [30, 12, 6, 3];
-/** Seeds of the initial weights and of the two batches, chosen so that no ReLU input of any case lies within KINK_MARGIN of 0 (smallest seen: 4.7e-6). */
-const SEEDS = { network: 21, method: 22, batches: [23, 24] } as const;
+/** Seeds of the initial weights and of the two batches, chosen so that no ReLU input of any case lies within KINK_MARGIN of 0 (smallest seen: 1.8e-5). */
+const SEEDS = { network: 31, method: 32, batches: [33, 34] } as const;
 
 const MODELS = {
   convnet: { model: { arch: 'convnet', width: 4, projectionDim: 8 }, channels: 1 },
