@@ -17,8 +17,10 @@ const BLOCK: i32 = 256;
 //   [16C, 20C) f32 acc1[C]      [20C, 24C) f32 acc2[C]
 //   [24C, 28C) f32 k1[C]        [28C, 32C) f32 k2[C]      [32C, 36C) f32 k3[C]   [36C, 40C) f32 shift[C]
 
-function zeroF32(p: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(p + ((<usize>i) << 2), 0);
+/** Zeroes the f64 totals and the f32 partial sums at the start of the scratch ([0, 24C) bytes). */
+function clearSums(scratch: usize, C: i32): void {
+  const words = 6 * C;
+  for (let i = 0; i < words; i++) store<u32>(scratch + ((<usize>i) << 2), 0);
 }
 
 function flush(acc: usize, tot: usize, C: i32): void {
@@ -58,15 +60,12 @@ export function bnForward(
   const k1 = acc2 + ((<usize>C) << 2);
   const k2 = k1 + ((<usize>C) << 2);
   const shift = k2 + ((<usize>C) << 3);
+  clearSums(scratch, C);
   for (let c = 0; c < C; c++) {
-    store<f64>(tot1 + ((<usize>c) << 3), 0);
-    store<f64>(tot2 + ((<usize>c) << 3), 0);
     // Sums of (x - shift) and its square, shifted by the first row: no cancellation when the
     // mean is far from zero compared with the spread.
     store<f32>(shift + ((<usize>c) << 2), rows > 0 ? load<f32>(x + ((<usize>c) << 2)) : 0);
   }
-  zeroF32(acc1, C);
-  zeroF32(acc2, C);
   const rowBytes = (<usize>C) << 2;
   let p = x;
   for (let r = 0; r < rows; r++) {
@@ -159,12 +158,7 @@ export function bnBackward(
   const k1 = acc2 + ((<usize>C) << 2);
   const k2 = k1 + ((<usize>C) << 2);
   const k3 = k2 + ((<usize>C) << 2);
-  for (let c = 0; c < C; c++) {
-    store<f64>(tot1 + ((<usize>c) << 3), 0);
-    store<f64>(tot2 + ((<usize>c) << 3), 0);
-  }
-  zeroF32(acc1, C);
-  zeroF32(acc2, C);
+  clearSums(scratch, C);
   const zero = f32x4.splat(0);
   const rowBytes = (<usize>C) << 2;
   let pd = dy;
