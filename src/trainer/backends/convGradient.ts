@@ -12,7 +12,7 @@
 // multiple of 16 (kernels/conv2dFilterGradKernel.ts): 2-6x faster than the forward conv and its
 // transposes. Only NHWC, dilation-1 convolutions are handled (all the models use those).
 import * as tf from '@tensorflow/tfjs';
-import { CONV2D_FILTER_GRAD, conv2dFilterGradSupported, wasmKernelActive } from '../kernels';
+import { CONV2D_FILTER_GRAD, type Conv2dFilterGradAttrs, conv2dFilterGradSupported, wasmKernelActive } from '../kernels';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type PadPair = [number, number];
@@ -68,7 +68,7 @@ export function filterGradViaConv(
   const s = pair(strides);
   const [ph, pw] = spatialPads(pad, H, W, Ho, Wo, s, kh, kw);
   if (wasmKernelActive(CONV2D_FILTER_GRAD) && conv2dFilterGradSupported(co)) {
-    const attrs = { kh, kw, sh: s[0], sw: s[1], pt: ph[0], pl: pw[0] };
+    const attrs = { kh, kw, sh: s[0], sw: s[1], pt: ph[0], pl: pw[0] } satisfies Conv2dFilterGradAttrs;
     return tf.engine().runKernel<tf.Tensor4D>(CONV2D_FILTER_GRAD, { x, dy }, attrs);
   }
   return tf.tidy(() => {

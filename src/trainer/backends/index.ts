@@ -2,7 +2,7 @@
 // CPU), wasm, cpu in that order; a named backend is used or fails with the reason. Every skipped
 // backend is reported with why and how to install it. After the choice, the Conv2D gradient
 // override goes in for wasm (dW and dx as forward convs) and cpu (dW as a forward conv), and wasm
-// gets the trainer's own batch-norm kernels.
+// gets the trainer's own kernels (batch norm, convolution weight gradient).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../core/config/schema';
 import { registerWasmKernels } from '../kernels';

@@ -7,7 +7,7 @@
 //
 // They are registered as tfjs kernels of the wasm backend under names of their own, so they run
 // through tf.engine() (scopes, tidy, profiling) like any other kernel.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_WASM } from './batchNormWasm';
 import { heapOffset, kernelModule, requireInputs, type WasmBackendView, withScratch } from './wasmHeap';
 
@@ -53,8 +53,7 @@ const SCRATCH_PER_CHANNEL = 10;
 
 function channels(x: tf.TensorInfo): { rows: number; C: number } {
   const C = x.shape[x.shape.length - 1] ?? 1;
-  const size = x.shape.reduce((p, v) => p * v, 1);
-  return { rows: C > 0 ? size / C : 0, C };
+  return { rows: C > 0 ? tf.util.sizeFromShape(x.shape) / C : 0, C };
 }
 
 // Inputs x, gamma, beta[, residual]; attrs epsilon, relu. Outputs y, mean, variance (biased), r.
@@ -137,8 +136,7 @@ const reluGradKernel: tf.KernelConfig = {
     const t = requireInputs(RELU_GRAD, inputs, ['dy', 'y'] as const);
     const at = (p: tf.TensorInfo): number => heapOffset(b, p, RELU_GRAD);
     const out = b.makeOutput(t.dy.shape, 'float32');
-    const n = t.dy.shape.reduce((p, v) => p * v, 1);
-    kernelModule<Exports>(backend, BATCH_NORM_WASM).reluGrad(at(t.dy), at(t.y), n, at(out));
+    kernelModule<Exports>(backend, BATCH_NORM_WASM).reluGrad(at(t.dy), at(t.y), tf.util.sizeFromShape(t.dy.shape), at(out));
     return out;
   },
 };

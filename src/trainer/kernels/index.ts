@@ -5,7 +5,7 @@ import { batchNormKernelConfigs } from './batchNormKernels';
 import { conv2dFilterGradKernelConfig } from './conv2dFilterGradKernel';
 
 export { BN_TRAIN_BACKWARD, BN_TRAIN_FORWARD, RELU_GRAD } from './batchNormKernels';
-export { CONV2D_FILTER_GRAD, conv2dFilterGradSupported } from './conv2dFilterGradKernel';
+export { CONV2D_FILTER_GRAD, type Conv2dFilterGradAttrs, conv2dFilterGradSupported } from './conv2dFilterGradKernel';
 
 /** Registers every kernel on the wasm backend (once per thread: tfjs's registry is per thread). */
 export function registerWasmKernels(): void {
